@@ -1,0 +1,31 @@
+import { nodeResolve } from '@rollup/plugin-node-resolve';
+import commonjs from '@rollup/plugin-commonjs';
+import esbuild from 'rollup-plugin-esbuild';
+
+const production = process.env.NODE_ENV !== 'development';
+
+// @xmpp/resolve imports node:dns for SRV lookups, which browsers cannot do; its browser field misses it.
+const noNodeDns = {
+  name: 'no-node-dns',
+  resolveId: (id) => (id === 'node:dns' || id === 'dns' ? '\0empty' : null),
+  load: (id) => (id === '\0empty' ? 'export default {}; export const promises = {};' : null),
+};
+
+// xmpp.js has import cycles of its own that are harmless; ours would not be.
+const onwarn = (warning, warn) => {
+  if (warning.code === 'CIRCULAR_DEPENDENCY' && warning.ids?.every((id) => id.includes('node_modules'))) return;
+  warn(warning);
+};
+
+const plugins = () => [
+  noNodeDns,
+  nodeResolve({ browser: true, preferBuiltins: false }),
+  commonjs(),
+  esbuild({ target: 'es2022', minify: production, sourceMap: true }),
+];
+
+// Two self-contained files: the page entry and the SharedWorker, which pages load by URL.
+export default [
+  { input: 'src/parley.ts', output: { file: 'dist/parley.js', format: 'es', sourcemap: true }, plugins: plugins(), onwarn },
+  { input: 'src/worker/index.ts', output: { file: 'dist/parley-worker.js', format: 'es', sourcemap: true }, plugins: plugins(), onwarn },
+];

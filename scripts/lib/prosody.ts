@@ -1,0 +1,301 @@
+// An embedded Prosody (Debian 0.12) for tests and the demo: own config, ports and data under a temp dir.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface ProsodyOptions {
+  host?: string; // default 'localhost'
+  users?: { user: string; password: string }[];
+  storage?: 'internal' | 'sqlite'; // default 'sqlite'
+  log?: boolean; // also log to stdout
+  modules?: string[]; // enabled in addition to the defaults
+  extraConfig?: string; // Lua appended after `VirtualHost HOST`: host options or Component sections
+}
+
+export interface Prosody {
+  host: string;
+  c2sPort: number;
+  httpPort: number;
+  wsUrl: string; // ws://127.0.0.1:PORT/xmpp-websocket
+  boshUrl: string; // http://127.0.0.1:PORT/http-bind
+  dir: string;
+  register(user: string, password: string): Promise<void>;
+  /** Full JIDs of the user's c2s sessions as the server sees them; smacks-hibernating ones are included unless `hibernating: false`. */
+  sessions(user: string, opts?: { hibernating?: boolean }): Promise<string[]>;
+  /** Evaluates Lua in Prosody's global environment through the admin socket and returns the result text. */
+  eval(lua: string): Promise<string>;
+  kill(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+const MODULES = [
+  'roster', 'saslauth', 'disco', 'carbons', 'pep', 'private', 'blocklist', 'vcard4', 'vcard_legacy',
+  'version', 'uptime', 'time', 'ping', 'register', 'admin_shell', 'admin_socket', 'websocket', 'bosh',
+  'smacks', 'mam', 'csi', 'csi_simple', 'bookmarks', 'http', 'offline',
+];
+
+const live = new Set<ChildProcess>();
+let exitHooked = false;
+function hookExit(): void {
+  if (exitHooked) return;
+  exitHooked = true;
+  const killAll = (): void => {
+    for (const c of live) c.kill('SIGKILL');
+  };
+  process.on('exit', killAll);
+  // 'exit' does not run when a signal ends the process with Node's default handling: do it, then re-raise.
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    if (process.listenerCount(sig) === 0) {
+      process.once(sig, () => {
+        killAll();
+        process.kill(process.pid, sig);
+      });
+    }
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('error', () => resolve(false));
+  });
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A Lua string literal for any text (decimal escapes work in every Lua version). */
+function luaStr(s: string): string {
+  let out = '"';
+  for (const b of Buffer.from(s, 'utf8')) {
+    out += /[A-Za-z0-9@._/:+=, -]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : '\\' + String(b).padStart(3, '0');
+  }
+  return out + '"';
+}
+
+const xmlEscape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const xmlUnescape = (s: string): string =>
+  s.replace(/&(lt|gt|quot|apos|amp|#\d+|#x[0-9a-f]+);/gi, (_, e: string) =>
+    e[0] === '#' ? String.fromCodePoint(Number(e[1]?.toLowerCase() === 'x' ? '0' + e.slice(1) : e.slice(1)))
+      : ({ lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' } as Record<string, string>)[e]!);
+
+/**
+ * One `<repl-input>` over the admin socket, speaking util.adminstream's XML protocol directly:
+ * about 2 ms, against ~100 ms for spawning `prosodyctl shell`.
+ */
+function adminEval(socketPath: string, line: string, timeoutMs = 10_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(socketPath);
+    let buf = '';
+    const timer = setTimeout(() => done(new Error(`admin socket: no answer in ${timeoutMs} ms`)), timeoutMs);
+    const done = (err: Error | null, text = ''): void => {
+      clearTimeout(timer);
+      sock.end('</stream:stream>');
+      sock.destroy();
+      if (err) reject(err);
+      else resolve(text);
+    };
+    sock.setEncoding('utf8');
+    sock.on('error', (e) => done(e));
+    sock.on('data', (d: string) => {
+      buf += d;
+      const m = /<repl-result(?:\s+type=['"](\w+)['"])?\s*(?:\/>|>([\s\S]*?)<\/repl-result>)/.exec(buf);
+      if (!m) return;
+      const text = xmlUnescape(m[2] ?? '');
+      if (m[1] === 'error') done(new Error(`prosody shell: ${text}`));
+      else done(null, text);
+    });
+    sock.write(
+      "<?xml version='1.0'?><stream:stream xmlns='xmpp:prosody.im/admin' xmlns:stream='http://etherx.jabber.org/streams'>" +
+        `<repl-input>${xmlEscape(line)}</repl-input>`,
+    );
+  });
+}
+
+/** Runs a Lua function body in the global env; it returns a string, which comes back without the shell's "Result: " prefix. */
+async function luaCall(socketPath: string, body: string): Promise<string> {
+  const text = await adminEval(socketPath, `>(function() ${body} end)()`);
+  return text.replace(/^Result: /, '').replace(/^nil$/, '');
+}
+
+function tail(file: string, lines = 30): string {
+  return existsSync(file) ? readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n') : '';
+}
+
+export async function startProsody(opts: ProsodyOptions = {}): Promise<Prosody> {
+  const host = opts.host ?? 'localhost';
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'parley-prosody-'));
+  await mkdir(path.join(dir, 'data'));
+  const [c2sPort, httpPort] = [await freePort(), await freePort()];
+  const cfg = path.join(dir, 'prosody.cfg.lua');
+  const sockPath = path.join(dir, 'prosody.sock');
+  const logFile = path.join(dir, 'prosody.log');
+  const outFile = path.join(dir, 'prosody.out');
+  const q = luaStr;
+  const storage =
+    (opts.storage ?? 'sqlite') === 'sqlite'
+      ? `storage = "sql"\nsql = { driver = "SQLite3", database = "prosody.sqlite" }`
+      : `storage = "internal"`;
+  const modules = [...MODULES, ...(opts.modules ?? [])];
+  await writeFile(
+    cfg,
+    `-- generated by scripts/lib/prosody.ts
+run_as_root = true
+pidfile = ${q(path.join(dir, 'prosody.pid'))}
+data_path = ${q(path.join(dir, 'data'))}
+admin_socket = ${q(sockPath)}
+interfaces = { "127.0.0.1" }
+http_interfaces = { "127.0.0.1" }
+c2s_ports = { ${c2sPort} }
+http_ports = { ${httpPort} }
+https_ports = {}
+s2s_ports = {}
+c2s_direct_tls_ports = {}
+http_default_host = ${q(host)}
+c2s_require_encryption = false
+allow_unencrypted_plain_auth = true
+consider_websocket_secure = true
+consider_bosh_secure = true
+authentication = "internal_hashed"
+modules_enabled = { ${modules.map(q).join(', ')} }
+modules_disabled = { "s2s", "s2s_auth_certs", "tls", "limits" }
+default_archive_policy = true
+archive_expires_after = "never"
+network_settings = { nagle = false }
+smacks_hibernation_time = 600
+${storage}
+log = {
+  { levels = { min = "info" }, to = "file", filename = ${q(logFile)} };
+  ${opts.log ? '{ levels = { min = "info" }, to = "console" };' : ''}
+}
+
+VirtualHost ${q(host)}
+${opts.extraConfig ?? ''}
+`,
+  );
+
+  let child: ChildProcess | null = null;
+  let exited: Promise<void> = Promise.resolve();
+
+  const running = (): boolean => child !== null && child.exitCode === null && child.signalCode === null;
+
+  async function start(): Promise<void> {
+    if (running()) return;
+    hookExit();
+    // Prosody reports config and startup errors on stdout/stderr, not in its log: keep them for error messages.
+    const outFd = openSync(outFile, 'a');
+    const c = spawn('prosody', ['--config', cfg, '-F'], { stdio: ['ignore', opts.log ? 'inherit' : outFd, outFd] });
+    closeSync(outFd);
+    child = c;
+    live.add(c);
+    exited = new Promise((resolve) => c.once('exit', () => (live.delete(c), resolve())));
+    let spawnError: Error | null = null;
+    c.once('error', (e) => (spawnError = e));
+    const fail = (why: string): Error =>
+      new Error(`prosody ${why} (config ${cfg})\n--- ${logFile}:\n${tail(logFile)}\n--- output:\n${tail(outFile)}`);
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      if (spawnError) throw fail(`could not be spawned: ${(spawnError as Error).message}`);
+      if (c.exitCode !== null || c.signalCode !== null) throw fail(`exited early (${c.exitCode ?? c.signalCode})`);
+      if (Date.now() > deadline) {
+        await kill();
+        throw fail('did not come up within 15 s');
+      }
+      if ((await canConnect(c2sPort)) && (await canConnect(httpPort))) {
+        // The admin socket answering with the host's websocket module loaded means the host is fully set up.
+        const ready = await luaCall(sockPath, `local h = prosody.hosts[${q(host)}]; return h and h.modules.websocket and "ok" or ""`)
+          .catch(() => '');
+        if (ready === 'ok') return;
+      }
+      await sleep(20);
+    }
+  }
+
+  async function stop(): Promise<void> {
+    if (!running() || !child?.pid) return;
+    process.kill(child.pid, 'SIGTERM');
+    const hardKill = setTimeout(() => child?.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(hardKill);
+  }
+
+  async function kill(): Promise<void> {
+    if (!running()) return;
+    child!.kill('SIGKILL');
+    await exited;
+  }
+
+  async function registerAll(users: { user: string; password: string }[]): Promise<void> {
+    if (!users.length) return;
+    if (!running()) {
+      for (const { user, password } of users) {
+        const r = spawnSync('prosodyctl', ['--config', cfg, 'register', user, host, password], { encoding: 'utf8' });
+        if (r.status !== 0) throw new Error(`prosodyctl register ${user}: ${r.stdout}${r.stderr}`);
+      }
+      return;
+    }
+    // Existing users get the new password, so registering is idempotent.
+    const calls = users
+      .map(({ user, password }) =>
+        `do local u, p = ${q(user)}, ${q(password)}
+           local ok, err; if um.user_exists(u, H) then ok, err = um.set_password(u, p, H) else ok, err = um.create_user(u, p, H) end
+           if not ok then errs[#errs + 1] = u .. ": " .. tostring(err) end end`)
+      .join(' ');
+    const errs = await luaCall(sockPath, `local um, H, errs = require "core.usermanager", ${q(host)}, {} ${calls} return table.concat(errs, "; ")`);
+    if (errs) throw new Error(`register failed: ${errs}`);
+  }
+
+  const server: Prosody = {
+    host,
+    c2sPort,
+    httpPort,
+    wsUrl: `ws://127.0.0.1:${httpPort}/xmpp-websocket`,
+    boshUrl: `http://127.0.0.1:${httpPort}/http-bind`,
+    dir,
+    register: (user, password) => registerAll([{ user, password }]),
+    async sessions(user, o = {}) {
+      const skipHibernating = o.hibernating === false ? 'true' : 'false';
+      const out = await luaCall(
+        sockPath,
+        `local r, b = {}, prosody.bare_sessions[${q(`${user}@${host}`)}]
+         if b then for _, s in pairs(b.sessions) do if not (${skipHibernating} and s.hibernating) then r[#r + 1] = s.full_jid end end end
+         table.sort(r) return table.concat(r, "\\n")`,
+      );
+      return out ? out.split('\n') : [];
+    },
+    eval: (lua) => adminEval(sockPath, `>${lua}`),
+    kill,
+    start,
+    stop,
+    async dispose() {
+      await stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+
+  try {
+    await start();
+    await registerAll(opts.users ?? []);
+  } catch (e) {
+    await kill();
+    await rm(dir, { recursive: true, force: true });
+    throw e;
+  }
+  return server;
+}

@@ -1,0 +1,55 @@
+/**
+ * Page side of Parley, for apps with their own UI: commands go to the shared worker, data is read
+ * straight from IndexedDB, and change events say when to read again.
+ */
+import { wrap, type Remote } from 'comlink';
+import { EVENTS_CHANNEL, type ParleyApi, type WorkerEvent } from '../shared/api.js';
+import { openParleyDb, type ParleyDb } from '../storage/db.js';
+
+export type { ParleyApi, Status, ConnectionState, LoginOptions, Change, WorkerEvent } from '../shared/api.js';
+export type * from '../shared/records.js';
+export * from '../storage/read.js';
+export type { ParleyDb } from '../storage/db.js';
+
+export interface ParleyOptions {
+  /**
+   * URL of parley-worker.js. A SharedWorker must come from the page's own origin, so a page that
+   * loads Parley from a CDN serves the worker file itself and names it here.
+   */
+  workerUrl?: string | URL;
+}
+
+export interface Parley {
+  /** Commands, answered by the worker. */
+  readonly api: Remote<ParleyApi>;
+  /** The local database, read-only by convention: only the worker writes. */
+  readonly db: Promise<ParleyDb>;
+  /** Calls `listener` for every worker event; returns the unsubscribe function. */
+  on(listener: (event: WorkerEvent) => void): () => void;
+}
+
+let instance: Parley | undefined;
+
+/** The page's one connection to the Parley worker (created on first call; later options are ignored). */
+export function parley(options: ParleyOptions = {}): Parley {
+  instance ??= create(options);
+  return instance;
+}
+
+function create({ workerUrl = new URL('./parley-worker.js', import.meta.url) }: ParleyOptions): Parley {
+  const worker = new SharedWorker(workerUrl, { type: 'module', name: 'parley' });
+  const api = wrap<ParleyApi>(worker.port);
+  const channel = new BroadcastChannel(EVENTS_CHANNEL);
+  const listeners = new Set<(event: WorkerEvent) => void>();
+  channel.onmessage = (e: MessageEvent<WorkerEvent>) => {
+    for (const listener of listeners) listener(e.data);
+  };
+  return {
+    api,
+    db: openParleyDb(),
+    on(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}

@@ -1,0 +1,107 @@
+import { LitElement, html, css, nothing } from 'lit';
+import { parley, getAccount } from '../client/index.js';
+import type { Show } from '../shared/records.js';
+import { LiveQuery, StatusController, touches } from './live.js';
+import { base } from './styles.js';
+import './login.js';
+import './roster.js';
+import './conversation.js';
+import './composer.js';
+
+const STATE_TEXT = { 'logged-out': 'Logged out', connecting: 'Connecting…', online: 'Online', offline: 'Offline' } as const;
+
+/**
+ * The whole client: login form when logged out; roster and conversation when logged in.
+ * Renders from local storage at once, before the worker or the server answers.
+ */
+export class ParleyClient extends LitElement {
+  static override properties = {
+    service: { type: String },
+    workerUrl: { type: String, attribute: 'worker-url' },
+    allowPlain: { type: Boolean, attribute: 'allow-plain' },
+    open: { state: true },
+  };
+  static override styles = [
+    base,
+    css`
+      :host { display: flex; flex-direction: column; height: 100%; background: var(--_bg); }
+      header { display: flex; align-items: center; gap: 0.75em; padding: 0.5em 1em; border-bottom: 1px solid var(--_line); flex-wrap: wrap; }
+      header h1 { font-size: 1.1em; margin: 0; }
+      .status { padding: 0.1em 0.6em; border-radius: 1em; background: var(--_line); font-size: 0.85em; }
+      .status[data-state='online'] { background: #dcfce7; color: #166534; }
+      .status[data-state='offline'] { background: #fee2e2; color: var(--_danger); }
+      .spacer { flex: 1; }
+      .main { flex: 1; display: grid; grid-template-columns: minmax(12em, 18em) 1fr; min-height: 0; }
+      parley-roster { border-right: 1px solid var(--_line); overflow-y: auto; }
+      .chat { display: flex; flex-direction: column; min-height: 0; }
+      parley-conversation { flex: 1; }
+      @media (max-width: 40em) { .main { grid-template-columns: 1fr; } }
+    `,
+  ];
+
+  declare service: string;
+  declare workerUrl: string;
+  declare allowPlain: boolean;
+  declare open: string;
+  private readonly status = new StatusController(this);
+  private readonly account = new LiveQuery(this, getAccount, touches('account'));
+
+  constructor() {
+    super();
+    this.service = '';
+    this.workerUrl = '';
+    this.allowPlain = false;
+    this.open = '';
+  }
+
+  override connectedCallback(): void {
+    // Before the controllers connect: they use the instance this creates.
+    parley(this.workerUrl ? { workerUrl: new URL(this.workerUrl, document.baseURI) } : {});
+    super.connectedCallback();
+  }
+
+  override render() {
+    const status = this.status.value;
+    const account = this.account.value;
+    // Until the worker answers, trust storage: stored keys mean a session is on its way.
+    const loggedIn = status ? status.state !== 'logged-out' : !!account?.keys;
+    const state = status?.state ?? (loggedIn ? 'connecting' : 'logged-out');
+    return html`
+      <header>
+        <h1>Parley</h1>
+        ${account && loggedIn ? html`<span class="jid">${account.jid}</span>` : nothing}
+        <span class="status" role="status" data-state=${state}>${STATE_TEXT[state]}${status?.error && state === 'offline' ? html` — ${status.error}` : nothing}</span>
+        <span class="spacer"></span>
+        ${loggedIn ? this.renderPresence(account?.presence.show) : nothing}
+        ${loggedIn ? html`<button @click=${() => parley().api.logout()}>Log out</button>` : nothing}
+      </header>
+      ${loggedIn
+        ? html`<div class="main">
+            <parley-roster .selected=${this.open} @parley-open=${(e: CustomEvent<string>) => (this.open = e.detail)}></parley-roster>
+            <div class="chat">
+              <parley-conversation .jid=${this.open}></parley-conversation>
+              <parley-composer .jid=${this.open}></parley-composer>
+            </div>
+          </div>`
+        : html`<parley-login .service=${this.service} .allowPlain=${this.allowPlain} .jid=${account?.jid ?? ''} .error=${status?.error ?? ''}></parley-login>`}
+    `;
+  }
+
+  private renderPresence(show: Show | undefined) {
+    const change = (e: Event) => {
+      const value = (e.target as HTMLSelectElement).value;
+      void parley().api.setPresence((value || undefined) as Show | undefined);
+    };
+    return html`<label>
+      <span class="visually-hidden">Your presence</span>
+      <select @change=${change} .value=${show ?? ''}>
+        <option value="">Available</option>
+        <option value="chat">Free to chat</option>
+        <option value="away">Away</option>
+        <option value="xa">Away for long</option>
+        <option value="dnd">Busy</option>
+      </select>
+    </label>`;
+  }
+}
+customElements.define('parley-client', ParleyClient);

@@ -1,0 +1,64 @@
+import { LitElement, html, css } from 'lit';
+import { parley } from '../client/index.js';
+import { base } from './styles.js';
+
+/** Message input: Enter sends, Shift+Enter starts a new line. */
+export class ParleyComposer extends LitElement {
+  static override properties = { jid: { type: String }, error: { state: true } };
+  static override styles = [
+    base,
+    css`
+      form { display: flex; gap: 0.5em; align-items: flex-end; padding: 0.5em; border-top: 1px solid var(--_line); }
+      textarea { flex: 1; resize: vertical; min-height: 2.4em; max-height: 12em; }
+      .error { margin: 0 0.5em; }
+      .error:empty { display: none; }
+    `,
+  ];
+
+  declare jid: string;
+  declare error: string;
+
+  constructor() {
+    super();
+    this.jid = '';
+    this.error = '';
+  }
+
+  override render() {
+    return html`
+      <form @submit=${this.submit}>
+        <label class="visually-hidden" for="text">Message to ${this.jid}</label>
+        <textarea id="text" rows="1" placeholder="Message" ?disabled=${!this.jid} @keydown=${this.keydown}></textarea>
+        <button class="primary" type="submit" ?disabled=${!this.jid}>Send</button>
+      </form>
+      <p class="error" role="alert">${this.error}</p>
+    `;
+  }
+
+  private keydown(e: KeyboardEvent): void {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      void this.send();
+    }
+  }
+
+  private submit(e: SubmitEvent): void {
+    e.preventDefault();
+    void this.send();
+  }
+
+  private async send(): Promise<void> {
+    const input = this.renderRoot.querySelector('textarea')!;
+    const text = input.value;
+    if (!text.trim() || !this.jid) return;
+    this.error = '';
+    input.value = '';
+    try {
+      await parley().api.send(this.jid, text);
+    } catch (err) {
+      input.value = text; // never lose what was typed
+      this.error = (err as Error).message;
+    }
+  }
+}
+customElements.define('parley-composer', ParleyComposer);

@@ -1,0 +1,111 @@
+import { LitElement, html, css, nothing, type PropertyValues } from 'lit';
+import { repeat } from 'lit/directives/repeat.js';
+import { parley, listMessages, type MessageRecord } from '../client/index.js';
+import { LiveQuery } from './live.js';
+import { base } from './styles.js';
+
+const PAGE = 100;
+const time = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+const day = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const STATE_TEXT: Record<string, string> = { pending: 'sending…', sent: 'sent', received: '' };
+
+/** The messages of one conversation, newest at the bottom, marked read while visible. */
+export class ParleyConversation extends LitElement {
+  static override properties = { jid: { type: String }, limit: { state: true } };
+  static override styles = [
+    base,
+    css`
+      :host { display: flex; flex-direction: column; min-height: 0; overflow-y: auto; padding: 0.5em 1em; }
+      ol { list-style: none; margin: 0; padding: 0; display: flex; flex-direction: column; gap: 0.3em; }
+      li { max-width: 75%; padding: 0.35em 0.7em; border-radius: 10px; background: var(--_bubble-in); align-self: flex-start; }
+      li[data-direction='out'] { background: var(--_bubble-out); align-self: flex-end; }
+      .body { white-space: pre-wrap; overflow-wrap: anywhere; }
+      .meta { font-size: 0.75em; color: var(--_muted); margin-left: 0.5em; }
+      .older { align-self: center; margin-bottom: 0.5em; }
+      .empty { color: var(--_muted); text-align: center; margin: auto; }
+    `,
+  ];
+
+  declare jid: string;
+  declare limit: number;
+  private readonly messages = new LiveQuery(
+    this,
+    (db) => (this.jid ? listMessages(db, this.jid, { limit: this.limit }) : Promise.resolve([])),
+    (change) => !!this.jid && !!change.conversations?.includes(this.jid),
+  );
+  private stickToBottom = true;
+  private readonly onVisible = () => this.markRead();
+
+  constructor() {
+    super();
+    this.jid = '';
+    this.limit = PAGE;
+    this.setAttribute('role', 'region');
+    this.addEventListener('scroll', () => {
+      this.stickToBottom = this.scrollHeight - this.scrollTop - this.clientHeight < 40;
+    });
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    document.addEventListener('visibilitychange', this.onVisible);
+    window.addEventListener('focus', this.onVisible);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    document.removeEventListener('visibilitychange', this.onVisible);
+    window.removeEventListener('focus', this.onVisible);
+  }
+
+  override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('jid') && changed.get('jid') !== undefined) {
+      this.limit = PAGE;
+      this.stickToBottom = true;
+      void this.messages.refresh();
+    }
+    this.setAttribute('aria-label', this.jid ? `Conversation with ${this.jid}` : 'Conversation');
+  }
+
+  override render() {
+    const list = this.messages.value ?? [];
+    if (!this.jid) return html`<p class="empty">Choose a contact to start chatting.</p>`;
+    return html`
+      ${list.length >= this.limit ? html`<button class="older" @click=${this.loadOlder}>Show older messages</button>` : nothing}
+      ${list.length === 0 ? html`<p class="empty">No messages yet.</p>` : nothing}
+      <ol role="log" aria-live="polite" aria-label="Messages">
+        ${repeat(list, (m) => m.key, (m) => this.renderMessage(m))}
+      </ol>
+    `;
+  }
+
+  // Text goes in as a text binding: Lit creates a text node, so markup in a body is never parsed.
+  private renderMessage(m: MessageRecord) {
+    const when = new Date(m.ts);
+    return html`<li class="message" data-direction=${m.direction} data-state=${m.state}>
+      <span class="visually-hidden">${m.direction === 'out' ? 'You' : m.conversation}:</span>
+      <span class="body">${m.body}</span>
+      <time class="meta" datetime=${when.toISOString()} title=${day.format(when)}>${time.format(when)}</time>
+      ${STATE_TEXT[m.state] ? html`<span class="meta state">${STATE_TEXT[m.state]}</span>` : nothing}
+    </li>`;
+  }
+
+  override updated(): void {
+    if (this.stickToBottom) this.scrollTop = this.scrollHeight;
+    this.markRead();
+  }
+
+  private loadOlder(): void {
+    this.limit += PAGE;
+    this.stickToBottom = false;
+    void this.messages.refresh();
+  }
+
+  /** Read means seen: only while this page is visible and focused. */
+  private markRead(): void {
+    if (!this.jid || document.visibilityState !== 'visible' || !document.hasFocus()) return;
+    const last = this.messages.value?.at(-1);
+    if (last) void parley().api.markRead(this.jid);
+  }
+}
+customElements.define('parley-conversation', ParleyConversation);

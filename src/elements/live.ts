@@ -1,0 +1,81 @@
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import { parley } from '../client/index.js';
+import type { Change, Status } from '../shared/api.js';
+import type { ParleyDb } from '../storage/db.js';
+
+/**
+ * Keeps the result of a read from IndexedDB current: runs it when the host connects and again
+ * whenever the worker reports a change it cares about.
+ */
+export class LiveQuery<T> implements ReactiveController {
+  value: T | undefined;
+  private off: (() => void) | undefined;
+  private running = false;
+  private again = false;
+
+  constructor(
+    private readonly host: ReactiveControllerHost,
+    private readonly query: (db: ParleyDb) => Promise<T>,
+    private readonly relevant: (change: Change) => boolean,
+  ) {
+    host.addController(this);
+  }
+
+  hostConnected(): void {
+    this.off = parley().on((e) => {
+      if (e.type === 'change' && this.relevant(e.change)) void this.refresh();
+    });
+    void this.refresh();
+  }
+
+  hostDisconnected(): void {
+    this.off?.();
+  }
+
+  /** Reads again; calls made while a read runs collapse into one more read. */
+  async refresh(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = true;
+    try {
+      do {
+        this.again = false;
+        this.value = await this.query(await parley().db);
+        this.host.requestUpdate();
+      } while (this.again);
+    } finally {
+      this.running = false;
+    }
+  }
+}
+
+export const touches = (...stores: string[]) => (change: Change) => change.stores.some((s) => stores.includes(s));
+
+/** The worker's connection status; undefined until the worker first answers. */
+export class StatusController implements ReactiveController {
+  value: Status | undefined;
+  private off: (() => void) | undefined;
+
+  constructor(private readonly host: ReactiveControllerHost) {
+    host.addController(this);
+  }
+
+  hostConnected(): void {
+    const p = parley();
+    this.off = p.on((e) => {
+      if (e.type === 'status') this.set(e.status);
+    });
+    void p.api.status().then((s) => this.value ?? this.set(s));
+  }
+
+  hostDisconnected(): void {
+    this.off?.();
+  }
+
+  private set(status: Status): void {
+    this.value = status;
+    this.host.requestUpdate();
+  }
+}

@@ -1,0 +1,7 @@
+/** Page entry: defines the <parley-*> elements and exports the client API. */
+export * from './client/index.js';
+export { ParleyClient } from './elements/client.js';
+export { ParleyLogin } from './elements/login.js';
+export { ParleyRoster } from './elements/roster.js';
+export { ParleyConversation } from './elements/conversation.js';
+export { ParleyComposer } from './elements/composer.js';

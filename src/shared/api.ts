@@ -1,0 +1,53 @@
+import type { Show } from './records.js';
+
+/** Connection state as every page shows it. */
+export type ConnectionState = 'logged-out' | 'connecting' | 'online' | 'offline';
+
+export interface Status {
+  state: ConnectionState;
+  jid?: string;
+  /** Why the last login or connection attempt failed, in words for the user. */
+  error?: string;
+}
+
+export interface LoginOptions {
+  jid: string;
+  password: string;
+  /** WebSocket URL (RFC 7395), e.g. wss://example.org/xmpp-websocket. */
+  service: string;
+  /** PLAIN sends the password itself; only when the page says so. */
+  allowPlain?: boolean;
+  resource?: string;
+}
+
+/** Which stored data changed in one worker transaction. */
+export interface Change {
+  stores: string[];
+  /** Conversations whose messages changed. */
+  conversations?: string[];
+}
+
+/** Everything the worker tells pages, on the `parley` BroadcastChannel. */
+export type WorkerEvent = { type: 'change'; change: Change } | { type: 'status'; status: Status };
+
+export const EVENTS_CHANNEL = 'parley';
+
+/** The commands a page can give. Data is read from IndexedDB, not through this. */
+export interface ParleyApi {
+  status(): Promise<Status>;
+  /** Resolves once online; rejects with the reason (wrong password, unreachable server, …). */
+  login(options: LoginOptions): Promise<void>;
+  /** Ends the session and deletes everything stored for the account. */
+  logout(): Promise<void>;
+  /** Stores the message, then sends it; resolves with its origin-id. */
+  send(to: string, body: string): Promise<string>;
+  addContact(jid: string, name?: string): Promise<void>;
+  removeContact(jid: string): Promise<void>;
+  /** Lets them see our presence, and asks for theirs if we do not have it yet. */
+  approve(jid: string): Promise<void>;
+  deny(jid: string): Promise<void>;
+  /** Revokes their subscription to our presence. */
+  cancelSubscription(jid: string): Promise<void>;
+  setPresence(show?: Show, status?: string): Promise<void>;
+  markRead(conversation: string): Promise<void>;
+}

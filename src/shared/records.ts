@@ -1,0 +1,76 @@
+/** What IndexedDB holds. The worker writes these; pages only read them. */
+
+export type Subscription = 'none' | 'to' | 'from' | 'both';
+export type Show = 'chat' | 'away' | 'xa' | 'dnd';
+
+export interface StoredKeys {
+  mechanism: 'SCRAM-SHA-256' | 'SCRAM-SHA-1';
+  salt: string;
+  iterations: number;
+  clientKey: string;
+  serverKey: string;
+}
+
+export interface AccountRecord {
+  key: 'current';
+  jid: string;
+  service: string;
+  resource: string;
+  /** SCRAM-derived keys, never the password; absent when the login used PLAIN. */
+  keys?: StoredKeys;
+  allowPlain: boolean;
+  presence: { show?: Show; status?: string };
+}
+
+export interface RosterItem {
+  jid: string;
+  name?: string;
+  groups: string[];
+  subscription: Subscription;
+  /** We asked to see their presence and they have not answered yet. */
+  pendingOut: boolean;
+}
+
+/** An incoming subscription request waiting for the user's answer. */
+export interface SubscriptionRequest {
+  jid: string;
+  ts: number;
+}
+
+export interface PresenceRecord {
+  jid: string;
+  resource: string;
+  show?: Show;
+  status?: string;
+  priority: number;
+}
+
+export type Direction = 'in' | 'out';
+export type MessageState = 'pending' | 'sent' | 'received';
+
+export interface MessageRecord {
+  /** Local primary key: origin-id when the sender gave one, else a generated id. */
+  key: string;
+  conversation: string;
+  direction: Direction;
+  from: string;
+  body: string;
+  ts: number;
+  originId?: string;
+  stanzaId?: string;
+  state: MessageState;
+}
+
+export interface ConversationRecord {
+  jid: string;
+  lastTs: number;
+  last?: { body: string; direction: Direction };
+  unread: number;
+}
+
+export interface OutboxRecord {
+  originId: string;
+  to: string;
+  body: string;
+  ts: number;
+}

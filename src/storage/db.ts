@@ -1,0 +1,60 @@
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import type {
+  AccountRecord, ConversationRecord, MessageRecord, OutboxRecord, PresenceRecord, RosterItem, SubscriptionRequest,
+} from '../shared/records.js';
+
+export interface ParleySchema extends DBSchema {
+  account: { key: 'current'; value: AccountRecord };
+  roster: { key: string; value: RosterItem };
+  requests: { key: string; value: SubscriptionRequest };
+  presence: { key: [string, string]; value: PresenceRecord; indexes: { byJid: string } };
+  conversations: { key: string; value: ConversationRecord; indexes: { byLastTs: number } };
+  messages: {
+    key: string;
+    value: MessageRecord;
+    indexes: { byConversation: [string, number]; byStanzaId: string };
+  };
+  outbox: { key: string; value: OutboxRecord; indexes: { byTs: number } };
+}
+
+export type ParleyDb = IDBPDatabase<ParleySchema>;
+export type StoreName = 'account' | 'roster' | 'requests' | 'presence' | 'conversations' | 'messages' | 'outbox';
+export const STORE_NAMES: readonly StoreName[] = [
+  'account', 'roster', 'requests', 'presence', 'conversations', 'messages', 'outbox',
+];
+
+export const DB_NAME = 'parley';
+
+/** One entry per schema version; entry i upgrades version i to i+1. Never edit a shipped entry. */
+const migrations: ((db: IDBPDatabase<ParleySchema>) => void)[] = [
+  (db) => {
+    db.createObjectStore('account', { keyPath: 'key' });
+    db.createObjectStore('roster', { keyPath: 'jid' });
+    db.createObjectStore('requests', { keyPath: 'jid' });
+    db.createObjectStore('presence', { keyPath: ['jid', 'resource'] }).createIndex('byJid', 'jid');
+    db.createObjectStore('conversations', { keyPath: 'jid' }).createIndex('byLastTs', 'lastTs');
+    const messages = db.createObjectStore('messages', { keyPath: 'key' });
+    messages.createIndex('byConversation', ['conversation', 'ts']);
+    messages.createIndex('byStanzaId', 'stanzaId');
+    db.createObjectStore('outbox', { keyPath: 'originId' }).createIndex('byTs', 'ts');
+  },
+];
+
+export const DB_VERSION = migrations.length;
+
+/**
+ * Opens (and if needed migrates) the database. Pages and the worker share this so whichever starts
+ * first creates the schema; only the worker writes records.
+ */
+export async function openParleyDb(name = DB_NAME): Promise<ParleyDb> {
+  const db = await openDB<ParleySchema>(name, DB_VERSION, {
+    upgrade(db, oldVersion) {
+      for (let v = oldVersion; v < DB_VERSION; v++) migrations[v]!(db);
+    },
+    blocking() {
+      // A newer Parley wants to migrate: let it, the next open picks up the new schema.
+      db.close();
+    },
+  });
+  return db;
+}

@@ -1,0 +1,59 @@
+import type { ParleyDb } from './db.js';
+import type {
+  AccountRecord, ConversationRecord, MessageRecord, PresenceRecord, RosterItem, SubscriptionRequest,
+} from '../shared/records.js';
+
+export interface Contact extends RosterItem {
+  /** Available resources, most available first. */
+  presence: PresenceRecord[];
+}
+
+const SHOW_RANK: Record<string, number> = { chat: 0, '': 1, away: 2, dnd: 3, xa: 4 };
+
+export function getAccount(db: ParleyDb): Promise<AccountRecord | undefined> {
+  return db.get('account', 'current');
+}
+
+export async function listContacts(db: ParleyDb): Promise<Contact[]> {
+  const tx = db.transaction(['roster', 'presence']);
+  const [items, presence] = await Promise.all([tx.objectStore('roster').getAll(), tx.objectStore('presence').getAll()]);
+  const byJid = new Map<string, PresenceRecord[]>();
+  for (const p of presence) {
+    const list = byJid.get(p.jid) ?? [];
+    list.push(p);
+    byJid.set(p.jid, list);
+  }
+  return items
+    .map((item) => ({
+      ...item,
+      presence: (byJid.get(item.jid) ?? []).sort(
+        (a, b) => (SHOW_RANK[a.show ?? ''] ?? 1) - (SHOW_RANK[b.show ?? ''] ?? 1) || b.priority - a.priority,
+      ),
+    }))
+    .sort((a, b) => (a.name ?? a.jid).localeCompare(b.name ?? b.jid));
+}
+
+export function listRequests(db: ParleyDb): Promise<SubscriptionRequest[]> {
+  return db.getAll('requests');
+}
+
+/** Conversations, most recent activity first. */
+export async function listConversations(db: ParleyDb): Promise<ConversationRecord[]> {
+  return (await db.getAllFromIndex('conversations', 'byLastTs')).reverse();
+}
+
+/** The newest `limit` messages of a conversation older than `before`, oldest first. */
+export async function listMessages(
+  db: ParleyDb,
+  conversation: string,
+  { limit = 100, before = Infinity }: { limit?: number; before?: number } = {},
+): Promise<MessageRecord[]> {
+  const range = IDBKeyRange.bound([conversation, -Infinity], [conversation, before], false, true);
+  const out: MessageRecord[] = [];
+  let cursor = await db.transaction('messages').store.index('byConversation').openCursor(range, 'prev');
+  while (cursor && out.length < limit) {
+    out.push(cursor.value);
+    cursor = await cursor.continue();
+  }
+  return out.reverse();
+}

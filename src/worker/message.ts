@@ -1,0 +1,150 @@
+/** One-to-one chat messages (RFC 6121 §5) with stable ids (XEP-0359) and delay stamps (XEP-0203). */
+import { xml } from '@xmpp/client';
+import type { Element } from '@xmpp/xml';
+import { bareJid } from '../shared/jid.js';
+import type { MessageRecord, OutboxRecord } from '../shared/records.js';
+import { markSent, storeMessage } from '../storage/write.js';
+import { now } from './clock.js';
+import type { Plugin, PluginContext } from './plugin.js';
+
+export const NS_SID = 'urn:xmpp:sid:0';
+const NS_DELAY = 'urn:xmpp:delay';
+
+/** Longer bodies are dropped (in) or refused (out): no chat message needs more, and storage is finite. */
+export const MAX_BODY = 64 * 1024;
+const MAX_ID = 256;
+
+export interface ChatMessage {
+  from: string;
+  body: string;
+  id?: string;
+  originId?: string;
+  /** Only a stanza-id stamped by our own server's archive (`by` = our bare JID) is trusted. */
+  stanzaId?: string;
+  /** XEP-0203 stamp in ms, never in the future. */
+  delayed?: number;
+}
+
+const validId = (id: string | undefined) => (id && id.length <= MAX_ID ? id : undefined);
+
+/** Parses an incoming one-to-one message with a body; null for anything else. */
+export function parseChatMessage(el: Element, ownJid: string): ChatMessage | null {
+  if (el.name !== 'message') return null;
+  const type = el.attrs.type ?? 'normal';
+  if (type !== 'chat' && type !== 'normal') return null;
+  const from = el.attrs.from;
+  const body = el.getChildText('body');
+  if (!from || body === null || body.trim() === '') return null;
+  if (body.length > MAX_BODY) throw new RangeError(`message body of ${body.length} characters from ${from} dropped`);
+  const stanzaId = el.getChildren('stanza-id', NS_SID).find((s) => s.attrs.by && bareJid(s.attrs.by) === ownJid);
+  const stamp = Date.parse(el.getChild('delay', NS_DELAY)?.attrs.stamp ?? '');
+  const message: ChatMessage = { from, body };
+  const id = validId(el.attrs.id);
+  const originId = validId(el.getChild('origin-id', NS_SID)?.attrs.id);
+  const sid = validId(stanzaId?.attrs.id);
+  if (id) message.id = id;
+  if (originId) message.originId = originId;
+  if (sid) message.stanzaId = sid;
+  if (Number.isFinite(stamp)) message.delayed = Math.min(stamp, Date.now());
+  return message;
+}
+
+export function buildChatMessage(to: string, body: string, originId: string): Element {
+  return xml(
+    'message',
+    { to, type: 'chat', id: originId },
+    xml('body', {}, body),
+    xml('origin-id', { xmlns: NS_SID, id: originId }),
+  );
+}
+
+/** Storage key: one per sender-chosen id within a conversation and direction, so repeats collapse. */
+export function messageKey(conversation: string, direction: 'in' | 'out', id: string): string {
+  return `${conversation} ${direction} ${id}`;
+}
+
+export interface MessagePlugin extends Plugin {
+  send(to: string, body: string): Promise<string>;
+}
+
+export function messages(ctx: PluginContext): MessagePlugin {
+  const sm = ctx.xmpp.streamManagement;
+  const online = () => ctx.xmpp.status === 'online';
+  // Sent on this stream and not yet acked: the outbox flush must not send them a second time.
+  const inFlight = new Set<string>();
+
+  async function transmit(out: OutboxRecord): Promise<void> {
+    if (inFlight.has(out.originId)) return;
+    inFlight.add(out.originId);
+    const tracked = sm.enabled || sm.enableSent;
+    await ctx.xmpp.send(buildChatMessage(out.to, out.body, out.originId));
+    // Without stream management there is no ack to wait for: the socket took it.
+    if (!tracked) {
+      inFlight.delete(out.originId);
+      ctx.commit(await markSent(ctx.db, messageKey(out.to, 'out', out.originId), out.originId));
+    }
+  }
+
+  sm.on('ack', (stanza: Element) => {
+    const originId = stanza.name === 'message' ? stanza.getChild('origin-id', NS_SID)?.attrs.id : undefined;
+    const to = stanza.attrs.to;
+    if (!originId || !to) return;
+    inFlight.delete(originId);
+    markSent(ctx.db, messageKey(bareJid(to), 'out', originId), originId).then(ctx.commit, (err) => ctx.log('ack not stored', err));
+  });
+
+  return {
+    async stanza(el) {
+      let parsed: ChatMessage | null;
+      try {
+        parsed = parseChatMessage(el, ctx.jid);
+      } catch (err) {
+        return ctx.log('message dropped', err);
+      }
+      if (!parsed) return;
+      const conversation = bareJid(parsed.from);
+      if (conversation === ctx.jid) return; // our other devices: carbons' job, with their checks
+      const record: MessageRecord = {
+        key: messageKey(conversation, 'in', parsed.originId ?? parsed.id ?? crypto.randomUUID()),
+        conversation,
+        direction: 'in',
+        from: parsed.from,
+        body: parsed.body,
+        ts: parsed.delayed ?? now(),
+        state: 'received',
+      };
+      if (parsed.originId) record.originId = parsed.originId;
+      if (parsed.stanzaId) record.stanzaId = parsed.stanzaId;
+      ctx.commit(await storeMessage(ctx.db, record));
+    },
+
+    async online() {
+      // Whatever was typed offline, or sent but never acked by a session that is gone, goes now.
+      const pending = await ctx.db.getAllFromIndex('outbox', 'byTs');
+      for (const out of pending) await transmit(out);
+    },
+
+    async offline() {
+      // Unacked messages stay in the outbox; the next fresh session sends them again.
+      inFlight.clear();
+    },
+
+    async send(to, body) {
+      if (body.trim() === '') throw new Error('Cannot send an empty message.');
+      if (body.length > MAX_BODY) throw new Error(`Message too long (${body.length} characters, at most ${MAX_BODY}).`);
+      const conversation = bareJid(to);
+      const originId = crypto.randomUUID();
+      const ts = now();
+      const out: OutboxRecord = { originId, to: conversation, body, ts };
+      ctx.commit(
+        await storeMessage(
+          ctx.db,
+          { key: messageKey(conversation, 'out', originId), conversation, direction: 'out', from: ctx.jid, body, ts, originId, state: 'pending' },
+          out,
+        ),
+      );
+      if (online()) await transmit(out);
+      return originId;
+    },
+  };
+}

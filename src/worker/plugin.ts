@@ -1,0 +1,27 @@
+import type { Element } from '@xmpp/xml';
+import type { XmppClient } from '@xmpp/client';
+import type { Change } from '../shared/api.js';
+import type { ParleyDb } from '../storage/db.js';
+
+/** What a protocol plugin gets from the session it runs in. */
+export interface PluginContext {
+  readonly xmpp: XmppClient;
+  readonly db: ParleyDb;
+  /** Own bare JID. */
+  readonly jid: string;
+  /** Tells every page what a storage write changed. */
+  commit(change: Change | null): void;
+  log(message: string, detail?: unknown): void;
+}
+
+/** One XEP or RFC feature. Each hook is optional; errors are caught and logged by the session. */
+export interface Plugin {
+  /** A message or presence stanza (IQs reach plugins through the iq callee they register). */
+  stanza?(stanza: Element): Promise<void> | void;
+  /** A fresh session is bound (not called after a stream resumption). */
+  online?(): Promise<void>;
+  /** The stream resumed (XEP-0198) after a drop. */
+  resumed?(): Promise<void>;
+  /** The connection dropped or ended. */
+  offline?(): Promise<void>;
+}

@@ -1,0 +1,106 @@
+/** RFC 6121 presence: our own, contacts' per resource, and subscription requests and answers. */
+import { xml } from '@xmpp/client';
+import type { Element } from '@xmpp/xml';
+import { bareJid, resourceOf } from '../shared/jid.js';
+import type { PresenceRecord, Show } from '../shared/records.js';
+import { addRequest, clearPresence, putPresence, removePresence, removeRequest } from '../storage/write.js';
+import type { Plugin, PluginContext } from './plugin.js';
+
+const SHOWS: readonly string[] = ['chat', 'away', 'xa', 'dnd'];
+const MAX_STATUS = 1024;
+
+export type ParsedPresence =
+  | { kind: 'available'; presence: PresenceRecord }
+  | { kind: 'unavailable'; jid: string; resource: string }
+  | { kind: 'subscribe' | 'subscribed' | 'unsubscribe' | 'unsubscribed' | 'error'; jid: string };
+
+export function parsePresence(el: Element): ParsedPresence | null {
+  const from = el.attrs.from;
+  if (!from) return null;
+  const jid = bareJid(from);
+  const type = el.attrs.type;
+  switch (type) {
+    case undefined: {
+      const show = el.getChildText('show')?.trim();
+      const status = el.getChildText('status')?.slice(0, MAX_STATUS);
+      const priority = Number.parseInt(el.getChildText('priority') ?? '0', 10);
+      return {
+        kind: 'available',
+        presence: {
+          jid,
+          resource: resourceOf(from),
+          ...(show && SHOWS.includes(show) ? { show: show as Show } : {}),
+          ...(status ? { status } : {}),
+          priority: Number.isFinite(priority) ? Math.max(-128, Math.min(127, priority)) : 0,
+        },
+      };
+    }
+    case 'unavailable':
+      return { kind: 'unavailable', jid, resource: resourceOf(from) };
+    case 'subscribe':
+    case 'subscribed':
+    case 'unsubscribe':
+    case 'unsubscribed':
+    case 'error':
+      return { kind: type, jid };
+    default:
+      return null; // 'probe' is the server's business; anything else is invalid
+  }
+}
+
+export function buildPresence(show?: Show, status?: string): Element {
+  return xml('presence', {}, show ? xml('show', {}, show) : null, status ? xml('status', {}, status) : null);
+}
+
+export function buildSubscription(to: string, type: 'subscribe' | 'subscribed' | 'unsubscribe' | 'unsubscribed'): Element {
+  return xml('presence', { to, type });
+}
+
+export interface PresencePlugin extends Plugin {
+  /** Broadcast our presence (initial presence uses the last one set). */
+  announce(show?: Show, status?: string): Promise<void>;
+  answer(jid: string, type: 'subscribe' | 'subscribed' | 'unsubscribed'): Promise<void>;
+}
+
+/** `current` gives the presence to announce when a fresh session comes online. */
+export function presence(ctx: PluginContext, current: () => Promise<{ show?: Show; status?: string }>): PresencePlugin {
+  const announce = (show?: Show, status?: string) => ctx.xmpp.send(buildPresence(show, status));
+  return {
+    async stanza(el) {
+      if (el.name !== 'presence') return;
+      const parsed = parsePresence(el);
+      if (!parsed) return;
+      // Our own other devices are not contacts.
+      if ((parsed.kind === 'available' ? parsed.presence.jid : parsed.jid) === ctx.jid) return;
+      switch (parsed.kind) {
+        case 'available':
+          return ctx.commit(await putPresence(ctx.db, parsed.presence));
+        case 'unavailable':
+          return ctx.commit(await removePresence(ctx.db, parsed.jid, parsed.resource));
+        case 'error':
+          return ctx.commit(await removePresence(ctx.db, parsed.jid, null));
+        case 'subscribe':
+          return ctx.commit(await addRequest(ctx.db, parsed.jid));
+        case 'unsubscribe':
+          // They withdrew the request they made; the server updates the roster itself.
+          return ctx.commit(await removeRequest(ctx.db, parsed.jid));
+        case 'unsubscribed':
+          return ctx.commit(await removePresence(ctx.db, parsed.jid, null));
+        case 'subscribed':
+          return; // the roster push that follows carries the new state
+      }
+    },
+    async online() {
+      const { show, status } = await current();
+      await announce(show, status);
+    },
+    async offline() {
+      ctx.commit(await clearPresence(ctx.db));
+    },
+    announce,
+    async answer(jid, type) {
+      await ctx.xmpp.send(buildSubscription(jid, type));
+      if (type !== 'subscribe') ctx.commit(await removeRequest(ctx.db, jid));
+    },
+  };
+}

@@ -1,0 +1,91 @@
+/** RFC 6121 roster: get, pushes, add and remove. */
+import { xml } from '@xmpp/client';
+import type { Element } from '@xmpp/xml';
+import { bareJid } from '../shared/jid.js';
+import type { RosterItem, Subscription } from '../shared/records.js';
+import { applyRosterPush, replaceRoster } from '../storage/write.js';
+import type { Plugin, PluginContext } from './plugin.js';
+
+export const NS_ROSTER = 'jabber:iq:roster';
+
+const SUBSCRIPTIONS: readonly string[] = ['none', 'to', 'from', 'both'];
+
+export interface ParsedItem {
+  item: RosterItem;
+  removed: boolean;
+}
+
+/** Parses one <item/>; null when it has no usable JID. */
+export function parseItem(el: Element): ParsedItem | null {
+  const jid = el.attrs.jid;
+  if (!jid || jid.includes('/')) return null;
+  const sub = el.attrs.subscription ?? 'none';
+  const name = el.attrs.name?.trim();
+  return {
+    item: {
+      jid: bareJid(jid),
+      ...(name ? { name } : {}),
+      groups: [...new Set(el.getChildren('group').map((g) => g.text().trim()).filter(Boolean))],
+      subscription: (SUBSCRIPTIONS.includes(sub) ? sub : 'none') as Subscription,
+      pendingOut: el.attrs.ask === 'subscribe',
+    },
+    removed: sub === 'remove',
+  };
+}
+
+/** Items of a roster result or push (<query xmlns='jabber:iq:roster'/>). */
+export function parseQuery(query: Element): ParsedItem[] {
+  return query.getChildren('item').flatMap((el) => parseItem(el) ?? []);
+}
+
+/**
+ * RFC 6121 §2.1.6: a push is only from our own account (no `from`, or our bare JID).
+ * Anything else is a spoofing attempt and must not touch the roster.
+ */
+export function isTrustedPush(from: string | undefined, ownJid: string): boolean {
+  return !from || (bareJid(from) === ownJid && !from.includes('/'));
+}
+
+export function buildSetItem(jid: string, { name, remove = false }: { name?: string; remove?: boolean } = {}): Element {
+  return xml(
+    'query',
+    { xmlns: NS_ROSTER },
+    xml('item', remove ? { jid, subscription: 'remove' } : { jid, ...(name ? { name } : {}) }),
+  );
+}
+
+export interface RosterPlugin extends Plugin {
+  add(jid: string, name?: string): Promise<void>;
+  remove(jid: string): Promise<void>;
+}
+
+export function roster(ctx: PluginContext): RosterPlugin {
+  ctx.xmpp.iqCallee.set(NS_ROSTER, 'query', async ({ stanza, element }) => {
+    if (!isTrustedPush(stanza.attrs.from, ctx.jid)) {
+      ctx.log('ignored roster push from a foreign sender', stanza.attrs.from);
+      return undefined; // answered with service-unavailable, as RFC 6121 allows
+    }
+    const items = parseQuery(element);
+    // RFC 6121 §2.1.6: a push carries exactly one item.
+    if (items.length !== 1) return xml('error', { type: 'modify' }, xml('bad-request', { xmlns: 'urn:ietf:params:xml:ns:xmpp-stanzas' }));
+    const [{ item, removed }] = items as [ParsedItem];
+    ctx.commit(await applyRosterPush(ctx.db, item, removed));
+    return true;
+  });
+
+  return {
+    async online() {
+      const result = await ctx.xmpp.iqCaller.get(xml('query', { xmlns: NS_ROSTER }));
+      const query = result.getChild('query', NS_ROSTER);
+      if (query) ctx.commit(await replaceRoster(ctx.db, parseQuery(query).filter((p) => !p.removed).map((p) => p.item)));
+    },
+    async add(jid, name) {
+      await ctx.xmpp.iqCaller.set(buildSetItem(jid, name ? { name } : {}));
+      await ctx.xmpp.send(xml('presence', { to: jid, type: 'subscribe' }));
+    },
+    async remove(jid) {
+      // The server also cancels both subscriptions (RFC 6121 §2.5.2).
+      await ctx.xmpp.iqCaller.set(buildSetItem(jid, { remove: true }));
+    },
+  };
+}

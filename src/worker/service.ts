@@ -1,0 +1,223 @@
+/**
+ * The worker's side of the Comlink API: one account, one session, shared by every page.
+ * Pages read IndexedDB themselves; this tells them what changed on the `parley` BroadcastChannel.
+ */
+import { bareJid, isBareJid } from '../shared/jid.js';
+import { EVENTS_CHANNEL, type Change, type LoginOptions, type ParleyApi, type Status, type WorkerEvent } from '../shared/api.js';
+import type { AccountRecord, Show } from '../shared/records.js';
+import { getAccount } from '../storage/read.js';
+import { openParleyDb, type ParleyDb } from '../storage/db.js';
+import { clearAll, markRead, saveAccount } from '../storage/write.js';
+import { LoginError } from './auth.js';
+import { messages, type MessagePlugin } from './message.js';
+import { presence, type PresencePlugin } from './presence.js';
+import { roster, type RosterPlugin } from './roster.js';
+import type { ScramSecret } from './scram.js';
+import { Session } from './session.js';
+
+interface Running {
+  session: Session;
+  roster: RosterPlugin;
+  presence: PresencePlugin;
+  messages: MessagePlugin;
+}
+
+function log(message: string, detail?: unknown): void {
+  console.warn(`[parley] ${message}`, detail ?? '');
+}
+
+export class ParleyService implements ParleyApi {
+  private readonly channel = new BroadcastChannel(EVENTS_CHANNEL);
+  private current: Status = { state: 'logged-out' };
+  private running: Running | undefined;
+  /** Serialises login/logout/restore so two tabs cannot start two sessions. */
+  private lifecycle: Promise<unknown> = Promise.resolve();
+
+  private constructor(private readonly db: ParleyDb) {
+    globalThis.addEventListener?.('online', () => this.running?.session.reconnectNow());
+  }
+
+  /** Opens storage and, when keys are stored, logs in again without asking. */
+  static async start(): Promise<ParleyService> {
+    const service = new ParleyService(await openParleyDb());
+    service.lifecycle = service.restore();
+    return service;
+  }
+
+  async status(): Promise<Status> {
+    return this.current;
+  }
+
+  login(options: LoginOptions): Promise<void> {
+    return this.serially(async () => {
+      const jid = bareJid(options.jid.trim());
+      if (!isBareJid(jid)) throw new Error('Enter an address like name@example.org.');
+      if (!options.password) throw new Error('Enter your password.');
+      if (!/^wss?:\/\//.test(options.service)) throw new Error('The server address must be a ws:// or wss:// URL.');
+      await this.end();
+      const account: AccountRecord = {
+        key: 'current',
+        jid,
+        service: options.service,
+        resource: options.resource ?? `parley-${crypto.randomUUID().slice(0, 8)}`,
+        allowPlain: options.allowPlain ?? false,
+        presence: {},
+      };
+      const previous = await getAccount(this.db);
+      this.setStatus({ state: 'connecting', jid });
+      try {
+        await this.connect(account, { password: options.password }, false);
+      } catch (err) {
+        this.setStatus({ state: 'logged-out', error: (err as Error).message });
+        throw err;
+      }
+      // Another account's data must not show under this one.
+      if (previous && previous.jid !== jid) this.commit(await clearAll(this.db));
+      const keys = this.running?.session.auth.keys;
+      this.commit(await saveAccount(this.db, { ...account, ...(keys ? { keys } : {}) }));
+    });
+  }
+
+  logout(): Promise<void> {
+    return this.serially(async () => {
+      await this.end();
+      this.commit(await clearAll(this.db));
+      this.setStatus({ state: 'logged-out' });
+    });
+  }
+
+  async send(to: string, body: string): Promise<string> {
+    return this.plugins().messages.send(this.contactJid(to), body);
+  }
+
+  async addContact(jid: string, name?: string): Promise<void> {
+    await this.onlinePlugins().roster.add(this.contactJid(jid), name?.trim() || undefined);
+  }
+
+  async removeContact(jid: string): Promise<void> {
+    await this.onlinePlugins().roster.remove(this.contactJid(jid));
+  }
+
+  async approve(jid: string): Promise<void> {
+    const { presence: p } = this.onlinePlugins();
+    const contact = this.contactJid(jid);
+    await p.answer(contact, 'subscribed');
+    const item = await this.db.get('roster', contact);
+    // Approving someone means wanting to see them too, as every mainstream client does.
+    if (!item || ((item.subscription === 'none' || item.subscription === 'from') && !item.pendingOut)) {
+      await p.answer(contact, 'subscribe');
+    }
+  }
+
+  async deny(jid: string): Promise<void> {
+    await this.onlinePlugins().presence.answer(this.contactJid(jid), 'unsubscribed');
+  }
+
+  async cancelSubscription(jid: string): Promise<void> {
+    await this.onlinePlugins().presence.answer(this.contactJid(jid), 'unsubscribed');
+  }
+
+  async setPresence(show?: Show, status?: string): Promise<void> {
+    const account = await getAccount(this.db);
+    if (!account) throw new Error('Not logged in.');
+    const text = status?.trim().slice(0, 1024);
+    this.commit(await saveAccount(this.db, { ...account, presence: { ...(show ? { show } : {}), ...(text ? { status: text } : {}) } }));
+    if (this.current.state === 'online') await this.plugins().presence.announce(show, text);
+  }
+
+  async markRead(conversation: string): Promise<void> {
+    this.commit(await markRead(this.db, bareJid(conversation)));
+  }
+
+  private async restore(): Promise<void> {
+    const account = await getAccount(this.db);
+    if (!account?.keys) {
+      if (account) this.setStatus({ state: 'logged-out', jid: account.jid });
+      return;
+    }
+    this.setStatus({ state: 'connecting', jid: account.jid });
+    try {
+      await this.connect(account, { keys: account.keys }, true);
+    } catch (err) {
+      await this.forgetKeys(account, err as Error);
+    }
+  }
+
+  private async connect(account: AccountRecord, secret: ScramSecret, retry: boolean): Promise<void> {
+    const session = new Session({
+      jid: account.jid,
+      service: account.service,
+      resource: account.resource,
+      credentials: { username: account.jid.split('@')[0]!, secret, allowPlain: account.allowPlain },
+      db: this.db,
+      commit: (change) => this.commit(change),
+      onState: (state, error) => this.setStatus({ state, jid: account.jid, ...(error ? { error } : {}) }),
+      onAuthLost: (err) => void this.serially(async () => {
+        await this.end();
+        await this.forgetKeys(account, err);
+      }),
+      log,
+    });
+    // Order matters: the roster is fetched before initial presence (RFC 6121 §2.2).
+    this.running = {
+      session,
+      roster: session.use(roster),
+      presence: session.use((ctx) => presence(ctx, async () => (await getAccount(this.db))?.presence ?? {})),
+      messages: session.use(messages),
+    };
+    try {
+      await session.start({ retry });
+    } catch (err) {
+      this.running = undefined;
+      throw err;
+    }
+  }
+
+  private async forgetKeys(account: AccountRecord, err: Error): Promise<void> {
+    const { keys: _dropped, ...rest } = account;
+    this.commit(await saveAccount(this.db, rest));
+    this.setStatus({ state: 'logged-out', jid: account.jid, error: err instanceof LoginError ? err.message : String(err) });
+  }
+
+  private async end(): Promise<void> {
+    const running = this.running;
+    this.running = undefined;
+    await running?.session.stop();
+  }
+
+  private plugins(): Running {
+    if (!this.running) throw new Error('Not logged in.');
+    return this.running;
+  }
+
+  private onlinePlugins(): Running {
+    const running = this.plugins();
+    if (this.current.state !== 'online') throw new Error('You are offline; try again when connected.');
+    return running;
+  }
+
+  private contactJid(jid: string): string {
+    const bare = bareJid(jid.trim());
+    if (!isBareJid(bare)) throw new Error(`"${jid}" is not a valid address (name@example.org).`);
+    return bare;
+  }
+
+  private serially<T>(run: () => Promise<T>): Promise<T> {
+    const next = this.lifecycle.then(run, run);
+    this.lifecycle = next.catch(() => undefined);
+    return next;
+  }
+
+  private setStatus(status: Status): void {
+    this.current = status;
+    this.post({ type: 'status', status });
+  }
+
+  private commit(change: Change | null): void {
+    if (change) this.post({ type: 'change', change });
+  }
+
+  private post(event: WorkerEvent): void {
+    this.channel.postMessage(event);
+  }
+}
