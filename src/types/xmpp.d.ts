@@ -98,3 +98,8 @@ declare module '@xmpp/client' {
   export const xml: XmlFactory;
   export function jid(s: string): JID;
 }
+
+declare module 'ltx' {
+  import type { Element } from '@xmpp/xml';
+  export function parse(xml: string): Element;
+}

@@ -1,5 +1,5 @@
 /** One-to-one chat messages (RFC 6121 §5) with stable ids (XEP-0359) and delay stamps (XEP-0203). */
-import { xml } from '@xmpp/client';
+import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
 import { bareJid } from '../shared/jid.js';
 import type { MessageRecord, OutboxRecord } from '../shared/records.js';

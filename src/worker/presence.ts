@@ -1,5 +1,5 @@
 /** RFC 6121 presence: our own, contacts' per resource, and subscription requests and answers. */
-import { xml } from '@xmpp/client';
+import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
 import { bareJid, resourceOf } from '../shared/jid.js';
 import type { PresenceRecord, Show } from '../shared/records.js';

@@ -1,5 +1,5 @@
 /** RFC 6121 roster: get, pushes, add and remove. */
-import { xml } from '@xmpp/client';
+import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
 import { bareJid } from '../shared/jid.js';
 import type { RosterItem, Subscription } from '../shared/records.js';

@@ -1,0 +1,57 @@
+/** A small static server for the demo and the browser tests: the demo page plus the built files. */
+import { createServer, type Server } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { extname, join, normalize, resolve } from 'node:path';
+import type { AddressInfo } from 'node:net';
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.map': 'application/json',
+  '.json': 'application/json',
+  '.webmanifest': 'application/manifest+json',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+};
+
+export interface ServeOptions {
+  /** URL prefix → directory, e.g. { '/': 'demo', '/dist/': 'dist' }. Longest prefix wins. */
+  mounts: Record<string, string>;
+  /** Replaced in served HTML: `{{NAME}}` → value. */
+  vars?: Record<string, string>;
+  port?: number;
+  host?: string;
+}
+
+export interface Served {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function serve({ mounts, vars = {}, port = 0, host = '127.0.0.1' }: ServeOptions): Promise<Served> {
+  const prefixes = Object.keys(mounts).sort((a, b) => b.length - a.length);
+  const server: Server = createServer(async (req, res) => {
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    const prefix = prefixes.find((p) => path.startsWith(p));
+    if (!prefix || req.method !== 'GET') return void res.writeHead(404).end();
+    const root = resolve(mounts[prefix]!);
+    let file = normalize(join(root, path.slice(prefix.length)));
+    if (!file.startsWith(root)) return void res.writeHead(403).end();
+    if (path.endsWith('/')) file = join(file, 'index.html');
+    try {
+      let body: Buffer | string = await readFile(file);
+      const type = TYPES[extname(file)] ?? 'application/octet-stream';
+      if (type.startsWith('text/html')) body = body.toString().replace(/\{\{(\w+)\}\}/g, (m, name: string) => vars[name] ?? m);
+      res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' }).end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((ok) => server.listen(port, host, ok));
+  const { port: bound } = server.address() as AddressInfo;
+  return {
+    url: `http://${host}:${bound}/`,
+    close: () => new Promise((ok) => server.close(() => ok())),
+  };
+}

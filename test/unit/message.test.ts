@@ -1,0 +1,62 @@
+import { expect } from 'chai';
+import { parse } from 'ltx';
+import { buildChatMessage, MAX_BODY, parseChatMessage } from '../../src/worker/message.js';
+
+const ME = 'alice@localhost';
+
+describe('chat messages (RFC 6121 §5, XEP-0359, XEP-0203)', () => {
+  it('builds a chat message with an origin-id', () => {
+    expect(buildChatMessage('bob@localhost', 'hi <there> & you', 'abc-1').toString()).to.equal(
+      `<message to="bob@localhost" type="chat" id="abc-1"><body>hi &lt;there&gt; &amp; you</body><origin-id xmlns="urn:xmpp:sid:0" id="abc-1"/></message>`,
+    );
+  });
+
+  it('round-trips a built message through the parser', () => {
+    const built = parse(buildChatMessage('alice@localhost', 'héllo 👋', 'o1').toString());
+    built.attrs.from = 'bob@localhost/phone';
+    expect(parseChatMessage(built, ME)).to.deep.equal({ from: 'bob@localhost/phone', body: 'héllo 👋', id: 'o1', originId: 'o1' });
+  });
+
+  it('keeps only a stanza-id stamped by our own account', () => {
+    const m = parse(`<message from='bob@localhost/a' type='chat' id='x'><body>hi</body>
+      <stanza-id xmlns='urn:xmpp:sid:0' id='forged' by='bob@localhost'/>
+      <stanza-id xmlns='urn:xmpp:sid:0' id='real' by='alice@localhost'/></message>`);
+    expect(parseChatMessage(m, ME)?.stanzaId).to.equal('real');
+    const forged = parse(`<message from='bob@localhost/a' type='chat'><body>hi</body><stanza-id xmlns='urn:xmpp:sid:0' id='f' by='bob@localhost'/></message>`);
+    expect(parseChatMessage(forged, ME)?.stanzaId).to.equal(undefined);
+  });
+
+  it('uses a delay stamp for ordering, never one in the future', () => {
+    const past = parse(`<message from='bob@localhost/a' type='chat'><body>old</body><delay xmlns='urn:xmpp:delay' stamp='2024-01-02T03:04:05Z'/></message>`);
+    expect(parseChatMessage(past, ME)?.delayed).to.equal(Date.UTC(2024, 0, 2, 3, 4, 5));
+    const future = parse(`<message from='bob@localhost/a' type='chat'><body>x</body><delay xmlns='urn:xmpp:delay' stamp='2999-01-01T00:00:00Z'/></message>`);
+    expect(parseChatMessage(future, ME)!.delayed!).to.be.at.most(Date.now());
+    const garbage = parse(`<message from='bob@localhost/a' type='chat'><body>x</body><delay xmlns='urn:xmpp:delay' stamp='yesterday'/></message>`);
+    expect(parseChatMessage(garbage, ME)?.delayed).to.equal(undefined);
+  });
+
+  it('ignores messages that are not one-to-one chat with a body', () => {
+    for (const xml of [
+      `<message from='bob@localhost/a' type='chat'><active xmlns='http://jabber.org/protocol/chatstates'/></message>`,
+      `<message from='room@muc.localhost/bob' type='groupchat'><body>hi</body></message>`,
+      `<message from='bob@localhost/a' type='error'><body>hi</body></message>`,
+      `<message from='bob@localhost/a' type='headline'><body>hi</body></message>`,
+      `<message type='chat'><body>no sender</body></message>`,
+      `<message from='bob@localhost/a' type='chat'><body>   </body></message>`,
+    ]) {
+      expect(parseChatMessage(parse(xml), ME), xml).to.equal(null);
+    }
+  });
+
+  it('keeps markup in a body as text', () => {
+    const m = parse(`<message from='bob@localhost/a' type='chat'><body>&lt;img src=x onerror=alert(1)&gt;</body></message>`);
+    expect(parseChatMessage(m, ME)?.body).to.equal('<img src=x onerror=alert(1)>');
+  });
+
+  it('refuses a huge body and ignores oversized ids', () => {
+    const huge = parse(`<message from='bob@localhost/a' type='chat'><body>${'a'.repeat(MAX_BODY + 1)}</body></message>`);
+    expect(() => parseChatMessage(huge, ME)).to.throw(RangeError);
+    const longId = parse(`<message from='bob@localhost/a' type='chat' id='${'i'.repeat(300)}'><body>x</body></message>`);
+    expect(parseChatMessage(longId, ME)?.id).to.equal(undefined);
+  });
+});
