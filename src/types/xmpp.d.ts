@@ -93,7 +93,9 @@ declare module '@xmpp/client' {
     service: string;
     domain: string;
     resource?: string;
-    credentials: OnAuthenticate;
+    credentials?: OnAuthenticate;
+    username?: string;
+    password?: string;
   }): XmppClient;
   export const xml: XmlFactory;
   export function jid(s: string): JID;

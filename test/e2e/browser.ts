@@ -1,0 +1,123 @@
+/** Real headless Chromium driven by puppeteer-core, one profile per simulated person. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { CHROMIUM, CHROMIUM_ARGS } from '../../scripts/lib/chromium.mjs';
+import { until } from './wait.js';
+
+export interface Profile {
+  browser: Browser;
+  close(): Promise<void>;
+}
+
+export async function launch(): Promise<Profile> {
+  const dir = await mkdtemp(join(tmpdir(), 'parley-profile-'));
+  const browser = await puppeteer.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, userDataDir: dir, headless: true });
+  return {
+    browser,
+    async close() {
+      await browser.close().catch(() => undefined);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const C = 'parley-client >>> ';
+
+/** What a person sees and does on a page showing <parley-client>. */
+export class ClientPage {
+  readonly errors: string[] = [];
+
+  constructor(readonly page: Page) {
+    page.on('pageerror', (err) => this.errors.push(String(err)));
+    page.on('dialog', (d) => void d.accept());
+  }
+
+  static async open(profile: Profile, url: string): Promise<ClientPage> {
+    const page = await profile.browser.newPage();
+    const client = new ClientPage(page);
+    await page.goto(url);
+    await page.waitForSelector(`${C}header`);
+    return client;
+  }
+
+  async login(jid: string, password: string): Promise<void> {
+    await this.fill(`${C}parley-login >>> input[name="jid"]`, jid);
+    await this.fill(`${C}parley-login >>> input[name="password"]`, password);
+    await this.click(`${C}parley-login >>> button[type="submit"]`);
+  }
+
+  async loginError(): Promise<string> {
+    return until(() => this.text(`${C}parley-login >>> [role="alert"]`), { what: 'login error' });
+  }
+
+  async status(): Promise<string> {
+    return this.text(`${C}[role="status"]`);
+  }
+
+  waitForStatus(prefix: string, timeout = 15_000): Promise<string> {
+    return until(async () => ((await this.status()).startsWith(prefix) ? this.status() : ''), { timeout, what: `status "${prefix}"` });
+  }
+
+  async hasLoginForm(): Promise<boolean> {
+    return (await this.page.$(`${C}parley-login`)) !== null;
+  }
+
+  async addContact(jid: string): Promise<void> {
+    await this.fill(`${C}parley-roster >>> input[name="jid"]`, jid);
+    await this.click(`${C}parley-roster >>> form button[type="submit"]`);
+  }
+
+  async approve(jid: string): Promise<void> {
+    await this.click(`${C}parley-roster >>> button[aria-label="Approve ${jid}"]`);
+  }
+
+  /** Contacts as shown: jid → presence text. */
+  async contacts(): Promise<Record<string, string>> {
+    return this.page.$$eval(`${C}parley-roster >>> li.contact-row`, (rows) =>
+      Object.fromEntries(rows.map((r) => [r.getAttribute('data-jid'), r.querySelector('.presence')?.textContent?.trim() ?? ''])),
+    );
+  }
+
+  async open(jid: string): Promise<void> {
+    await this.click(`${C}parley-roster >>> li[data-jid="${jid}"] button.contact`);
+    await until(async () => (await this.page.$eval(`${C}parley-conversation`, (el) => el.getAttribute('aria-label'))) === `Conversation with ${jid}`, {
+      what: `conversation with ${jid} open`,
+    });
+  }
+
+  async type(text: string): Promise<void> {
+    await this.fill(`${C}parley-composer >>> textarea`, text);
+    await this.page.keyboard.press('Enter');
+  }
+
+  /** Message bodies shown in the open conversation, in order. */
+  async messages(): Promise<string[]> {
+    return this.page.$$eval(`${C}parley-conversation >>> li.message .body`, (els) => els.map((e) => e.textContent ?? ''));
+  }
+
+  waitForMessages(count: number, timeout = 15_000): Promise<string[]> {
+    return until(async () => {
+      const m = await this.messages();
+      return m.length >= count ? m : undefined;
+    }, { timeout, what: `${count} messages shown` });
+  }
+
+  /** Clicks like a person: waits until the control is shown, then presses it. */
+  async click(selector: string): Promise<void> {
+    const el = await this.page.waitForSelector(selector, { visible: true, timeout: 15_000 });
+    await el!.click();
+  }
+
+  async fill(selector: string, value: string): Promise<void> {
+    const el = await this.page.waitForSelector(selector, { visible: true, timeout: 15_000 });
+    await el!.click({ count: 3 });
+    await el!.type(value);
+  }
+
+  private async text(selector: string): Promise<string> {
+    const el = await this.page.$(selector);
+    return el ? ((await el.evaluate((e) => e.textContent)) ?? '').trim() : '';
+  }
+}

@@ -1,0 +1,84 @@
+/** Another user or device: a real @xmpp/client in Node, over TCP to the test Prosody. */
+import { client, xml, type XmppClient } from '@xmpp/client';
+import type { Element } from '@xmpp/xml';
+import type { Prosody } from '../../scripts/lib/prosody.js';
+import { until } from './wait.js';
+
+export interface Peer {
+  xmpp: XmppClient;
+  /** Own full JID. */
+  jid: string;
+  /** Every message and presence stanza received, in order. */
+  received: Element[];
+  say(to: string, body: string): Promise<void>;
+  /** Waits for a chat message with this body; returns it. */
+  waitForBody(body: string, timeout?: number): Promise<Element>;
+  stop(): Promise<void>;
+}
+
+export async function connectPeer(
+  prosody: Prosody,
+  user: string,
+  password: string,
+  { resource = 'node', autoApprove = true }: { resource?: string; autoApprove?: boolean } = {},
+): Promise<Peer> {
+  const xmpp = client({
+    service: `xmpp://127.0.0.1:${prosody.c2sPort}`,
+    domain: prosody.host,
+    resource,
+    username: user,
+    password,
+  });
+  xmpp.reconnect.stop();
+  const received: Element[] = [];
+  xmpp.on('error', () => undefined);
+  xmpp.on('stanza', (el: Element) => {
+    if (el.name === 'iq') return;
+    received.push(el);
+    // Befriend whoever asks: the peer stands for a person who says yes.
+    if (autoApprove && el.name === 'presence' && el.attrs.type === 'subscribe' && el.attrs.from) {
+      void xmpp.send(xml('presence', { to: el.attrs.from, type: 'subscribed' }));
+      void xmpp.send(xml('presence', { to: el.attrs.from, type: 'subscribe' }));
+    }
+  });
+  await xmpp.start();
+  await xmpp.send(xml('presence'));
+  const peer: Peer = {
+    xmpp,
+    jid: xmpp.jid!.toString(),
+    received,
+    say: (to, body) => xmpp.send(xml('message', { to, type: 'chat', id: crypto.randomUUID() }, xml('body', {}, body))),
+    waitForBody: async (body, timeout = 10_000) => {
+      let found: Element | undefined;
+      await until(() => (found = received.find((el) => el.name === 'message' && el.getChildText('body') === body)), {
+        timeout,
+        what: `message "${body}" at ${user}`,
+      });
+      return found!;
+    },
+    stop: async () => {
+      try {
+        await xmpp.stop();
+      } catch {
+        // already gone with the server
+      }
+    },
+  };
+  return peer;
+}
+
+/** Mutual presence subscription between two accounts, done by two short-lived Node clients. */
+export async function befriend(prosody: Prosody, a: [string, string], b: [string, string]): Promise<void> {
+  const pa = await connectPeer(prosody, a[0], a[1], { resource: 'setup' });
+  const pb = await connectPeer(prosody, b[0], b[1], { resource: 'setup' });
+  const bJid = `${b[0]}@${prosody.host}`;
+  const aJid = `${a[0]}@${prosody.host}`;
+  await pa.xmpp.send(xml('presence', { to: bJid, type: 'subscribe' }));
+  const both = async (p: Peer, other: string) => {
+    const r = await p.xmpp.iqCaller.get(xml('query', { xmlns: 'jabber:iq:roster' }));
+    return r.getChild('query')?.getChildren('item').find((i) => i.attrs.jid === other)?.attrs.subscription === 'both';
+  };
+  await until(async () => (await both(pa, bJid)) && (await both(pb, aJid)), { what: 'mutual subscription' });
+  await pa.stop();
+  await pb.stop();
+}
