@@ -1,6 +1,6 @@
 // An embedded Prosody (Debian 0.12) for tests and the demo: own config, ports and data under a temp dir.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -25,7 +25,7 @@ export interface Prosody {
   register(user: string, password: string): Promise<void>;
   /** Full JIDs of the user's c2s sessions as the server sees them; smacks-hibernating ones are included unless `hibernating: false`. */
   sessions(user: string, opts?: { hibernating?: boolean }): Promise<string[]>;
-  /** Evaluates Lua in Prosody's global environment through the admin socket and returns the result text. */
+  /** Evaluates one line of Lua in Prosody's global environment (admin socket); returns the shell's text, e.g. "Result: 42". */
   eval(lua: string): Promise<string>;
   kill(): Promise<void>;
   start(): Promise<void>;
@@ -39,13 +39,14 @@ const MODULES = [
   'smacks', 'mam', 'csi', 'csi_simple', 'bookmarks', 'http', 'offline',
 ];
 
-const live = new Set<ChildProcess>();
+// Synchronous cleanups (SIGKILL the server, remove its dir) of every instance not yet disposed.
+const cleanups = new Set<() => void>();
 let exitHooked = false;
 function hookExit(): void {
   if (exitHooked) return;
   exitHooked = true;
   const killAll = (): void => {
-    for (const c of live) c.kill('SIGKILL');
+    for (const c of cleanups) c();
   };
   process.on('exit', killAll);
   // 'exit' does not run when a signal ends the process with Node's default handling: do it, then re-raise.
@@ -59,7 +60,8 @@ function hookExit(): void {
   }
 }
 
-function freePort(): Promise<number> {
+/** A TCP port on 127.0.0.1 that was free a moment ago (bind port 0, read it, release it). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.on('error', reject);
@@ -142,7 +144,10 @@ export async function startProsody(opts: ProsodyOptions = {}): Promise<Prosody> 
   const host = opts.host ?? 'localhost';
   const dir = await mkdtemp(path.join(os.tmpdir(), 'parley-prosody-'));
   await mkdir(path.join(dir, 'data'));
-  const [c2sPort, httpPort] = [await freePort(), await freePort()];
+  await mkdir(path.join(dir, 'certs')); // only so Prosody does not log an error about a missing cert dir
+  const c2sPort = await freePort();
+  let httpPort = await freePort();
+  while (httpPort === c2sPort) httpPort = await freePort();
   const cfg = path.join(dir, 'prosody.cfg.lua');
   const sockPath = path.join(dir, 'prosody.sock');
   const logFile = path.join(dir, 'prosody.log');
@@ -197,14 +202,12 @@ ${opts.extraConfig ?? ''}
 
   async function start(): Promise<void> {
     if (running()) return;
-    hookExit();
     // Prosody reports config and startup errors on stdout/stderr, not in its log: keep them for error messages.
     const outFd = openSync(outFile, 'a');
     const c = spawn('prosody', ['--config', cfg, '-F'], { stdio: ['ignore', opts.log ? 'inherit' : outFd, outFd] });
     closeSync(outFd);
     child = c;
-    live.add(c);
-    exited = new Promise((resolve) => c.once('exit', () => (live.delete(c), resolve())));
+    exited = new Promise((resolve) => c.once('exit', () => resolve()));
     let spawnError: Error | null = null;
     c.once('error', (e) => (spawnError = e));
     const fail = (why: string): Error =>
@@ -228,9 +231,9 @@ ${opts.extraConfig ?? ''}
   }
 
   async function stop(): Promise<void> {
-    if (!running() || !child?.pid) return;
-    process.kill(child.pid, 'SIGTERM');
-    const hardKill = setTimeout(() => child?.kill('SIGKILL'), 5_000);
+    if (!running()) return;
+    child!.kill('SIGTERM');
+    const hardKill = setTimeout(() => child!.kill('SIGKILL'), 5_000);
     await exited;
     clearTimeout(hardKill);
   }
@@ -285,15 +288,23 @@ ${opts.extraConfig ?? ''}
     stop,
     async dispose() {
       await stop();
+      cleanups.delete(cleanup);
       await rm(dir, { recursive: true, force: true });
     },
   };
 
+  const cleanup = (): void => {
+    if (running()) child!.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  cleanups.add(cleanup);
+  hookExit();
   try {
     await start();
     await registerAll(opts.users ?? []);
   } catch (e) {
     await kill();
+    cleanups.delete(cleanup);
     await rm(dir, { recursive: true, force: true });
     throw e;
   }

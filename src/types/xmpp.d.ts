@@ -79,9 +79,11 @@ declare module '@xmpp/client' {
     isSecure(): boolean;
     socket: { end(): void } | null;
     iqCaller: {
+      /** Resolves with the whole result <iq/>. */
       request(iq: Element, timeout?: number): Promise<Element>;
-      get(child: Element, to?: string, timeout?: number): Promise<Element>;
-      set(child: Element, to?: string, timeout?: number): Promise<Element>;
+      /** Resolve with the result's payload element (undefined when the result is empty). */
+      get(child: Element, to?: string, timeout?: number): Promise<Element | undefined>;
+      set(child: Element, to?: string, timeout?: number): Promise<Element | undefined>;
     };
     iqCallee: { get(ns: string, name: string, handler: IqHandler): void; set(ns: string, name: string, handler: IqHandler): void };
     reconnect: { stop(): void };

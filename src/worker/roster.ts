@@ -75,9 +75,9 @@ export function roster(ctx: PluginContext): RosterPlugin {
 
   return {
     async online() {
-      const result = await ctx.xmpp.iqCaller.get(xml('query', { xmlns: NS_ROSTER }));
-      const query = result.getChild('query', NS_ROSTER);
-      if (query) ctx.commit(await replaceRoster(ctx.db, parseQuery(query).filter((p) => !p.removed).map((p) => p.item)));
+      // iqCaller resolves with the result's payload, here the <query/> itself.
+      const query = await ctx.xmpp.iqCaller.get(xml('query', { xmlns: NS_ROSTER }));
+      if (query?.is('query', NS_ROSTER)) ctx.commit(await replaceRoster(ctx.db, parseQuery(query).filter((p) => !p.removed).map((p) => p.item)));
     },
     async add(jid, name) {
       await ctx.xmpp.iqCaller.set(buildSetItem(jid, name ? { name } : {}));

@@ -106,11 +106,14 @@ export class ClientPage {
 
   /** Clicks like a person: waits until the control is shown, then presses it. */
   async click(selector: string): Promise<void> {
+    // A person looks at the tab they use; background tabs get no animation frames to click in.
+    await this.page.bringToFront();
     const el = await this.page.waitForSelector(selector, { visible: true, timeout: 15_000 });
     await el!.click();
   }
 
   async fill(selector: string, value: string): Promise<void> {
+    await this.page.bringToFront();
     const el = await this.page.waitForSelector(selector, { visible: true, timeout: 15_000 });
     await el!.click({ count: 3 });
     await el!.type(value);

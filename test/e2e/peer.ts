@@ -76,7 +76,7 @@ export async function befriend(prosody: Prosody, a: [string, string], b: [string
   await pa.xmpp.send(xml('presence', { to: bJid, type: 'subscribe' }));
   const both = async (p: Peer, other: string) => {
     const r = await p.xmpp.iqCaller.get(xml('query', { xmlns: 'jabber:iq:roster' }));
-    return r.getChild('query')?.getChildren('item').find((i) => i.attrs.jid === other)?.attrs.subscription === 'both';
+    return r?.getChildren('item').find((i) => i.attrs.jid === other)?.attrs.subscription === 'both';
   };
   await until(async () => (await both(pa, bJid)) && (await both(pb, aJid)), { what: 'mutual subscription' });
   await pa.stop();

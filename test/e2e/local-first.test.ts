@@ -1,0 +1,69 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ClientPage, launch, type Profile } from './browser.js';
+import { setup, PASSWORD, type Fixture } from './fixture.js';
+import { befriend, connectPeer, type Peer } from './peer.js';
+import { until } from './wait.js';
+
+describe('local-first: storage renders before the network, reconnect without password', () => {
+  let fx: Fixture;
+  let profile: Profile;
+  let alice: ClientPage;
+  let bob: Peer;
+
+  before(async () => {
+    fx = await setup(['alice', 'bob']);
+    await befriend(fx.prosody, ['alice', PASSWORD], ['bob', PASSWORD]);
+    profile = await launch();
+  });
+
+  after(async () => {
+    await bob?.stop();
+    await profile?.close();
+    await fx?.dispose();
+  });
+
+  it('has a conversation', async () => {
+    bob = await connectPeer(fx.prosody, 'bob', PASSWORD);
+    alice = await ClientPage.open(profile, fx.url);
+    await alice.login(fx.jid('alice'), PASSWORD);
+    await alice.waitForStatus('Online');
+    await alice.open(fx.jid('bob'));
+    await bob.say(fx.jid('alice'), 'one');
+    await alice.waitForMessages(1);
+    await alice.type('two');
+    await bob.waitForBody('two');
+    assert.deepEqual(await alice.waitForMessages(2), ['one', 'two']);
+  });
+
+  it('with the server stopped, a reload renders roster and conversation from IndexedDB and says offline', async () => {
+    await bob.stop();
+    await fx.prosody.stop();
+    await alice.page.reload();
+    await alice.page.waitForSelector('parley-client >>> parley-roster');
+    assert.equal(await alice.hasLoginForm(), false);
+    await until(async () => (await alice.contacts())[fx.jid('bob')] !== undefined, { what: 'roster from storage' });
+    assert.deepEqual(await alice.contacts(), { [fx.jid('bob')]: 'offline' });
+    await alice.open(fx.jid('bob'));
+    assert.deepEqual(await alice.waitForMessages(2), ['one', 'two']);
+    assert.match(await alice.waitForStatus('Offline'), /^Offline/);
+  });
+
+  it('a message typed while offline waits, marked as sending', async () => {
+    await alice.type('three, typed offline');
+    assert.deepEqual(await alice.waitForMessages(3), ['one', 'two', 'three, typed offline']);
+    const state = await alice.page.$eval('parley-client >>> parley-conversation >>> li.message:last-child', (li) => li.getAttribute('data-state'));
+    assert.equal(state, 'pending');
+  });
+
+  it('when the server is back it reconnects by itself, without the password, and sends what waited', async () => {
+    await fx.prosody.start();
+    bob = await connectPeer(fx.prosody, 'bob', PASSWORD);
+    assert.equal(await alice.waitForStatus('Online', 30_000), 'Online');
+    assert.equal(await alice.hasLoginForm(), false);
+    await bob.waitForBody('three, typed offline');
+    await until(async () => (await alice.contacts())[fx.jid('bob')] === 'online', { what: 'bob online again' });
+    await bob.say(fx.jid('alice'), 'four');
+    assert.deepEqual(await alice.waitForMessages(4), ['one', 'two', 'three, typed offline', 'four']);
+  });
+});

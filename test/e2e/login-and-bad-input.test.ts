@@ -1,0 +1,110 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import xml from '@xmpp/xml';
+import { serve, type Served } from '../../scripts/lib/serve.js';
+import { freePort } from '../../scripts/lib/prosody.js';
+import { ClientPage, launch, type Profile } from './browser.js';
+import { setup, PASSWORD, type Fixture } from './fixture.js';
+import { befriend, connectPeer, type Peer } from './peer.js';
+import { until } from './wait.js';
+
+/** Everything the page's origin keeps in IndexedDB, as JSON text. */
+function storedText(page: ClientPage): Promise<string> {
+  return page.page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((ok, fail) => {
+      const r = indexedDB.open('parley');
+      r.onsuccess = () => ok(r.result);
+      r.onerror = () => fail(r.error);
+    });
+    const out: Record<string, unknown[]> = {};
+    for (const name of Array.from(db.objectStoreNames)) {
+      out[name] = await new Promise<unknown[]>((ok) => {
+        const r = db.transaction(name).objectStore(name).getAll();
+        r.onsuccess = () => ok(r.result);
+      });
+    }
+    db.close();
+    return JSON.stringify(out);
+  });
+}
+
+describe('login, credentials at rest, and hostile input', () => {
+  let fx: Fixture;
+  let profile: Profile;
+  let alice: ClientPage;
+  let bob: Peer;
+  let unreachable: Served;
+
+  before(async () => {
+    fx = await setup(['alice', 'bob', 'mallory']);
+    await befriend(fx.prosody, ['alice', PASSWORD], ['bob', PASSWORD]);
+    // The same page, pointed at a port where nothing listens.
+    unreachable = await serve({ mounts: { '/': 'demo', '/dist/': 'dist' }, vars: { SERVICE: `ws://127.0.0.1:${await freePort()}/xmpp-websocket` } });
+    profile = await launch();
+  });
+
+  after(async () => {
+    await bob?.stop();
+    await profile?.close();
+    await unreachable?.close();
+    await fx?.dispose();
+  });
+
+  it('a wrong password shows a clear error and stores nothing', async () => {
+    alice = await ClientPage.open(profile, fx.url);
+    await alice.login(fx.jid('alice'), 'not the password');
+    assert.equal(await alice.loginError(), 'Wrong address or password.');
+    assert.equal(await alice.hasLoginForm(), true);
+    const stored = JSON.parse(await storedText(alice)) as Record<string, unknown[]>;
+    assert.deepEqual(stored.account, []);
+  });
+
+  it('an unreachable server shows a clear error', async () => {
+    const page = await ClientPage.open(profile, unreachable.url);
+    await page.login(fx.jid('alice'), PASSWORD);
+    assert.match(await page.loginError(), /^Cannot reach the server at ws:\/\/127\.0\.0\.1:\d+\/xmpp-websocket/);
+    await page.page.close();
+  });
+
+  it('a good login stores SCRAM keys, never the password', async () => {
+    await alice.login(fx.jid('alice'), PASSWORD);
+    await alice.waitForStatus('Online');
+    const stored = await storedText(alice);
+    assert.equal(stored.includes(PASSWORD), false);
+    const [account] = (JSON.parse(stored) as { account: { jid: string; keys: { mechanism: string; clientKey: string } }[] }).account;
+    assert.equal(account?.jid, fx.jid('alice'));
+    assert.match(account?.keys.mechanism ?? '', /^SCRAM-SHA-/);
+    assert.ok((account?.keys.clientKey.length ?? 0) > 20);
+  });
+
+  it('markup in a message body is shown as text and runs nothing', async () => {
+    bob = await connectPeer(fx.prosody, 'bob', PASSWORD, { resource: 'evil' });
+    await until(async () => (await alice.contacts())[fx.jid('bob')] === 'online', { what: 'bob online' });
+    await alice.open(fx.jid('bob'));
+    const payload = `<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script><b>bold</b>`;
+    await bob.say(fx.jid('alice'), payload);
+    assert.deepEqual(await alice.waitForMessages(1), [payload]);
+    const injected = await alice.page.$$('parley-client >>> parley-conversation >>> li.message img, li.message script, li.message b');
+    assert.equal(injected.length, 0);
+    assert.equal(await alice.page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
+  });
+
+  it('a roster push from another user is ignored (RFC 6121 §2.1.6)', async () => {
+    // Bob learned alice's full JID from her presence and forges a push adding mallory.
+    const aliceFull = bob.received.find((el) => el.name === 'presence' && el.attrs.from?.startsWith(`${fx.jid('alice')}/`))?.attrs.from;
+    assert.ok(aliceFull, 'alice presence seen by bob');
+    const reply = await bob.xmpp.iqCaller
+      .request(xml('iq', { type: 'set', to: aliceFull, id: 'forged-1' }, xml('query', { xmlns: 'jabber:iq:roster' }, xml('item', { jid: fx.jid('mallory'), subscription: 'both', name: 'Trust me' }))))
+      .then(() => 'result', (err: { condition?: string }) => err.condition ?? 'error');
+    assert.equal(reply, 'service-unavailable');
+    // A real push for a real change still lands afterwards: the roster is live, not frozen.
+    await alice.addContact(fx.jid('mallory'));
+    const contacts = await until(async () => {
+      const c = await alice.contacts();
+      return c[fx.jid('mallory')] ? c : undefined;
+    }, { what: 'mallory added by alice herself' });
+    assert.equal(contacts[fx.jid('mallory')], 'offline · awaiting approval');
+    const stored = JSON.parse(await storedText(alice)) as { roster: { jid: string; name?: string; subscription: string }[] };
+    assert.deepEqual(stored.roster.find((r) => r.jid === fx.jid('mallory')), { jid: fx.jid('mallory'), groups: [], subscription: 'none', pendingOut: true });
+  });
+});

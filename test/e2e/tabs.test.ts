@@ -1,0 +1,74 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ClientPage, launch, type Profile } from './browser.js';
+import { setup, PASSWORD, type Fixture } from './fixture.js';
+import { befriend, connectPeer, type Peer } from './peer.js';
+import { until } from './wait.js';
+
+describe('one connection for all tabs', () => {
+  let fx: Fixture;
+  let profile: Profile;
+  let tabs: ClientPage[];
+  let bob: Peer;
+
+  /** Resources of alice that bob sees online (from presence he received). */
+  function aliceResources(): Set<string> {
+    const online = new Set<string>();
+    for (const el of bob.received) {
+      const from = el.attrs.from ?? '';
+      if (el.name !== 'presence' || !from.startsWith(`${fx.jid('alice')}/`)) continue;
+      if (el.attrs.type === 'unavailable') online.delete(from);
+      else if (!el.attrs.type) online.add(from);
+    }
+    return online;
+  }
+
+  before(async () => {
+    fx = await setup(['alice', 'bob']);
+    await befriend(fx.prosody, ['alice', PASSWORD], ['bob', PASSWORD]);
+    bob = await connectPeer(fx.prosody, 'bob', PASSWORD);
+    profile = await launch();
+  });
+
+  after(async () => {
+    await bob?.stop();
+    await profile?.close();
+    await fx?.dispose();
+  });
+
+  it('three tabs share one server session', async () => {
+    const first = await ClientPage.open(profile, fx.url);
+    await first.login(fx.jid('alice'), PASSWORD);
+    await first.waitForStatus('Online');
+    tabs = [first, await ClientPage.open(profile, fx.url), await ClientPage.open(profile, fx.url)];
+    for (const tab of tabs) assert.equal(await tab.waitForStatus('Online'), 'Online');
+    // Server side: Prosody's own session table.
+    assert.equal((await fx.prosody.sessions('alice')).length, 1);
+    // And as another user sees it: exactly one resource of alice.
+    await until(() => aliceResources().size === 1, { what: 'bob sees alice' });
+    assert.equal(aliceResources().size, 1);
+  });
+
+  it('a message typed in tab 1 appears in tabs 2 and 3, and reaches bob once', async () => {
+    for (const tab of tabs) await tab.open(fx.jid('bob'));
+    await tabs[0]!.type('typed in tab one');
+    for (const tab of tabs) assert.deepEqual(await tab.waitForMessages(1), ['typed in tab one']);
+    await bob.waitForBody('typed in tab one');
+    assert.equal(bob.received.filter((el) => el.getChildText('body') === 'typed in tab one').length, 1);
+  });
+
+  it('a message from bob appears in all three tabs', async () => {
+    await bob.say(fx.jid('alice'), 'hello all tabs');
+    for (const tab of tabs) assert.deepEqual(await tab.waitForMessages(2), ['typed in tab one', 'hello all tabs']);
+  });
+
+  it('closing two tabs keeps the session', async () => {
+    const before = await fx.prosody.sessions('alice');
+    await tabs[1]!.page.close();
+    await tabs[2]!.page.close();
+    await bob.say(fx.jid('alice'), 'still there?');
+    assert.deepEqual(await tabs[0]!.waitForMessages(3), ['typed in tab one', 'hello all tabs', 'still there?']);
+    assert.deepEqual(await fx.prosody.sessions('alice'), before);
+    assert.equal(await tabs[0]!.status(), 'Online');
+  });
+});
