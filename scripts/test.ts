@@ -1,0 +1,75 @@
+/**
+ * `npm test`: type check, build, unit and component tests in Chromium (web-test-runner), then the
+ * end-to-end suites against a real Prosody (node:test + puppeteer-core). Ends with one summary line.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+interface Counts {
+  passed: number;
+  failed: number;
+}
+
+function run(cmd: string, args: string[], env: Record<string, string> = {}): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: 'inherit', env: { ...process.env, ...env } });
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+async function readCounts(file: string): Promise<Counts | undefined> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as Counts;
+  } catch {
+    return undefined;
+  }
+}
+
+const only = process.argv.slice(2); // e.g. `npm test -- test/e2e/tabs.test.ts`
+const tmp = await mkdtemp(join(tmpdir(), 'parley-test-'));
+const total: Counts = { passed: 0, failed: 0 };
+const step = (name: string, ok: boolean) => {
+  ok ? total.passed++ : total.failed++;
+  if (!ok) console.error(`✖ ${name} failed`);
+};
+
+step('type check', (await run('npx', ['tsc', '--noEmit', '-p', '.'])) === 0);
+const built = (await run('npx', ['rollup', '-c', '--silent'])) === 0;
+step('build', built);
+
+const unitFile = join(tmp, 'unit.json');
+const wanted = (dir: string) => (only.length ? only.filter((f) => f.includes(dir)) : null);
+const unit = wanted('test/unit/');
+if (!unit || unit.length) {
+  const code = await run('npx', ['web-test-runner', ...(unit ? ['--files', ...unit] : [])], { PARLEY_COUNTS: unitFile });
+  const counts = await readCounts(unitFile);
+  if (counts) {
+    total.passed += counts.passed;
+    total.failed += counts.failed;
+  }
+  if (!counts || (code !== 0 && counts.failed === 0)) step('unit test runner', false);
+}
+
+const e2e = wanted('test/e2e/');
+if (built && (!e2e || e2e.length)) {
+  const e2eFile = join(tmp, 'e2e.json');
+  const code = await run('node', [
+    '--import', 'tsx',
+    '--test', '--test-concurrency=1', '--test-timeout=180000',
+    '--test-reporter=spec', '--test-reporter-destination=stdout',
+    '--test-reporter=./scripts/lib/node-test-counts.mjs', `--test-reporter-destination=${e2eFile}`,
+    ...(e2e ?? (await readdir('test/e2e')).filter((f) => f.endsWith('.test.ts')).sort().map((f) => `test/e2e/${f}`)),
+  ]);
+  const counts = await readCounts(e2eFile);
+  if (counts) {
+    total.passed += counts.passed;
+    total.failed += counts.failed;
+  }
+  if (!counts || (code !== 0 && counts.failed === 0)) step('end-to-end test runner', false);
+}
+
+await rm(tmp, { recursive: true, force: true });
+console.log(`tests: ${total.passed} passed, ${total.failed} failed`);
+process.exit(total.failed === 0 && total.passed > 0 ? 0 : 1);
