@@ -32,9 +32,15 @@ export interface Served {
 export async function serve({ mounts, vars = {}, port = 0, host = '127.0.0.1' }: ServeOptions): Promise<Served> {
   const prefixes = Object.keys(mounts).sort((a, b) => b.length - a.length);
   const server: Server = createServer(async (req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    let path: string;
+    try {
+      path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    } catch {
+      return void res.writeHead(400).end();
+    }
     const prefix = prefixes.find((p) => path.startsWith(p));
-    if (!prefix || req.method !== 'GET') return void res.writeHead(404).end();
+    if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405).end();
+    if (!prefix) return void res.writeHead(404).end();
     const root = resolve(mounts[prefix]!);
     let file = normalize(join(root, path.slice(prefix.length)));
     if (!file.startsWith(root)) return void res.writeHead(403).end();

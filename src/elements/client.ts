@@ -8,18 +8,20 @@ import './roster.js';
 import './conversation.js';
 import './composer.js';
 
+const OPEN_KEY = 'parley:open';
 const STATE_TEXT = { 'logged-out': 'Logged out', connecting: 'Connecting…', online: 'Online', offline: 'Offline' } as const;
 
 /**
  * The whole client: login form when logged out; roster and conversation when logged in.
  * Renders from local storage at once, before the worker or the server answers.
+ * `open` is the JID of the conversation shown.
  */
 export class ParleyClient extends LitElement {
   static override properties = {
     service: { type: String },
     workerUrl: { type: String, attribute: 'worker-url' },
     allowPlain: { type: Boolean, attribute: 'allow-plain' },
-    open: { state: true },
+    open: { type: String, reflect: true },
   };
   static override styles = [
     base,
@@ -51,7 +53,12 @@ export class ParleyClient extends LitElement {
     this.service = '';
     this.workerUrl = '';
     this.allowPlain = false;
-    this.open = '';
+    // A reload or a new tab comes back to the conversation last open here.
+    this.open = localStorage.getItem(OPEN_KEY) ?? '';
+  }
+
+  override updated(changed: Map<PropertyKey, unknown>): void {
+    if (changed.has('open')) localStorage.setItem(OPEN_KEY, this.open);
   }
 
   override connectedCallback(): void {
@@ -73,7 +80,7 @@ export class ParleyClient extends LitElement {
         <span class="status" role="status" data-state=${state}>${STATE_TEXT[state]}${status?.error && state === 'offline' ? html` — ${status.error}` : nothing}</span>
         <span class="spacer"></span>
         ${loggedIn ? this.renderPresence(account?.presence.show) : nothing}
-        ${loggedIn ? html`<button @click=${() => parley().api.logout()}>Log out</button>` : nothing}
+        ${loggedIn ? html`<button @click=${this.logout}>Log out</button>` : nothing}
       </header>
       ${loggedIn
         ? html`<div class="main">
@@ -85,6 +92,11 @@ export class ParleyClient extends LitElement {
           </div>`
         : html`<parley-login .service=${this.service} .allowPlain=${this.allowPlain} .jid=${account?.jid ?? ''} .error=${status?.error ?? ''}></parley-login>`}
     `;
+  }
+
+  private async logout(): Promise<void> {
+    this.open = '';
+    await parley().api.logout();
   }
 
   private renderPresence(show: Show | undefined) {

@@ -1,10 +1,11 @@
 import { LitElement, html, css, nothing, type PropertyValues } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
 import { parley, listMessages, type MessageRecord } from '../client/index.js';
-import { LiveQuery } from './live.js';
+import { LiveQuery, touches } from './live.js';
 import { base } from './styles.js';
 
 const PAGE = 100;
+const MARK_DELAY = 300;
 const time = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 const day = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 const STATE_TEXT: Record<string, string> = { pending: 'sending…', sent: 'sent', received: '' };
@@ -33,7 +34,13 @@ export class ParleyConversation extends LitElement {
     (db) => (this.jid ? listMessages(db, this.jid, { limit: this.limit }) : Promise.resolve([])),
     (change) => !!this.jid && !!change.conversations?.includes(this.jid),
   );
+  private readonly unread = new LiveQuery(
+    this,
+    async (db) => (this.jid ? ((await db.get('conversations', this.jid))?.unread ?? 0) : 0),
+    touches('conversations'),
+  );
   private stickToBottom = true;
+  private markTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly onVisible = () => this.markRead();
 
   constructor() {
@@ -63,6 +70,7 @@ export class ParleyConversation extends LitElement {
       this.limit = PAGE;
       this.stickToBottom = true;
       void this.messages.refresh();
+      void this.unread.refresh();
     }
     this.setAttribute('aria-label', this.jid ? `Conversation with ${this.jid}` : 'Conversation');
   }
@@ -101,11 +109,18 @@ export class ParleyConversation extends LitElement {
     void this.messages.refresh();
   }
 
-  /** Read means seen: only while this page is visible and focused. */
+  /**
+   * Read means seen: only while this page is visible and focused. At most one call per
+   * MARK_DELAY, so a burst of incoming messages costs one write, not one per message.
+   */
   private markRead(): void {
-    if (!this.jid || document.visibilityState !== 'visible' || !document.hasFocus()) return;
-    const last = this.messages.value?.at(-1);
-    if (last) void parley().api.markRead(this.jid);
+    if (this.markTimer || !this.unread.value || !this.jid) return;
+    if (document.visibilityState !== 'visible' || !document.hasFocus()) return;
+    const jid = this.jid;
+    this.markTimer = setTimeout(() => {
+      this.markTimer = undefined;
+      void parley().api.markRead(jid);
+    }, MARK_DELAY);
   }
 }
 customElements.define('parley-conversation', ParleyConversation);

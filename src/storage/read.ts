@@ -48,12 +48,13 @@ export async function listMessages(
   conversation: string,
   { limit = 100, before = Infinity }: { limit?: number; before?: number } = {},
 ): Promise<MessageRecord[]> {
-  const range = IDBKeyRange.bound([conversation, -Infinity], [conversation, before], false, true);
-  const out: MessageRecord[] = [];
-  let cursor = await db.transaction('messages').store.index('byConversation').openCursor(range, 'prev');
-  while (cursor && out.length < limit) {
-    out.push(cursor.value);
-    cursor = await cursor.continue();
-  }
-  return out.reverse();
+  const index = db.transaction('messages').store.index('byConversation');
+  const upper: [string, number] = [conversation, before];
+  // Two requests, not one per message: hop to the limit-th newest key, then read forward from it.
+  let cursor = await index.openKeyCursor(IDBKeyRange.bound([conversation, -Infinity], upper, false, true), 'prev');
+  if (!cursor) return [];
+  if (limit > 1) cursor = await cursor.advance(limit - 1);
+  const lower = cursor ? (cursor.key as [string, number]) : [conversation, -Infinity];
+  const messages = await index.getAll(IDBKeyRange.bound(lower, upper, false, true));
+  return messages.slice(-limit);
 }

@@ -76,7 +76,7 @@ export async function clearPresence(db: ParleyDb): Promise<Change> {
  * stored, so the caller broadcasts nothing.
  */
 export async function storeMessage(db: ParleyDb, message: MessageRecord, outbox?: OutboxRecord): Promise<Change | null> {
-  const tx = db.transaction(['messages', 'conversations', 'outbox'], 'readwrite');
+  const tx = db.transaction(['messages', 'conversations', 'outbox'], 'readwrite', { durability: 'relaxed' });
   const messages = tx.objectStore('messages');
   if (await messages.getKey(message.key)) {
     tx.abort();

@@ -22,6 +22,8 @@ interface Running {
   messages: MessagePlugin;
 }
 
+const CHANGE_BATCH_MS = 16;
+
 function log(message: string, detail?: unknown): void {
   console.warn(`[parley] ${message}`, detail ?? '');
 }
@@ -30,6 +32,8 @@ export class ParleyService implements ParleyApi {
   private readonly channel = new BroadcastChannel(EVENTS_CHANNEL);
   private current: Status = { state: 'logged-out' };
   private running: Running | undefined;
+  private pending = { stores: new Set<string>(), conversations: new Set<string>() };
+  private flushTimer: ReturnType<typeof setTimeout> | undefined;
   /** Serialises login/logout/restore so two tabs cannot start two sessions. */
   private lifecycle: Promise<unknown> = Promise.resolve();
 
@@ -213,8 +217,20 @@ export class ParleyService implements ParleyApi {
     this.post({ type: 'status', status });
   }
 
+  /**
+   * Changes are merged for up to one frame before pages hear of them: a burst of 500 stanzas
+   * then costs pages a few re-reads, not 500.
+   */
   private commit(change: Change | null): void {
-    if (change) this.post({ type: 'change', change });
+    if (!change) return;
+    for (const store of change.stores) this.pending.stores.add(store);
+    for (const jid of change.conversations ?? []) this.pending.conversations.add(jid);
+    this.flushTimer ??= setTimeout(() => {
+      this.flushTimer = undefined;
+      const { stores, conversations } = this.pending;
+      this.pending = { stores: new Set(), conversations: new Set() };
+      this.post({ type: 'change', change: { stores: [...stores], conversations: [...conversations] } });
+    }, CHANGE_BATCH_MS);
   }
 
   private post(event: WorkerEvent): void {

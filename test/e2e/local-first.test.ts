@@ -1,9 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ClientPage, launch, type Profile } from './browser.js';
-import { setup, PASSWORD, type Fixture } from './fixture.js';
-import { befriend, connectPeer, type Peer } from './peer.js';
-import { until } from './wait.js';
+import { ClientPage, launch, type Profile } from '../harness/browser.js';
+import { setup, PASSWORD, type Fixture } from '../harness/fixture.js';
+import { befriend, connectPeer, type Peer } from '../harness/peer.js';
+import { until } from '../harness/wait.js';
 
 describe('local-first: storage renders before the network, reconnect without password', () => {
   let fx: Fixture;

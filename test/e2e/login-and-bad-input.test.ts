@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import xml from '@xmpp/xml';
 import { serve, type Served } from '../../scripts/lib/serve.js';
 import { freePort } from '../../scripts/lib/prosody.js';
-import { ClientPage, launch, type Profile } from './browser.js';
-import { setup, PASSWORD, type Fixture } from './fixture.js';
-import { befriend, connectPeer, type Peer } from './peer.js';
-import { until } from './wait.js';
+import { ClientPage, launch, type Profile } from '../harness/browser.js';
+import { setup, PASSWORD, type Fixture } from '../harness/fixture.js';
+import { befriend, connectPeer, type Peer } from '../harness/peer.js';
+import { until } from '../harness/wait.js';
 
 /** Everything the page's origin keeps in IndexedDB, as JSON text. */
 function storedText(page: ClientPage): Promise<string> {

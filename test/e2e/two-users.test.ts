@@ -1,8 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ClientPage, launch, type Profile } from './browser.js';
-import { setup, PASSWORD, type Fixture } from './fixture.js';
-import { until } from './wait.js';
+import { ClientPage, launch, type Profile } from '../harness/browser.js';
+import { setup, PASSWORD, type Fixture } from '../harness/fixture.js';
+import { until } from '../harness/wait.js';
 
 describe('two users in two browser profiles', () => {
   let fx: Fixture;

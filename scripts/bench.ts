@@ -1,0 +1,101 @@
+/**
+ * `npm run bench`: figures, never pass/fail. Runs against an embedded Prosody in headless Chromium.
+ *  - ms from navigation to the first rendered conversation with 1,000 stored messages:
+ *    cold (new tab while the worker runs) and first open (no worker yet).
+ */
+import { spawnSync } from 'node:child_process';
+import { ClientPage, launch } from '../test/harness/browser.js';
+import { setup, PASSWORD } from '../test/harness/fixture.js';
+import { befriend, connectPeer } from '../test/harness/peer.js';
+import { until } from '../test/harness/wait.js';
+
+const MESSAGES = Number(process.env.PARLEY_BENCH_MESSAGES ?? 1000);
+const RUNS = 7;
+
+const build = spawnSync('npx', ['rollup', '-c', '--silent'], { stdio: 'inherit' });
+if (build.status !== 0) process.exit(1);
+
+const fx = await setup(['alice', 'bob']);
+const profile = await launch();
+try {
+  await befriend(fx.prosody, ['alice', PASSWORD], ['bob', PASSWORD]);
+  const bob = await connectPeer(fx.prosody, 'bob', PASSWORD);
+  const alice = await ClientPage.open(profile, fx.url);
+  await alice.login(fx.jid('alice'), PASSWORD);
+  await alice.waitForStatus('Online');
+  await alice.open(fx.jid('bob'));
+
+  // Seed through the real path: bob sends, alice's worker stores.
+  const seeded = Date.now();
+  for (let i = 1; i <= MESSAGES; i++) await bob.say(fx.jid('alice'), `message ${i} of ${MESSAGES}: the quick brown fox jumps over the lazy dog`);
+  await until(async () => (await alice.page.evaluate(countStored)) >= MESSAGES, { timeout: 120_000, what: `${MESSAGES} messages stored` });
+  const seedMs = Date.now() - seeded;
+  console.log(`\nbench: ${MESSAGES} live messages stored through the worker in ${seedMs} ms (${((MESSAGES / seedMs) * 1000).toFixed(0)} msg/s)`);
+  await bob.stop();
+
+  /** Navigates a fresh tab to the demo and returns ms from navigation start to the last message shown. */
+  async function firstRender(): Promise<number> {
+    const page = await profile.browser.newPage();
+    // Watches every frame from the very start of the document, so the figure is not late by our polling.
+    await page.evaluateOnNewDocument(renderWatcher(`message ${MESSAGES} of ${MESSAGES}: the quick brown fox jumps over the lazy dog`));
+    await page.goto(fx.url);
+    const handle = await page
+      .waitForFunction(() => (window as unknown as { __rendered?: number }).__rendered, { timeout: 30_000, polling: 50 });
+    const ms = (await handle.jsonValue()) as number;
+    await page.close();
+    return ms;
+  }
+
+  // Cold: the worker keeps running because the first tab stays open.
+  const cold: number[] = [];
+  for (let i = 0; i < RUNS; i++) cold.push(await firstRender());
+
+  // First open: close every tab so the SharedWorker ends, then open one.
+  await alice.page.close();
+  const first: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    await new Promise((r) => setTimeout(r, 300)); // let the worker of the last tab go away
+    first.push(await firstRender());
+  }
+
+  const fmt = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return `median ${s[Math.floor(s.length / 2)]!.toFixed(0)} ms (min ${s[0]!.toFixed(0)}, max ${s.at(-1)!.toFixed(0)}, n=${s.length})`;
+  };
+  console.log(`bench: first rendered conversation, cold (new tab, worker running): ${fmt(cold)}`);
+  console.log(`bench: first rendered conversation, first open (no worker yet):   ${fmt(first)}`);
+} finally {
+  await profile.close();
+  await fx.dispose();
+}
+
+/**
+ * Page script (a string: tsx would wrap named functions in a helper the page lacks) that records
+ * when the conversation first shows `last`, polling from the very start of the document with
+ * 1 ms timers (finer than animation frames).
+ */
+function renderWatcher(last: string): string {
+  return `(() => {
+    const check = () => {
+      const conv = document.querySelector('parley-client')?.shadowRoot?.querySelector('parley-conversation');
+      const bodies = conv?.shadowRoot?.querySelectorAll('li.message .body');
+      if (bodies?.length && bodies[bodies.length - 1].textContent === ${JSON.stringify(last)}) window.__rendered = performance.now();
+      else setTimeout(check, 1);
+    };
+    setTimeout(check, 1);
+  })();`;
+}
+
+function countStored(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const r = indexedDB.open('parley');
+    r.onerror = () => fail(r.error);
+    r.onsuccess = () => {
+      const c = r.result.transaction('messages').objectStore('messages').count();
+      c.onsuccess = () => {
+        r.result.close();
+        ok(c.result);
+      };
+    };
+  });
+}
