@@ -24,8 +24,10 @@ const plugins = () => [
   esbuild({ target: 'es2022', minify: production, sourceMap: true }),
 ];
 
-// Two self-contained files: the page entry and the SharedWorker, which pages load by URL.
+// Self-contained files: the page entry with the elements, the bare client for apps with their own
+// UI, and the SharedWorker, which pages load by URL.
 export default [
   { input: 'src/parley.ts', output: { file: 'dist/parley.js', format: 'es', sourcemap: true }, plugins: plugins(), onwarn },
+  { input: 'src/client/index.ts', output: { file: 'dist/parley-client.js', format: 'es', sourcemap: true }, plugins: plugins(), onwarn },
   { input: 'src/worker/index.ts', output: { file: 'dist/parley-worker.js', format: 'es', sourcemap: true }, plugins: plugins(), onwarn },
 ];

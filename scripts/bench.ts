@@ -12,7 +12,7 @@ import { until } from '../test/harness/wait.js';
 const MESSAGES = Number(process.env.PARLEY_BENCH_MESSAGES ?? 1000);
 const RUNS = 7;
 
-const build = spawnSync('npx', ['rollup', '-c', '--silent'], { stdio: 'inherit' });
+const build = spawnSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
 if (build.status !== 0) process.exit(1);
 
 const fx = await setup(['alice', 'bob']);

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { serve } from './lib/serve.js';
 import { startProsody, type Prosody } from './lib/prosody.js';
 
-const build = spawnSync('npx', ['rollup', '-c', '--silent'], { stdio: 'inherit' });
+const build = spawnSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);
 
 let prosody: Prosody | undefined;

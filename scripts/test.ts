@@ -36,7 +36,7 @@ const step = (name: string, ok: boolean) => {
 };
 
 step('type check', (await run('npx', ['tsc', '--noEmit', '-p', '.'])) === 0);
-const built = (await run('npx', ['rollup', '-c', '--silent'])) === 0;
+const built = (await run('npm', ['run', '--silent', 'build'])) === 0;
 step('build', built);
 
 const unitFile = join(tmp, 'unit.json');

@@ -27,7 +27,13 @@ declare module '@xmpp/xml' {
 
 declare module '@xmpp/client' {
   import type { Element, XmlFactory } from '@xmpp/xml';
-  import type { EventEmitter } from 'events';
+
+  interface EventEmitter {
+    // xmpp.js emits many shapes of events; listeners type their own arguments.
+    on(event: string, listener: (...args: never[]) => void): this;
+    removeListener(event: string, listener: (...args: never[]) => void): this;
+    off(event: string, listener: (...args: never[]) => void): this;
+  }
 
   export interface JID {
     local: string;
