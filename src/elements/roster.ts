@@ -5,10 +5,12 @@ import { base } from './styles.js';
 
 const SHOW_TEXT: Record<string, string> = { chat: 'free to chat', away: 'away', xa: 'away for long', dnd: 'busy' };
 
+/** The most available resource's state, with its status message. */
 export function presenceText(contact: Contact): string {
   const best = contact.presence[0];
   if (!best) return 'offline';
-  return best.show ? SHOW_TEXT[best.show]! : 'online';
+  const state = best.show ? SHOW_TEXT[best.show]! : 'online';
+  return best.status ? `${state} — ${best.status}` : state;
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import type { OnAuthenticate, XmppClient } from '@xmpp/client';
 import type { Element } from '@xmpp/xml';
-import { pickMechanism, ScramClient, type ScramKeys, type ScramSecret } from './scram.js';
+import { pickMechanism, ScramClient, type ScramKeys, type ScramMechanism, type ScramSecret } from './scram.js';
 
 const NS_SASL = 'urn:ietf:params:xml:ns:xmpp-sasl';
 
@@ -63,6 +63,21 @@ export interface Credentials {
 }
 
 /**
+ * The mechanism to use among those offered: the one stored keys were made for; else the strongest
+ * SCRAM; PLAIN only when the page allowed it and we hold a password. Throws a LoginError otherwise.
+ */
+export function chooseMechanism(offered: readonly string[], { secret, allowPlain }: Omit<Credentials, 'username'>): ScramMechanism | 'PLAIN' {
+  if ('keys' in secret) {
+    if (offered.includes(secret.keys.mechanism)) return secret.keys.mechanism;
+    throw new LoginError('The server no longer offers the login method used before. Enter your password again.', 'stale');
+  }
+  const scram = pickMechanism(offered);
+  if (scram) return scram;
+  if (allowPlain && offered.includes('PLAIN')) return 'PLAIN';
+  throw new LoginError(`The server offers no login method Parley can use safely (offered: ${offered.join(', ') || 'none'}).`, 'mechanism');
+}
+
+/**
  * Registers the SCRAM mechanisms on the client and returns the callback xmpp.js calls with the
  * mechanisms the server offers. `result` receives the keys after a verified login.
  */
@@ -72,15 +87,11 @@ export function authenticator(xmpp: XmppClient, credentials: Credentials, result
   for (const name of ['SCRAM-SHA-256', 'SCRAM-SHA-1']) xmpp.saslFactory.use(name, scramMechanism(name, current));
 
   return async (authenticate, offered, _fast, entity) => {
-    const stored = 'keys' in credentials.secret ? credentials.secret.keys : undefined;
-    const mechanism = stored ? (offered.includes(stored.mechanism) ? stored.mechanism : undefined) : pickMechanism(offered);
-    if (!mechanism) {
-      if (stored) throw new LoginError('The server no longer offers the login method used before. Enter your password again.', 'stale');
-      if (credentials.allowPlain && 'password' in credentials.secret && offered.includes('PLAIN')) {
-        await authenticate({ username: credentials.username, password: credentials.secret.password }, 'PLAIN');
-        return;
-      }
-      throw new LoginError(`The server offers no login method Parley can use safely (offered: ${offered.join(', ') || 'none'}).`, 'mechanism');
+    const mechanism = chooseMechanism(offered, credentials);
+    if (mechanism === 'PLAIN') {
+      const password = 'password' in credentials.secret ? credentials.secret.password : '';
+      await authenticate({ username: credentials.username, password }, 'PLAIN');
+      return;
     }
     scram = new ScramClient(mechanism, credentials.username, credentials.secret);
 

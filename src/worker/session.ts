@@ -9,6 +9,7 @@ import type { ParleyDb } from '../storage/db.js';
 import { authenticator, LoginError, type AuthResult, type Credentials } from './auth.js';
 import type { Plugin, PluginContext } from './plugin.js';
 import { ScramError, ScramKeysStaleError } from './scram.js';
+import { fixInboundCount, smSettled } from './stream-management.js';
 
 export interface SessionOptions {
   jid: string;
@@ -49,6 +50,7 @@ export class Session {
       credentials: (...args) => onAuthenticate!(...args),
     });
     onAuthenticate = authenticator(this.xmpp, options.credentials, this.auth);
+    fixInboundCount(this.xmpp);
     this.xmpp.reconnect.stop(); // ours backs off; xmpp.js retries every second forever
     this.ctx = { xmpp: this.xmpp, db: options.db, jid: options.jid, commit: options.commit, log: options.log };
 
@@ -58,6 +60,9 @@ export class Session {
     });
     this.xmpp.on('online', () => {
       this.attempts = 0;
+      // Stanzas sent before the server enables stream management are counted by us but not by it;
+      // the server then drops the stream ("acknowledged more stanzas than sent"). Let it settle.
+      this.queue = this.queue.then(() => smSettled(this.xmpp));
       this.enqueue('online', (p) => p.online?.());
       this.queue = this.queue.then(() => options.onState('online'));
     });

@@ -73,6 +73,42 @@ export class ClientPage {
     await this.click(`${C}parley-roster >>> button[aria-label="Approve ${jid}"]`);
   }
 
+  async deny(jid: string): Promise<void> {
+    await this.click(`${C}parley-roster >>> button[aria-label="Deny ${jid}"]`);
+  }
+
+  async removeContact(jid: string): Promise<void> {
+    await this.click(`${C}parley-roster >>> button[aria-label="Remove ${jid}"]`);
+  }
+
+  /** Pending contact requests as shown. */
+  async requests(): Promise<string[]> {
+    return this.page.$$eval(`${C}parley-roster >>> li.request .name`, (els) => els.map((e) => e.textContent ?? ''));
+  }
+
+  async choosePresence(label: string): Promise<void> {
+    await this.page.bringToFront();
+    const select = await this.page.waitForSelector(`${C}header select`);
+    const value = await select!.evaluate((s, l) => [...(s as HTMLSelectElement).options].find((o) => o.text === l)?.value, label);
+    if (value === undefined) throw new Error(`no presence option "${label}"`);
+    await select!.select(value);
+  }
+
+  /** Calls the page's Parley API directly, for commands the elements do not offer. */
+  async api<T>(command: string, ...args: unknown[]): Promise<T> {
+    return this.page.evaluate(
+      async (url, cmd, argv) => {
+        // The page's own module instance, so this is the page's connection to the worker.
+        const { parley } = (await import(url)) as typeof import('../../src/parley.js');
+        const api = parley().api as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+        return api[cmd]!(...argv);
+      },
+      '/dist/parley.js',
+      command,
+      args,
+    ) as Promise<T>;
+  }
+
   /** Contacts as shown: jid → presence text. */
   async contacts(): Promise<Record<string, string>> {
     return this.page.$$eval(`${C}parley-roster >>> li.contact-row`, (rows) =>

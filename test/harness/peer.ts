@@ -2,6 +2,7 @@
 import { client, xml, type XmppClient } from '@xmpp/client';
 import type { Element } from '@xmpp/xml';
 import type { Prosody } from '../../scripts/lib/prosody.js';
+import { fixInboundCount, smSettled } from '../../src/worker/stream-management.js';
 import { until } from './wait.js';
 
 export interface Peer {
@@ -30,8 +31,9 @@ export async function connectPeer(
     password,
   });
   xmpp.reconnect.stop();
+  fixInboundCount(xmpp);
   const received: Element[] = [];
-  xmpp.on('error', () => undefined);
+  xmpp.on('error', (e: Error) => console.warn(`[peer ${user}/${resource}] ${e.message}`));
   xmpp.on('stanza', (el: Element) => {
     if (el.name === 'iq') return;
     received.push(el);
@@ -42,6 +44,7 @@ export async function connectPeer(
     }
   });
   await xmpp.start();
+  await smSettled(xmpp);
   await xmpp.send(xml('presence'));
   const peer: Peer = {
     xmpp,
