@@ -8,7 +8,7 @@ const PAGE = 100;
 const MARK_DELAY = 300;
 const time = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 const day = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-const STATE_TEXT: Record<string, string> = { pending: 'sending…', sent: 'sent', received: '' };
+const STATE_TEXT: Record<string, string> = { pending: 'sending…', sent: 'sent', delivered: 'delivered', received: '' };
 
 /** The messages of one conversation, newest at the bottom, marked read while visible. */
 export class ParleyConversation extends LitElement {

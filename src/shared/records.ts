@@ -46,7 +46,8 @@ export interface PresenceRecord {
 }
 
 export type Direction = 'in' | 'out';
-export type MessageState = 'pending' | 'sent' | 'received';
+/** Outgoing: pending (stored, not acked) → sent (server acked) → delivered (receipt). Incoming: received. */
+export type MessageState = 'pending' | 'sent' | 'delivered' | 'received';
 
 export interface MessageRecord {
   /** Local primary key: origin-id when the sender gave one, else a generated id. */

@@ -109,6 +109,21 @@ export async function markSent(db: ParleyDb, key: string, originId: string, stat
   return { stores: ['messages', 'outbox'], conversations: message ? [message.conversation] : [] };
 }
 
+/** The recipient's client confirmed it (XEP-0184). Null when no such outgoing message is stored. */
+export async function markDelivered(db: ParleyDb, key: string): Promise<Change | null> {
+  const tx = db.transaction(['messages', 'outbox'], 'readwrite');
+  const message = await tx.objectStore('messages').get(key);
+  if (!message || message.direction !== 'out' || message.state === 'delivered') {
+    await tx.done;
+    return null;
+  }
+  await tx.objectStore('messages').put({ ...message, state: 'delivered' });
+  // A receipt proves the server took it too, even if its ack was lost with a connection.
+  if (message.originId) await tx.objectStore('outbox').delete(message.originId);
+  await tx.done;
+  return { stores: ['messages', 'outbox'], conversations: [message.conversation] };
+}
+
 export async function markRead(db: ParleyDb, conversation: string): Promise<Change | null> {
   const tx = db.transaction('conversations', 'readwrite');
   const record = await tx.store.get(conversation);
