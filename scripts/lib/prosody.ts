@@ -186,7 +186,7 @@ network_settings = { nagle = false }
 smacks_hibernation_time = 600
 ${storage}
 log = {
-  { levels = { min = "info" }, to = "file", filename = ${q(logFile)} };
+  { levels = { min = "${process.env.PARLEY_PROSODY_DEBUG ? 'debug' : 'info'}" }, to = "file", filename = ${q(logFile)} };
   ${opts.log ? '{ levels = { min = "info" }, to = "console" };' : ''}
 }
 

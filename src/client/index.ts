@@ -1,10 +1,12 @@
 /**
  * Page side of Parley, for apps with their own UI: commands go to the shared worker, data is read
- * straight from IndexedDB, and change events say when to read again.
+ * straight from IndexedDB, and change events say when to read again. Where there is no SharedWorker
+ * (Chrome on Android) one tab runs the worker for all of them (leader.ts); pages cannot tell.
  */
-import { wrap, type Remote } from 'comlink';
+import { wrap, type Endpoint, type Remote } from 'comlink';
 import { EVENTS_CHANNEL, type ParleyApi, type WorkerEvent } from '../shared/api.js';
 import { openParleyDb, type ParleyDb } from '../storage/db.js';
+import { electedEndpoint } from './leader.js';
 
 export type { ParleyApi, Status, ConnectionState, LoginOptions, Change, WorkerEvent } from '../shared/api.js';
 export type * from '../shared/records.js';
@@ -13,8 +15,8 @@ export type { ParleyDb } from '../storage/db.js';
 
 export interface ParleyOptions {
   /**
-   * URL of parley-worker.js. A SharedWorker must come from the page's own origin, so a page that
-   * loads Parley from a CDN serves the worker file itself and names it here.
+   * URL of parley-worker.js. A worker must come from the page's own origin, so a page that loads
+   * Parley from a CDN serves the worker file itself and names it here.
    */
   workerUrl?: string | URL;
 }
@@ -37,8 +39,7 @@ export function parley(options: ParleyOptions = {}): Parley {
 }
 
 function create({ workerUrl = new URL('./parley-worker.js', import.meta.url) }: ParleyOptions): Parley {
-  const worker = new SharedWorker(workerUrl, { type: 'module', name: 'parley' });
-  const api = wrap<ParleyApi>(worker.port);
+  const api = wrap<ParleyApi>(connect(workerUrl));
   const channel = new BroadcastChannel(EVENTS_CHANNEL);
   const listeners = new Set<(event: WorkerEvent) => void>();
   channel.onmessage = (e: MessageEvent<WorkerEvent>) => {
@@ -52,4 +53,10 @@ function create({ workerUrl = new URL('./parley-worker.js', import.meta.url) }: 
       return () => listeners.delete(listener);
     },
   };
+}
+
+/** The shared worker's port, or without SharedWorker the way to the worker of the leading tab. */
+function connect(workerUrl: string | URL): Endpoint {
+  if (typeof SharedWorker === 'function') return new SharedWorker(workerUrl, { type: 'module', name: 'parley' }).port;
+  return electedEndpoint(workerUrl);
 }

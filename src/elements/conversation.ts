@@ -12,7 +12,12 @@ const STATE_TEXT: Record<string, string> = { pending: 'sending…', sent: 'sent'
 
 /** The messages of one conversation, newest at the bottom, marked read while visible. */
 export class ParleyConversation extends LitElement {
-  static override properties = { jid: { type: String }, limit: { state: true } };
+  static override properties = {
+    jid: { type: String },
+    limit: { state: true },
+    loadingOlder: { state: true },
+    archiveDone: { state: true },
+  };
   static override styles = [
     base,
     css`
@@ -29,6 +34,9 @@ export class ParleyConversation extends LitElement {
 
   declare jid: string;
   declare limit: number;
+  declare loadingOlder: boolean;
+  /** The server archive has nothing older than what is stored. */
+  declare archiveDone: boolean;
   private readonly messages = new LiveQuery(
     this,
     (db) => (this.jid ? listMessages(db, this.jid, { limit: this.limit }) : Promise.resolve([])),
@@ -47,9 +55,12 @@ export class ParleyConversation extends LitElement {
     super();
     this.jid = '';
     this.limit = PAGE;
+    this.loadingOlder = false;
+    this.archiveDone = false;
     this.setAttribute('role', 'region');
     this.addEventListener('scroll', () => {
       this.stickToBottom = this.scrollHeight - this.scrollTop - this.clientHeight < 40;
+      if (this.scrollTop < 40 && this.scrollHeight > this.clientHeight && !this.archiveDoneAndShown()) void this.loadOlder();
     });
   }
 
@@ -68,6 +79,7 @@ export class ParleyConversation extends LitElement {
   override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('jid') && changed.get('jid') !== undefined) {
       this.limit = PAGE;
+      this.archiveDone = false;
       this.stickToBottom = true;
       void this.messages.refresh();
       void this.unread.refresh();
@@ -79,7 +91,9 @@ export class ParleyConversation extends LitElement {
     const list = this.messages.value ?? [];
     if (!this.jid) return html`<p class="empty">Choose a contact to start chatting.</p>`;
     return html`
-      ${list.length >= this.limit ? html`<button class="older" @click=${this.loadOlder}>Show older messages</button>` : nothing}
+      ${list.length >= this.limit || !this.archiveDone
+        ? html`<button class="older" ?disabled=${this.loadingOlder} @click=${this.loadOlder}>${this.loadingOlder ? 'Loading…' : 'Show older messages'}</button>`
+        : nothing}
       ${list.length === 0 ? html`<p class="empty">No messages yet.</p>` : nothing}
       <ol role="log" aria-live="polite" aria-label="Messages">
         ${repeat(list, (m) => m.key, (m) => this.renderMessage(m))}
@@ -98,15 +112,33 @@ export class ParleyConversation extends LitElement {
     </li>`;
   }
 
+  private archiveDoneAndShown(): boolean {
+    return this.archiveDone && (this.messages.value?.length ?? 0) < this.limit;
+  }
+
   override updated(): void {
     if (this.stickToBottom) this.scrollTop = this.scrollHeight;
     this.markRead();
   }
 
-  private loadOlder(): void {
-    this.limit += PAGE;
+  /** Older messages: from storage while it has them, then from the server's archive. */
+  private async loadOlder(): Promise<void> {
+    if (this.loadingOlder) return;
+    this.loadingOlder = true;
     this.stickToBottom = false;
-    void this.messages.refresh();
+    const jid = this.jid;
+    const height = this.scrollHeight;
+    try {
+      if ((this.messages.value?.length ?? 0) < this.limit) this.archiveDone = await parley().api.loadOlder(jid);
+      this.limit += PAGE;
+      await this.messages.refresh();
+      await this.updateComplete;
+      this.scrollTop += this.scrollHeight - height; // keep what the user was reading in place
+    } catch {
+      // Offline: storage is all there is for now; the button stays for a later try.
+    } finally {
+      this.loadingOlder = false;
+    }
   }
 
   /**

@@ -50,4 +50,6 @@ export interface ParleyApi {
   cancelSubscription(jid: string): Promise<void>;
   setPresence(show?: Show, status?: string): Promise<void>;
   markRead(conversation: string): Promise<void>;
+  /** Fetches older messages of a conversation from the server archive; true when there are no more. */
+  loadOlder(conversation: string): Promise<boolean>;
 }

@@ -74,4 +74,29 @@ export interface OutboxRecord {
   to: string;
   body: string;
   ts: number;
+  /** Stream-management stream and sequence number it was last sent as, to settle it on resumption. */
+  sm?: { id: string; seq: number };
 }
+
+/** Where forward MAM sync resumes: the last archive id stored from a contiguous run of pages. */
+export interface MamCursor {
+  key: 'mam';
+  last?: string;
+}
+
+/** Enough of a XEP-0198 stream to resume it from a new worker. */
+export interface SmState {
+  key: 'sm';
+  id: string;
+  /** Full JID the stream was bound to. */
+  jid: string;
+  inbound: number;
+  outbound: number;
+}
+
+/** Per conversation: the start of the archive was reached paging back. */
+export interface ArchiveStart {
+  key: `start:${string}`;
+}
+
+export type StateRecord = MamCursor | SmState | ArchiveStart;

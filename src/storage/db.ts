@@ -1,6 +1,7 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type {
-  AccountRecord, ConversationRecord, MessageRecord, OutboxRecord, PresenceRecord, RosterItem, SubscriptionRequest,
+  AccountRecord, ConversationRecord, MessageRecord, OutboxRecord, PresenceRecord, RosterItem, StateRecord,
+  SubscriptionRequest,
 } from '../shared/records.js';
 
 export interface ParleySchema extends DBSchema {
@@ -15,12 +16,14 @@ export interface ParleySchema extends DBSchema {
     indexes: { byConversation: [string, number]; byStanzaId: string };
   };
   outbox: { key: string; value: OutboxRecord; indexes: { byTs: number } };
+  /** Protocol bookkeeping the worker needs across restarts (MAM cursors, stream-management state). */
+  state: { key: string; value: StateRecord };
 }
 
 export type ParleyDb = IDBPDatabase<ParleySchema>;
-export type StoreName = 'account' | 'roster' | 'requests' | 'presence' | 'conversations' | 'messages' | 'outbox';
+export type StoreName = 'account' | 'roster' | 'requests' | 'presence' | 'conversations' | 'messages' | 'outbox' | 'state';
 export const STORE_NAMES: readonly StoreName[] = [
-  'account', 'roster', 'requests', 'presence', 'conversations', 'messages', 'outbox',
+  'account', 'roster', 'requests', 'presence', 'conversations', 'messages', 'outbox', 'state',
 ];
 
 export const DB_NAME = 'parley';
@@ -37,6 +40,9 @@ const migrations: ((db: IDBPDatabase<ParleySchema>) => void)[] = [
     messages.createIndex('byConversation', ['conversation', 'ts']);
     messages.createIndex('byStanzaId', 'stanzaId');
     db.createObjectStore('outbox', { keyPath: 'originId' }).createIndex('byTs', 'ts');
+  },
+  (db) => {
+    db.createObjectStore('state', { keyPath: 'key' });
   },
 ];
 

@@ -2,11 +2,12 @@
  * The worker's writes. Each function is one transaction and returns what changed, which the worker
  * broadcasts to every page. Pages never import this module.
  */
-import type { ParleyDb, StoreName } from './db.js';
+import type { IDBPTransaction } from 'idb';
+import type { ParleyDb, ParleySchema, StoreName } from './db.js';
 import { STORE_NAMES } from './db.js';
 import type { Change } from '../shared/api.js';
 import type {
-  AccountRecord, MessageRecord, MessageState, OutboxRecord, PresenceRecord, RosterItem,
+  AccountRecord, ConversationRecord, MessageRecord, MessageState, OutboxRecord, PresenceRecord, RosterItem, StateRecord,
 } from '../shared/records.js';
 
 export async function saveAccount(db: ParleyDb, account: AccountRecord): Promise<Change> {
@@ -71,32 +72,91 @@ export async function clearPresence(db: ParleyDb): Promise<Change> {
   return { stores: ['presence'] };
 }
 
+type MessageTx = IDBPTransaction<ParleySchema, ('messages' | 'conversations' | 'outbox')[], 'readwrite'>;
+
 /**
- * Stores a message once (by key) and updates its conversation. Returns null when it was already
- * stored, so the caller broadcasts nothing.
+ * Adds a message unless it is already stored, by key (sender's id) or by archive stanza-id. A copy of
+ * our own pending message seen in the archive proves the server has it: it leaves the outbox.
+ * Returns whether it was new.
  */
-export async function storeMessage(db: ParleyDb, message: MessageRecord, outbox?: OutboxRecord): Promise<Change | null> {
-  const tx = db.transaction(['messages', 'conversations', 'outbox'], 'readwrite', { durability: 'relaxed' });
+async function addOnce(tx: MessageTx, message: MessageRecord): Promise<MessageRecord | null> {
   const messages = tx.objectStore('messages');
-  if (await messages.getKey(message.key)) {
-    tx.abort();
-    await tx.done.catch(() => undefined);
+  const existing = (await messages.get(message.key)) ??
+    (message.stanzaId ? await messages.index('byStanzaId').get(message.stanzaId) : undefined);
+  if (!existing) {
+    await messages.add(message);
     return null;
   }
-  await messages.add(message);
-  if (outbox) await tx.objectStore('outbox').add(outbox);
-  const conversations = tx.objectStore('conversations');
-  const conversation = (await conversations.get(message.conversation)) ?? {
-    jid: message.conversation, lastTs: 0, unread: 0,
-  };
-  if (message.ts >= conversation.lastTs) {
-    conversation.lastTs = message.ts;
-    conversation.last = { body: message.body, direction: message.direction };
+  const archived = !existing.stanzaId && message.stanzaId;
+  const proven = existing.state === 'pending' && message.stanzaId;
+  if (archived || proven) {
+    await messages.put({ ...existing, stanzaId: message.stanzaId, state: proven ? 'sent' : existing.state });
+    if (proven && existing.originId) await tx.objectStore('outbox').delete(existing.originId);
   }
-  if (message.direction === 'in') conversation.unread += 1;
-  await conversations.put(conversation);
+  return existing;
+}
+
+/**
+ * Stores messages once each, in one transaction, and updates their conversations. Incoming ones
+ * count as unread unless `unread` is false (history seen for the first time). Null when nothing changed.
+ */
+export async function storeMessages(
+  db: ParleyDb,
+  list: MessageRecord[],
+  {
+    unread = true,
+    outbox,
+    order,
+    coarse = false,
+  }: { unread?: boolean; outbox?: OutboxRecord; order?: { after: number }; coarse?: boolean } = {},
+): Promise<Change | null> {
+  // Relaxed durability: a crash of the whole OS may lose the last writes, which the next sync refetches.
+  const tx = db.transaction(['messages', 'conversations', 'outbox'], 'readwrite', { durability: 'relaxed' });
+  const touched = new Map<string, { lastTs: number; last?: ConversationRecord['last']; unread: number }>();
+  // `order`: the list continues a run in the server's order (archive pages), whose stamps have whole
+  // seconds. Keep that order: each new one sorts after the one before it, stored earlier or now.
+  // `order.after` carries the last position from one call to the next.
+  let previous = order?.after ?? -Infinity;
+  for (const message of list) {
+    if (order) message.ts = Math.max(message.ts, previous + 0.001);
+    // `coarse`: a delay stamp with whole seconds. Within its second, arrival order is all we know.
+    if (coarse) {
+      const latest = await tx.objectStore('messages').index('byConversation')
+        .openKeyCursor(IDBKeyRange.bound([message.conversation, -Infinity], [message.conversation, Infinity]), 'prev');
+      const t = latest ? (latest.key as [string, number])[1] : -Infinity;
+      if (t >= message.ts && t < message.ts + 1000) message.ts = t + 0.001;
+    }
+    const existing = await addOnce(tx, message);
+    previous = existing ? Math.max(previous, existing.ts) : message.ts;
+    if (existing) continue;
+    const t = touched.get(message.conversation) ?? { lastTs: 0, unread: 0 };
+    if (message.ts >= t.lastTs) {
+      t.lastTs = message.ts;
+      t.last = { body: message.body, direction: message.direction };
+    }
+    if (unread && message.direction === 'in') t.unread += 1;
+    touched.set(message.conversation, t);
+  }
+  if (order) order.after = previous;
+  if (outbox && touched.size) await tx.objectStore('outbox').put(outbox);
+  const conversations = tx.objectStore('conversations');
+  for (const [jid, t] of touched) {
+    const c = (await conversations.get(jid)) ?? { jid, lastTs: 0, unread: 0 };
+    if (t.lastTs >= c.lastTs && t.last) {
+      c.lastTs = t.lastTs;
+      c.last = t.last;
+    }
+    c.unread += t.unread;
+    await conversations.put(c);
+  }
   await tx.done;
-  return { stores: ['messages', 'conversations', ...(outbox ? ['outbox'] : [])], conversations: [message.conversation] };
+  if (!touched.size) return list.length ? { stores: ['messages', 'outbox'], conversations: [...new Set(list.map((m) => m.conversation))] } : null;
+  return { stores: ['messages', 'conversations', 'outbox'], conversations: [...touched.keys()] };
+}
+
+/** One message; see storeMessages. */
+export function storeMessage(db: ParleyDb, message: MessageRecord, outbox?: OutboxRecord): Promise<Change | null> {
+  return storeMessages(db, [message], outbox ? { outbox } : {});
 }
 
 /** The server took the message: it leaves the outbox. */
@@ -134,4 +194,12 @@ export async function markRead(db: ParleyDb, conversation: string): Promise<Chan
   await tx.store.put({ ...record, unread: 0 });
   await tx.done;
   return { stores: ['conversations'] };
+}
+
+export async function putState(db: ParleyDb, record: StateRecord): Promise<void> {
+  await db.put('state', record);
+}
+
+export async function deleteState(db: ParleyDb, key: StateRecord['key']): Promise<void> {
+  await db.delete('state', key);
 }

@@ -67,6 +67,9 @@ declare module '@xmpp/client' {
     enabled: boolean;
     enableSent: boolean;
     id: string;
+    outbound_q: { stanza: Element; stamp: string }[];
+    timeout: number;
+    requestAckInterval: number;
     inbound: number;
     outbound: number;
   }
@@ -93,6 +96,7 @@ declare module '@xmpp/client' {
     };
     iqCallee: { get(ns: string, name: string, handler: IqHandler): void; set(ns: string, name: string, handler: IqHandler): void };
     reconnect: { stop(): void };
+    middleware: { filter(fn: (ctx: { stanza: Element }, next: () => Promise<unknown>) => unknown): void };
     streamManagement: StreamManagement;
     saslFactory: { use(name: string, mech: unknown): void };
   }

@@ -1,11 +1,18 @@
 /// <reference lib="webworker" />
-/** SharedWorker entry: one ParleyService for every page of the origin, reached through Comlink. */
+/**
+ * Worker entry, one ParleyService per worker, exposed through Comlink on every page's port. As a
+ * SharedWorker (one per origin) pages connect through `onconnect`; as a dedicated Worker (browsers
+ * without SharedWorker: the leading tab starts it, see src/client/leader.ts) every message that
+ * carries a port is one page connecting.
+ */
 import { expose } from 'comlink';
 import { ParleyService } from './service.js';
 
 const ready = ParleyService.start();
+const connect = (port: MessagePort) => void ready.then((service) => expose(service, port));
 
-(globalThis as unknown as SharedWorkerGlobalScope).onconnect = (event: MessageEvent) => {
-  const port = event.ports[0]!;
-  void ready.then((service) => expose(service, port));
-};
+if ('onconnect' in globalThis) {
+  (globalThis as unknown as SharedWorkerGlobalScope).onconnect = (event: MessageEvent) => connect(event.ports[0]!);
+} else {
+  (globalThis as unknown as DedicatedWorkerGlobalScope).onmessage = (event: MessageEvent) => event.ports.forEach(connect);
+}

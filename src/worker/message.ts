@@ -2,12 +2,13 @@
 import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
 import { bareJid } from '../shared/jid.js';
-import type { MessageRecord, OutboxRecord } from '../shared/records.js';
-import { markSent, storeMessage } from '../storage/write.js';
+import type { Direction, MessageRecord, OutboxRecord } from '../shared/records.js';
+import { markSent, storeMessage, storeMessages } from '../storage/write.js';
 import { now } from './clock.js';
 import type { Plugin, PluginContext } from './plugin.js';
 
 export const NS_SID = 'urn:xmpp:sid:0';
+export const NS_RECEIPTS = 'urn:xmpp:receipts';
 const NS_DELAY = 'urn:xmpp:delay';
 
 /** Longer bodies are dropped (in) or refused (out): no chat message needs more, and storage is finite. */
@@ -55,7 +56,27 @@ export function buildChatMessage(to: string, body: string, originId: string): El
     { to, type: 'chat', id: originId },
     xml('body', {}, body),
     xml('origin-id', { xmlns: NS_SID, id: originId }),
+    xml('request', { xmlns: NS_RECEIPTS }), // XEP-0184: the UI shows 'delivered' when answered
   );
+}
+
+/**
+ * The stored form of a parsed message; `conversation` is the other party's bare JID. Incoming ones
+ * are 'received', outgoing ones (copies of what our other devices sent) 'sent'.
+ */
+export function chatRecord(parsed: ChatMessage, conversation: string, direction: Direction): MessageRecord {
+  const record: MessageRecord = {
+    key: messageKey(conversation, direction, parsed.originId ?? parsed.id ?? crypto.randomUUID()),
+    conversation,
+    direction,
+    from: parsed.from,
+    body: parsed.body,
+    ts: parsed.delayed ?? now(),
+    state: direction === 'in' ? 'received' : 'sent',
+  };
+  if (parsed.originId) record.originId = parsed.originId;
+  if (parsed.stanzaId) record.stanzaId = parsed.stanzaId;
+  return record;
 }
 
 /** Storage key: one per sender-chosen id within a conversation and direction, so repeats collapse. */
@@ -67,7 +88,8 @@ export interface MessagePlugin extends Plugin {
   send(to: string, body: string): Promise<string>;
 }
 
-export function messages(ctx: PluginContext): MessagePlugin {
+/** `ready` settles when it is safe to send the outbox: the archive catch-up may prove some already sent. */
+export function messages(ctx: PluginContext, ready: () => Promise<void> = () => Promise.resolve()): MessagePlugin {
   const sm = ctx.xmpp.streamManagement;
   const online = () => ctx.xmpp.status === 'online';
   // Sent on this stream and not yet acked: the outbox flush must not send them a second time.
@@ -77,7 +99,14 @@ export function messages(ctx: PluginContext): MessagePlugin {
     if (inFlight.has(out.originId)) return;
     inFlight.add(out.originId);
     const tracked = sm.enabled || sm.enableSent;
-    await ctx.xmpp.send(buildChatMessage(out.to, out.body, out.originId));
+    const stanza = buildChatMessage(out.to, out.body, out.originId);
+    await ctx.xmpp.send(stanza);
+    // Its place in the stream (xmpp.js queues it once written), so a later worker resuming this
+    // stream knows whether the server got it. Not in the queue any more: already acked.
+    const index = sm.outbound_q.findIndex((item) => item.stanza === stanza);
+    if (sm.id && index >= 0) {
+      await ctx.db.put('outbox', { ...out, sm: { id: sm.id, seq: sm.outbound + index + 1 } }).catch(() => undefined);
+    }
     // Without stream management there is no ack to wait for: the socket took it.
     if (!tracked) {
       inFlight.delete(out.originId);
@@ -104,29 +133,28 @@ export function messages(ctx: PluginContext): MessagePlugin {
       if (!parsed) return;
       const conversation = bareJid(parsed.from);
       if (conversation === ctx.jid) return; // our other devices: carbons' job, with their checks
-      const record: MessageRecord = {
-        key: messageKey(conversation, 'in', parsed.originId ?? parsed.id ?? crypto.randomUUID()),
-        conversation,
-        direction: 'in',
-        from: parsed.from,
-        body: parsed.body,
-        ts: parsed.delayed ?? now(),
-        state: 'received',
-      };
-      if (parsed.originId) record.originId = parsed.originId;
-      if (parsed.stanzaId) record.stanzaId = parsed.stanzaId;
-      ctx.commit(await storeMessage(ctx.db, record));
+      ctx.commit(await storeMessages(ctx.db, [chatRecord(parsed, conversation, 'in')], { coarse: parsed.delayed !== undefined }));
     },
 
     async online() {
-      // Whatever was typed offline, or sent but never acked by a session that is gone, goes now.
-      const pending = await ctx.db.getAllFromIndex('outbox', 'byTs');
-      for (const out of pending) await transmit(out);
+      // Whatever was typed offline, or sent but never acked by a session that is gone, goes once the
+      // catch-up had its chance to find it in the archive. Not awaited: stanzas keep flowing meanwhile.
+      inFlight.clear(); // a new stream: xmpp.js has given up on everything the old one had queued
+      void ready()
+        .then(async () => {
+          for (const out of await ctx.db.getAllFromIndex('outbox', 'byTs')) await transmit(out);
+        })
+        .catch((err) => ctx.log('outbox flush failed', err));
     },
 
-    async offline() {
-      // Unacked messages stay in the outbox; the next fresh session sends them again.
-      inFlight.clear();
+    async resumed({ restored, h }) {
+      // Within one worker xmpp.js resends what the server missed, and what was typed meanwhile goes
+      // now. A stream left by a previous worker: what it sent up to h arrived; the rest goes again.
+      for (const out of await ctx.db.getAllFromIndex('outbox', 'byTs')) {
+        if (restored && out.sm?.id === sm.id && out.sm.seq <= h) {
+          ctx.commit(await markSent(ctx.db, messageKey(out.to, 'out', out.originId), out.originId));
+        } else await transmit(out);
+      }
     },
 
     async send(to, body) {

@@ -20,8 +20,12 @@ export interface Plugin {
   stanza?(stanza: Element): Promise<void> | void;
   /** A fresh session is bound (not called after a stream resumption). */
   online?(): Promise<void>;
-  /** The stream resumed (XEP-0198) after a drop. */
-  resumed?(): Promise<void>;
+  /**
+   * The stream resumed (XEP-0198) after a drop. `restored`: this worker did not run the stream
+   * before (a previous one left it), so nothing it sent is in xmpp.js's resend queue; `h` is how many
+   * of the stream's stanzas the server says it handled.
+   */
+  resumed?(info: { restored: boolean; h: number }): Promise<void>;
   /** The connection dropped or ended. */
   offline?(): Promise<void>;
 }

@@ -9,8 +9,11 @@ import { getAccount } from '../storage/read.js';
 import { openParleyDb, type ParleyDb } from '../storage/db.js';
 import { clearAll, markRead, saveAccount } from '../storage/write.js';
 import { LoginError } from './auth.js';
+import { carbons } from './carbons.js';
+import { mam, type MamPlugin } from './mam.js';
 import { messages, type MessagePlugin } from './message.js';
 import { presence, type PresencePlugin } from './presence.js';
+import { receipts } from './receipts.js';
 import { roster, type RosterPlugin } from './roster.js';
 import type { ScramSecret } from './scram.js';
 import { Session } from './session.js';
@@ -19,6 +22,7 @@ interface Running {
   session: Session;
   roster: RosterPlugin;
   presence: PresencePlugin;
+  mam: MamPlugin;
   messages: MessagePlugin;
 }
 
@@ -129,6 +133,10 @@ export class ParleyService implements ParleyApi {
     if (this.current.state === 'online') await this.plugins().presence.announce(show, text);
   }
 
+  async loadOlder(conversation: string): Promise<boolean> {
+    return this.onlinePlugins().mam.loadOlder(this.contactJid(conversation));
+  }
+
   async markRead(conversation: string): Promise<void> {
     this.commit(await markRead(this.db, bareJid(conversation)));
   }
@@ -163,12 +171,19 @@ export class ParleyService implements ParleyApi {
       log,
     });
     // Order matters: the roster is fetched before initial presence (RFC 6121 §2.2).
+    const rosterPlugin = session.use(roster);
+    const presencePlugin = session.use((ctx) => presence(ctx, async () => (await getAccount(this.db))?.presence ?? {}));
+    const mamPlugin = session.use(mam);
     this.running = {
       session,
-      roster: session.use(roster),
-      presence: session.use((ctx) => presence(ctx, async () => (await getAccount(this.db))?.presence ?? {})),
-      messages: session.use(messages),
+      roster: rosterPlugin,
+      presence: presencePlugin,
+      mam: mamPlugin,
+      messages: session.use((ctx) => messages(ctx, () => mamPlugin.caughtUp())),
     };
+    // After messages: a receipt is only sent for what the message plugin has stored.
+    session.use(carbons);
+    session.use(receipts);
     try {
       await session.start({ retry });
     } catch (err) {

@@ -9,7 +9,7 @@ import type { ParleyDb } from '../storage/db.js';
 import { authenticator, LoginError, type AuthResult, type Credentials } from './auth.js';
 import type { Plugin, PluginContext } from './plugin.js';
 import { ScramError, ScramKeysStaleError } from './scram.js';
-import { fixInboundCount, smSettled } from './stream-management.js';
+import { fixInboundCount, persistStreamManagement, smSettled, type SmPersistence } from './stream-management.js';
 
 export interface SessionOptions {
   jid: string;
@@ -38,6 +38,11 @@ export class Session {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private keepConnected = false;
   private stopped = false;
+  /** Stanzas received and not yet handled by the plugins. */
+  private backlog = 0;
+  private readonly persistence: SmPersistence;
+  private restored = false;
+  private resumedH = 0;
 
   constructor(private readonly options: SessionOptions) {
     const domain = options.jid.split('@')[1] ?? '';
@@ -56,7 +61,21 @@ export class Session {
 
     this.xmpp.on('stanza', (stanza: Element) => {
       if (stanza.name === 'iq') return; // the iq callee middleware routes those
+      this.backlog++;
       this.enqueue('stanza', (p) => p.stanza?.(stanza));
+      this.queue = this.queue.then(() => void this.backlog--);
+    });
+    this.persistence = persistStreamManagement(this.xmpp, {
+      db: options.db,
+      bareJid: options.jid,
+      backlog: () => this.backlog,
+      log: options.log,
+    });
+    // Dead sockets show as unanswered acks: ask every 20 s, give up after 15 s (xmpp.js: 30 s / 60 s).
+    this.xmpp.streamManagement.requestAckInterval = 20_000;
+    this.xmpp.streamManagement.timeout = 15_000;
+    this.xmpp.on('nonza', (el: Element) => {
+      if (el.is('resumed', 'urn:xmpp:sm:3')) this.resumedH = Number(el.attrs.h) || 0;
     });
     this.xmpp.on('online', () => {
       this.attempts = 0;
@@ -69,7 +88,9 @@ export class Session {
     this.xmpp.streamManagement.on('resumed', () => {
       this.attempts = 0;
       options.onState('online');
-      this.enqueue('resumed', (p) => p.resumed?.());
+      const info = { restored: this.restored, h: this.resumedH };
+      this.restored = false;
+      this.enqueue('resumed', (p) => p.resumed?.(info));
     });
     this.xmpp.on('status', (status: string) => {
       if (status === 'connecting' && !this.stopped) options.onState('connecting');
@@ -100,8 +121,11 @@ export class Session {
    */
   async start({ retry = false } = {}): Promise<void> {
     this.keepConnected = retry;
+    this.restored = await this.persistence.restore();
     try {
-      await this.xmpp.start();
+      // A resumed stream goes online without xmpp.js's 'online' event, which start() waits for.
+      const resumed = new Promise<void>((resolve) => this.xmpp.streamManagement.on('resumed', () => resolve()));
+      await Promise.race([this.xmpp.start(), resumed]);
       this.keepConnected = true;
     } catch (err) {
       const login = classify(err, this.options.service);

@@ -1,6 +1,9 @@
 /** XEP-0198 stream management, as xmpp.js does it, with the repairs Parley needs. */
-import type { XmppClient } from '@xmpp/client';
+import { jid, type XmppClient } from '@xmpp/client';
 import type { Element } from '@xmpp/xml';
+import type { SmState } from '../shared/records.js';
+import type { ParleyDb } from '../storage/db.js';
+import { deleteState, putState } from '../storage/write.js';
 
 const NS_SM = 'urn:xmpp:sm:3';
 
@@ -50,3 +53,74 @@ export function smSettled(xmpp: XmppClient): Promise<void> {
     xmpp.on('nonza', onNonza);
   });
 }
+
+export interface SmPersistence {
+  /** Sets up the client to resume the stream a previous worker left, if one is stored for this account. */
+  restore(): Promise<boolean>;
+}
+
+/**
+ * Keeps what a new worker needs to resume this stream (id, full JID, counters) in IndexedDB, so that
+ * closing every tab and reopening one within the server's hibernation window resumes the session.
+ * The inbound count saved is that of stanzas already handled (`backlog` are still queued), or the
+ * last ack if higher; repeats are deduplicated by the plugins.
+ */
+export function persistStreamManagement(
+  xmpp: XmppClient,
+  { db, bareJid, backlog, log }: { db: ParleyDb; bareJid: string; backlog: () => number; log: (m: string, d?: unknown) => void },
+): SmPersistence {
+  const sm = xmpp.streamManagement;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let acked = 0;
+  const save = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    if (!sm.id || !xmpp.jid) return;
+    const inbound = Math.max(acked, sm.inbound - backlog());
+    const state: SmState = { key: 'sm', id: sm.id, jid: xmpp.jid.toString(), inbound, outbound: sm.outbound };
+    putState(db, state).catch((err) => log('stream state not saved', err));
+  };
+  const soon = () => (timer ??= setTimeout(save, 200));
+
+  xmpp.on('nonza', (el: Element) => {
+    if (el.is('failed', NS_SM)) log('stream resumption refused', el.toString());
+    if (el.is('enabled', NS_SM)) acked = 0; // a new stream counts from zero
+    if (el.is('enabled', NS_SM) || el.is('resumed', NS_SM)) setTimeout(save); // after xmpp.js took the id
+    if (el.is('resumed', NS_SM)) {
+      // A new worker's queue is empty: xmpp.js would try to ack stanzas it never had.
+      const h = Number(el.attrs.h);
+      if (Number.isFinite(h)) sm.outbound = Math.max(sm.outbound, h - sm.outbound_q.length);
+    }
+  });
+  xmpp.on('stanza', soon);
+  // A resumption may never claim fewer stanzas than an ack already did: note each ack as it goes
+  // out (xmpp.js acks stanzas still queued for the plugins; the archive catch-up after a restored
+  // resumption recovers those if this worker died first).
+  xmpp.middleware.filter((ctx, next) => {
+    if (ctx.stanza.is('a', NS_SM)) {
+      acked = Math.max(acked, Number(ctx.stanza.attrs.h) || 0);
+      save();
+    }
+    return next();
+  });
+  xmpp.on('status', (status: string) => {
+    if (status !== 'offline') return;
+    clearTimeout(timer);
+    deleteState(db, 'sm').catch(() => undefined); // ended on purpose: nothing to resume
+  });
+
+  return {
+    async restore() {
+      const state = await db.get('state', 'sm');
+      if (state?.key !== 'sm' || bareOf(state.jid) !== bareJid) return false;
+      xmpp.jid = jid(state.jid);
+      sm.id = state.id;
+      sm.inbound = state.inbound;
+      sm.outbound = state.outbound;
+      log('resuming the stream a previous worker left', `${state.jid} ${state.id} h=${state.inbound}`);
+      return true;
+    },
+  };
+}
+
+const bareOf = (full: string) => full.split('/')[0]!.toLowerCase();

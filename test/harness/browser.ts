@@ -14,6 +14,13 @@ export interface Profile {
 export async function launch(): Promise<Profile> {
   const dir = await mkdtemp(join(tmpdir(), 'parley-profile-'));
   const browser = await puppeteer.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, userDataDir: dir, headless: true });
+  if (process.env.PARLEY_DEBUG) {
+    // The worker's own log (its console), which pages do not see.
+    browser.on('targetcreated', async (target) => {
+      if (!['shared_worker', 'worker', 'service_worker'].includes(target.type())) return;
+      (await target.worker())?.on('console', (m) => console.log(`[worker] ${m.text()}`));
+    });
+  }
   return {
     browser,
     async close() {
@@ -34,8 +41,11 @@ export class ClientPage {
     page.on('dialog', (d) => void d.accept());
   }
 
-  static async open(profile: Profile, url: string): Promise<ClientPage> {
+  /** `sharedWorker: false` makes the page a browser without SharedWorker (as Chrome on Android). */
+  static async open(profile: Profile, url: string, { sharedWorker = true } = {}): Promise<ClientPage> {
     const page = await profile.browser.newPage();
+    // A string, not a function: tsx-compiled functions call a `__name` helper the page lacks.
+    if (!sharedWorker) await page.evaluateOnNewDocument('delete window.SharedWorker');
     const client = new ClientPage(page);
     await page.goto(url);
     await page.waitForSelector(`${C}header`);
@@ -138,6 +148,24 @@ export class ClientPage {
       const m = await this.messages();
       return m.length >= count ? m : undefined;
     }, { timeout, what: `${count} messages shown` });
+  }
+
+  /** Messages of a conversation as stored in IndexedDB, in display order. */
+  async stored(conversation: string): Promise<{ body: string; direction: string; state: string; stanzaId?: string }[]> {
+    return this.page.evaluate(async (jid) => {
+      const db = await new Promise<IDBDatabase>((ok, fail) => {
+        const r = indexedDB.open('parley');
+        r.onsuccess = () => ok(r.result);
+        r.onerror = () => fail(r.error);
+      });
+      const range = IDBKeyRange.bound([jid, -Infinity], [jid, Infinity]);
+      const all = await new Promise<{ body: string; direction: string; state: string; stanzaId?: string }[]>((ok) => {
+        const r = db.transaction('messages').objectStore('messages').index('byConversation').getAll(range);
+        r.onsuccess = () => ok(r.result);
+      });
+      db.close();
+      return all.map(({ body, direction, state, stanzaId }) => ({ body, direction, state, ...(stanzaId ? { stanzaId } : {}) }));
+    }, conversation);
   }
 
   /** Clicks like a person: waits until the control is shown, then presses it. */

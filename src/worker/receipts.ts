@@ -1,0 +1,97 @@
+/**
+ * Message Delivery Receipts (XEP-0184). Our chat messages ask for one (see buildChatMessage); this
+ * answers the requests of others once their message is stored, and marks ours delivered when theirs
+ * come back.
+ */
+import xml from '@xmpp/xml';
+import type { Element } from '@xmpp/xml';
+import { bareJid } from '../shared/jid.js';
+import { markDelivered } from '../storage/write.js';
+import { NS_CARBONS } from './carbons.js';
+import { messageKey, NS_RECEIPTS, parseChatMessage } from './message.js';
+import type { Plugin, PluginContext } from './plugin.js';
+
+export { NS_RECEIPTS };
+
+const NS_MAM = 'urn:xmpp:mam:2';
+const MAX_ID = 256;
+
+/** A request we should answer: who asked (full JID), for which message id, stored under which key. */
+export interface ReceiptRequest {
+  to: string;
+  id: string;
+  /** Storage key of the message it confirms (its origin-id, else its id), to check it was stored. */
+  key: string;
+}
+
+/**
+ * A one-to-one message with a body and an id that asks for a receipt, from someone other than
+ * ourselves; null otherwise. Copies of messages (carbons, archive results) are never answered:
+ * they come from our own account, and the device that got the original answers for it.
+ */
+export function parseReceiptRequest(el: Element, ownJid: string): ReceiptRequest | null {
+  if (el.name !== 'message' || !el.getChild('request', NS_RECEIPTS)) return null;
+  if (el.getChild('received', NS_CARBONS) || el.getChild('sent', NS_CARBONS) || el.getChild('result', NS_MAM)) return null;
+  let parsed;
+  try {
+    parsed = parseChatMessage(el, ownJid); // chat or normal, with a sender and a body, no error or groupchat
+  } catch {
+    return null; // dropped as too large: not stored, so not confirmed
+  }
+  if (!parsed?.id || bareJid(parsed.from) === ownJid) return null;
+  const conversation = bareJid(parsed.from);
+  return { to: parsed.from, id: parsed.id, key: messageKey(conversation, 'in', parsed.originId ?? parsed.id) };
+}
+
+export function buildReceipt(to: string, id: string, ownId: string): Element {
+  return xml('message', { to, id: ownId }, xml('received', { xmlns: NS_RECEIPTS, id }));
+}
+
+/** A receipt for one of our messages: who confirms (full JID) and the id of the message confirmed. */
+export interface Receipt {
+  from: string;
+  id: string;
+  /**
+   * Storage key of the outgoing message it confirms. Keyed by the sender's bare JID: a receipt can
+   * only confirm a message that was sent to its sender.
+   */
+  key: string;
+}
+
+/** An incoming <received/>; null for anything else (errors echo our payloads back, so not those). */
+export function parseReceipt(el: Element, ownJid: string): Receipt | null {
+  if (el.name !== 'message') return null;
+  const type = el.attrs.type ?? 'normal';
+  if (type === 'error' || type === 'groupchat') return null;
+  const received = el.getChild('received', NS_RECEIPTS);
+  const id = received?.attrs.id;
+  const from = el.attrs.from;
+  if (!id || id.length > MAX_ID || !from || bareJid(from) === ownJid) return null;
+  return { from, id, key: messageKey(bareJid(from), 'out', id) };
+}
+
+export function receipts(ctx: PluginContext): Plugin {
+  /**
+   * XEP-0184 §8: a receipt tells the sender we are online, so only those allowed to see our
+   * presence get one.
+   */
+  async function mayKnowPresence(jid: string): Promise<boolean> {
+    const item = await ctx.db.get('roster', jid);
+    return item?.subscription === 'from' || item?.subscription === 'both';
+  }
+
+  return {
+    // Runs after the message plugin's hook for the same stanza (hooks run in registration order).
+    async stanza(el) {
+      const receipt = parseReceipt(el, ctx.jid);
+      // One that matches no message of ours changes nothing.
+      if (receipt) ctx.commit(await markDelivered(ctx.db, receipt.key));
+      const request = parseReceiptRequest(el, ctx.jid);
+      if (!request) return;
+      // Only what is stored is confirmed: a message the message plugin dropped was not delivered.
+      if (!(await ctx.db.getKey('messages', request.key))) return;
+      if (!(await mayKnowPresence(bareJid(request.to)))) return;
+      await ctx.xmpp.send(buildReceipt(request.to, request.id, crypto.randomUUID()));
+    },
+  };
+}

@@ -1,0 +1,196 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ClientPage, launch, type Profile } from '../harness/browser.js';
+import { setup, PASSWORD, type Fixture } from '../harness/fixture.js';
+import { befriend, connectPeer, type Peer } from '../harness/peer.js';
+import { until } from '../harness/wait.js';
+
+const WORKER = '/dist/parley-worker.js';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The dedicated Parley worker a tab runs (only the leading tab has one). */
+const ownWorker = (tab: ClientPage) => tab.page.workers().find((w) => w.url().endsWith(WORKER));
+const sharedWorkers = (profile: Profile) => profile.browser.targets().filter((t) => t.type() === 'shared_worker' && t.url().endsWith(WORKER));
+const composer = 'parley-client >>> parley-composer >>> ';
+
+/** Starts recording the status events a tab hears, with the time. */
+const recordStatuses = (tab: ClientPage) =>
+  tab.page.evaluate(`(async () => {
+    const { parley } = await import('/dist/parley.js');
+    window.__statuses = [];
+    parley().on((e) => e.type === 'status' && window.__statuses.push({ state: e.status.state, at: Date.now() }));
+  })()`);
+const statuses = (tab: ClientPage) => tab.page.evaluate('window.__statuses') as Promise<{ state: string; at: number }[]>;
+/** Waits for a tab to hear 'online' after `since` (a status shown may still be the dead worker's last). */
+const onlineAfter = (tab: ClientPage, since: number, timeout = 15_000) =>
+  until(async () => (await statuses(tab)).find((s) => s.state === 'online' && s.at > since), { timeout, what: 'online again after the leader closed' });
+
+/** Stored time of each message of a conversation, by body. */
+const storedTimes = (tab: ClientPage, conversation: string) =>
+  tab.page.evaluate(`new Promise((ok) => indexedDB.open('parley').onsuccess = (e) => {
+    const db = e.target.result;
+    const all = db.transaction('messages').objectStore('messages').index('byConversation').getAll(IDBKeyRange.bound([${JSON.stringify(conversation)}, -Infinity], [${JSON.stringify(conversation)}, Infinity]));
+    all.onsuccess = () => { db.close(); ok(Object.fromEntries(all.result.map((m) => [m.body, m.ts]))); };
+  })`) as Promise<Record<string, number>>;
+
+describe('without SharedWorker: one tab leads and runs the worker for all', () => {
+  let fx: Fixture;
+  let profile: Profile;
+  let bob: Peer;
+  let tabs: ClientPage[] = [];
+  const shown: string[] = [];
+
+  before(async () => {
+    fx = await setup(['alice', 'bob']);
+    await befriend(fx.prosody, ['alice', PASSWORD], ['bob', PASSWORD]);
+    bob = await connectPeer(fx.prosody, 'bob', PASSWORD);
+    profile = await launch();
+  });
+
+  after(async () => {
+    await bob?.stop();
+    await profile?.close();
+    await fx?.dispose();
+  });
+
+  it('the same bundle still uses a SharedWorker where there is one', async () => {
+    const plain = await launch();
+    try {
+      const tab = await ClientPage.open(plain, fx.url);
+      assert.equal(await tab.waitForStatus('Logged out'), 'Logged out'); // the worker answered
+      await until(() => sharedWorkers(plain).length === 1, { what: 'a shared worker' });
+      assert.equal(ownWorker(tab), undefined);
+    } finally {
+      await plain.close();
+    }
+  });
+
+  it('login in tab 1; tab 2 is online without logging in; the server holds one session', async () => {
+    const first = await ClientPage.open(profile, fx.url, { sharedWorker: false });
+    assert.equal(await first.page.evaluate('typeof SharedWorker'), 'undefined');
+    await first.login(fx.jid('alice'), PASSWORD);
+    await first.waitForStatus('Online');
+    const second = await ClientPage.open(profile, fx.url, { sharedWorker: false });
+    assert.equal(await second.waitForStatus('Online'), 'Online');
+    assert.equal(await second.hasLoginForm(), false);
+    tabs = [first, second];
+    assert.equal((await fx.prosody.sessions('alice')).length, 1);
+    // Tab 1 leads: it runs the worker; tab 2 runs none, and no SharedWorker exists.
+    assert.ok(ownWorker(first), 'the leading tab runs the worker');
+    assert.equal(ownWorker(second), undefined);
+    assert.equal(sharedWorkers(profile).length, 0);
+  });
+
+  it('a message typed in tab 2 (a follower) reaches bob once and shows in both tabs', async () => {
+    for (const tab of tabs) await tab.open(fx.jid('bob'));
+    await tabs[1]!.type('typed in tab two');
+    shown.push('typed in tab two');
+    await bob.waitForBody('typed in tab two');
+    for (const tab of tabs) assert.deepEqual(await tab.waitForMessages(1), shown);
+    await sleep(300);
+    assert.equal(bob.received.filter((el) => el.getChildText('body') === 'typed in tab two').length, 1);
+  });
+
+  it('a message from bob shows in both tabs', async () => {
+    await bob.say(fx.jid('alice'), 'hello both tabs');
+    shown.push('hello both tabs');
+    for (const tab of tabs) assert.deepEqual(await tab.waitForMessages(2), shown);
+  });
+
+  it('when the leader closes mid-conversation, the other tab takes over and shows every message once, in order', async (t) => {
+    const [leader, follower] = tabs as [ClientPage, ClientPage];
+    await recordStatuses(follower);
+    const workerStarted = new Promise<number>((resolve) => follower.page.once('workercreated', () => resolve(Date.now())));
+    let closedAt = 0;
+    let closing: Promise<void> = Promise.resolve();
+    const sent: string[] = [];
+    for (let i = 1; i <= 10; i++) {
+      const body = `bob says ${i}`;
+      await bob.say(fx.jid('alice'), body);
+      sent.push(body);
+      if (i === 3) {
+        closedAt = Date.now();
+        closing = leader.page.close();
+      }
+      await sleep(200);
+    }
+    await closing;
+    shown.push(...sent);
+
+    const takeoverMs = (await workerStarted) - closedAt;
+    const online = await onlineAfter(follower, closedAt);
+    t.diagnostic(`takeover: worker started ${takeoverMs} ms after the leader closed; online after ${online.at - closedAt} ms; ` +
+      `statuses: ${(await statuses(follower)).map((s) => `${s.state}@+${s.at - closedAt}`).join(' ')}`);
+    assert.ok(takeoverMs < 1000, `the lock passed within a second (took ${takeoverMs} ms)`);
+    assert.ok(online.at - closedAt < 5000, `online again within 5 s (took ${online.at - closedAt} ms)`);
+    assert.equal(await follower.waitForStatus('Online'), 'Online');
+    assert.ok(ownWorker(follower), 'the remaining tab now runs the worker itself');
+    tabs = [follower];
+
+    // Every message exactly once (say which are missing if some are), and in order.
+    await follower.waitForMessages(shown.length, 20_000).catch(() => undefined);
+    await sleep(1000); // duplicates would arrive late
+    const messages = await follower.messages();
+    const missing = shown.filter((m) => !messages.includes(m));
+    const twice = messages.filter((m, i) => messages.indexOf(m) !== i);
+    assert.deepEqual({ missing, twice }, { missing: [], twice: [] }, `shown: ${JSON.stringify(messages)}`);
+    if (messages.join('\n') !== shown.join('\n')) {
+      // Known, and not the fallback's doing: a message the dead worker had not stored comes again
+      // (stream resumption or offline storage) with Prosody's XEP-0203 stamp, which has whole seconds
+      // only, and is stored with that time, so it can sort before messages received earlier in that
+      // second. Tolerated only when every misplaced message has such a stamp; reported either way.
+      const stored = await storedTimes(follower, fx.jid('bob'));
+      // Those shown before a message that came earlier.
+      const misplaced = messages.filter((m, i) => messages.slice(i + 1).some((later) => shown.indexOf(later) < shown.indexOf(m)));
+      const unexplained = misplaced.filter((m) => (stored[m] ?? 1) % 1000 !== 0);
+      t.diagnostic(`ORDER after takeover: ${JSON.stringify(messages)}; misplaced ${JSON.stringify(misplaced)} with stored times ` +
+        JSON.stringify(Object.fromEntries(misplaced.map((m) => [m, new Date(stored[m]!).toISOString()]))));
+      assert.deepEqual(unexplained, [], `out of order: ${JSON.stringify(messages)}`);
+    }
+
+    // The old session hibernated (smacks) until the new worker bound the same resource.
+    await until(async () => (await fx.prosody.sessions('alice')).length === 1, { what: 'one session for alice' });
+  });
+
+  it('a call in flight when the leader closes fails with an error, and the composer keeps the text', async () => {
+    const leader = tabs[0]!;
+    const follower = await ClientPage.open(profile, fx.url, { sharedWorker: false });
+    assert.equal(await follower.waitForStatus('Online'), 'Online');
+    assert.equal(ownWorker(follower), undefined);
+    await follower.open(fx.jid('bob'));
+    // The leader's worker stops answering (paused in the debugger), so the next call stays in flight.
+    // Pausing takes effect when the worker next runs code: make it run some, and wait until it stopped.
+    const cdp = ownWorker(leader)!.client;
+    const paused = new Promise((resolve) => cdp.once('Debugger.paused', resolve));
+    await cdp.send('Debugger.enable');
+    await cdp.send('Debugger.pause');
+    void cdp.send('Runtime.evaluate', { expression: 'void 0' }).catch(() => undefined); // answers never: paused
+    await paused;
+    const before = await follower.messages();
+    const text = 'typed while the leader hangs';
+    await follower.type(text);
+    await sleep(500);
+    const input = () => follower.page.$eval(`${composer}textarea`, (t) => (t as HTMLTextAreaElement).value);
+    assert.equal(await input(), '', 'the call is in flight');
+    assert.deepEqual(await follower.messages(), before, 'and the paused worker did not store it');
+
+    await recordStatuses(follower);
+    const closedAt = Date.now();
+    await leader.page.close();
+    const error = await until(() => follower.page.$eval(`${composer}p.error`, (p) => p.textContent ?? ''), { what: 'an error shown' });
+    assert.match(error, /closed before answering/);
+    assert.equal(await input(), text, 'what was typed is back in the composer');
+
+    // Now it leads; sending again works, and bob gets the message once.
+    await onlineAfter(follower, closedAt);
+    assert.ok(ownWorker(follower));
+    await follower.click(`${composer}button[type="submit"]`);
+    await bob.waitForBody(text);
+    assert.deepEqual(await follower.waitForMessages(before.length + 1), [...before, text]);
+    await sleep(300);
+    assert.deepEqual(await follower.messages(), [...before, text]);
+    assert.equal(bob.received.filter((el) => el.getChildText('body') === text).length, 1);
+    const sessions = await fx.prosody.sessions('alice');
+    assert.equal(sessions.length, 1, `sessions: ${sessions.join(', ')}`);
+  });
+});

@@ -1,0 +1,135 @@
+import { expect } from 'chai';
+import { parse } from 'ltx';
+import { buildEnable, CarbonError, isCarbon, parseCarbon } from '../../src/worker/carbons.js';
+import { chatRecord, MAX_BODY, messageKey, parseChatMessage } from '../../src/worker/message.js';
+
+const ME = 'alice@localhost';
+
+/** A carbon as Prosody sends it: outer from our bare JID, to this device. */
+function carbon(kind: 'sent' | 'received', inner: string, outerFrom = 'alice@localhost'): string {
+  return `<message xmlns='jabber:client' from='${outerFrom}' to='alice@localhost/web' type='chat'>
+    <${kind} xmlns='urn:xmpp:carbons:2'><forwarded xmlns='urn:xmpp:forward:0'>${inner}</forwarded></${kind}></message>`;
+}
+
+const SENT = `<message xmlns='jabber:client' from='alice@localhost/phone' to='bob@localhost' type='chat' id='m1'>
+  <body>from my phone</body><origin-id xmlns='urn:xmpp:sid:0' id='o1'/></message>`;
+const RECEIVED = `<message xmlns='jabber:client' from='Bob@Localhost/laptop' to='alice@localhost/phone' type='chat' id='m2'>
+  <body>to your phone</body></message>`;
+
+describe('message carbons (XEP-0280, XEP-0297)', () => {
+  it('builds the enable request', () => {
+    expect(buildEnable().toString()).to.equal(`<enable xmlns="urn:xmpp:carbons:2"/>`);
+  });
+
+  it('parses a sent carbon as our outgoing message to the inner recipient', () => {
+    expect(parseCarbon(parse(carbon('sent', SENT)), ME)).to.deep.equal({
+      direction: 'out',
+      conversation: 'bob@localhost',
+      message: { from: 'alice@localhost/phone', body: 'from my phone', id: 'm1', originId: 'o1' },
+    });
+  });
+
+  it('parses a received carbon as an incoming message from the inner sender', () => {
+    expect(parseCarbon(parse(carbon('received', RECEIVED)), ME)).to.deep.equal({
+      direction: 'in',
+      conversation: 'bob@localhost',
+      message: { from: 'Bob@Localhost/laptop', body: 'to your phone', id: 'm2' },
+    });
+  });
+
+  it('accepts our bare JID in any case as the outer sender', () => {
+    expect(parseCarbon(parse(carbon('sent', SENT, 'Alice@LOCALHOST')), ME)?.conversation).to.equal('bob@localhost');
+  });
+
+  it('stores a sent carbon under the key the live message would have', () => {
+    const c = parseCarbon(parse(carbon('sent', SENT)), ME)!;
+    const record = chatRecord(c.message, c.conversation, c.direction);
+    expect(record).to.include({ key: messageKey('bob@localhost', 'out', 'o1'), conversation: 'bob@localhost', direction: 'out', state: 'sent', originId: 'o1' });
+    // The same message received live by bob would be keyed 'bob… in o1' on his side; ours is 'out'.
+    const r = parseCarbon(parse(carbon('received', RECEIVED)), ME)!;
+    const live = parseChatMessage(parse(RECEIVED), ME)!;
+    expect(chatRecord(r.message, r.conversation, r.direction).key).to.equal(chatRecord(live, 'bob@localhost', 'in').key);
+    expect(chatRecord(r.message, r.conversation, r.direction).state).to.equal('received');
+  });
+
+  it('returns null for messages that are not carbons', () => {
+    expect(parseCarbon(parse(RECEIVED), ME)).to.equal(null);
+    expect(isCarbon(parse(RECEIVED))).to.equal(false);
+    expect(isCarbon(parse(carbon('sent', SENT)))).to.equal(true);
+    // Same element names in other namespaces: a delivery receipt is no carbon.
+    expect(parseCarbon(parse(`<message from='bob@localhost/a'><received xmlns='urn:xmpp:receipts' id='x'/></message>`), ME)).to.equal(null);
+    expect(parseCarbon(parse(`<presence from='alice@localhost'><sent xmlns='urn:xmpp:carbons:2'/></presence>`), ME)).to.equal(null);
+  });
+
+  it('ignores carbons of messages without a body (chat states) or between our own devices', () => {
+    const state = `<message from='bob@localhost/a' to='alice@localhost/phone' type='chat'><composing xmlns='http://jabber.org/protocol/chatstates'/></message>`;
+    expect(parseCarbon(parse(carbon('received', state)), ME)).to.equal(null);
+    const self = `<message from='alice@localhost/phone' to='alice@localhost/tablet' type='chat' id='s'><body>note</body></message>`;
+    expect(parseCarbon(parse(carbon('sent', self)), ME)).to.equal(null);
+    expect(parseCarbon(parse(carbon('received', self)), ME)).to.equal(null);
+    const groupchat = `<message from='room@muc.localhost/bob' to='alice@localhost/phone' type='groupchat'><body>hi</body></message>`;
+    expect(parseCarbon(parse(carbon('received', groupchat)), ME)).to.equal(null);
+  });
+
+  describe('spoofing (CVE-2017-5589 class) and malformed carbons', () => {
+    const refused = (stanza: string) => expect(() => parseCarbon(parse(stanza), ME), stanza).to.throw(CarbonError);
+
+    it('refuses a carbon from another user', () => {
+      refused(carbon('sent', SENT, 'bob@localhost/laptop'));
+      refused(carbon('sent', SENT, 'bob@localhost'));
+      refused(carbon('received', RECEIVED, 'mallory@evil.example'));
+    });
+
+    it('refuses a carbon from a full JID of ours (a device, not our server)', () => {
+      refused(carbon('sent', SENT, 'alice@localhost/phone'));
+      refused(carbon('received', RECEIVED, 'alice@localhost/'));
+    });
+
+    it('refuses a carbon from our server or a look-alike domain, or from nobody', () => {
+      refused(carbon('sent', SENT, 'localhost'));
+      refused(carbon('sent', SENT, 'alice@localhost.evil.example'));
+      refused(`<message to='alice@localhost/web'><sent xmlns='urn:xmpp:carbons:2'><forwarded xmlns='urn:xmpp:forward:0'>${SENT}</forwarded></sent></message>`);
+    });
+
+    it('refuses a carbon without a forwarded element, or a forwarded without a message', () => {
+      refused(`<message from='alice@localhost'><sent xmlns='urn:xmpp:carbons:2'/></message>`);
+      refused(`<message from='alice@localhost'><sent xmlns='urn:xmpp:carbons:2'>${SENT}</sent></message>`);
+      refused(`<message from='alice@localhost'><sent xmlns='urn:xmpp:carbons:2'><forwarded xmlns='urn:xmpp:forward:1'>${SENT}</forwarded></sent></message>`);
+      refused(carbon('sent', `<delay xmlns='urn:xmpp:delay' stamp='2024-01-01T00:00:00Z'/>`));
+      refused(carbon('sent', ''));
+    });
+
+    it('refuses ambiguous carbons: two wrappers, two forwarded, two messages', () => {
+      refused(`<message from='alice@localhost'><sent xmlns='urn:xmpp:carbons:2'><forwarded xmlns='urn:xmpp:forward:0'>${SENT}</forwarded></sent>
+        <received xmlns='urn:xmpp:carbons:2'><forwarded xmlns='urn:xmpp:forward:0'>${RECEIVED}</forwarded></received></message>`);
+      refused(`<message from='alice@localhost'><sent xmlns='urn:xmpp:carbons:2'><forwarded xmlns='urn:xmpp:forward:0'>${SENT}</forwarded>
+        <forwarded xmlns='urn:xmpp:forward:0'>${SENT}</forwarded></sent></message>`);
+      refused(carbon('sent', SENT + SENT));
+    });
+
+    it('refuses nested carbons', () => {
+      // The inner message is itself a carbon, even one "from" our account: nothing legitimate does this.
+      refused(carbon('received', carbon('sent', SENT)));
+      refused(carbon('sent', carbon('received', RECEIVED, 'bob@localhost')));
+      const withBody = `<message from='alice@localhost/phone' to='bob@localhost' type='chat'><body>x</body>
+        <sent xmlns='urn:xmpp:carbons:2'><forwarded xmlns='urn:xmpp:forward:0'>${SENT}</forwarded></sent></message>`;
+      refused(carbon('sent', withBody));
+    });
+
+    it('refuses a sent carbon of a message not from us, and a received carbon of a message not to us', () => {
+      refused(carbon('sent', `<message from='bob@localhost/x' to='carol@localhost' type='chat' id='z'><body>x</body></message>`));
+      refused(carbon('received', `<message from='bob@localhost/x' to='carol@localhost' type='chat' id='z'><body>x</body></message>`));
+      refused(carbon('sent', `<message from='alice@localhost/phone' type='chat' id='z'><body>to nobody</body></message>`));
+    });
+
+    it('drops a carbon with a huge body as the live path does', () => {
+      const huge = `<message from='bob@localhost/a' to='alice@localhost/phone' type='chat'><body>${'a'.repeat(MAX_BODY + 1)}</body></message>`;
+      expect(() => parseCarbon(parse(carbon('received', huge)), ME)).to.throw(RangeError);
+    });
+
+    it('keeps markup in a carbon body as text', () => {
+      const m = `<message from='bob@localhost/a' to='alice@localhost/phone' type='chat'><body>&lt;script&gt;x&lt;/script&gt;</body></message>`;
+      expect(parseCarbon(parse(carbon('received', m)), ME)?.message.body).to.equal('<script>x</script>');
+    });
+  });
+});
