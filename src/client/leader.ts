@@ -13,7 +13,7 @@ import { RoutedEndpoint } from './endpoint.js';
 
 const LOCK = 'parley-leader';
 const TABS_CHANNEL = 'parley-tabs';
-const LOST = 'The tab that ran the Parley connection closed before answering; try again.';
+const LOST = 'The tab that ran the Parley connection closed before answering: this may not have been done. Try again if needed.';
 
 /** Between tabs; `from`/`to` are tab ids. */
 type TabMessage =

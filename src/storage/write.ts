@@ -119,12 +119,13 @@ export async function storeMessages(
   let previous = order?.after ?? -Infinity;
   for (const message of list) {
     if (order) message.ts = Math.max(message.ts, previous + 0.001);
-    // `coarse`: a delay stamp with whole seconds. Within its second, arrival order is all we know.
+    // `coarse`: a delay stamp with whole seconds. Within its second, arrival order is all we know:
+    // it goes after whatever is stored for that second.
     if (coarse) {
-      const latest = await tx.objectStore('messages').index('byConversation')
-        .openKeyCursor(IDBKeyRange.bound([message.conversation, -Infinity], [message.conversation, Infinity]), 'prev');
+      const range = IDBKeyRange.bound([message.conversation, -Infinity], [message.conversation, message.ts + 1000], false, true);
+      const latest = await tx.objectStore('messages').index('byConversation').openKeyCursor(range, 'prev');
       const t = latest ? (latest.key as [string, number])[1] : -Infinity;
-      if (t >= message.ts && t < message.ts + 1000) message.ts = t + 0.001;
+      if (t >= message.ts) message.ts = t + 0.001;
     }
     const existing = await addOnce(tx, message);
     previous = existing ? Math.max(previous, existing.ts) : message.ts;

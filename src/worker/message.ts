@@ -114,6 +114,23 @@ export function messages(ctx: PluginContext, ready: () => Promise<void> = () => 
     }
   }
 
+  // Everything leaves through one ordered flush of the outbox, so a message typed just after a
+  // reconnect cannot overtake older ones still waiting. `gate`: this stream's catch-up (see ready).
+  let gate: Promise<void> = Promise.resolve();
+  let flushing: Promise<void> = Promise.resolve();
+  function flush(): Promise<void> {
+    flushing = flushing
+      .then(async () => {
+        await gate;
+        for (const out of await ctx.db.getAllFromIndex('outbox', 'byTs')) {
+          if (!online()) return;
+          await transmit(out);
+        }
+      })
+      .catch((err) => ctx.log('outbox flush failed', err));
+    return flushing;
+  }
+
   sm.on('ack', (stanza: Element) => {
     const originId = stanza.name === 'message' ? stanza.getChild('origin-id', NS_SID)?.attrs.id : undefined;
     const to = stanza.attrs.to;
@@ -140,21 +157,19 @@ export function messages(ctx: PluginContext, ready: () => Promise<void> = () => 
       // Whatever was typed offline, or sent but never acked by a session that is gone, goes once the
       // catch-up had its chance to find it in the archive. Not awaited: stanzas keep flowing meanwhile.
       inFlight.clear(); // a new stream: xmpp.js has given up on everything the old one had queued
-      void ready()
-        .then(async () => {
-          for (const out of await ctx.db.getAllFromIndex('outbox', 'byTs')) await transmit(out);
-        })
-        .catch((err) => ctx.log('outbox flush failed', err));
+      gate = ready();
+      void flush();
     },
 
     async resumed({ restored, h }) {
       // Within one worker xmpp.js resends what the server missed, and what was typed meanwhile goes
       // now. A stream left by a previous worker: what it sent up to h arrived; the rest goes again.
-      for (const out of await ctx.db.getAllFromIndex('outbox', 'byTs')) {
-        if (restored && out.sm?.id === sm.id && out.sm.seq <= h) {
-          ctx.commit(await markSent(ctx.db, messageKey(out.to, 'out', out.originId), out.originId));
-        } else await transmit(out);
+      if (restored) {
+        for (const out of await ctx.db.getAllFromIndex('outbox', 'byTs')) {
+          if (out.sm?.id === sm.id && out.sm.seq <= h) ctx.commit(await markSent(ctx.db, messageKey(out.to, 'out', out.originId), out.originId));
+        }
       }
+      void flush();
     },
 
     async send(to, body) {
@@ -171,7 +186,7 @@ export function messages(ctx: PluginContext, ready: () => Promise<void> = () => 
           out,
         ),
       );
-      if (online()) await transmit(out);
+      void flush();
       return originId;
     },
   };
