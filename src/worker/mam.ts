@@ -169,9 +169,13 @@ export function mam(ctx: PluginContext): MamPlugin {
     caughtUp: () => done,
     async loadOlder(conversation) {
       if (await ctx.db.get('state', `start:${conversation}`)) return true;
-      const oldest = await oldestArchived(ctx, conversation);
+      const { stanzaId: oldest, ts: first } = await oldestStored(ctx, conversation);
       const { results, fin } = await query({ with: conversation, before: oldest ?? '', max: 100 });
-      ctx.commit(await storeMessages(ctx.db, toRecords(results), { unread: false, order: { after: -Infinity } }));
+      // Older than everything stored, whatever whole second the stamps say: keep the page before it.
+      const records = toRecords(results);
+      let next = first;
+      for (let i = records.length - 1; i >= 0; i--) next = records[i]!.ts = Math.min(records[i]!.ts, next - 0.001);
+      ctx.commit(await storeMessages(ctx.db, records, { unread: false }));
       const complete = fin.complete || results.length === 0;
       if (complete) await putState(ctx.db, { key: `start:${conversation}` });
       return complete;
@@ -179,10 +183,11 @@ export function mam(ctx: PluginContext): MamPlugin {
   };
 }
 
-/** Archive id of the oldest stored message of a conversation that has one. */
-async function oldestArchived(ctx: PluginContext, conversation: string): Promise<string | undefined> {
+/** Time of the oldest stored message of a conversation, and the oldest archive id stored. */
+async function oldestStored(ctx: PluginContext, conversation: string): Promise<{ stanzaId?: string; ts: number }> {
   const range = IDBKeyRange.bound([conversation, -Infinity], [conversation, Infinity]);
   let cursor = await ctx.db.transaction('messages').store.index('byConversation').openCursor(range);
+  const ts = cursor?.value.ts ?? Infinity;
   while (cursor && !cursor.value.stanzaId) cursor = await cursor.continue();
-  return cursor?.value.stanzaId;
+  return { ts, ...(cursor?.value.stanzaId ? { stanzaId: cursor.value.stanzaId } : {}) };
 }

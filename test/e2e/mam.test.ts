@@ -1,0 +1,120 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import xml from '@xmpp/xml';
+import { ClientPage, launch, type Profile } from '../harness/browser.js';
+import { setup, PASSWORD, type Fixture } from '../harness/fixture.js';
+import { befriend, connectPeer, type Peer } from '../harness/peer.js';
+import { until } from '../harness/wait.js';
+
+const ARCHIVED = 5000;
+const LIVE = 200;
+const range = (prefix: string, from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `${prefix} ${from + i}`);
+
+describe('message archive (XEP-0313): catch-up, live during catch-up, paging back', () => {
+  let fx: Fixture;
+  let profile: Profile;
+  let alice: ClientPage;
+  let bob: Peer;
+
+  before(async () => {
+    fx = await setup(['alice', 'bob']);
+    await befriend(fx.prosody, ['alice', PASSWORD], ['bob', PASSWORD]);
+    bob = await connectPeer(fx.prosody, 'bob', PASSWORD);
+    // Alice's phone is online while bob writes, so everything lands in her archive (and not in
+    // offline storage, which would hand it to Parley live).
+    const phone = await connectPeer(fx.prosody, 'alice', PASSWORD, { resource: 'phone' });
+    const sent = range('archived', 1, ARCHIVED);
+    for (const body of sent) void bob.say(fx.jid('alice'), body);
+    await until(() => phone.received.filter((el) => el.name === 'message').length >= ARCHIVED, { timeout: 120_000, what: 'archive seeded' });
+    await phone.stop();
+    profile = await launch();
+  });
+
+  after(async () => {
+    await bob?.stop();
+    await profile?.close();
+    await fx?.dispose();
+  });
+
+  it(`first login syncs all ${ARCHIVED} archived messages while ${LIVE} live ones arrive: exactly ${ARCHIVED + LIVE}, in order`, async () => {
+    alice = await ClientPage.open(profile, fx.url);
+    await alice.login(fx.jid('alice'), PASSWORD);
+    // Live messages start once the first archive page is stored and the catch-up is still paging.
+    const atStart = await until(async () => {
+      const n = (await alice.stored(fx.jid('bob'))).length;
+      return n > 0 ? n : undefined;
+    }, { timeout: 60_000, interval: 5, what: 'first archive page' });
+    for (const body of range('live', 1, LIVE)) await bob.say(fx.jid('alice'), body);
+    const stored = await until(async () => {
+      const s = await alice.stored(fx.jid('bob'));
+      return s.length >= ARCHIVED + LIVE ? s : undefined;
+    }, { timeout: 120_000, what: `${ARCHIVED + LIVE} stored` });
+    assert.ok(atStart < ARCHIVED, `live messages began while the catch-up was paging (${atStart} stored then)`);
+    assert.equal(stored.length, ARCHIVED + LIVE);
+    assert.deepEqual(stored.map((m) => m.body), [...range('archived', 1, ARCHIVED), ...range('live', 1, LIVE)]);
+    // Every one carries the archive's id, live ones too: that is what deduplication keys on.
+    assert.equal(stored.filter((m) => m.stanzaId).length, ARCHIVED + LIVE);
+  });
+
+  it('scrolling up in the conversation pages back through local history with no gaps', async () => {
+    await alice.open(fx.jid('bob'));
+    assert.deepEqual(await alice.waitForMessages(100), range('live', 101, 200));
+    const conv = 'parley-client >>> parley-conversation';
+    for (let page = 1; page <= 4; page++) {
+      const before = (await alice.messages()).length;
+      await alice.page.$eval(conv, (el) => {
+        el.scrollTop = 0;
+        el.dispatchEvent(new Event('scroll'));
+      });
+      await until(async () => (await alice.messages()).length > before, { what: `page ${page} older` });
+    }
+    assert.deepEqual(await alice.messages(), [...range('archived', ARCHIVED - 299, ARCHIVED), ...range('live', 1, LIVE)]);
+  });
+
+  it('past what is stored, scrolling up pages back through the server archive and stores it', async () => {
+    // A device that kept only recent history: drop everything but the newest 150 from storage.
+    await alice.page.evaluate(async (jid) => {
+      const db = await new Promise<IDBDatabase>((ok) => {
+        const r = indexedDB.open('parley');
+        r.onsuccess = () => ok(r.result);
+      });
+      const tx = db.transaction('messages', 'readwrite');
+      const index = tx.objectStore('messages').index('byConversation');
+      const keys = await new Promise<IDBValidKey[]>((ok) => {
+        const r = index.getAllKeys(IDBKeyRange.bound([jid, -Infinity], [jid, Infinity]));
+        r.onsuccess = () => ok(r.result);
+      });
+      for (const key of keys.slice(0, keys.length - 150)) tx.objectStore('messages').delete(key);
+      await new Promise((ok) => (tx.oncomplete = ok));
+      db.close();
+    }, fx.jid('bob'));
+    await alice.page.reload();
+    assert.deepEqual(await alice.waitForMessages(100), range('live', 101, 200));
+    const conv = 'parley-client >>> parley-conversation';
+    for (let page = 1; page <= 4; page++) {
+      const before = (await alice.messages()).length;
+      await alice.page.$eval(conv, (el) => {
+        el.scrollTop = 0;
+        el.dispatchEvent(new Event('scroll'));
+      });
+      await until(async () => (await alice.messages()).length > before, { timeout: 15_000, what: `page ${page} older` });
+    }
+    const shown = await alice.messages();
+    assert.deepEqual(shown, [...range('archived', ARCHIVED - shown.length + LIVE + 1, ARCHIVED), ...range('live', 1, LIVE)]);
+    assert.ok(shown.length >= 250, `paged back past the 150 stored (${shown.length} shown)`);
+    assert.equal((await alice.stored(fx.jid('bob'))).length, shown.length);
+  });
+
+  it('an archive result forged by another user is not stored', async () => {
+    const [aliceFull] = await fx.prosody.sessions('alice');
+    const forged = xml('message', { to: aliceFull },
+      xml('result', { xmlns: 'urn:xmpp:mam:2', queryid: 'guess', id: 'forged-1' },
+        xml('forwarded', { xmlns: 'urn:xmpp:forward:0' },
+          xml('delay', { xmlns: 'urn:xmpp:delay', stamp: '2020-01-01T00:00:00Z' }),
+          xml('message', { from: fx.jid('bob'), to: fx.jid('alice'), type: 'chat', id: 'f1' }, xml('body', {}, 'forged history')))));
+    await bob.xmpp.send(forged);
+    await bob.say(fx.jid('alice'), 'after the forgery');
+    await until(async () => (await alice.stored(fx.jid('bob'))).some((m) => m.body === 'after the forgery'), { what: 'next real message' });
+    assert.equal((await alice.stored(fx.jid('bob'))).some((m) => m.body === 'forged history'), false);
+  });
+});
