@@ -40,6 +40,7 @@ export function parley(options: ParleyOptions = {}): Parley {
 
 function create({ workerUrl = new URL('./parley-worker.js', import.meta.url) }: ParleyOptions): Parley {
   const api = wrap<ParleyApi>(connect(workerUrl));
+  reportVisibility(api);
   const channel = new BroadcastChannel(EVENTS_CHANNEL);
   const listeners = new Set<(event: WorkerEvent) => void>();
   channel.onmessage = (e: MessageEvent<WorkerEvent>) => {
@@ -53,6 +54,18 @@ function create({ workerUrl = new URL('./parley-worker.js', import.meta.url) }: 
       return () => listeners.delete(listener);
     },
   };
+}
+
+/** Tells the worker whether this page is seen, for Client State Indication. */
+function reportVisibility(api: Remote<ParleyApi>): void {
+  if (typeof document === 'undefined') return;
+  const page = crypto.randomUUID();
+  const report = (visible: boolean) => void api.pageVisible(page, visible).catch(() => undefined);
+  report(document.visibilityState === 'visible');
+  document.addEventListener('visibilitychange', () => report(document.visibilityState === 'visible'));
+  // A closing page must not stay counted as visible.
+  addEventListener('pagehide', () => report(false));
+  addEventListener('pageshow', () => report(document.visibilityState === 'visible'));
 }
 
 /** The shared worker's port, or without SharedWorker the way to the worker of the leading tab. */

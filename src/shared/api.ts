@@ -50,6 +50,8 @@ export interface ParleyApi {
   cancelSubscription(jid: string): Promise<void>;
   setPresence(show?: Show, status?: string): Promise<void>;
   markRead(conversation: string): Promise<void>;
+  /** A page became visible or hidden (or went away); the client is active while any page is visible. */
+  pageVisible(page: string, visible: boolean): Promise<void>;
   /** Fetches older messages of a conversation from the server archive; true when there are no more. */
   loadOlder(conversation: string): Promise<boolean>;
 }

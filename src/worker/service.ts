@@ -10,6 +10,7 @@ import { openParleyDb, type ParleyDb } from '../storage/db.js';
 import { clearAll, markRead, saveAccount } from '../storage/write.js';
 import { LoginError } from './auth.js';
 import { carbons } from './carbons.js';
+import { csi, Visibility, type CsiPlugin } from './csi.js';
 import { mam, type MamPlugin } from './mam.js';
 import { messages, type MessagePlugin } from './message.js';
 import { presence, type PresencePlugin } from './presence.js';
@@ -24,6 +25,7 @@ interface Running {
   presence: PresencePlugin;
   mam: MamPlugin;
   messages: MessagePlugin;
+  csi?: CsiPlugin;
 }
 
 const CHANGE_BATCH_MS = 16;
@@ -36,6 +38,7 @@ export class ParleyService implements ParleyApi {
   private readonly channel = new BroadcastChannel(EVENTS_CHANNEL);
   private current: Status = { state: 'logged-out' };
   private running: Running | undefined;
+  private readonly visibility = new Visibility();
   private pending = { stores: new Set<string>(), conversations: new Set<string>() };
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   /** Serialises login/logout/restore so two tabs cannot start two sessions. */
@@ -137,6 +140,11 @@ export class ParleyService implements ParleyApi {
     return this.onlinePlugins().mam.loadOlder(this.contactJid(conversation));
   }
 
+  async pageVisible(page: string, visible: boolean): Promise<void> {
+    if (this.running?.csi) await this.running.csi.pageVisible(page, visible);
+    else this.visibility.set(page, visible);
+  }
+
   async markRead(conversation: string): Promise<void> {
     this.commit(await markRead(this.db, bareJid(conversation)));
   }
@@ -183,6 +191,7 @@ export class ParleyService implements ParleyApi {
     };
     // After messages: a receipt is only sent for what the message plugin has stored.
     session.use(carbons);
+    this.running.csi = session.use((ctx) => csi(ctx, this.visibility));
     session.use(receipts);
     try {
       await session.start({ retry });

@@ -71,4 +71,15 @@ describe('one connection for all tabs', () => {
     assert.deepEqual(await fx.prosody.sessions('alice'), before);
     assert.equal(await tabs[0]!.status(), 'Online');
   });
+
+  it('with no tab visible the server is told the client is inactive, and active again when one is (XEP-0352)', async () => {
+    const [full] = await fx.prosody.sessions('alice');
+    const state = () => fx.prosody.eval(`return prosody.full_sessions["${full}"].state`);
+    const other = await profile.browser.newPage();
+    await other.bringToFront();
+    await until(async () => (await state()) === 'Result: inactive', { what: 'inactive' });
+    await tabs[0]!.page.bringToFront();
+    await until(async () => (await state()) === 'Result: active', { what: 'active' });
+    await other.close();
+  });
 });
