@@ -8,14 +8,18 @@ import { ClientPage, launch } from '../test/harness/browser.js';
 import { setup, PASSWORD } from '../test/harness/fixture.js';
 import { befriend, connectPeer } from '../test/harness/peer.js';
 import { until } from '../test/harness/wait.js';
+import xml from '@xmpp/xml';
+import type { Element } from '@xmpp/xml';
+import { buildQuery, NS_MAM, parseFin } from '../src/worker/mam.js';
 
 const MESSAGES = Number(process.env.PARLEY_BENCH_MESSAGES ?? 1000);
 const RUNS = 7;
+const ARCHIVE = Number(process.env.PARLEY_BENCH_ARCHIVE ?? 10_000);
 
 const build = spawnSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
 if (build.status !== 0) process.exit(1);
 
-const fx = await setup(['alice', 'bob']);
+const fx = await setup(['alice', 'bob', 'carol']);
 const profile = await launch();
 try {
   await befriend(fx.prosody, ['alice', PASSWORD], ['bob', PASSWORD]);
@@ -64,9 +68,54 @@ try {
   };
   console.log(`bench: first rendered conversation, cold (new tab, worker running): ${fmt(cold)}`);
   console.log(`bench: first rendered conversation, first open (no worker yet):   ${fmt(first)}`);
+  await mamCatchUp();
 } finally {
   await profile.close();
   await fx.dispose();
+}
+
+/**
+ * MAM catch-up of ARCHIVE messages into IndexedDB by a first login, next to a bare @xmpp/client
+ * reader in Node that pages the same archive and only counts (what the server can give).
+ */
+async function mamCatchUp(): Promise<void> {
+  const bob = await connectPeer(fx.prosody, 'bob', PASSWORD, { resource: 'mam-bench' });
+  const reader = await connectPeer(fx.prosody, 'carol', PASSWORD, { resource: 'reader' });
+  const seeded = Date.now();
+  for (let i = 1; i <= ARCHIVE; i++) void bob.say(fx.jid('carol'), `archived ${i}`);
+  await until(() => reader.received.filter((el) => el.name === 'message').length >= ARCHIVE, { timeout: 300_000, what: 'archive seeded' });
+  console.log(`bench: seeded ${ARCHIVE} archived messages in ${Date.now() - seeded} ms`);
+  await bob.stop();
+
+  // The bare reader: forward pages, as many as the server gives per page, counting results.
+  let counted = 0;
+  reader.xmpp.on('stanza', (el: Element) => {
+    if (el.name === 'message' && el.getChild('result', NS_MAM)) counted++;
+  });
+  const t0 = performance.now();
+  let after: string | undefined;
+  for (;;) {
+    const iq = xml('iq', { type: 'set', id: crypto.randomUUID() }, buildQuery({ queryid: crypto.randomUUID(), ...(after ? { after } : {}) }));
+    const fin = parseFin((await reader.xmpp.iqCaller.request(iq, 30_000)).getChild('fin', NS_MAM));
+    if (!fin || fin.complete || !fin.last) break;
+    after = fin.last;
+  }
+  const readerMs = performance.now() - t0;
+  await reader.stop();
+
+  const carolProfile = await launch();
+  try {
+    const carol = await ClientPage.open(carolProfile, fx.url);
+    const t1 = performance.now();
+    await carol.login(fx.jid('carol'), PASSWORD);
+    await until(async () => (await carol.page.evaluate(countStored)) >= ARCHIVE, { timeout: 300_000, interval: 20, what: 'catch-up stored' });
+    const parleyMs = performance.now() - t1;
+    const rate = (n: number, ms: number) => `${((n / ms) * 1000).toFixed(0)} msg/s`;
+    console.log(`bench: MAM catch-up of ${ARCHIVE}, bare @xmpp/client reader counting only: ${readerMs.toFixed(0)} ms (${rate(counted, readerMs)}, ${counted} results)`);
+    console.log(`bench: MAM catch-up of ${ARCHIVE}, Parley first login into IndexedDB:     ${parleyMs.toFixed(0)} ms (${rate(ARCHIVE, parleyMs)}, login included)`);
+  } finally {
+    await carolProfile.close();
+  }
 }
 
 /**
