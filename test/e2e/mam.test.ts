@@ -59,15 +59,7 @@ describe('message archive (XEP-0313): catch-up, live during catch-up, paging bac
   it('scrolling up in the conversation pages back through local history with no gaps', async () => {
     await alice.open(fx.jid('bob'));
     assert.deepEqual(await alice.waitForMessages(100), range('live', 101, 200));
-    const conv = 'parley-client >>> parley-conversation';
-    for (let page = 1; page <= 4; page++) {
-      const before = (await alice.messages()).length;
-      await alice.page.$eval(conv, (el) => {
-        el.scrollTop = 0;
-        el.dispatchEvent(new Event('scroll'));
-      });
-      await until(async () => (await alice.messages()).length > before, { what: `page ${page} older` });
-    }
+    for (let page = 1; page <= 4; page++) await alice.scrollToOlder();
     assert.deepEqual(await alice.messages(), [...range('archived', ARCHIVED - 299, ARCHIVED), ...range('live', 1, LIVE)]);
   });
 
@@ -90,15 +82,7 @@ describe('message archive (XEP-0313): catch-up, live during catch-up, paging bac
     }, fx.jid('bob'));
     await alice.page.reload();
     assert.deepEqual(await alice.waitForMessages(100), range('live', 101, 200));
-    const conv = 'parley-client >>> parley-conversation';
-    for (let page = 1; page <= 4; page++) {
-      const before = (await alice.messages()).length;
-      await alice.page.$eval(conv, (el) => {
-        el.scrollTop = 0;
-        el.dispatchEvent(new Event('scroll'));
-      });
-      await until(async () => (await alice.messages()).length > before, { timeout: 15_000, what: `page ${page} older` });
-    }
+    for (let page = 1; page <= 4; page++) await alice.scrollToOlder();
     const shown = await alice.messages();
     assert.deepEqual(shown, [...range('archived', ARCHIVED - shown.length + LIVE + 1, ARCHIVED), ...range('live', 1, LIVE)]);
     assert.ok(shown.length >= 250, `paged back past the 150 stored (${shown.length} shown)`);

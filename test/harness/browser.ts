@@ -138,6 +138,16 @@ export class ClientPage {
     await this.page.keyboard.press('Enter');
   }
 
+  /** Scrolls the conversation to its top, as a person reading back does, and waits for older messages. */
+  async scrollToOlder(timeout = 15_000): Promise<void> {
+    const before = (await this.messages()).length;
+    await this.page.$eval(`${C}parley-conversation`, (el) => {
+      el.scrollTop = 0;
+      el.dispatchEvent(new Event('scroll'));
+    });
+    await until(async () => (await this.messages()).length > before, { timeout, what: 'older messages shown' });
+  }
+
   /** Message bodies shown in the open conversation, in order. */
   async messages(): Promise<string[]> {
     return this.page.$$eval(`${C}parley-conversation >>> li.message .body`, (els) => els.map((e) => e.textContent ?? ''));
