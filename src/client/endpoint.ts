@@ -26,6 +26,9 @@ export class RoutedEndpoint implements Endpoint {
   /** Calls waiting for a route. */
   private readonly waiting = new Map<string, { message: Message; transfer: Transferable[]; timer: ReturnType<typeof setTimeout> }>();
 
+  /** Called each time calls get a new way to a worker: a new worker knows nothing of this page yet. */
+  onRoute: (() => void) | undefined;
+
   constructor(private readonly noRouteError = 'No tab is running the Parley connection.') {}
 
   postMessage(message: Message, transfer: Transferable[] = []): void {
@@ -60,6 +63,7 @@ export class RoutedEndpoint implements Endpoint {
       this.send(message, transfer);
     }
     this.waiting.clear();
+    this.onRoute?.();
   }
 
   addEventListener(type: string, listener: EventListenerOrEventListenerObject): void {

@@ -6,6 +6,7 @@
 import { wrap, type Endpoint, type Remote } from 'comlink';
 import { EVENTS_CHANNEL, type ParleyApi, type WorkerEvent } from '../shared/api.js';
 import { openParleyDb, type ParleyDb } from '../storage/db.js';
+import { RoutedEndpoint } from './endpoint.js';
 import { electedEndpoint } from './leader.js';
 
 export type { ParleyApi, Status, ConnectionState, LoginOptions, Change, WorkerEvent } from '../shared/api.js';
@@ -39,8 +40,11 @@ export function parley(options: ParleyOptions = {}): Parley {
 }
 
 function create({ workerUrl = new URL('./parley-worker.js', import.meta.url) }: ParleyOptions): Parley {
-  const api = wrap<ParleyApi>(connect(workerUrl));
-  reportVisibility(api);
+  const endpoint = connect(workerUrl);
+  const api = wrap<ParleyApi>(endpoint);
+  const reportNow = reportVisibility(api);
+  // Without SharedWorker, another tab's worker may take over: tell it what the old one knew.
+  if (endpoint instanceof RoutedEndpoint) endpoint.onRoute = reportNow;
   const channel = new BroadcastChannel(EVENTS_CHANNEL);
   const listeners = new Set<(event: WorkerEvent) => void>();
   channel.onmessage = (e: MessageEvent<WorkerEvent>) => {
@@ -56,16 +60,18 @@ function create({ workerUrl = new URL('./parley-worker.js', import.meta.url) }: 
   };
 }
 
-/** Tells the worker whether this page is seen, for Client State Indication. */
-function reportVisibility(api: Remote<ParleyApi>): void {
-  if (typeof document === 'undefined') return;
+/** Tells the worker whether this page is seen, for Client State Indication; returns "tell it again". */
+function reportVisibility(api: Remote<ParleyApi>): () => void {
+  if (typeof document === 'undefined') return () => undefined;
   const page = crypto.randomUUID();
   const report = (visible: boolean) => void api.pageVisible(page, visible).catch(() => undefined);
-  report(document.visibilityState === 'visible');
-  document.addEventListener('visibilitychange', () => report(document.visibilityState === 'visible'));
+  const reportNow = () => report(document.visibilityState === 'visible');
+  reportNow();
+  document.addEventListener('visibilitychange', reportNow);
   // A closing page must not stay counted as visible.
   addEventListener('pagehide', () => report(false));
-  addEventListener('pageshow', () => report(document.visibilityState === 'visible'));
+  addEventListener('pageshow', reportNow);
+  return reportNow;
 }
 
 /** The shared worker's port, or without SharedWorker the way to the worker of the leading tab. */

@@ -96,7 +96,6 @@ declare module '@xmpp/client' {
     };
     iqCallee: { get(ns: string, name: string, handler: IqHandler): void; set(ns: string, name: string, handler: IqHandler): void };
     reconnect: { stop(): void };
-    middleware: { filter(fn: (ctx: { stanza: Element }, next: () => Promise<unknown>) => unknown): void };
     streamManagement: StreamManagement;
     saslFactory: { use(name: string, mech: unknown): void };
   }

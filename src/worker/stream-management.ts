@@ -72,20 +72,20 @@ export function persistStreamManagement(
   const sm = xmpp.streamManagement;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let acked = 0;
-  const save = () => {
+  const save = async (): Promise<void> => {
     clearTimeout(timer);
     timer = undefined;
     if (!sm.id || !xmpp.jid) return;
     const inbound = Math.max(acked, sm.inbound - backlog());
     const state: SmState = { key: 'sm', id: sm.id, jid: xmpp.jid.toString(), inbound, outbound: sm.outbound };
-    putState(db, state).catch((err) => log('stream state not saved', err));
+    await putState(db, state).catch((err) => log('stream state not saved', err));
   };
-  const soon = () => (timer ??= setTimeout(save, 200));
+  const soon = () => (timer ??= setTimeout(() => void save(), 200));
 
   xmpp.on('nonza', (el: Element) => {
     if (el.is('failed', NS_SM)) log('stream resumption refused', el.toString());
     if (el.is('enabled', NS_SM)) acked = 0; // a new stream counts from zero
-    if (el.is('enabled', NS_SM) || el.is('resumed', NS_SM)) setTimeout(save); // after xmpp.js took the id
+    if (el.is('enabled', NS_SM) || el.is('resumed', NS_SM)) setTimeout(() => void save()); // after xmpp.js took the id
     if (el.is('resumed', NS_SM)) {
       // A new worker's queue is empty: xmpp.js would try to ack stanzas it never had.
       const h = Number(el.attrs.h);
@@ -93,16 +93,17 @@ export function persistStreamManagement(
     }
   });
   xmpp.on('stanza', soon);
-  // A resumption may never claim fewer stanzas than an ack already did: note each ack as it goes
-  // out (xmpp.js acks stanzas still queued for the plugins; the archive catch-up after a restored
-  // resumption recovers those if this worker died first).
-  xmpp.middleware.filter((ctx, next) => {
-    if (ctx.stanza.is('a', NS_SM)) {
-      acked = Math.max(acked, Number(ctx.stanza.attrs.h) || 0);
-      save();
+  // A resumption may never claim fewer stanzas than an ack already did, so each ack waits until its
+  // count is saved. (xmpp.js acks stanzas still queued for the plugins; the archive catch-up after a
+  // restored resumption recovers those if this worker died before handling them.)
+  const send = xmpp.send.bind(xmpp);
+  xmpp.send = async (el: Element) => {
+    if (el.is('a', NS_SM)) {
+      acked = Math.max(acked, Number(el.attrs.h) || 0);
+      await save();
     }
-    return next();
-  });
+    return send(el);
+  };
   xmpp.on('status', (status: string) => {
     if (status !== 'offline') return;
     clearTimeout(timer);

@@ -92,6 +92,7 @@ describe('without SharedWorker: one tab leads and runs the worker for all', () =
 
   it('when the leader closes mid-conversation, the other tab takes over and shows every message once, in order', async (t) => {
     const [leader, follower] = tabs as [ClientPage, ClientPage];
+    await follower.page.bringToFront(); // the tab that stays is the one looked at (XEP-0352 below)
     await recordStatuses(follower);
     const workerStarted = new Promise<number>((resolve) => follower.page.once('workercreated', () => resolve(Date.now())));
     let closedAt = 0;
@@ -131,6 +132,19 @@ describe('without SharedWorker: one tab leads and runs the worker for all', () =
 
     // The new worker resumed the old session, or replaced it by binding the same resource: one either way.
     await until(async () => (await fx.prosody.sessions('alice')).length === 1, { what: 'one session for alice' });
+
+    // The new worker learnt which tabs are visible (Client State Indication): the server hears 'active'
+    // while the remaining tab is in front, 'inactive' when it is not.
+    const [full] = await fx.prosody.sessions('alice');
+    const csi = () => fx.prosody.eval(`return prosody.full_sessions["${full}"].state`);
+    await sleep(500);
+    assert.doesNotMatch(await csi(), /inactive|flushing/); // flushing: mod_csi_simple's inactive, sending one burst
+    const blank = await profile.browser.newPage();
+    await blank.bringToFront();
+    await until(async () => (await csi()) === 'Result: inactive', { what: 'inactive' });
+    await follower.page.bringToFront();
+    await until(async () => (await csi()) === 'Result: active', { what: 'active' });
+    await blank.close();
   });
 
   it('a call in flight when the leader closes fails with an error, and the composer keeps the text', async () => {
