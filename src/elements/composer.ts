@@ -1,6 +1,9 @@
-import { LitElement, html, css } from 'lit';
+import { LitElement, html, css, type PropertyValues } from 'lit';
 import { parley } from '../client/index.js';
+import type { ChatState } from '../shared/records.js';
 import { base } from './styles.js';
+
+const PAUSE_MS = 5000;
 
 /** Message input: Enter sends, Shift+Enter starts a new line. */
 export class ParleyComposer extends LitElement {
@@ -17,6 +20,8 @@ export class ParleyComposer extends LitElement {
 
   declare jid: string;
   declare error: string;
+  private told: ChatState = 'active';
+  private pauseTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor() {
     super();
@@ -28,11 +33,33 @@ export class ParleyComposer extends LitElement {
     return html`
       <form @submit=${this.submit}>
         <label class="visually-hidden" for="text">Message to ${this.jid}</label>
-        <textarea id="text" rows="1" placeholder="Message" ?disabled=${!this.jid} @keydown=${this.keydown}></textarea>
+        <textarea id="text" rows="1" placeholder="Message" ?disabled=${!this.jid} @keydown=${this.keydown} @input=${this.input}></textarea>
         <button class="primary" type="submit" ?disabled=${!this.jid}>Send</button>
       </form>
       <p class="error" role="alert">${this.error}</p>
     `;
+  }
+
+  override willUpdate(changed: PropertyValues<this>): void {
+    const previous = changed.get('jid');
+    // Leaving a conversation mid-sentence: the contact should not see us typing forever.
+    if (previous && this.told !== 'active') void parley().api.setChatState(previous, 'active').catch(() => undefined);
+    if (changed.has('jid')) this.told = 'active';
+  }
+
+  /** XEP-0085 timing: composing while keys come, paused after PAUSE_MS of quiet, active when emptied. */
+  private input(): void {
+    const text = this.renderRoot.querySelector('textarea')!.value;
+    clearTimeout(this.pauseTimer);
+    if (!text.trim()) return this.tell('active');
+    this.tell('composing');
+    this.pauseTimer = setTimeout(() => this.tell('paused'), PAUSE_MS);
+  }
+
+  private tell(state: ChatState): void {
+    if (state === this.told || !this.jid) return;
+    this.told = state;
+    void parley().api.setChatState(this.jid, state).catch(() => undefined);
   }
 
   private keydown(e: KeyboardEvent): void {
@@ -53,6 +80,8 @@ export class ParleyComposer extends LitElement {
     if (!text.trim() || !this.jid) return;
     this.error = '';
     input.value = '';
+    clearTimeout(this.pauseTimer);
+    this.told = 'active'; // the message says so itself
     try {
       await parley().api.send(this.jid, text);
     } catch (err) {

@@ -6,6 +6,7 @@ import { base } from './styles.js';
 
 const PAGE = 100;
 const MARK_DELAY = 300;
+const TYPING_STALE_MS = 60_000;
 const time = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 const day = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 const STATE_TEXT: Record<string, string> = { pending: 'sending…', sent: 'sent', delivered: 'delivered', received: '' };
@@ -29,6 +30,7 @@ export class ParleyConversation extends LitElement {
       .meta { font-size: 0.75em; color: var(--_muted); margin-left: 0.5em; }
       .older { align-self: center; margin-bottom: 0.5em; }
       .empty { color: var(--_muted); text-align: center; margin: auto; }
+      .typing { min-height: 1.4em; margin: 0.3em 0 0; font-size: 0.85em; }
     `,
   ];
 
@@ -42,9 +44,9 @@ export class ParleyConversation extends LitElement {
     (db) => (this.jid ? listMessages(db, this.jid, { limit: this.limit }) : Promise.resolve([])),
     (change) => !!this.jid && !!change.conversations?.includes(this.jid),
   );
-  private readonly unread = new LiveQuery(
+  private readonly record = new LiveQuery(
     this,
-    async (db) => (this.jid ? ((await db.get('conversations', this.jid))?.unread ?? 0) : 0),
+    async (db) => (this.jid ? db.get('conversations', this.jid) : undefined),
     touches('conversations'),
   );
   private stickToBottom = true;
@@ -82,7 +84,7 @@ export class ParleyConversation extends LitElement {
       this.archiveDone = false;
       this.stickToBottom = true;
       void this.messages.refresh();
-      void this.unread.refresh();
+      void this.record.refresh();
     }
     this.setAttribute('aria-label', this.jid ? `Conversation with ${this.jid}` : 'Conversation');
   }
@@ -98,6 +100,7 @@ export class ParleyConversation extends LitElement {
       <ol role="log" aria-live="polite" aria-label="Messages">
         ${repeat(list, (m) => m.key, (m) => this.renderMessage(m))}
       </ol>
+      <p class="typing muted" aria-live="polite">${this.typing() ? `${this.jid} is typing…` : ''}</p>
     `;
   }
 
@@ -110,6 +113,12 @@ export class ParleyConversation extends LitElement {
       <time class="meta" datetime=${when.toISOString()} title=${day.format(when)}>${time.format(when)}</time>
       ${STATE_TEXT[m.state] ? html`<span class="meta state">${STATE_TEXT[m.state]}</span>` : nothing}
     </li>`;
+  }
+
+  /** The contact is composing, and said so recently (a vanished contact must not type forever). */
+  private typing(): boolean {
+    const chat = this.record.value?.chatState;
+    return chat?.state === 'composing' && Date.now() - chat.ts < TYPING_STALE_MS;
   }
 
   private archiveDoneAndShown(): boolean {
@@ -146,7 +155,7 @@ export class ParleyConversation extends LitElement {
    * MARK_DELAY, so a burst of incoming messages costs one write, not one per message.
    */
   private markRead(): void {
-    if (this.markTimer || !this.unread.value || !this.jid) return;
+    if (this.markTimer || !this.record.value?.unread || !this.jid) return;
     if (document.visibilityState !== 'visible' || !document.hasFocus()) return;
     const jid = this.jid;
     this.markTimer = setTimeout(() => {

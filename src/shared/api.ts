@@ -1,4 +1,4 @@
-import type { Show } from './records.js';
+import type { ChatState, Show } from './records.js';
 
 /** Connection state as every page shows it. */
 export type ConnectionState = 'logged-out' | 'connecting' | 'online' | 'offline';
@@ -52,6 +52,8 @@ export interface ParleyApi {
   markRead(conversation: string): Promise<void>;
   /** A page became visible or hidden (or went away); the client is active while any page is visible. */
   pageVisible(page: string, visible: boolean): Promise<void>;
+  /** What the user is doing in a conversation (XEP-0085); ignored while offline. */
+  setChatState(to: string, state: ChatState): Promise<void>;
   /** Fetches older messages of a conversation from the server archive; true when there are no more. */
   loadOlder(conversation: string): Promise<boolean>;
 }

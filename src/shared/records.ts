@@ -62,11 +62,16 @@ export interface MessageRecord {
   state: MessageState;
 }
 
+/** XEP-0085. */
+export type ChatState = 'active' | 'composing' | 'paused' | 'inactive' | 'gone';
+
 export interface ConversationRecord {
   jid: string;
   lastTs: number;
   last?: { body: string; direction: Direction };
   unread: number;
+  /** The contact's last chat state and when it came (typing goes stale if they vanish). */
+  chatState?: { state: ChatState; ts: number };
 }
 
 export interface OutboxRecord {

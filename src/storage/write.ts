@@ -7,7 +7,7 @@ import type { ParleyDb, ParleySchema, StoreName } from './db.js';
 import { STORE_NAMES } from './db.js';
 import type { Change } from '../shared/api.js';
 import type {
-  AccountRecord, ConversationRecord, MessageRecord, MessageState, OutboxRecord, PresenceRecord, RosterItem, StateRecord,
+  AccountRecord, ChatState, ConversationRecord, MessageRecord, MessageState, OutboxRecord, PresenceRecord, RosterItem, StateRecord,
 } from '../shared/records.js';
 
 export async function saveAccount(db: ParleyDb, account: AccountRecord): Promise<Change> {
@@ -183,6 +183,18 @@ export async function markDelivered(db: ParleyDb, key: string): Promise<Change |
   if (message.originId) await tx.objectStore('outbox').delete(message.originId);
   await tx.done;
   return { stores: ['messages', 'outbox'], conversations: [message.conversation] };
+}
+
+export async function setChatState(db: ParleyDb, jid: string, state: ChatState): Promise<Change | null> {
+  const tx = db.transaction('conversations', 'readwrite');
+  const record = (await tx.store.get(jid)) ?? { jid, lastTs: 0, unread: 0 };
+  if (record.chatState?.state === state) {
+    await tx.done;
+    return null;
+  }
+  await tx.store.put({ ...record, chatState: { state, ts: Date.now() } });
+  await tx.done;
+  return { stores: ['conversations'] };
 }
 
 export async function markRead(db: ParleyDb, conversation: string): Promise<Change | null> {

@@ -57,6 +57,7 @@ export function buildChatMessage(to: string, body: string, originId: string): El
     xml('body', {}, body),
     xml('origin-id', { xmlns: NS_SID, id: originId }),
     xml('request', { xmlns: NS_RECEIPTS }), // XEP-0184: the UI shows 'delivered' when answered
+    xml('active', { xmlns: 'http://jabber.org/protocol/chatstates' }), // XEP-0085: a message ends typing
   );
 }
 

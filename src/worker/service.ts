@@ -4,12 +4,13 @@
  */
 import { bareJid, isBareJid } from '../shared/jid.js';
 import { EVENTS_CHANNEL, type Change, type LoginOptions, type ParleyApi, type Status, type WorkerEvent } from '../shared/api.js';
-import type { AccountRecord, Show } from '../shared/records.js';
+import type { AccountRecord, ChatState, Show } from '../shared/records.js';
 import { getAccount } from '../storage/read.js';
 import { openParleyDb, type ParleyDb } from '../storage/db.js';
 import { clearAll, markRead, saveAccount } from '../storage/write.js';
 import { LoginError } from './auth.js';
 import { carbons } from './carbons.js';
+import { chatStates, type ChatStatePlugin } from './chatstates.js';
 import { csi, Visibility, type CsiPlugin } from './csi.js';
 import { mam, type MamPlugin } from './mam.js';
 import { messages, type MessagePlugin } from './message.js';
@@ -26,6 +27,7 @@ interface Running {
   mam: MamPlugin;
   messages: MessagePlugin;
   csi?: CsiPlugin;
+  chatStates?: ChatStatePlugin;
 }
 
 const CHANGE_BATCH_MS = 16;
@@ -98,7 +100,15 @@ export class ParleyService implements ParleyApi {
   }
 
   async send(to: string, body: string): Promise<string> {
-    return this.plugins().messages.send(this.contactJid(to), body);
+    const running = this.plugins();
+    const jid = this.contactJid(to);
+    const id = await running.messages.send(jid, body);
+    running.chatStates?.noteSent(jid);
+    return id;
+  }
+
+  async setChatState(to: string, state: ChatState): Promise<void> {
+    if (this.current.state === 'online') await this.running?.chatStates?.set(this.contactJid(to), state);
   }
 
   async addContact(jid: string, name?: string): Promise<void> {
@@ -192,6 +202,7 @@ export class ParleyService implements ParleyApi {
     // After messages: a receipt is only sent for what the message plugin has stored.
     session.use(carbons);
     this.running.csi = session.use((ctx) => csi(ctx, this.visibility));
+    this.running.chatStates = session.use(chatStates);
     session.use(receipts);
     try {
       await session.start({ retry });

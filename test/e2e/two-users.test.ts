@@ -59,4 +59,17 @@ describe('two users in two browser profiles', () => {
     assert.deepEqual(alice.errors, []);
     assert.deepEqual(bob.errors, []);
   });
+
+  it('typing shows on the other side and clears when the text is deleted or sent (XEP-0085)', async () => {
+    await alice.draft('I am writing');
+    assert.equal(await until(() => bob.typing(), { what: 'bob sees alice typing' }), `${fx.jid('alice')} is typing…`);
+    await alice.fill('parley-client >>> parley-composer >>> textarea', ' ');
+    await alice.page.keyboard.press('Backspace');
+    await until(async () => (await bob.typing()) === '', { what: 'typing cleared on delete' });
+    await alice.draft('now sending');
+    await until(() => bob.typing(), { what: 'typing again' });
+    await alice.page.keyboard.press('Enter');
+    await until(async () => (await bob.messages()).at(-1) === 'now sending', { what: 'message arrives' });
+    assert.equal(await bob.typing(), '');
+  });
 });

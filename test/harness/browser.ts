@@ -133,6 +133,16 @@ export class ClientPage {
     });
   }
 
+  /** Types into the composer without sending. */
+  async draft(text: string): Promise<void> {
+    await this.fill(`${C}parley-composer >>> textarea`, text);
+  }
+
+  /** The "… is typing" line of the open conversation ('' when nobody is). */
+  async typing(): Promise<string> {
+    return this.text(`${C}parley-conversation >>> .typing`);
+  }
+
   async type(text: string): Promise<void> {
     await this.fill(`${C}parley-composer >>> textarea`, text);
     await this.page.keyboard.press('Enter');

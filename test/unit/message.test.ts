@@ -5,9 +5,9 @@ import { buildChatMessage, MAX_BODY, parseChatMessage } from '../../src/worker/m
 const ME = 'alice@localhost';
 
 describe('chat messages (RFC 6121 §5, XEP-0359, XEP-0203)', () => {
-  it('builds a chat message with an origin-id that asks for a receipt (XEP-0184)', () => {
+  it('builds a chat message with an origin-id that asks for a receipt (XEP-0184) and says active (XEP-0085)', () => {
     expect(buildChatMessage('bob@localhost', 'hi <there> & you', 'abc-1').toString()).to.equal(
-      `<message to="bob@localhost" type="chat" id="abc-1"><body>hi &lt;there&gt; &amp; you</body><origin-id xmlns="urn:xmpp:sid:0" id="abc-1"/><request xmlns="urn:xmpp:receipts"/></message>`,
+      `<message to="bob@localhost" type="chat" id="abc-1"><body>hi &lt;there&gt; &amp; you</body><origin-id xmlns="urn:xmpp:sid:0" id="abc-1"/><request xmlns="urn:xmpp:receipts"/><active xmlns="http://jabber.org/protocol/chatstates"/></message>`,
     );
   });
 
