@@ -3,5 +3,6 @@ export * from './client/index.js';
 export { ParleyClient } from './elements/client.js';
 export { ParleyLogin } from './elements/login.js';
 export { ParleyRoster } from './elements/roster.js';
+export { ParleyConversations } from './elements/conversations.js';
 export { ParleyConversation } from './elements/conversation.js';
 export { ParleyComposer } from './elements/composer.js';

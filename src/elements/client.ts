@@ -1,10 +1,11 @@
 import { LitElement, html, css, nothing } from 'lit';
-import { parley, getAccount } from '../client/index.js';
+import { parley, getAccount, listConversations } from '../client/index.js';
 import type { Show } from '../shared/records.js';
 import { LiveQuery, StatusController, touches } from './live.js';
 import { base } from './styles.js';
 import './login.js';
 import './roster.js';
+import './conversations.js';
 import './conversation.js';
 import './composer.js';
 
@@ -34,7 +35,7 @@ export class ParleyClient extends LitElement {
       .status[data-state='offline'] { background: #fee2e2; color: var(--_danger); }
       .spacer { flex: 1; }
       .main { flex: 1; display: grid; grid-template-columns: minmax(12em, 18em) 1fr; min-height: 0; }
-      parley-roster { border-right: 1px solid var(--_line); overflow-y: auto; }
+      .side { border-right: 1px solid var(--_line); overflow-y: auto; }
       .chat { display: flex; flex-direction: column; min-height: 0; }
       parley-conversation { flex: 1; }
       @media (max-width: 40em) { .main { grid-template-columns: 1fr; } }
@@ -47,6 +48,12 @@ export class ParleyClient extends LitElement {
   declare open: string;
   private readonly status = new StatusController(this);
   private readonly account = new LiveQuery(this, getAccount, touches('account'));
+  private readonly unread = new LiveQuery(
+    this,
+    async (db) => (await listConversations(db)).reduce((n, c) => n + c.unread, 0),
+    touches('conversations'),
+  );
+  private readonly baseTitle = document.title;
 
   constructor() {
     super();
@@ -59,6 +66,11 @@ export class ParleyClient extends LitElement {
 
   override updated(changed: Map<PropertyKey, unknown>): void {
     if (changed.has('open')) localStorage.setItem(OPEN_KEY, this.open);
+    // The total unread, where people look for it: the tab title and, installed, the app badge.
+    const total = this.unread.value ?? 0;
+    document.title = total ? `(${total}) ${this.baseTitle}` : this.baseTitle;
+    const nav = navigator as Navigator & { setAppBadge?(n: number): Promise<void>; clearAppBadge?(): Promise<void> };
+    void (total ? nav.setAppBadge?.(total) : nav.clearAppBadge?.())?.catch(() => undefined);
   }
 
   override connectedCallback(): void {
@@ -84,7 +96,10 @@ export class ParleyClient extends LitElement {
       </header>
       ${loggedIn
         ? html`<div class="main">
-            <parley-roster .selected=${this.open} @parley-open=${(e: CustomEvent<string>) => (this.open = e.detail)}></parley-roster>
+            <div class="side" @parley-open=${(e: CustomEvent<string>) => (this.open = e.detail)}>
+              <parley-conversations .selected=${this.open}></parley-conversations>
+              <parley-roster .selected=${this.open}></parley-roster>
+            </div>
             <div class="chat">
               <parley-conversation .jid=${this.open}></parley-conversation>
               <parley-composer .jid=${this.open}></parley-composer>

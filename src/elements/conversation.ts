@@ -1,11 +1,14 @@
 import { LitElement, html, css, nothing, type PropertyValues } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
-import { parley, listMessages, type MessageRecord } from '../client/index.js';
+import { parley, listMessages, searchMessages, type MessageRecord } from '../client/index.js';
+import { isMeCommand, meText } from '../shared/styling.js';
 import { LiveQuery, touches } from './live.js';
+import { renderStyled, styledCss } from './styled-text.js';
 import { base } from './styles.js';
 
 const PAGE = 100;
 const MARK_DELAY = 300;
+const localPart = (jid: string) => jid.split('@')[0];
 const TYPING_STALE_MS = 60_000;
 const time = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 const day = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
@@ -15,12 +18,15 @@ const STATE_TEXT: Record<string, string> = { pending: 'sending…', sent: 'sent'
 export class ParleyConversation extends LitElement {
   static override properties = {
     jid: { type: String },
+    query: { state: true },
+    found: { state: true },
     limit: { state: true },
     loadingOlder: { state: true },
     archiveDone: { state: true },
   };
   static override styles = [
     base,
+    styledCss,
     css`
       :host { display: flex; flex-direction: column; min-height: 0; overflow-y: auto; padding: 0.5em 1em; }
       ol { list-style: none; margin: 0; padding: 0; display: flex; flex-direction: column; gap: 0.3em; }
@@ -30,12 +36,16 @@ export class ParleyConversation extends LitElement {
       .meta { font-size: 0.75em; color: var(--_muted); margin-left: 0.5em; }
       .older { align-self: center; margin-bottom: 0.5em; }
       .empty { color: var(--_muted); text-align: center; margin: auto; }
+      .search { align-self: flex-end; margin-bottom: 0.5em; }
+      .results { opacity: 0.95; }
       .typing { min-height: 1.4em; margin: 0.3em 0 0; font-size: 0.85em; }
     `,
   ];
 
   declare jid: string;
   declare limit: number;
+  declare query: string;
+  declare found: MessageRecord[] | undefined;
   declare loadingOlder: boolean;
   /** The server archive has nothing older than what is stored. */
   declare archiveDone: boolean;
@@ -57,6 +67,8 @@ export class ParleyConversation extends LitElement {
     super();
     this.jid = '';
     this.limit = PAGE;
+    this.query = '';
+    this.found = undefined;
     this.loadingOlder = false;
     this.archiveDone = false;
     this.setAttribute('role', 'region');
@@ -82,6 +94,7 @@ export class ParleyConversation extends LitElement {
     if (changed.has('jid') && changed.get('jid') !== undefined) {
       this.limit = PAGE;
       this.archiveDone = false;
+      this.query = '';
       this.stickToBottom = true;
       void this.messages.refresh();
       void this.record.refresh();
@@ -92,6 +105,19 @@ export class ParleyConversation extends LitElement {
   override render() {
     const list = this.messages.value ?? [];
     if (!this.jid) return html`<p class="empty">Choose a contact to start chatting.</p>`;
+    const hits = this.found ?? [];
+    // One outer template, so the search field survives switching between results and the log.
+    return html`<input class="search" type="search" placeholder="Search" aria-label="Search this conversation"
+        .value=${this.query} @input=${(e: Event) => void this.search((e.target as HTMLInputElement).value)} />
+      ${this.query.trim()
+        ? html`<p class="muted" role="status">${hits.length} found</p>
+            <ol class="results" aria-label="Search results">
+              ${hits.map((m) => this.renderMessage(m))}
+            </ol>`
+        : this.renderLog(list)}`;
+  }
+
+  private renderLog(list: MessageRecord[]) {
     return html`
       ${list.length >= this.limit || !this.archiveDone
         ? html`<button class="older" ?disabled=${this.loadingOlder} @click=${this.loadOlder}>${this.loadingOlder ? 'Loading…' : 'Show older messages'}</button>`
@@ -109,10 +135,17 @@ export class ParleyConversation extends LitElement {
     const when = new Date(m.ts);
     return html`<li class="message" data-direction=${m.direction} data-state=${m.state}>
       <span class="visually-hidden">${m.direction === 'out' ? 'You' : m.conversation}:</span>
-      <span class="body">${m.body}</span>
+      <span class="body">${isMeCommand(m.body) ? html`<em class="me">* ${localPart(m.from)} ${meText(m.body)}</em>` : renderStyled(m.body)}</span>
       <time class="meta" datetime=${when.toISOString()} title=${day.format(when)}>${time.format(when)}</time>
       ${STATE_TEXT[m.state] ? html`<span class="meta state">${STATE_TEXT[m.state]}</span>` : nothing}
     </li>`;
+  }
+
+  private async search(query: string): Promise<void> {
+    this.query = query;
+    const jid = this.jid;
+    const found = query.trim() ? await searchMessages(await parley().db, jid, query.trim()) : [];
+    if (this.query === query && this.jid === jid) this.found = found;
   }
 
   /** The contact is composing, and said so recently (a vanished contact must not type forever). */

@@ -4,7 +4,7 @@ import { DIRECTIVE, FENCE, parseStyling, safeHref, type Block, type Span } from 
 // Every piece of the body reaches the DOM through a Lit text binding, so it becomes a text node and
 // is never parsed as HTML; the only attribute taken from the body is an href that safeHref allowed.
 
-/** Directives stay visible (XEP-0393 §6 recommends it), dimmed and hidden from screen readers (§7). */
+/** Directives stay visible (XEP-0393 Implementation Notes recommend it), dimmed, and hidden from screen readers (Accessibility Considerations). */
 const mark = (d: string): TemplateResult => html`<span class="directive" aria-hidden="true">${d}</span>`;
 
 function span(s: Span): TemplateResult | string {

@@ -58,3 +58,16 @@ export async function listMessages(
   const messages = await index.getAll(IDBKeyRange.bound(lower, upper, false, true));
   return messages.slice(-limit);
 }
+
+/** Messages of a conversation whose text contains `text` (any case), newest first. */
+export async function searchMessages(db: ParleyDb, conversation: string, text: string, limit = 200): Promise<MessageRecord[]> {
+  const needle = text.toLocaleLowerCase();
+  const range = IDBKeyRange.bound([conversation, -Infinity], [conversation, Infinity]);
+  const found: MessageRecord[] = [];
+  let cursor = await db.transaction('messages').store.index('byConversation').openCursor(range, 'prev');
+  while (cursor && found.length < limit) {
+    if (cursor.value.body.toLocaleLowerCase().includes(needle)) found.push(cursor.value);
+    cursor = await cursor.continue();
+  }
+  return found;
+}

@@ -89,6 +89,27 @@ describe('login, credentials at rest, and hostile input', () => {
     assert.equal(await alice.page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
   });
 
+  it('message styling (XEP-0393) and /me (XEP-0245) render as elements built from parsed text; only http(s)/xmpp links', async () => {
+    await bob.say(fx.jid('alice'), '*bold* _em_ `code` ~gone~ see https://example.org/a, not javascript:alert(1) *<script>*');
+    await bob.say(fx.jid('alice'), '/me waves');
+    await alice.waitForMessages(3);
+    const last = 'parley-client >>> parley-conversation >>> li.message';
+    const styled = await alice.page.$$eval(last, (lis) => {
+      // No named helpers in here: tsx would wrap them in a function the page does not have.
+      const li = lis.at(-2)!;
+      return {
+        strong: li.querySelector('strong')?.textContent,
+        em: li.querySelector('.body em')?.textContent,
+        code: li.querySelector('code')?.textContent,
+        strike: li.querySelector('s')?.textContent,
+        links: [...li.querySelectorAll('a')].map((a) => a.getAttribute('href')),
+        scripts: li.querySelectorAll('script').length,
+      };
+    });
+    assert.deepEqual(styled, { strong: '*bold*', em: '_em_', code: '`code`', strike: '~gone~', links: ['https://example.org/a'], scripts: 0 });
+    assert.equal((await alice.messages()).at(-1), '* bob waves');
+  });
+
   it('a roster push from another user is ignored (RFC 6121 §2.1.6)', async () => {
     // Bob learned alice's full JID from her presence and forges a push adding mallory.
     const aliceFull = bob.received.find((el) => el.name === 'presence' && el.attrs.from?.startsWith(`${fx.jid('alice')}/`))?.attrs.from;

@@ -187,6 +187,9 @@ describe('links in styled text', () => {
     }
     expect(safeHref('javascript:alert(1)')).to.equal(null);
     expect(safeHref(' javascript:alert(1)')).to.equal(null);
+    for (const uri of ['ftp://example.com/', 'ws://example.com/', 'blob:https://example.com/x', 'http:/\\javascript:alert(1)']) {
+      expect(safeHref(uri), uri).to.equal(null);
+    }
     expect(safeHref('https://example.com')).to.equal('https://example.com/');
   });
 

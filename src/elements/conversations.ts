@@ -1,0 +1,71 @@
+import { LitElement, html, css, nothing } from 'lit';
+import { listContacts, listConversations, type ConversationRecord } from '../client/index.js';
+import { LiveQuery, touches } from './live.js';
+import { base } from './styles.js';
+
+const when = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+
+/**
+ * Conversations, most recent first, with the last message and unread count.
+ * Fires `parley-open` (detail: the contact's JID) when one is chosen.
+ */
+export class ParleyConversations extends LitElement {
+  static override properties = { selected: { type: String } };
+  static override styles = [
+    base,
+    css`
+      :host { display: block; }
+      h2 { font-size: 1em; margin: 0.5em; }
+      ul { list-style: none; margin: 0; padding: 0; }
+      button { width: 100%; border: none; border-radius: 0; text-align: left; display: grid; grid-template-columns: 1fr auto; gap: 0 0.5em; padding: 0.4em 0.5em; }
+      button[aria-current='true'] { background: var(--_bubble-out); }
+      .name { font-weight: 600; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+      .preview { grid-column: 1; color: var(--_muted); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+      .time { color: var(--_muted); font-size: 0.8em; }
+      .badge { justify-self: end; background: var(--_accent); color: #fff; border-radius: 1em; padding: 0 0.5em; font-size: 0.8em; }
+    `,
+  ];
+
+  declare selected: string;
+  private readonly conversations = new LiveQuery(
+    this,
+    async (db) => (await listConversations(db)).filter((c) => c.last),
+    touches('conversations'),
+  );
+  private readonly names = new LiveQuery(
+    this,
+    async (db) => new Map((await listContacts(db)).flatMap((c) => (c.name ? [[c.jid, c.name] as const] : []))),
+    touches('roster'),
+  );
+
+  constructor() {
+    super();
+    this.selected = '';
+  }
+
+  override render() {
+    const list = this.conversations.value ?? [];
+    if (!list.length) return nothing;
+    return html`<h2 id="h">Conversations</h2>
+      <ul aria-labelledby="h">
+        ${list.map((c) => this.renderOne(c))}
+      </ul>`;
+  }
+
+  private renderOne(c: ConversationRecord) {
+    const name = this.names.value?.get(c.jid) ?? c.jid;
+    return html`<li class="conversation" data-jid=${c.jid}>
+      <button aria-current=${this.selected === c.jid ? 'true' : 'false'} @click=${() => this.open(c.jid)}>
+        <span class="name">${name}</span>
+        <time class="time" datetime=${new Date(c.lastTs).toISOString()}>${when.format(c.lastTs)}</time>
+        <span class="preview">${c.last?.direction === 'out' ? 'You: ' : ''}${c.last?.body.slice(0, 200)}</span>
+        ${c.unread ? html`<span class="badge" aria-label="${c.unread} unread">${c.unread}</span>` : nothing}
+      </button>
+    </li>`;
+  }
+
+  private open(jid: string): void {
+    this.dispatchEvent(new CustomEvent('parley-open', { detail: jid, bubbles: true, composed: true }));
+  }
+}
+customElements.define('parley-conversations', ParleyConversations);
