@@ -12,7 +12,7 @@ const localPart = (jid: string) => jid.split('@')[0];
 const TYPING_STALE_MS = 60_000;
 const time = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 const day = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-const STATE_TEXT: Record<string, string> = { pending: 'sending…', sent: 'sent', delivered: 'delivered', received: '' };
+const STATE_TEXT: Record<string, string> = { pending: 'sending…', sent: 'sent', delivered: 'delivered', displayed: 'seen', received: '' };
 
 /** The messages of one conversation, newest at the bottom, marked read while visible. */
 export class ParleyConversation extends LitElement {

@@ -46,8 +46,11 @@ export interface PresenceRecord {
 }
 
 export type Direction = 'in' | 'out';
-/** Outgoing: pending (stored, not acked) → sent (server acked) → delivered (receipt). Incoming: received. */
-export type MessageState = 'pending' | 'sent' | 'delivered' | 'received';
+/**
+ * Outgoing: pending (stored, not acked) → sent (server acked) → delivered (receipt) → displayed
+ * (the contact saw it, XEP-0333). Incoming: received.
+ */
+export type MessageState = 'pending' | 'sent' | 'delivered' | 'displayed' | 'received';
 
 export interface MessageRecord {
   /** Local primary key: origin-id when the sender gave one, else a generated id. */
@@ -57,9 +60,18 @@ export interface MessageRecord {
   from: string;
   body: string;
   ts: number;
+  /** The stanza's own `id`, which XEP-0333/0308/0444 refer to in one-to-one chats. */
+  id?: string;
+  /** The sender asked for chat markers (XEP-0333). */
+  markable?: boolean;
   originId?: string;
   stanzaId?: string;
   state: MessageState;
+  /** Earlier texts of a corrected message (XEP-0308), oldest first, each with when it was replaced. */
+  edits?: { body: string; ts: number }[];
+  /** Retracted by its sender (XEP-0424): `body` is empty and `edits` gone; only the fact remains. */
+  retracted?: boolean;
+  retractedTs?: number;
 }
 
 /** XEP-0085. */

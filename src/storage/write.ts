@@ -185,6 +185,28 @@ export async function markDelivered(db: ParleyDb, key: string): Promise<Change |
   return { stores: ['messages', 'outbox'], conversations: [message.conversation] };
 }
 
+/**
+ * The contact saw our message `id` (XEP-0333), and so everything we sent before it: those show as
+ * displayed. Null when no such message of ours is stored.
+ */
+export async function markDisplayed(db: ParleyDb, conversation: string, id: string): Promise<Change | null> {
+  const tx = db.transaction('messages', 'readwrite');
+  const target = await tx.store.get(`${conversation} out ${id}`);
+  if (!target) {
+    await tx.done;
+    return null;
+  }
+  const range = IDBKeyRange.bound([conversation, -Infinity], [conversation, target.ts]);
+  let cursor = await tx.store.index('byConversation').openCursor(range, 'prev');
+  // Walk back until a message already marked: everything before it was marked then too.
+  while (cursor && cursor.value.state !== 'displayed') {
+    if (cursor.value.direction === 'out' && cursor.value.state !== 'pending') await cursor.update({ ...cursor.value, state: 'displayed' });
+    cursor = await cursor.continue();
+  }
+  await tx.done;
+  return { stores: ['messages'], conversations: [conversation] };
+}
+
 export async function setChatState(db: ParleyDb, jid: string, state: ChatState): Promise<Change | null> {
   const tx = db.transaction('conversations', 'readwrite');
   const record = (await tx.store.get(jid)) ?? { jid, lastTs: 0, unread: 0 };
@@ -215,4 +237,78 @@ export async function putState(db: ParleyDb, record: StateRecord): Promise<void>
 
 export async function deleteState(db: ParleyDb, key: StateRecord['key']): Promise<void> {
   await db.delete('state', key);
+}
+
+/** Outcome of an edit to a stored message: what changed, or why it was refused (to be logged). */
+export type EditResult = { change: Change; record: MessageRecord } | { ignored: string };
+
+type EditTx = IDBPTransaction<ParleySchema, ('messages' | 'conversations')[], 'readwrite'>;
+
+/**
+ * The message an edit refers to: stored under `key` (its sender's id), else by archive stanza-id, and
+ * only within `conversation`; it must have come from `sender` (bare JID).
+ */
+async function editTarget(tx: EditTx, conversation: string, key: string, stanzaId: string | undefined, sender: string): Promise<MessageRecord | string> {
+  const messages = tx.objectStore('messages');
+  const found = (await messages.get(key)) ?? (stanzaId ? await messages.index('byStanzaId').get(stanzaId) : undefined);
+  if (!found || found.conversation !== conversation) return `no message ${key} in ${conversation}`;
+  const from = found.from.split('/')[0]!.toLowerCase();
+  if (from !== sender.toLowerCase()) return `message ${key} was sent by ${from}, not ${sender}`;
+  if (found.retracted) return `message ${key} is retracted`;
+  return found;
+}
+
+/** The conversation preview shows the text of its newest message: keep it in step with an edit. */
+async function updatePreview(tx: EditTx, record: MessageRecord, body: string): Promise<boolean> {
+  const conversations = tx.objectStore('conversations');
+  const c = await conversations.get(record.conversation);
+  if (!c?.last || c.lastTs !== record.ts) return false;
+  await conversations.put({ ...c, last: { ...c.last, body } });
+  return true;
+}
+
+/**
+ * XEP-0308: `sender` replaced the text of a message of theirs in `conversation`. The previous text
+ * goes into its edit history. Refused for unknown messages, other senders and retracted messages.
+ */
+export async function applyCorrection(
+  db: ParleyDb,
+  target: { conversation: string; key: string; stanzaId?: string; sender: string },
+  body: string,
+  ts: number,
+): Promise<EditResult> {
+  const tx = db.transaction(['messages', 'conversations'], 'readwrite');
+  const found = await editTarget(tx, target.conversation, target.key, target.stanzaId, target.sender);
+  if (typeof found === 'string') {
+    await tx.done;
+    return { ignored: found };
+  }
+  const record: MessageRecord = { ...found, body, edits: [...(found.edits ?? []), { body: found.body, ts }] };
+  await tx.objectStore('messages').put(record);
+  const preview = await updatePreview(tx, record, body);
+  await tx.done;
+  return { change: { stores: preview ? ['messages', 'conversations'] : ['messages'], conversations: [record.conversation] }, record };
+}
+
+/**
+ * XEP-0424: `sender` retracted a message of theirs. Its text and edit history are deleted from
+ * storage, not hidden: the record keeps only `retracted` so the log can say so.
+ */
+export async function applyRetraction(
+  db: ParleyDb,
+  target: { conversation: string; key: string; stanzaId?: string; sender: string },
+  ts: number,
+): Promise<EditResult> {
+  const tx = db.transaction(['messages', 'conversations'], 'readwrite');
+  const found = await editTarget(tx, target.conversation, target.key, target.stanzaId, target.sender);
+  if (typeof found === 'string') {
+    await tx.done;
+    return { ignored: found };
+  }
+  const { edits: _edits, ...rest } = found;
+  const record: MessageRecord = { ...rest, body: '', retracted: true, retractedTs: ts };
+  await tx.objectStore('messages').put(record);
+  const preview = await updatePreview(tx, record, '');
+  await tx.done;
+  return { change: { stores: preview ? ['messages', 'conversations'] : ['messages'], conversations: [record.conversation] }, record };
 }

@@ -101,6 +101,7 @@ export function resultToRecord(r: MamResult, ownJid: string): MessageRecord | nu
     stanzaId: r.id,
     state: out ? 'sent' : 'received',
   };
+  if (parsed.id) record.id = parsed.id;
   if (parsed.originId) record.originId = parsed.originId;
   return record;
 }

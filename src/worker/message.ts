@@ -24,6 +24,8 @@ export interface ChatMessage {
   stanzaId?: string;
   /** XEP-0203 stamp in ms, never in the future. */
   delayed?: number;
+  /** Asks for chat markers (XEP-0333). */
+  markable?: boolean;
 }
 
 const validId = (id: string | undefined) => (id && id.length <= MAX_ID ? id : undefined);
@@ -36,6 +38,8 @@ export function parseChatMessage(el: Element, ownJid: string): ChatMessage | nul
   const from = el.attrs.from;
   const body = el.getChildText('body');
   if (!from || body === null || body.trim() === '') return null;
+  // Corrections (XEP-0308) and retractions (XEP-0424) carry a body for old clients; correction.ts and retraction.ts apply them.
+  if (el.getChild('replace', 'urn:xmpp:message-correct:0') || el.getChild('retract', 'urn:xmpp:message-retract:1')) return null;
   if (body.length > MAX_BODY) throw new RangeError(`message body of ${body.length} characters from ${from} dropped`);
   const stanzaId = el.getChildren('stanza-id', NS_SID).find((s) => s.attrs.by && bareJid(s.attrs.by) === ownJid);
   const stamp = Date.parse(el.getChild('delay', NS_DELAY)?.attrs.stamp ?? '');
@@ -45,6 +49,7 @@ export function parseChatMessage(el: Element, ownJid: string): ChatMessage | nul
   const sid = validId(stanzaId?.attrs.id);
   if (id) message.id = id;
   if (originId) message.originId = originId;
+  if (el.getChild('markable', 'urn:xmpp:chat-markers:0')) message.markable = true;
   if (sid) message.stanzaId = sid;
   if (Number.isFinite(stamp)) message.delayed = Math.min(stamp, Date.now());
   return message;
@@ -58,6 +63,7 @@ export function buildChatMessage(to: string, body: string, originId: string): El
     xml('origin-id', { xmlns: NS_SID, id: originId }),
     xml('request', { xmlns: NS_RECEIPTS }), // XEP-0184: the UI shows 'delivered' when answered
     xml('active', { xmlns: 'http://jabber.org/protocol/chatstates' }), // XEP-0085: a message ends typing
+    xml('markable', { xmlns: 'urn:xmpp:chat-markers:0' }), // XEP-0333: the UI shows 'seen'
   );
 }
 
@@ -75,6 +81,8 @@ export function chatRecord(parsed: ChatMessage, conversation: string, direction:
     ts: parsed.delayed ?? now(),
     state: direction === 'in' ? 'received' : 'sent',
   };
+  if (parsed.id) record.id = parsed.id;
+  if (parsed.markable) record.markable = true;
   if (parsed.originId) record.originId = parsed.originId;
   if (parsed.stanzaId) record.stanzaId = parsed.stanzaId;
   return record;
@@ -183,7 +191,7 @@ export function messages(ctx: PluginContext, ready: () => Promise<void> = () => 
       ctx.commit(
         await storeMessage(
           ctx.db,
-          { key: messageKey(conversation, 'out', originId), conversation, direction: 'out', from: ctx.jid, body, ts, originId, state: 'pending' },
+          { key: messageKey(conversation, 'out', originId), conversation, direction: 'out', from: ctx.jid, body, ts, id: originId, originId, state: 'pending' },
           out,
         ),
       );

@@ -12,6 +12,7 @@ import { LoginError } from './auth.js';
 import { carbons } from './carbons.js';
 import { chatStates, type ChatStatePlugin } from './chatstates.js';
 import { csi, Visibility, type CsiPlugin } from './csi.js';
+import { markers, type MarkersPlugin } from './markers.js';
 import { mam, type MamPlugin } from './mam.js';
 import { messages, type MessagePlugin } from './message.js';
 import { presence, type PresencePlugin } from './presence.js';
@@ -28,6 +29,7 @@ interface Running {
   messages: MessagePlugin;
   csi?: CsiPlugin;
   chatStates?: ChatStatePlugin;
+  markers?: MarkersPlugin;
 }
 
 const CHANGE_BATCH_MS = 16;
@@ -156,7 +158,9 @@ export class ParleyService implements ParleyApi {
   }
 
   async markRead(conversation: string): Promise<void> {
-    this.commit(await markRead(this.db, bareJid(conversation)));
+    const jid = bareJid(conversation);
+    this.commit(await markRead(this.db, jid));
+    await this.running?.markers?.seen(jid);
   }
 
   private async restore(): Promise<void> {
@@ -203,6 +207,7 @@ export class ParleyService implements ParleyApi {
     session.use(carbons);
     this.running.csi = session.use((ctx) => csi(ctx, this.visibility));
     this.running.chatStates = session.use(chatStates);
+    this.running.markers = session.use(markers);
     session.use(receipts);
     try {
       await session.start({ retry });

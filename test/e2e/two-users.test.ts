@@ -60,6 +60,13 @@ describe('two users in two browser profiles', () => {
     assert.deepEqual(bob.errors, []);
   });
 
+  it('what bob has seen shows as seen on alice\'s side (XEP-0333)', async () => {
+    const lastOfAlice = 'parley-client >>> parley-conversation >>> li.message[data-direction="out"]:nth-last-child(2)';
+    // alice's last message is the second to last shown (bob answered it); bob's tab is in front.
+    await until(async () => (await alice.page.$eval(lastOfAlice, (li) => li.getAttribute('data-state'))) === 'displayed', { what: 'seen' });
+    assert.equal(await alice.page.$eval(lastOfAlice, (li) => li.querySelector('.state')?.textContent), 'seen');
+  });
+
   it('typing shows on the other side and clears when the text is deleted or sent (XEP-0085)', async () => {
     await alice.draft('I am writing');
     assert.equal(await until(() => bob.typing(), { what: 'bob sees alice typing' }), `${fx.jid('alice')} is typing…`);

@@ -7,14 +7,14 @@ const ME = 'alice@localhost';
 describe('chat messages (RFC 6121 §5, XEP-0359, XEP-0203)', () => {
   it('builds a chat message with an origin-id that asks for a receipt (XEP-0184) and says active (XEP-0085)', () => {
     expect(buildChatMessage('bob@localhost', 'hi <there> & you', 'abc-1').toString()).to.equal(
-      `<message to="bob@localhost" type="chat" id="abc-1"><body>hi &lt;there&gt; &amp; you</body><origin-id xmlns="urn:xmpp:sid:0" id="abc-1"/><request xmlns="urn:xmpp:receipts"/><active xmlns="http://jabber.org/protocol/chatstates"/></message>`,
+      `<message to="bob@localhost" type="chat" id="abc-1"><body>hi &lt;there&gt; &amp; you</body><origin-id xmlns="urn:xmpp:sid:0" id="abc-1"/><request xmlns="urn:xmpp:receipts"/><active xmlns="http://jabber.org/protocol/chatstates"/><markable xmlns="urn:xmpp:chat-markers:0"/></message>`,
     );
   });
 
   it('round-trips a built message through the parser', () => {
     const built = parse(buildChatMessage('alice@localhost', 'héllo 👋', 'o1').toString());
     built.attrs.from = 'bob@localhost/phone';
-    expect(parseChatMessage(built, ME)).to.deep.equal({ from: 'bob@localhost/phone', body: 'héllo 👋', id: 'o1', originId: 'o1' });
+    expect(parseChatMessage(built, ME)).to.deep.equal({ from: 'bob@localhost/phone', body: 'héllo 👋', id: 'o1', originId: 'o1', markable: true });
   });
 
   it('keeps only a stanza-id stamped by our own account', () => {
