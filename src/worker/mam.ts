@@ -7,7 +7,7 @@ import type { Element } from '@xmpp/xml';
 import { bareJid } from '../shared/jid.js';
 import type { MessageRecord } from '../shared/records.js';
 import { putState, storeMessages } from '../storage/write.js';
-import { messageKey, parseChatMessage } from './message.js';
+import { chatRecord, messageKey, parseChatMessage } from './message.js';
 import type { Plugin, PluginContext } from './plugin.js';
 
 export const NS_MAM = 'urn:xmpp:mam:2';
@@ -91,18 +91,11 @@ export function resultToRecord(r: MamResult, ownJid: string): MessageRecord | nu
   const out = bareJid(parsed.from) === ownJid;
   const conversation = out ? bareJid(r.message.attrs.to ?? '') : bareJid(parsed.from);
   if (!conversation || conversation === ownJid) return null;
-  const record: MessageRecord = {
-    key: messageKey(conversation, out ? 'out' : 'in', parsed.originId ?? parsed.id ?? `archive:${r.id}`),
-    conversation,
-    direction: out ? 'out' : 'in',
-    from: parsed.from,
-    body: parsed.body,
-    ts: Math.min(r.stamp ?? parsed.delayed ?? Date.now(), Date.now()),
-    stanzaId: r.id,
-    state: out ? 'sent' : 'received',
-  };
-  if (parsed.id) record.id = parsed.id;
-  if (parsed.originId) record.originId = parsed.originId;
+  const record = chatRecord(parsed, conversation, out ? 'out' : 'in');
+  // Without a sender id, the archive id keeps a refetched copy from being stored twice.
+  if (!parsed.originId && !parsed.id) record.key = messageKey(conversation, record.direction, `archive:${r.id}`);
+  record.ts = Math.min(r.stamp ?? parsed.delayed ?? Date.now(), Date.now());
+  record.stanzaId = r.id;
   return record;
 }
 
