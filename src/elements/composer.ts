@@ -2,12 +2,13 @@ import { LitElement, html, css, type PropertyValues } from 'lit';
 import { parley } from '../client/index.js';
 import type { ChatState } from '../shared/records.js';
 import { base } from './styles.js';
+import { replying, type ReplyTarget } from './replying.js';
 
 const PAUSE_MS = 5000;
 
 /** Message input: Enter sends, Shift+Enter starts a new line. */
 export class ParleyComposer extends LitElement {
-  static override properties = { jid: { type: String }, error: { state: true } };
+  static override properties = { jid: { type: String }, error: { state: true }, replyTo: { state: true } };
   static override styles = [
     base,
     css`
@@ -15,6 +16,8 @@ export class ParleyComposer extends LitElement {
       textarea { flex: 1; resize: vertical; min-height: 2.4em; max-height: 12em; }
       .error { margin: 0 0.5em; }
       .error:empty { display: none; }
+      .replying { display: flex; gap: 0.5em; align-items: center; margin: 0; padding: 0.3em 0.5em 0; font-size: 0.85em; color: var(--_muted); }
+      .replying q { flex: 1; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
     `,
   ];
 
@@ -22,6 +25,29 @@ export class ParleyComposer extends LitElement {
   declare error: string;
   private told: ChatState = 'active';
   private pauseTimer: ReturnType<typeof setTimeout> | undefined;
+  /** XEP-0461: the message the next send answers, set by a message's Reply button. */
+  declare replyTo: ReplyTarget | undefined;
+  private readonly onReplying = () => {
+    const target = replying.current;
+    this.replyTo = target && target.conversation === this.jid ? target : undefined;
+    if (this.replyTo) void this.updateComplete.then(() => this.renderRoot.querySelector('textarea')?.focus());
+  };
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    replying.addEventListener('change', this.onReplying);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    replying.removeEventListener('change', this.onReplying);
+  }
+
+  private cancelReply(): void {
+    if (replying.current?.conversation === this.jid) replying.set(undefined);
+    this.replyTo = undefined;
+    this.renderRoot.querySelector('textarea')?.focus();
+  }
 
   constructor() {
     super();
@@ -31,6 +57,10 @@ export class ParleyComposer extends LitElement {
 
   override render() {
     return html`
+      ${this.replyTo
+        ? html`<p class="replying" role="status"><span>Replying to ${this.replyTo.author}:</span> <q>${this.replyTo.text}</q>
+            <button type="button" class="cancel-reply" aria-label="Cancel reply" @click=${this.cancelReply}>✕</button></p>`
+        : ''}
       <form @submit=${this.submit}>
         <label class="visually-hidden" for="text">Message to ${this.jid}</label>
         <textarea id="text" rows="1" placeholder="Message" ?disabled=${!this.jid} @keydown=${this.keydown} @input=${this.input}></textarea>
@@ -45,6 +75,7 @@ export class ParleyComposer extends LitElement {
     // Leaving a conversation mid-sentence: the contact should not see us typing forever.
     if (previous && this.told !== 'active') void parley().api.setChatState(previous, 'active').catch(() => undefined);
     if (changed.has('jid')) this.told = 'active';
+    if (changed.has('jid') && this.replyTo && this.replyTo.conversation !== this.jid) this.replyTo = undefined;
   }
 
   /** XEP-0085 timing: composing while keys come, paused after PAUSE_MS of quiet, active when emptied. */
@@ -63,6 +94,10 @@ export class ParleyComposer extends LitElement {
   }
 
   private keydown(e: KeyboardEvent): void {
+    if (e.key === 'Escape' && this.replyTo) {
+      e.preventDefault();
+      return this.cancelReply();
+    }
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
       e.preventDefault();
       void this.send();
@@ -83,7 +118,10 @@ export class ParleyComposer extends LitElement {
     clearTimeout(this.pauseTimer);
     this.told = 'active'; // the message says so itself
     try {
-      await parley().api.send(this.jid, text);
+      const reply = this.replyTo;
+      if (reply) await parley().api.reply(this.jid, reply.key, text);
+      else await parley().api.send(this.jid, text);
+      if (reply && this.replyTo === reply) this.cancelReply();
     } catch (err) {
       input.value = text; // never lose what was typed
       this.error = (err as Error).message;

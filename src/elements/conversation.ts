@@ -5,6 +5,7 @@ import { isMeCommand, meText } from '../shared/styling.js';
 import { LiveQuery, touches } from './live.js';
 import { renderStyled, styledCss } from './styled-text.js';
 import { base } from './styles.js';
+import { COMMON_REACTIONS, replying, withoutFallback } from './replying.js';
 
 const PAGE = 100;
 const MARK_DELAY = 300;
@@ -23,6 +24,9 @@ export class ParleyConversation extends LitElement {
     limit: { state: true },
     loadingOlder: { state: true },
     archiveDone: { state: true },
+    picking: { state: true },
+    editing: { state: true },
+    editError: { state: true },
   };
   static override styles = [
     base,
@@ -39,6 +43,19 @@ export class ParleyConversation extends LitElement {
       .search { align-self: flex-end; margin-bottom: 0.5em; }
       .results { opacity: 0.95; }
       .typing { min-height: 1.4em; margin: 0.3em 0 0; font-size: 0.85em; }
+      .quote { display: block; margin: 0 0 0.2em; padding-left: 0.5em; border-left: 3px solid var(--_line); color: var(--_muted); font-size: 0.9em; white-space: pre-wrap; overflow-wrap: anywhere; }
+      .reactions { list-style: none; display: flex; flex-wrap: wrap; gap: 0.25em; margin: 0.2em 0 0; padding: 0; }
+      .reactions button, .message-actions button, .picker button { font-size: 0.8em; padding: 0.05em 0.4em; border-radius: 999px; }
+      .reactions button[aria-pressed='true'] { outline: 2px solid var(--_line); }
+      .message-actions { margin-left: 0.3em; }
+      .picker { display: inline-flex; gap: 0.15em; }
+      .retracted { color: var(--_muted); }
+      .edited { display: inline; }
+      .edited summary { display: inline; cursor: pointer; }
+      .edited p { margin: 0.2em 0; white-space: pre-wrap; }
+      .actions button { font-size: 0.75em; padding: 0.1em 0.4em; margin-left: 0.3em; }
+      .edit { display: flex; flex-direction: column; gap: 0.3em; }
+      .edit textarea { min-width: 16em; resize: vertical; }
     `,
   ];
 
@@ -49,6 +66,9 @@ export class ParleyConversation extends LitElement {
   declare loadingOlder: boolean;
   /** The server archive has nothing older than what is stored. */
   declare archiveDone: boolean;
+  /** Key of our message being corrected inline (XEP-0308), if any. */
+  declare editing: string | undefined;
+  declare editError: string;
   private readonly messages = new LiveQuery(
     this,
     (db) => (this.jid ? listMessages(db, this.jid, { limit: this.limit }) : Promise.resolve([])),
@@ -60,6 +80,9 @@ export class ParleyConversation extends LitElement {
     touches('conversations'),
   );
   private stickToBottom = true;
+  /** Key of the message whose reaction picker is open (XEP-0444). */
+  declare picking: string | undefined;
+  private readonly account = new LiveQuery(this, (db) => db.get('account', 'current'), touches('account'));
   private markTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly onVisible = () => this.markRead();
 
@@ -71,6 +94,9 @@ export class ParleyConversation extends LitElement {
     this.found = undefined;
     this.loadingOlder = false;
     this.archiveDone = false;
+    this.picking = undefined;
+    this.editing = undefined;
+    this.editError = '';
     this.setAttribute('role', 'region');
     this.addEventListener('scroll', () => {
       this.stickToBottom = this.scrollHeight - this.scrollTop - this.clientHeight < 40;
@@ -133,12 +159,167 @@ export class ParleyConversation extends LitElement {
   // Text goes in as a text binding: Lit creates a text node, so markup in a body is never parsed.
   private renderMessage(m: MessageRecord) {
     const when = new Date(m.ts);
+    // XEP-0461: a reply whose original is shown above it does not show its fallback quote as well.
+    const original = this.original(m);
+    if (original && m.fallback) m = { ...m, body: withoutFallback(m) };
     return html`<li class="message" data-direction=${m.direction} data-state=${m.state}>
       <span class="visually-hidden">${m.direction === 'out' ? 'You' : m.conversation}:</span>
-      <span class="body">${isMeCommand(m.body) ? html`<em class="me">* ${localPart(m.from)} ${meText(m.body)}</em>` : renderStyled(m.body)}</span>
+      ${original ? this.renderQuote(original) : nothing}
+      ${m.retracted
+        ? html`<span class="body retracted"><em>message retracted</em></span>`
+        : this.editing === m.key
+          ? this.renderEditor(m)
+          : html`<span class="body">${isMeCommand(m.body) ? html`<em class="me">* ${localPart(m.from)} ${meText(m.body)}</em>` : renderStyled(m.body)}</span>`}
       <time class="meta" datetime=${when.toISOString()} title=${day.format(when)}>${time.format(when)}</time>
       ${STATE_TEXT[m.state] ? html`<span class="meta state">${STATE_TEXT[m.state]}</span>` : nothing}
+      ${this.renderReactionActions(m)}
+      ${this.renderEdits(m)}
     </li>`;
+  }
+
+  /** XEP-0308/0424: "(edited)" with the earlier texts, and Edit (last own message only) / Retract on ours. */
+  private renderEdits(m: MessageRecord) {
+    const edits = !m.retracted && m.edits?.length
+      ? html`<details class="meta edited"><summary title=${`Before: ${m.edits.at(-1)!.body}`}>(edited)</summary>
+          ${m.edits.map((e) => html`<p class="previous">${e.body}</p>`)}</details>`
+      : nothing;
+    if (m.direction !== 'out' || m.retracted || m.state === 'pending' || this.editing === m.key) return edits;
+    const what = m.body.length > 40 ? `${m.body.slice(0, 40)}…` : m.body;
+    const last = [...(this.messages.value ?? [])].reverse().find((x) => x.direction === 'out' && !x.retracted);
+    return html`${edits}<span class="actions">
+      ${last?.key === m.key
+        ? html`<button class="edit-button" aria-label=${`Edit your message: ${what}`} @click=${() => void this.startEdit(m)}>Edit</button>`
+        : nothing}
+      <button class="retract-button" aria-label=${`Retract your message: ${what}`} @click=${() => void this.retract(m)}>Retract</button>
+    </span>`;
+  }
+
+  private renderEditor(m: MessageRecord) {
+    return html`<form class="edit body" @submit=${(e: Event) => { e.preventDefault(); void this.saveEdit(m); }}>
+      <textarea aria-label="Edit your message" .value=${m.body} @keydown=${(e: KeyboardEvent) => this.editKey(e, m)}></textarea>
+      <span><button class="primary" type="submit">Save</button> <button type="button" @click=${() => this.cancelEdit()}>Cancel</button></span>
+      <span class="error" role="alert">${this.editError}</span>
+    </form>`;
+  }
+
+  private async startEdit(m: MessageRecord): Promise<void> {
+    this.editError = '';
+    this.editing = m.key;
+    await this.updateComplete;
+    const input = this.renderRoot.querySelector<HTMLTextAreaElement>('form.edit textarea');
+    input?.focus();
+    input?.setSelectionRange(input.value.length, input.value.length);
+  }
+
+  /** Enter saves, Shift+Enter is a new line, Escape cancels. */
+  private editKey(e: KeyboardEvent, m: MessageRecord): void {
+    if (e.key === 'Escape') {
+      e.preventDefault();
+      this.cancelEdit();
+    } else if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      void this.saveEdit(m);
+    }
+  }
+
+  private cancelEdit(): void {
+    const key = this.editing;
+    this.editing = undefined;
+    this.editError = '';
+    void this.updateComplete.then(() => this.focusActions(key));
+  }
+
+  private async saveEdit(m: MessageRecord): Promise<void> {
+    const text = this.renderRoot.querySelector<HTMLTextAreaElement>('form.edit textarea')?.value ?? '';
+    try {
+      await parley().api.correct(this.jid, m.key, text);
+      this.cancelEdit();
+    } catch (err) {
+      this.editError = (err as Error).message; // the text stays in the field
+    }
+  }
+
+  private async retract(m: MessageRecord): Promise<void> {
+    if (!confirm('Retract this message? Its text is deleted here and the contact is asked to delete it, but they may have read it already.')) return;
+    try {
+      this.editError = '';
+      await parley().api.retract(this.jid, m.key);
+    } catch (err) {
+      alert((err as Error).message);
+    }
+  }
+
+  /** Focus back on the message's own buttons after editing, so keyboard users stay in place. */
+  private focusActions(key: string | undefined): void {
+    const items = [...this.renderRoot.querySelectorAll<HTMLElement>('li.message')];
+    const index = (this.messages.value ?? []).findIndex((x) => x.key === key);
+    items[index]?.querySelector<HTMLButtonElement>('.edit-button, .retract-button')?.focus();
+  }
+
+  /** XEP-0461: the stored message a reply answers, found by the id it gives, in this conversation. */
+  private original(m: MessageRecord): MessageRecord | undefined {
+    const to = m.replyTo;
+    if (!to) return undefined;
+    const list = [...(this.messages.value ?? []), ...(this.found ?? [])];
+    const ends = (x: MessageRecord) => x.key === `${x.conversation} ${x.direction} ${to.id}`;
+    return list.find((x) => x.key !== m.key && (x.key === to.key || x.id === to.id || x.originId === to.id || ends(x)));
+  }
+
+  private renderQuote(original: MessageRecord) {
+    const text = withoutFallback(original);
+    const who = original.direction === 'out' ? 'You' : original.conversation;
+    return html`<span class="quote" title=${`In reply to ${who}`}><span class="visually-hidden">In reply to ${who}:</span><span class="quote-text">${text.length > 200 ? `${text.slice(0, 200)}…` : text}</span></span>`;
+  }
+
+  /** XEP-0444 reactions with counts (who, in the title), then the React and Reply buttons. */
+  private renderReactionActions(m: MessageRecord) {
+    const me = this.account.value?.jid;
+    const entries = Object.entries(m.reactions ?? {}).filter(([, who]) => who.length > 0);
+    const retracted = (m as { retracted?: unknown }).retracted;
+    return html`${entries.length
+        ? html`<ul class="reactions" aria-label="Reactions">
+            ${entries.map(([emoji, who]) => {
+              const mine = !!me && who.includes(me);
+              const names = who.map((j) => (j === me ? 'you' : j)).join(', ');
+              return html`<li><button class="reaction" aria-pressed=${mine ? 'true' : 'false'} title=${names}
+                  aria-label=${`${emoji} ${who.length}: ${names}`} data-emoji=${emoji} ?disabled=${!me}
+                  @click=${() => void this.toggleReaction(m, emoji)}>${emoji} ${who.length}</button></li>`;
+            })}
+          </ul>`
+        : nothing}
+      ${retracted || m.state === 'pending'
+        ? nothing
+        : html`<span class="message-actions">
+            <button class="react-button" aria-label="React to this message" aria-expanded=${this.picking === m.key ? 'true' : 'false'}
+              @click=${() => (this.picking = this.picking === m.key ? undefined : m.key)}>☺</button>
+            ${this.picking === m.key
+              ? html`<span class="picker" role="group" aria-label="Choose a reaction" @keydown=${(e: KeyboardEvent) => {
+                  if (e.key === 'Escape') this.picking = undefined;
+                }}>
+                  ${COMMON_REACTIONS.map((emoji) => html`<button class="pick" aria-label=${`React with ${emoji}`}
+                    @click=${() => void this.toggleReaction(m, emoji)}>${emoji}</button>`)}
+                </span>`
+              : nothing}
+            <button class="reply-button" aria-label="Reply to this message" @click=${() => this.startReply(m)}>↩</button>
+          </span>`}`;
+  }
+
+  /** Adds or removes one of our reactions; the worker sends our whole new set. */
+  private async toggleReaction(m: MessageRecord, emoji: string): Promise<void> {
+    this.picking = undefined;
+    const me = this.account.value?.jid;
+    if (!me) return;
+    const own = Object.entries(m.reactions ?? {}).filter(([, who]) => who.includes(me)).map(([e]) => e);
+    const next = own.includes(emoji) ? own.filter((e) => e !== emoji) : [...own, emoji];
+    try {
+      await parley().api.react(m.conversation, m.key, next);
+    } catch (err) {
+      alert((err as Error).message);
+    }
+  }
+
+  private startReply(m: MessageRecord): void {
+    replying.set({ conversation: m.conversation, key: m.key, author: m.direction === 'out' ? 'You' : m.conversation, text: withoutFallback(m) });
   }
 
   private async search(query: string): Promise<void> {

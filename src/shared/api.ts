@@ -41,6 +41,10 @@ export interface ParleyApi {
   logout(): Promise<void>;
   /** Stores the message, then sends it; resolves with its origin-id. */
   send(to: string, body: string): Promise<string>;
+  /** XEP-0461: sends `body` as a reply to the stored message `key` of `conversation`, quoting it. */
+  reply(conversation: string, key: string, body: string): Promise<string>;
+  /** XEP-0444: sets our whole set of reactions to the stored message `key` (empty removes ours). */
+  react(conversation: string, key: string, emojis: string[]): Promise<void>;
   addContact(jid: string, name?: string): Promise<void>;
   removeContact(jid: string): Promise<void>;
   /** Lets them see our presence, and asks for theirs if we do not have it yet. */
@@ -56,4 +60,8 @@ export interface ParleyApi {
   setChatState(to: string, state: ChatState): Promise<void>;
   /** Fetches older messages of a conversation from the server archive; true when there are no more. */
   loadOlder(conversation: string): Promise<boolean>;
+  /** Replaces the text of our last message in a conversation (XEP-0308); refuses any other message. */
+  correct(conversation: string, key: string, body: string): Promise<void>;
+  /** Retracts one of our messages (XEP-0424): its text is deleted here and the contact is asked to delete it. */
+  retract(conversation: string, key: string): Promise<void>;
 }

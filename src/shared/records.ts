@@ -67,6 +67,12 @@ export interface MessageRecord {
   originId?: string;
   stanzaId?: string;
   state: MessageState;
+  /** XEP-0461: the message this one answers (`key` when we sent it and know the original's key). */
+  replyTo?: { id: string; to?: string; key?: string };
+  /** XEP-0428: UTF-16 offsets of the reply's quote in `body`, hidden when the original is shown. */
+  fallback?: { start: number; end: number };
+  /** XEP-0444: emoji → bare JIDs of who reacted with it; each sender's latest set only. */
+  reactions?: Record<string, string[]>;
   /** Earlier texts of a corrected message (XEP-0308), oldest first, each with when it was replaced. */
   edits?: { body: string; ts: number }[];
   /** Retracted by its sender (XEP-0424): `body` is empty and `edits` gone; only the fact remains. */
@@ -86,7 +92,17 @@ export interface ConversationRecord {
   chatState?: { state: ChatState; ts: number };
 }
 
+/** A reply waiting to be sent: whom and what it answers, and its quote's end in code points (XEP-0426). */
+export interface OutgoingReply {
+  to: string;
+  id: string;
+  key?: string;
+  end: number;
+}
+
 export interface OutboxRecord {
+  /** XEP-0461: sent as a reply. */
+  reply?: OutgoingReply;
   originId: string;
   to: string;
   body: string;

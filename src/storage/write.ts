@@ -312,3 +312,47 @@ export async function applyRetraction(
   await tx.done;
   return { change: { stores: preview ? ['messages', 'conversations'] : ['messages'], conversations: [record.conversation] }, record };
 }
+
+/**
+ * XEP-0444: `sender`'s whole current set of reactions to a message of `conversation`, replacing their
+ * previous one. The target is found by one of `keys`, else by its sender-chosen id in that
+ * conversation; null when no such message is stored (a reaction to another conversation's message
+ * finds nothing).
+ */
+export async function setReactions(
+  db: ParleyDb,
+  conversation: string,
+  target: { keys: string[]; id: string },
+  sender: string,
+  emojis: string[],
+): Promise<Change | null> {
+  const tx = db.transaction('messages', 'readwrite');
+  let message: MessageRecord | undefined;
+  for (const key of target.keys) {
+    message = await tx.store.get(key);
+    if (message) break;
+  }
+  if (!message) {
+    const range = IDBKeyRange.bound([conversation, -Infinity], [conversation, Infinity]);
+    for (let cursor = await tx.store.index('byConversation').openCursor(range, 'prev'); cursor; cursor = await cursor.continue()) {
+      if (cursor.value.id === target.id || cursor.value.originId === target.id) {
+        message = cursor.value;
+        break;
+      }
+    }
+  }
+  if (!message || message.conversation !== conversation) {
+    await tx.done;
+    return null;
+  }
+  const reactions: Record<string, string[]> = {};
+  for (const [emoji, who] of Object.entries(message.reactions ?? {})) {
+    const rest = who.filter((jid) => jid !== sender);
+    if (rest.length) reactions[emoji] = rest;
+  }
+  for (const emoji of emojis) reactions[emoji] = [...(reactions[emoji] ?? []), sender];
+  const { reactions: _old, ...rest } = message;
+  await tx.store.put(Object.keys(reactions).length ? { ...rest, reactions } : rest);
+  await tx.done;
+  return { stores: ['messages'], conversations: [conversation] };
+}

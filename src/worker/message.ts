@@ -2,10 +2,11 @@
 import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
 import { bareJid } from '../shared/jid.js';
-import type { Direction, MessageRecord, OutboxRecord } from '../shared/records.js';
+import type { Direction, MessageRecord, OutboxRecord, OutgoingReply } from '../shared/records.js';
 import { markSent, storeMessage, storeMessages } from '../storage/write.js';
 import { now } from './clock.js';
 import type { Plugin, PluginContext } from './plugin.js';
+import { appendReply, outgoingFields, parseReply, type ReplyInfo } from './replies.js';
 
 export const NS_SID = 'urn:xmpp:sid:0';
 export const NS_RECEIPTS = 'urn:xmpp:receipts';
@@ -24,6 +25,8 @@ export interface ChatMessage {
   stanzaId?: string;
   /** XEP-0203 stamp in ms, never in the future. */
   delayed?: number;
+  /** XEP-0461 with its XEP-0428 quote range. */
+  reply?: ReplyInfo;
   /** Asks for chat markers (XEP-0333). */
   markable?: boolean;
 }
@@ -52,6 +55,8 @@ export function parseChatMessage(el: Element, ownJid: string): ChatMessage | nul
   if (el.getChild('markable', 'urn:xmpp:chat-markers:0')) message.markable = true;
   if (sid) message.stanzaId = sid;
   if (Number.isFinite(stamp)) message.delayed = Math.min(stamp, Date.now());
+  const reply = parseReply(el, body);
+  if (reply) message.reply = reply;
   return message;
 }
 
@@ -85,6 +90,7 @@ export function chatRecord(parsed: ChatMessage, conversation: string, direction:
   if (parsed.markable) record.markable = true;
   if (parsed.originId) record.originId = parsed.originId;
   if (parsed.stanzaId) record.stanzaId = parsed.stanzaId;
+  if (parsed.reply) Object.assign(record, parsed.reply);
   return record;
 }
 
@@ -94,7 +100,7 @@ export function messageKey(conversation: string, direction: 'in' | 'out', id: st
 }
 
 export interface MessagePlugin extends Plugin {
-  send(to: string, body: string): Promise<string>;
+  send(to: string, body: string, options?: { reply?: OutgoingReply }): Promise<string>;
 }
 
 /** `ready` settles when it is safe to send the outbox: the archive catch-up may prove some already sent. */
@@ -109,6 +115,7 @@ export function messages(ctx: PluginContext, ready: () => Promise<void> = () => 
     inFlight.add(out.originId);
     const tracked = sm.enabled || sm.enableSent;
     const stanza = buildChatMessage(out.to, out.body, out.originId);
+    if (out.reply) appendReply(stanza, out.reply);
     await ctx.xmpp.send(stanza);
     // Its place in the stream (xmpp.js queues it once written), so a later worker resuming this
     // stream knows whether the server got it. Not in the queue any more: already acked.
@@ -181,17 +188,17 @@ export function messages(ctx: PluginContext, ready: () => Promise<void> = () => 
       void flush();
     },
 
-    async send(to, body) {
+    async send(to, body, options = {}) {
       if (body.trim() === '') throw new Error('Cannot send an empty message.');
       if (body.length > MAX_BODY) throw new Error(`Message too long (${body.length} characters, at most ${MAX_BODY}).`);
       const conversation = bareJid(to);
       const originId = crypto.randomUUID();
       const ts = now();
-      const out: OutboxRecord = { originId, to: conversation, body, ts };
+      const out: OutboxRecord = { originId, to: conversation, body, ts, ...(options.reply ? { reply: options.reply } : {}) };
       ctx.commit(
         await storeMessage(
           ctx.db,
-          { key: messageKey(conversation, 'out', originId), conversation, direction: 'out', from: ctx.jid, body, ts, id: originId, originId, state: 'pending' },
+          { key: messageKey(conversation, 'out', originId), conversation, direction: 'out', from: ctx.jid, body, ts, id: originId, originId, state: 'pending', ...(options.reply ? outgoingFields(options.reply, body) : {}) },
           out,
         ),
       );

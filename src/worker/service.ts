@@ -11,12 +11,16 @@ import { clearAll, markRead, saveAccount } from '../storage/write.js';
 import { LoginError } from './auth.js';
 import { carbons } from './carbons.js';
 import { chatStates, type ChatStatePlugin } from './chatstates.js';
+import { corrections, type CorrectionPlugin } from './correction.js';
+import { retractions, type RetractionPlugin } from './retraction.js';
 import { csi, Visibility, type CsiPlugin } from './csi.js';
 import { markers, type MarkersPlugin } from './markers.js';
 import { mam, type MamPlugin } from './mam.js';
 import { messages, type MessagePlugin } from './message.js';
 import { presence, type PresencePlugin } from './presence.js';
+import { reactions, type ReactionPlugin } from './reactions.js';
 import { receipts } from './receipts.js';
+import { replies, type ReplyPlugin } from './replies.js';
 import { roster, type RosterPlugin } from './roster.js';
 import type { ScramSecret } from './scram.js';
 import { Session } from './session.js';
@@ -29,6 +33,10 @@ interface Running {
   messages: MessagePlugin;
   csi?: CsiPlugin;
   chatStates?: ChatStatePlugin;
+  reactions?: ReactionPlugin;
+  replies?: ReplyPlugin;
+  corrections?: CorrectionPlugin;
+  retractions?: RetractionPlugin;
   markers?: MarkersPlugin;
 }
 
@@ -109,6 +117,21 @@ export class ParleyService implements ParleyApi {
     return id;
   }
 
+  async reply(conversation: string, key: string, body: string): Promise<string> {
+    const running = this.plugins();
+    const jid = this.contactJid(conversation);
+    if (!running.replies) throw new Error('Not logged in.');
+    const id = await running.replies.reply(jid, key, body);
+    running.chatStates?.noteSent(jid);
+    return id;
+  }
+
+  async react(conversation: string, key: string, emojis: string[]): Promise<void> {
+    const running = this.onlinePlugins();
+    if (!Array.isArray(emojis) || !emojis.every((e) => typeof e === 'string')) throw new Error('Reactions must be a list of emoji.');
+    await running.reactions?.react(this.contactJid(conversation), key, emojis);
+  }
+
   async setChatState(to: string, state: ChatState): Promise<void> {
     if (this.current.state === 'online') await this.running?.chatStates?.set(this.contactJid(to), state);
   }
@@ -146,6 +169,18 @@ export class ParleyService implements ParleyApi {
     const text = status?.trim().slice(0, 1024);
     this.commit(await saveAccount(this.db, { ...account, presence: { ...(show ? { show } : {}), ...(text ? { status: text } : {}) } }));
     if (this.current.state === 'online') await this.plugins().presence.announce(show, text);
+  }
+
+  async correct(conversation: string, key: string, body: string): Promise<void> {
+    const running = this.onlinePlugins();
+    if (!running.corrections) throw new Error('Not logged in.');
+    await running.corrections.correct(this.contactJid(conversation), key, body);
+  }
+
+  async retract(conversation: string, key: string): Promise<void> {
+    const running = this.onlinePlugins();
+    if (!running.retractions) throw new Error('Not logged in.');
+    await running.retractions.retract(this.contactJid(conversation), key);
   }
 
   async loadOlder(conversation: string): Promise<boolean> {
@@ -207,6 +242,13 @@ export class ParleyService implements ParleyApi {
     session.use(carbons);
     this.running.csi = session.use((ctx) => csi(ctx, this.visibility));
     this.running.chatStates = session.use(chatStates);
+    // After messages: reactions find the message they are for in storage.
+    this.running.reactions = session.use(reactions);
+    const messagePlugin = this.running.messages;
+    this.running.replies = session.use((ctx) => replies(ctx, messagePlugin));
+    // After messages, which leaves corrections and retractions (they carry fallback bodies) to these.
+    this.running.corrections = session.use(corrections);
+    this.running.retractions = session.use(retractions);
     this.running.markers = session.use(markers);
     session.use(receipts);
     try {

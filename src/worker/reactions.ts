@@ -1,0 +1,112 @@
+/**
+ * Message Reactions (XEP-0444 v0.2) in one-to-one chats: each <reactions/> carries the sender's
+ * whole current set for one message, replacing what they sent before (empty = none).
+ */
+import xml from '@xmpp/xml';
+import type { Element } from '@xmpp/xml';
+import { bareJid } from '../shared/jid.js';
+import type { MessageRecord } from '../shared/records.js';
+import { setReactions } from '../storage/write.js';
+import { messageKey } from './message.js';
+import type { Plugin, PluginContext } from './plugin.js';
+
+export const NS_REACTIONS = 'urn:xmpp:reactions:0';
+/** At most this many different reactions per sender and message; the rest are ignored. */
+export const MAX_REACTIONS = 10;
+/** An emoji is one grapheme, but ZWJ sequences and tag flags run long; more code points is no emoji. */
+export const MAX_EMOJI_POINTS = 16;
+const MAX_ID = 256;
+
+export interface Reactions {
+  /** The id of the message reacted to. */
+  id: string;
+  emojis: string[];
+}
+
+/** Something shown as one emoji: no spaces or controls, short, and made of emoji characters. */
+export function isReaction(text: string): boolean {
+  const points = Array.from(text);
+  if (points.length === 0 || points.length > MAX_EMOJI_POINTS) return false;
+  if (/[\p{White_Space}\p{Cc}]/u.test(text)) return false;
+  return /^[\p{Emoji}\p{Emoji_Component}\u200D\uFE0F\u20E3\u{E0020}-\u{E007F}]+$/u.test(text) && /[\p{Extended_Pictographic}\p{Regional_Indicator}\u20E3]/u.test(text);
+}
+
+/** Valid, distinct reactions, at most MAX_REACTIONS, in the order given. */
+export function cleanReactions(list: string[]): string[] {
+  const out: string[] = [];
+  for (const raw of list) {
+    const emoji = raw.trim();
+    if (isReaction(emoji) && !out.includes(emoji)) out.push(emoji);
+    if (out.length === MAX_REACTIONS) break;
+  }
+  return out;
+}
+
+/**
+ * The reactions a one-to-one message carries; null when it carries none, or more than one
+ * <reactions/> (XEP-0444 §4), or one without a usable id. Invalid and repeated emoji are dropped.
+ */
+export function parseReactions(el: Element): Reactions | null {
+  if (el.name !== 'message') return null;
+  const type = el.attrs.type ?? 'normal';
+  if (type !== 'chat' && type !== 'normal') return null;
+  const all = el.getChildren('reactions', NS_REACTIONS);
+  if (all.length !== 1) return null;
+  const id = all[0]!.attrs.id as string | undefined;
+  if (!id || id.length > MAX_ID) return null;
+  return { id, emojis: cleanReactions(all[0]!.getChildren('reaction').map((r) => r.text())) };
+}
+
+/** Our whole set for a message; a <store/> hint so the archive keeps it (XEP-0334). */
+export function buildReactions(to: string, target: string, emojis: string[], id: string = crypto.randomUUID()): Element {
+  return xml(
+    'message',
+    { to, type: 'chat', id },
+    xml('reactions', { xmlns: NS_REACTIONS, id: target }, ...emojis.map((e) => xml('reaction', {}, e))),
+    xml('store', { xmlns: 'urn:xmpp:hints' }),
+  );
+}
+
+/** The id others know a message by for reactions (XEP-0444 §4.2: origin-id, else the stanza id). */
+export function reactionTarget(m: MessageRecord): string | undefined {
+  if (m.originId) return m.originId;
+  if (m.id) return m.id;
+  const prefix = `${m.conversation} ${m.direction} `;
+  return m.key.startsWith(prefix) && !m.key.startsWith(`${prefix}archive:`) ? m.key.slice(prefix.length) : undefined;
+}
+
+export interface ReactionPlugin extends Plugin {
+  /** Sets our whole set of reactions to a stored message of `conversation` (empty removes them). */
+  react(conversation: string, key: string, emojis: string[]): Promise<void>;
+}
+
+export function reactions(ctx: PluginContext): ReactionPlugin {
+  return {
+    async stanza(el) {
+      const parsed = parseReactions(el);
+      const from = el.attrs.from;
+      if (!parsed || !from) return;
+      const conversation = bareJid(from);
+      // Only the two parties of a chat react in it (§4.1); our own devices' reactions come as carbons.
+      if (conversation === ctx.jid) return;
+      const keys = [messageKey(conversation, 'in', parsed.id), messageKey(conversation, 'out', parsed.id)];
+      const change = await setReactions(ctx.db, conversation, { keys, id: parsed.id }, conversation, parsed.emojis);
+      if (!change) ctx.log(`reactions from ${from} to unknown message ${parsed.id} ignored`);
+      ctx.commit(change);
+    },
+    async react(conversation, key, emojis) {
+      const wanted = [...new Set(emojis.map((e) => e.trim()))];
+      const bad = wanted.find((e) => !isReaction(e));
+      if (bad !== undefined) throw new Error(`"${bad}" is not an emoji.`);
+      if (wanted.length > MAX_REACTIONS) throw new Error(`At most ${MAX_REACTIONS} different reactions per message.`);
+      const set = cleanReactions(wanted);
+      const target = await ctx.db.get('messages', key);
+      if (!target || target.conversation !== conversation) throw new Error('That message is not in this conversation.');
+      const id = reactionTarget(target);
+      if (!id) throw new Error('That message cannot be reacted to (it has no id).');
+      if (ctx.xmpp.status !== 'online') throw new Error('You are offline; try again when connected.');
+      await ctx.xmpp.send(buildReactions(conversation, id, set));
+      ctx.commit(await setReactions(ctx.db, conversation, { keys: [key], id }, ctx.jid, set));
+    },
+  };
+}

@@ -1,0 +1,91 @@
+/**
+ * Message Retraction (XEP-0424, version 0.4 / `urn:xmpp:message-retract:1`): the sender asks for a message
+ * to be taken back. A retraction from the message's sender deletes its text (and edit history) from
+ * storage; the record keeps `retracted` so the log says so. From anyone else it is ignored.
+ */
+import xml from '@xmpp/xml';
+import type { Element } from '@xmpp/xml';
+import { applyRetraction } from '../storage/write.js';
+import { now } from './clock.js';
+import { editSource, editTargetOf } from './edit-source.js';
+import type { Plugin, PluginContext } from './plugin.js';
+
+export const NS_RETRACT = 'urn:xmpp:message-retract:1';
+export const NS_FALLBACK = 'urn:xmpp:fallback:0';
+/** XEP-0424 §3: what clients without retraction support show (a XEP-0245 /me). */
+export const RETRACTION_FALLBACK = "/me retracted a previous message, but it's unsupported by your client.";
+const MAX_ID = 256;
+
+export class RetractionError extends Error {
+  override name = 'RetractionError';
+}
+
+export interface Retraction {
+  from: string;
+  /** The id of the retracted message (its stanza id, which is our origin-id). */
+  id: string;
+}
+
+export function buildRetraction(to: string, retractId: string, ownId: string): Element {
+  return xml(
+    'message',
+    { to, type: 'chat', id: ownId },
+    xml('retract', { xmlns: NS_RETRACT, id: retractId }),
+    xml('fallback', { xmlns: NS_FALLBACK, for: NS_RETRACT }),
+    xml('body', {}, RETRACTION_FALLBACK),
+    xml('store', { xmlns: 'urn:xmpp:hints' }), // XEP-0334: archived even by servers that do not know it
+  );
+}
+
+/** Null when the message retracts nothing; throws RetractionError for a malformed retraction. */
+export function parseRetraction(el: Element): Retraction | null {
+  if (el.name !== 'message') return null;
+  const retracts = el.getChildren('retract', NS_RETRACT);
+  if (retracts.length === 0) return null;
+  const type = el.attrs.type ?? 'normal';
+  if (type !== 'chat' && type !== 'normal') return null;
+  const from = el.attrs.from;
+  if (!from) throw new RetractionError('retraction without a sender');
+  if (retracts.length > 1) throw new RetractionError(`retraction from ${from} with ${retracts.length} <retract/> ignored`);
+  const id = retracts[0]!.attrs.id;
+  if (!id || id.length > MAX_ID) throw new RetractionError(`retraction from ${from} without a usable id ignored`);
+  return { from, id };
+}
+
+export interface RetractionPlugin extends Plugin {
+  /** Retracts one of our messages: deletes its text here and asks the contact's clients to do the same. */
+  retract(conversation: string, key: string): Promise<void>;
+}
+
+export function retractions(ctx: PluginContext): RetractionPlugin {
+  return {
+    async stanza(el) {
+      try {
+        const source = editSource(el, ctx.jid);
+        if (!source) return;
+        const retraction = parseRetraction(source.message);
+        if (!retraction) return;
+        const result = await applyRetraction(ctx.db, editTargetOf(source, retraction.id), now());
+        if ('ignored' in result) return ctx.log(`retraction from ${retraction.from} ignored`, result.ignored);
+        ctx.commit(result.change);
+      } catch (err) {
+        ctx.log('retraction dropped', err);
+      }
+    },
+
+    async retract(conversation, key) {
+      const message = await ctx.db.get('messages', key);
+      if (!message || message.conversation !== conversation) throw new Error('No such message in this conversation.');
+      if (message.direction !== 'out') throw new Error('Only your own messages can be retracted.');
+      if (message.retracted) return;
+      if (message.state === 'pending') throw new Error('This message is still being sent; retract it once it is sent.');
+      if (ctx.xmpp.status !== 'online') throw new Error('You are offline; try again when connected.');
+      const id = message.id ?? message.originId;
+      if (!id) throw new Error('This message has no id to refer to, so it cannot be retracted.');
+      await ctx.xmpp.send(buildRetraction(conversation, id, crypto.randomUUID()));
+      const result = await applyRetraction(ctx.db, { conversation, key, sender: ctx.jid }, now());
+      if ('ignored' in result) throw new Error(`Retraction not stored: ${result.ignored}`);
+      ctx.commit(result.change);
+    },
+  };
+}
