@@ -20,6 +20,7 @@ export class ParleyConversation extends LitElement {
   static override properties = {
     jid: { type: String },
     query: { state: true },
+    actionError: { state: true },
     found: { state: true },
     limit: { state: true },
     loadingOlder: { state: true },
@@ -41,6 +42,7 @@ export class ParleyConversation extends LitElement {
       .older { align-self: center; margin-bottom: 0.5em; }
       .empty { color: var(--_muted); text-align: center; margin: auto; }
       .search { align-self: flex-end; margin-bottom: 0.5em; }
+      .error:empty { display: none; }
       .results { opacity: 0.95; }
       .typing { min-height: 1.4em; margin: 0.3em 0 0; font-size: 0.85em; }
       .quote { display: block; margin: 0 0 0.2em; padding-left: 0.5em; border-left: 3px solid var(--_line); color: var(--_muted); font-size: 0.9em; white-space: pre-wrap; overflow-wrap: anywhere; }
@@ -62,6 +64,8 @@ export class ParleyConversation extends LitElement {
   declare jid: string;
   declare limit: number;
   declare query: string;
+  /** Why the last retract or reaction failed (offline, …), shown until the next one. */
+  declare actionError: string;
   declare found: MessageRecord[] | undefined;
   declare loadingOlder: boolean;
   /** The server archive has nothing older than what is stored. */
@@ -91,6 +95,7 @@ export class ParleyConversation extends LitElement {
     this.jid = '';
     this.limit = PAGE;
     this.query = '';
+    this.actionError = '';
     this.found = undefined;
     this.loadingOlder = false;
     this.archiveDone = false;
@@ -135,6 +140,7 @@ export class ParleyConversation extends LitElement {
     // One outer template, so the search field survives switching between results and the log.
     return html`<input class="search" type="search" placeholder="Search" aria-label="Search this conversation"
         .value=${this.query} @input=${(e: Event) => void this.search((e.target as HTMLInputElement).value)} />
+      <p class="error" role="alert">${this.actionError}</p>
       ${this.query.trim()
         ? html`<p class="muted" role="status">${hits.length} found</p>
             <ol class="results" aria-label="Search results">
@@ -243,9 +249,10 @@ export class ParleyConversation extends LitElement {
     if (!confirm('Retract this message? Its text is deleted here and the contact is asked to delete it, but they may have read it already.')) return;
     try {
       this.editError = '';
+      this.actionError = '';
       await parley().api.retract(this.jid, m.key);
     } catch (err) {
-      alert((err as Error).message);
+      this.actionError = (err as Error).message;
     }
   }
 
@@ -312,9 +319,10 @@ export class ParleyConversation extends LitElement {
     const own = Object.entries(m.reactions ?? {}).filter(([, who]) => who.includes(me)).map(([e]) => e);
     const next = own.includes(emoji) ? own.filter((e) => e !== emoji) : [...own, emoji];
     try {
+      this.actionError = '';
       await parley().api.react(m.conversation, m.key, next);
     } catch (err) {
-      alert((err as Error).message);
+      this.actionError = (err as Error).message;
     }
   }
 
