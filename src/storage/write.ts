@@ -231,6 +231,32 @@ export async function markRead(db: ParleyDb, conversation: string): Promise<Chan
   return { stores: ['conversations'] };
 }
 
+/**
+ * XEP-0490: another device of the user displayed `conversation` up to the message with archive id
+ * `stanzaId`. Unread becomes the incoming messages stored after it, never more than now (the
+ * displayed state only moves forward). `found` is false when that message is not stored (yet).
+ */
+export async function markDisplayedUpTo(db: ParleyDb, conversation: string, stanzaId: string): Promise<{ found: boolean; change: Change | null }> {
+  const tx = db.transaction(['messages', 'conversations'], 'readwrite');
+  const messages = tx.objectStore('messages');
+  const target = await messages.index('byStanzaId').get(stanzaId);
+  if (!target || target.conversation !== conversation) {
+    await tx.done;
+    return { found: false, change: null };
+  }
+  let unread = 0;
+  const after = IDBKeyRange.bound([conversation, target.ts], [conversation, Infinity], true, false);
+  for (let c = await messages.index('byConversation').openCursor(after); c; c = await c.continue()) if (c.value.direction === 'in') unread++;
+  const record = await tx.objectStore('conversations').get(conversation);
+  if (!record || record.unread <= unread) {
+    await tx.done;
+    return { found: true, change: null };
+  }
+  await tx.objectStore('conversations').put({ ...record, unread });
+  await tx.done;
+  return { found: true, change: { stores: ['conversations'], conversations: [conversation] } };
+}
+
 export async function putState(db: ParleyDb, record: StateRecord): Promise<void> {
   await db.put('state', record);
 }

@@ -62,9 +62,20 @@ export interface PresencePlugin extends Plugin {
   answer(jid: string, type: 'subscribe' | 'subscribed' | 'unsubscribed'): Promise<void>;
 }
 
-/** `current` gives the presence to announce when a fresh session comes online. */
-export function presence(ctx: PluginContext, current: () => Promise<{ show?: Show; status?: string }>): PresencePlugin {
-  const announce = (show?: Show, status?: string) => ctx.xmpp.send(buildPresence(show, status));
+/**
+ * `current` gives the presence to announce when a fresh session comes online; `extra`, what every
+ * presence we broadcast also carries (XEP-0115 caps).
+ */
+export function presence(
+  ctx: PluginContext,
+  current: () => Promise<{ show?: Show; status?: string }>,
+  extra?: () => Promise<Element>,
+): PresencePlugin {
+  const announce = async (show?: Show, status?: string) => {
+    const el = buildPresence(show, status);
+    if (extra) el.append(await extra());
+    await ctx.xmpp.send(el);
+  };
   return {
     async stanza(el) {
       if (el.name !== 'presence') return;

@@ -14,7 +14,9 @@ import { chatStates, type ChatStatePlugin } from './chatstates.js';
 import { corrections, type CorrectionPlugin } from './correction.js';
 import { retractions, type RetractionPlugin } from './retraction.js';
 import { csi, Visibility, type CsiPlugin } from './csi.js';
+import { caps } from './caps.js';
 import { markers, type MarkersPlugin } from './markers.js';
+import { mds, type MdsPlugin } from './mds.js';
 import { mam, type MamPlugin } from './mam.js';
 import { messages, type MessagePlugin } from './message.js';
 import { presence, type PresencePlugin } from './presence.js';
@@ -38,6 +40,7 @@ interface Running {
   corrections?: CorrectionPlugin;
   retractions?: RetractionPlugin;
   markers?: MarkersPlugin;
+  mds?: MdsPlugin;
 }
 
 const CHANGE_BATCH_MS = 16;
@@ -196,6 +199,7 @@ export class ParleyService implements ParleyApi {
     const jid = bareJid(conversation);
     this.commit(await markRead(this.db, jid));
     await this.running?.markers?.seen(jid);
+    await this.running?.mds?.seen(jid);
   }
 
   private async restore(): Promise<void> {
@@ -228,8 +232,9 @@ export class ParleyService implements ParleyApi {
       log,
     });
     // Order matters: the roster is fetched before initial presence (RFC 6121 §2.2).
+    const capsPlugin = session.use(caps);
     const rosterPlugin = session.use(roster);
-    const presencePlugin = session.use((ctx) => presence(ctx, async () => (await getAccount(this.db))?.presence ?? {}));
+    const presencePlugin = session.use((ctx) => presence(ctx, async () => (await getAccount(this.db))?.presence ?? {}, capsPlugin.element));
     const mamPlugin = session.use(mam);
     this.running = {
       session,
@@ -250,6 +255,7 @@ export class ParleyService implements ParleyApi {
     this.running.corrections = session.use(corrections);
     this.running.retractions = session.use(retractions);
     this.running.markers = session.use(markers);
+    this.running.mds = session.use((ctx) => mds(ctx, () => mamPlugin.caughtUp()));
     session.use(receipts);
     try {
       await session.start({ retry });

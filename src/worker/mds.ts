@@ -1,0 +1,152 @@
+/**
+ * Message Displayed Synchronization (XEP-0490): what the user has read on one device is read on all
+ * of them, through the private PEP node `urn:xmpp:mds:displayed:0` (XEP-0163/0223).
+ */
+import xml from '@xmpp/xml';
+import type { Element } from '@xmpp/xml';
+import { bareJid, isBareJid } from '../shared/jid.js';
+import { markDisplayedUpTo } from '../storage/write.js';
+import { NS_SID } from './message.js';
+import type { Plugin, PluginContext } from './plugin.js';
+
+export const NS_MDS = 'urn:xmpp:mds:displayed:0';
+export const NS_PUBSUB = 'http://jabber.org/protocol/pubsub';
+export const NS_PUBSUB_EVENT = 'http://jabber.org/protocol/pubsub#event';
+const NS_DATA = 'jabber:x:data';
+const MAX_ID = 256;
+
+/** One chat displayed up to the message our server stamped with `stanzaId`. */
+export interface Displayed {
+  conversation: string;
+  stanzaId: string;
+}
+
+const field = (name: string, value: string, type?: string): Element =>
+  xml('field', { var: name, ...(type ? { type } : {}) }, xml('value', {}, value));
+
+/** The `<pubsub/>` of an iq set publishing that `conversation` is displayed up to `stanzaId`. */
+export function buildPublish(ownJid: string, { conversation, stanzaId }: Displayed): Element {
+  return xml(
+    'pubsub',
+    { xmlns: NS_PUBSUB },
+    xml(
+      'publish',
+      { node: NS_MDS },
+      xml('item', { id: conversation }, xml('displayed', { xmlns: NS_MDS }, xml('stanza-id', { xmlns: NS_SID, by: ownJid, id: stanzaId }))),
+    ),
+    xml(
+      'publish-options',
+      {},
+      xml(
+        'x',
+        { xmlns: NS_DATA, type: 'submit' },
+        field('FORM_TYPE', 'http://jabber.org/protocol/pubsub#publish-options', 'hidden'),
+        field('pubsub#persist_items', 'true'),
+        field('pubsub#max_items', 'max'),
+        field('pubsub#send_last_published_item', 'never'),
+        field('pubsub#access_model', 'whitelist'),
+      ),
+    ),
+  );
+}
+
+/** The `<pubsub/>` of an iq get for every item of the node (sent to our own bare JID). */
+export const buildFetch = (): Element => xml('pubsub', { xmlns: NS_PUBSUB }, xml('items', { node: NS_MDS }));
+
+/** One `<item/>`: a one-to-one chat (bare JID id) and a stanza-id stamped by our own server. */
+export function parseItem(item: Element, ownJid: string): Displayed | null {
+  const conversation = item.attrs.id as string | undefined;
+  if (!conversation || !isBareJid(conversation) || conversation === ownJid) return null;
+  const sid = item.getChild('displayed', NS_MDS)?.getChildren('stanza-id', NS_SID).find((s) => s.attrs.by && bareJid(s.attrs.by) === ownJid);
+  const stanzaId = sid?.attrs.id as string | undefined;
+  return stanzaId && stanzaId.length <= MAX_ID ? { conversation, stanzaId } : null;
+}
+
+/** The items of a node: `<items node='urn:xmpp:mds:displayed:0'>` (pubsub result or event). */
+export function parseItems(items: Element | undefined, ownJid: string): Displayed[] {
+  if (!items || items.attrs.node !== NS_MDS) return [];
+  return items.getChildren('item').flatMap((i) => parseItem(i, ownJid) ?? []);
+}
+
+/**
+ * A PEP notification of the node. Only our own account (from = own bare JID) may send one: the
+ * same payload from anyone else is forged. Not a notification of this node: null.
+ */
+export function parseEvent(el: Element, ownJid: string): Displayed[] | null {
+  if (el.name !== 'message' || el.attrs.type === 'error') return null;
+  const items = el.getChild('event', NS_PUBSUB_EVENT)?.getChild('items');
+  if (!items || items.attrs.node !== NS_MDS) return null;
+  if (el.attrs.from !== ownJid) return null;
+  return parseItems(items, ownJid);
+}
+
+export interface MdsPlugin extends Plugin {
+  /** The user has read the conversation: tell the other devices, up to its newest incoming message. */
+  seen(conversation: string): Promise<void>;
+}
+
+/** `caughtUp` settles when the archive catch-up after a fresh login is done (see mam.ts). */
+export function mds(ctx: PluginContext, caughtUp: () => Promise<void>): MdsPlugin {
+  /** Per conversation, the stanza-id last published or received. */
+  const known = new Map<string, string>();
+  /** Items naming messages not stored yet, applied again once the archive caught up. */
+  const waiting = new Map<string, string>();
+
+  async function apply(d: Displayed): Promise<void> {
+    known.set(d.conversation, d.stanzaId);
+    const { found, change } = await markDisplayedUpTo(ctx.db, d.conversation, d.stanzaId);
+    if (found) waiting.delete(d.conversation);
+    else waiting.set(d.conversation, d.stanzaId);
+    ctx.commit(change);
+  }
+
+  async function retryWaiting(): Promise<void> {
+    for (const [conversation, stanzaId] of [...waiting]) await apply({ conversation, stanzaId });
+  }
+
+  async function fetchAll(): Promise<void> {
+    let items: Element | undefined;
+    try {
+      items = (await ctx.xmpp.iqCaller.get(buildFetch(), ctx.jid))?.getChild('items');
+    } catch (err) {
+      // No node yet (item-not-found) is the common case of a new account.
+      ctx.log('displayed state not fetched', (err as Error).message);
+      return;
+    }
+    for (const d of parseItems(items, ctx.jid)) await apply(d);
+    await caughtUp();
+    await retryWaiting();
+  }
+
+  return {
+    async stanza(el) {
+      const list = parseEvent(el, ctx.jid);
+      if (!list) {
+        if (el.name === 'message' && el.getChild('event', NS_PUBSUB_EVENT) && el.attrs.from !== ctx.jid) ctx.log('ignored a pubsub event not from our own account', el.attrs.from);
+        return;
+      }
+      for (const d of list) await apply(d);
+    },
+    async online() {
+      // Not awaited: it waits for the archive, and live stanzas must keep flowing meanwhile.
+      void fetchAll().catch((err) => ctx.log('displayed state sync failed', err));
+    },
+    async seen(conversation) {
+      if (ctx.xmpp.status !== 'online') return;
+      // Newest incoming message our server stamped.
+      const range = IDBKeyRange.bound([conversation, -Infinity], [conversation, Infinity]);
+      let cursor = await ctx.db.transaction('messages').store.index('byConversation').openCursor(range, 'prev');
+      while (cursor && !(cursor.value.direction === 'in' && cursor.value.stanzaId)) cursor = await cursor.continue();
+      const stanzaId = cursor?.value.stanzaId;
+      if (!stanzaId || known.get(conversation) === stanzaId) return;
+      known.set(conversation, stanzaId);
+      try {
+        await ctx.xmpp.iqCaller.set(buildPublish(ctx.jid, { conversation, stanzaId }));
+      } catch (err) {
+        // e.g. precondition-not-met: the node exists with another configuration. Reading still worked here.
+        known.delete(conversation);
+        ctx.log('displayed state not published', (err as Error).message);
+      }
+    },
+  };
+}
