@@ -13,6 +13,7 @@ import type { Plugin, PluginContext } from './plugin.js';
 export const NS_MAM = 'urn:xmpp:mam:2';
 const NS_RSM = 'http://jabber.org/protocol/rsm';
 const NS_FORWARD = 'urn:xmpp:forward:0';
+const NS_CARBONS = 'urn:xmpp:carbons:2';
 const NS_DELAY = 'urn:xmpp:delay';
 const NS_DATA = 'jabber:x:data';
 
@@ -143,6 +144,8 @@ export function mam(ctx: PluginContext): MamPlugin {
     for (;;) {
       const { results, fin } = await query(after === undefined ? {} : { after });
       ctx.commit(await storeMessages(ctx.db, toRecords(results), { unread, order }));
+      // Edits, retractions and reactions made while we were away apply to what is now stored.
+      for (const r of results) await ctx.archived(vouched(r.message, ctx.jid));
       const last = fin.last ?? results.at(-1)?.id;
       // Only ids from contiguous pages move the cursor: a live message must never skip a gap.
       if (last) await putState(ctx.db, { key: 'mam', last });
@@ -170,11 +173,22 @@ export function mam(ctx: PluginContext): MamPlugin {
       let next = first;
       for (let i = records.length - 1; i >= 0; i--) next = records[i]!.ts = Math.min(records[i]!.ts, next - 0.001);
       ctx.commit(await storeMessages(ctx.db, records, { unread: false }));
+      for (const r of results) await ctx.archived(vouched(r.message, ctx.jid));
       const complete = fin.complete || results.length === 0;
       if (complete) await putState(ctx.db, { key: `start:${conversation}` });
       return complete;
     },
   };
+}
+
+/**
+ * What we sent, as our own archive holds it, is vouched for by our server just as a carbon is: hand
+ * it on in that form, so plugins apply the edits of our other devices with the checks they already have.
+ */
+function vouched(message: Element, ownJid: string): Element {
+  const from = message.attrs.from;
+  if (!from || bareJid(from) !== ownJid) return message;
+  return xml('message', { from: ownJid }, xml('sent', { xmlns: NS_CARBONS }, xml('forwarded', { xmlns: NS_FORWARD }, message)));
 }
 
 /** Time of the oldest stored message of a conversation, and the oldest archive id stored. */

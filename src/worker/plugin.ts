@@ -12,12 +12,19 @@ export interface PluginContext {
   /** Tells every page what a storage write changed. */
   commit(change: Change | null): void;
   log(message: string, detail?: unknown): void;
+  /** Hands a one-to-one message found in our own archive to the plugins' `archived` hooks, in order. */
+  archived(message: Element): Promise<void>;
 }
 
 /** One XEP or RFC feature. Each hook is optional; errors are caught and logged by the session. */
 export interface Plugin {
   /** A message or presence stanza (IQs reach plugins through the iq callee they register). */
   stanza?(stanza: Element): Promise<void> | void;
+  /**
+   * A message from our own archive (trusted as the server recorded it), after the page it came in
+   * was stored: for what changes stored messages, like corrections, retractions and reactions.
+   */
+  archived?(message: Element): Promise<void> | void;
   /** A fresh session is bound (not called after a stream resumption). */
   online?(): Promise<void>;
   /**
@@ -28,4 +35,9 @@ export interface Plugin {
   resumed?(info: { restored: boolean; h: number }): Promise<void>;
   /** The connection dropped or ended. */
   offline?(): Promise<void>;
+}
+
+/** The plugin also applies what it handles live to messages met in the archive catch-up. */
+export function alsoArchived<P extends Plugin>(plugin: P): P {
+  return Object.assign(plugin, { archived: plugin.stanza });
 }

@@ -25,6 +25,7 @@ import { receipts } from './receipts.js';
 import { replies, type ReplyPlugin } from './replies.js';
 import { roster, type RosterPlugin } from './roster.js';
 import type { ScramSecret } from './scram.js';
+import { alsoArchived } from './plugin.js';
 import { Session } from './session.js';
 
 interface Running {
@@ -248,12 +249,12 @@ export class ParleyService implements ParleyApi {
     this.running.csi = session.use((ctx) => csi(ctx, this.visibility));
     this.running.chatStates = session.use(chatStates);
     // After messages: reactions find the message they are for in storage.
-    this.running.reactions = session.use(reactions);
+    this.running.reactions = session.use((ctx) => alsoArchived(reactions(ctx)));
     const messagePlugin = this.running.messages;
     this.running.replies = session.use((ctx) => replies(ctx, messagePlugin));
     // After messages, which leaves corrections and retractions (they carry fallback bodies) to these.
-    this.running.corrections = session.use(corrections);
-    this.running.retractions = session.use(retractions);
+    this.running.corrections = session.use((ctx) => alsoArchived(corrections(ctx)));
+    this.running.retractions = session.use((ctx) => alsoArchived(retractions(ctx)));
     this.running.markers = session.use(markers);
     this.running.mds = session.use((ctx) => mds(ctx, () => mamPlugin.caughtUp()));
     session.use(receipts);

@@ -57,7 +57,22 @@ export class Session {
     onAuthenticate = authenticator(this.xmpp, options.credentials, this.auth);
     fixInboundCount(this.xmpp);
     this.xmpp.reconnect.stop(); // ours backs off; xmpp.js retries every second forever
-    this.ctx = { xmpp: this.xmpp, db: options.db, jid: options.jid, commit: options.commit, log: options.log };
+    this.ctx = {
+      xmpp: this.xmpp,
+      db: options.db,
+      jid: options.jid,
+      commit: options.commit,
+      log: options.log,
+      archived: async (message) => {
+        for (const plugin of this.plugins) {
+          try {
+            await plugin.archived?.(message);
+          } catch (err) {
+            options.log('plugin failed on an archived message', err);
+          }
+        }
+      },
+    };
 
     this.xmpp.on('stanza', (stanza: Element) => {
       if (stanza.name === 'iq') return; // the iq callee middleware routes those

@@ -223,4 +223,25 @@ describe('message correction (XEP-0308) and retraction (XEP-0424)', () => {
     assert.equal(await alice.page.$eval(`${C}button.edit-button`, (b) => b.getAttribute('aria-label')), 'Edit your message: first one');
     assert.deepEqual(alice.errors, []);
   });
+
+  it('a device that logs in later applies the edits and retractions it finds in the archive', async () => {
+    const laptop = await launch();
+    try {
+      const later = await ClientPage.open(laptop, fx.url);
+      await later.login(fx.jid('alice'), PASSWORD);
+      await later.waitForStatus('Online');
+      await later.open(bobJid);
+      // bob's retracted message and alice's own edited-then-retracted one: no text left of either.
+      const records = await until(async () => {
+        const all = await storedMessages(later);
+        const bobs = all.find((m) => m.key === `${bobJid} in ${bobMessageId}`);
+        const own = all.find((m) => m.key === `${bobJid} out ${aliceOriginalId}`);
+        return bobs?.retracted && own?.retracted ? all : undefined;
+      }, { timeout: 20_000, what: 'archive edits applied' });
+      assert.equal(records.some((m) => /hello bob|helo bob|pwned|forged/.test(m.body)), false);
+      await until(async () => (await shown(later)).filter((m) => m.body === 'message retracted').length === 2, { what: 'both shown retracted' });
+    } finally {
+      await laptop.close();
+    }
+  });
 });
