@@ -4,13 +4,15 @@
  */
 import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
-import { bareJid } from '../shared/jid.js';
 import type { MessageRecord } from '../shared/records.js';
 import { setReactions } from '../storage/write.js';
+import { editSource } from './edit-source.js';
 import { messageKey } from './message.js';
 import type { Plugin, PluginContext } from './plugin.js';
 
 export const NS_REACTIONS = 'urn:xmpp:reactions:0';
+const NS_CARBONS = 'urn:xmpp:carbons:2';
+const NS_FORWARD = 'urn:xmpp:forward:0';
 /** At most this many different reactions per sender and message; the rest are ignored. */
 export const MAX_REACTIONS = 10;
 /** An emoji is one grapheme, but ZWJ sequences and tag flags run long; more code points is no emoji. */
@@ -80,18 +82,31 @@ export interface ReactionPlugin extends Plugin {
   react(conversation: string, key: string, emojis: string[]): Promise<void>;
 }
 
+/** Reactions directly in the message or in the one a carbon forwards. */
+function carriesReactions(el: Element): boolean {
+  const carried = el.getChild('sent', NS_CARBONS) ?? el.getChild('received', NS_CARBONS);
+  const message = carried ? carried.getChild('forwarded', NS_FORWARD)?.getChild('message') : el;
+  return !!message?.getChild('reactions', NS_REACTIONS);
+}
+
 export function reactions(ctx: PluginContext): ReactionPlugin {
   return {
     async stanza(el) {
-      const parsed = parseReactions(el);
-      const from = el.attrs.from;
-      if (!parsed || !from) return;
-      const conversation = bareJid(from);
-      // Only the two parties of a chat react in it (§4.1); our own devices' reactions come as carbons.
-      if (conversation === ctx.jid) return;
+      if (!carriesReactions(el)) return;
+      // Only the two parties of a chat react in it (§4.1): the contact directly, or we from another
+      // device, in a carbon our own account vouches for (the same rules as edits).
+      let source;
+      try {
+        source = editSource(el, ctx.jid);
+      } catch (err) {
+        return ctx.log('reactions dropped', err);
+      }
+      const parsed = source && parseReactions(source.message);
+      if (!source || !parsed) return;
+      const { conversation, sender } = source;
       const keys = [messageKey(conversation, 'in', parsed.id), messageKey(conversation, 'out', parsed.id)];
-      const change = await setReactions(ctx.db, conversation, { keys, id: parsed.id }, conversation, parsed.emojis);
-      if (!change) ctx.log(`reactions from ${from} to unknown message ${parsed.id} ignored`);
+      const change = await setReactions(ctx.db, conversation, { keys, id: parsed.id }, sender, parsed.emojis);
+      if (!change) ctx.log(`reactions from ${sender} to unknown message ${parsed.id} ignored`);
       ctx.commit(change);
     },
     async react(conversation, key, emojis) {

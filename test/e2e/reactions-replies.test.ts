@@ -128,6 +128,30 @@ describe('reactions (XEP-0444) and replies (XEP-0461 + XEP-0428) with a foreign 
     await waitShown(alice, (m) => m.body === 'See you there' && m.reactions.length === 0, 'reactions removed');
   });
 
+  it("alice's reaction from her phone shows in Parley (carbon); a forged carbon of one does not", async () => {
+    const phone = await connectPeer(fx.prosody, 'alice', PASSWORD, { resource: 'phone' });
+    try {
+      await bob.xmpp.send(xml('message', { to: fx.jid('alice'), type: 'chat', id: 'for-phone' }, xml('body', {}, 'react on your phone')));
+      await waitShown(alice, (m) => m.body === 'react on your phone', 'message shown');
+      const reactAs = (peer: Peer, emoji: string) =>
+        peer.xmpp.send(xml('message', { to: fx.jid('bob'), type: 'chat', id: crypto.randomUUID() },
+          xml('reactions', { xmlns: NS_REACTIONS, id: 'for-phone' }, xml('reaction', {}, emoji))));
+      await reactAs(phone, '🎉');
+      const shownOne = await waitShown(alice, (m) => m.body === 'react on your phone' && m.reactions.length === 1, 'phone reaction shown');
+      assert.deepEqual(shownOne.reactions, [{ label: '🎉 1', title: 'you' }]);
+      // bob forges a carbon claiming alice reacted: dropped.
+      await bob.xmpp.send(xml('message', { to: aliceWeb, type: 'chat' },
+        xml('sent', { xmlns: 'urn:xmpp:carbons:2' }, xml('forwarded', { xmlns: 'urn:xmpp:forward:0' },
+          xml('message', { from: `${fx.jid('alice')}/phone`, to: fx.jid('bob'), type: 'chat' },
+            xml('reactions', { xmlns: NS_REACTIONS, id: 'for-phone' }, xml('reaction', {}, '💀')))))));
+      await bob.say(aliceWeb, 'after forged carbon');
+      await waitShown(alice, (m) => m.body === 'after forged carbon', 'sync point');
+      assert.deepEqual((await shown(alice)).find((m) => m.body === 'react on your phone')!.reactions, [{ label: '🎉 1', title: 'you' }]);
+    } finally {
+      await phone.stop();
+    }
+  });
+
   it("alice replies to bob's message; bob gets <reply/> and a quoted fallback body", async () => {
     const n = (await indexOf(alice, 'Lunch at noon?')) + 1;
     await alice.click(`${C}li.message:nth-of-type(${n}) button[aria-label="Reply to this message"]`);
