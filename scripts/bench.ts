@@ -24,9 +24,7 @@ const profile = await launch();
 try {
   await befriend(fx.prosody, ['alice', PASSWORD], ['bob', PASSWORD]);
   const bob = await connectPeer(fx.prosody, 'bob', PASSWORD);
-  const alice = await ClientPage.open(profile, fx.url);
-  await alice.login(fx.jid('alice'), PASSWORD);
-  await alice.waitForStatus('Online');
+  const alice = await ClientPage.loggedIn(profile, fx, 'alice', PASSWORD);
   await alice.open(fx.jid('bob'));
 
   // Seed through the real path: bob sends, alice's worker stores.

@@ -285,58 +285,45 @@ async function editTarget(tx: EditTx, conversation: string, key: string, stanzaI
 }
 
 /** The conversation preview shows the text of its newest message: keep it in step with an edit. */
-async function updatePreview(tx: EditTx, record: MessageRecord, body: string): Promise<boolean> {
+async function updatePreview(tx: EditTx, record: MessageRecord): Promise<boolean> {
   const conversations = tx.objectStore('conversations');
   const c = await conversations.get(record.conversation);
   if (!c?.last || c.lastTs !== record.ts) return false;
-  await conversations.put({ ...c, last: { ...c.last, body } });
+  await conversations.put({ ...c, last: { ...c.last, body: record.body } });
   return true;
+}
+
+type EditTarget = { conversation: string; key: string; stanzaId?: string; sender: string };
+
+/** One transaction: find the message `target` may change, store `edit` of it, keep the preview true. */
+async function applyEdit(db: ParleyDb, target: EditTarget, edit: (found: MessageRecord) => MessageRecord): Promise<EditResult> {
+  const tx = db.transaction(['messages', 'conversations'], 'readwrite');
+  const found = await editTarget(tx, target.conversation, target.key, target.stanzaId, target.sender);
+  if (typeof found === 'string') {
+    await tx.done;
+    return { ignored: found };
+  }
+  const record = edit(found);
+  await tx.objectStore('messages').put(record);
+  const preview = await updatePreview(tx, record);
+  await tx.done;
+  return { change: { stores: preview ? ['messages', 'conversations'] : ['messages'], conversations: [record.conversation] }, record };
 }
 
 /**
  * XEP-0308: `sender` replaced the text of a message of theirs in `conversation`. The previous text
  * goes into its edit history. Refused for unknown messages, other senders and retracted messages.
  */
-export async function applyCorrection(
-  db: ParleyDb,
-  target: { conversation: string; key: string; stanzaId?: string; sender: string },
-  body: string,
-  ts: number,
-): Promise<EditResult> {
-  const tx = db.transaction(['messages', 'conversations'], 'readwrite');
-  const found = await editTarget(tx, target.conversation, target.key, target.stanzaId, target.sender);
-  if (typeof found === 'string') {
-    await tx.done;
-    return { ignored: found };
-  }
-  const record: MessageRecord = { ...found, body, edits: [...(found.edits ?? []), { body: found.body, ts }] };
-  await tx.objectStore('messages').put(record);
-  const preview = await updatePreview(tx, record, body);
-  await tx.done;
-  return { change: { stores: preview ? ['messages', 'conversations'] : ['messages'], conversations: [record.conversation] }, record };
+export function applyCorrection(db: ParleyDb, target: EditTarget, body: string, ts: number): Promise<EditResult> {
+  return applyEdit(db, target, (found) => ({ ...found, body, edits: [...(found.edits ?? []), { body: found.body, ts }] }));
 }
 
 /**
  * XEP-0424: `sender` retracted a message of theirs. Its text and edit history are deleted from
  * storage, not hidden: the record keeps only `retracted` so the log can say so.
  */
-export async function applyRetraction(
-  db: ParleyDb,
-  target: { conversation: string; key: string; stanzaId?: string; sender: string },
-  ts: number,
-): Promise<EditResult> {
-  const tx = db.transaction(['messages', 'conversations'], 'readwrite');
-  const found = await editTarget(tx, target.conversation, target.key, target.stanzaId, target.sender);
-  if (typeof found === 'string') {
-    await tx.done;
-    return { ignored: found };
-  }
-  const { edits: _edits, ...rest } = found;
-  const record: MessageRecord = { ...rest, body: '', retracted: true, retractedTs: ts };
-  await tx.objectStore('messages').put(record);
-  const preview = await updatePreview(tx, record, '');
-  await tx.done;
-  return { change: { stores: preview ? ['messages', 'conversations'] : ['messages'], conversations: [record.conversation] }, record };
+export function applyRetraction(db: ParleyDb, target: EditTarget, ts: number): Promise<EditResult> {
+  return applyEdit(db, target, ({ edits: _edits, ...rest }) => ({ ...rest, body: '', retracted: true, retractedTs: ts }));
 }
 
 /**

@@ -10,11 +10,11 @@ import { applyCorrection } from '../storage/write.js';
 import type { ParleyDb } from '../storage/db.js';
 import { now } from './clock.js';
 import { editSource, editTargetOf } from './edit-source.js';
+import { MAX_ID } from './limits.js';
 import { MAX_BODY, NS_SID } from './message.js';
 import type { Plugin, PluginContext } from './plugin.js';
 
 export const NS_CORRECT = 'urn:xmpp:message-correct:0';
-const MAX_ID = 256;
 
 export class CorrectionError extends Error {
   override name = 'CorrectionError';

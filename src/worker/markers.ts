@@ -3,6 +3,7 @@ import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
 import { bareJid } from '../shared/jid.js';
 import { markDisplayed } from '../storage/write.js';
+import { MAX_ID } from './limits.js';
 import type { Plugin, PluginContext } from './plugin.js';
 
 export const NS_MARKERS = 'urn:xmpp:chat-markers:0';
@@ -16,7 +17,7 @@ export function parseDisplayed(el: Element): { from: string; id: string } | null
   const marker = el.getChild('displayed', NS_MARKERS);
   const from = el.attrs.from;
   const id = marker?.attrs.id;
-  return from && id && id.length <= 256 ? { from, id } : null;
+  return from && id && id.length <= MAX_ID ? { from, id } : null;
 }
 
 export interface MarkersPlugin extends Plugin {

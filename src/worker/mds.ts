@@ -6,6 +6,7 @@ import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
 import { bareJid, isBareJid } from '../shared/jid.js';
 import { markDisplayedUpTo } from '../storage/write.js';
+import { MAX_ID } from './limits.js';
 import { NS_SID } from './message.js';
 import type { Plugin, PluginContext } from './plugin.js';
 
@@ -13,7 +14,6 @@ export const NS_MDS = 'urn:xmpp:mds:displayed:0';
 export const NS_PUBSUB = 'http://jabber.org/protocol/pubsub';
 export const NS_PUBSUB_EVENT = 'http://jabber.org/protocol/pubsub#event';
 const NS_DATA = 'jabber:x:data';
-const MAX_ID = 256;
 
 /** One chat displayed up to the message our server stamped with `stanzaId`. */
 export interface Displayed {

@@ -5,6 +5,7 @@ import { bareJid } from '../shared/jid.js';
 import type { Direction, MessageRecord, OutboxRecord, OutgoingReply } from '../shared/records.js';
 import { markSent, storeMessage, storeMessages } from '../storage/write.js';
 import { now } from './clock.js';
+import { MAX_ID } from './limits.js';
 import type { Plugin, PluginContext } from './plugin.js';
 import { appendReply, outgoingFields, parseReply, type ReplyInfo } from './replies.js';
 
@@ -14,7 +15,6 @@ const NS_DELAY = 'urn:xmpp:delay';
 
 /** Longer bodies are dropped (in) or refused (out): no chat message needs more, and storage is finite. */
 export const MAX_BODY = 64 * 1024;
-const MAX_ID = 256;
 
 export interface ChatMessage {
   from: string;

@@ -7,6 +7,7 @@ import type { Element } from '@xmpp/xml';
 import type { MessageRecord } from '../shared/records.js';
 import { setReactions } from '../storage/write.js';
 import { editSource } from './edit-source.js';
+import { MAX_ID } from './limits.js';
 import { messageKey } from './message.js';
 import type { Plugin, PluginContext } from './plugin.js';
 
@@ -17,7 +18,6 @@ const NS_FORWARD = 'urn:xmpp:forward:0';
 export const MAX_REACTIONS = 10;
 /** An emoji is one grapheme, but ZWJ sequences and tag flags run long; more code points is no emoji. */
 export const MAX_EMOJI_POINTS = 16;
-const MAX_ID = 256;
 
 export interface Reactions {
   /** The id of the message reacted to. */

@@ -8,13 +8,13 @@ import type { Element } from '@xmpp/xml';
 import { bareJid } from '../shared/jid.js';
 import { markDelivered } from '../storage/write.js';
 import { NS_CARBONS } from './carbons.js';
+import { MAX_ID } from './limits.js';
 import { messageKey, NS_RECEIPTS, parseChatMessage } from './message.js';
 import type { Plugin, PluginContext } from './plugin.js';
 
 export { NS_RECEIPTS };
 
 const NS_MAM = 'urn:xmpp:mam:2';
-const MAX_ID = 256;
 
 /** A request we should answer: who asked (full JID), for which message id, stored under which key. */
 export interface ReceiptRequest {

@@ -7,6 +7,7 @@
 import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
 import type { MessageRecord, OutgoingReply } from '../shared/records.js';
+import { MAX_ID } from './limits.js';
 import type { MessagePlugin } from './message.js';
 import type { Plugin, PluginContext } from './plugin.js';
 
@@ -14,7 +15,6 @@ export const NS_REPLY = 'urn:xmpp:reply:0';
 export const NS_FALLBACK = 'urn:xmpp:fallback:0';
 /** The namespace XEP-0461's own example uses; some clients send it. Read, never written. */
 const NS_FALLBACK_ALT = 'urn:xmpp:feature-fallback:0';
-const MAX_ID = 256;
 /** Longer originals are quoted up to here (in code points), then "…". */
 const MAX_QUOTE = 300;
 

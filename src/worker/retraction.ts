@@ -8,13 +8,13 @@ import type { Element } from '@xmpp/xml';
 import { applyRetraction } from '../storage/write.js';
 import { now } from './clock.js';
 import { editSource, editTargetOf } from './edit-source.js';
+import { MAX_ID } from './limits.js';
 import type { Plugin, PluginContext } from './plugin.js';
 
 export const NS_RETRACT = 'urn:xmpp:message-retract:1';
 export const NS_FALLBACK = 'urn:xmpp:fallback:0';
 /** XEP-0424 §3: what clients without retraction support show (a XEP-0245 /me). */
 export const RETRACTION_FALLBACK = "/me retracted a previous message, but it's unsupported by your client.";
-const MAX_ID = 256;
 
 export class RetractionError extends Error {
   override name = 'RetractionError';

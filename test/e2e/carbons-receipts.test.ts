@@ -69,9 +69,7 @@ describe('message carbons (XEP-0280) and delivery receipts (XEP-0184)', () => {
       void bob.xmpp.send(xml('message', { to: el.attrs.from, id: crypto.randomUUID() }, xml('received', { xmlns: NS_RECEIPTS, id: el.attrs.id })));
     });
     profile = await launch();
-    alice = await ClientPage.open(profile, fx.url);
-    await alice.login(fx.jid('alice'), PASSWORD);
-    await alice.waitForStatus('Online');
+    alice = await ClientPage.loggedIn(profile, fx, 'alice', PASSWORD);
     await until(async () => (await alice.contacts())[fx.jid('bob')] === 'online', { what: 'bob online for alice' });
     aliceWeb = await until(
       () => bob.received.find((el) => el.name === 'presence' && !el.attrs.type && el.attrs.from?.startsWith(`${fx.jid('alice')}/parley-`))?.attrs.from,

@@ -23,9 +23,7 @@ describe('conversation list, unread counts and search', () => {
     await befriend(fx.prosody, ['alice', PASSWORD], ['bob', PASSWORD]);
     await befriend(fx.prosody, ['alice', PASSWORD], ['carol', PASSWORD]);
     profile = await launch();
-    alice = await ClientPage.open(profile, fx.url);
-    await alice.login(fx.jid('alice'), PASSWORD);
-    await alice.waitForStatus('Online');
+    alice = await ClientPage.loggedIn(profile, fx, 'alice', PASSWORD);
     [bob, carol] = await Promise.all([connectPeer(fx.prosody, 'bob', PASSWORD), connectPeer(fx.prosody, 'carol', PASSWORD)]);
   });
 

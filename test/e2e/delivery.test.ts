@@ -36,9 +36,7 @@ describe('never lose, never duplicate', () => {
     fx = await setup(['alice', 'bob', 'carol', 'dave', 'erin'], { proxy: true });
     for (const user of ['bob', 'carol', 'dave', 'erin']) await befriend(fx.prosody, ['alice', PASSWORD], [user, PASSWORD]);
     profile = await launch();
-    alice = await ClientPage.open(profile, fx.url);
-    await alice.login(fx.jid('alice'), PASSWORD);
-    await alice.waitForStatus('Online');
+    alice = await ClientPage.loggedIn(profile, fx, 'alice', PASSWORD);
   });
 
   after(async () => {

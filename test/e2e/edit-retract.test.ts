@@ -77,9 +77,7 @@ describe('message correction (XEP-0308) and retraction (XEP-0424)', () => {
     bob = await connectPeer(fx.prosody, 'bob', PASSWORD, { resource: 'laptop' });
     mallory = await connectPeer(fx.prosody, 'mallory', PASSWORD, { resource: 'evil' });
     profile = await launch();
-    alice = await ClientPage.open(profile, fx.url);
-    await alice.login(fx.jid('alice'), PASSWORD);
-    await alice.waitForStatus('Online');
+    alice = await ClientPage.loggedIn(profile, fx, 'alice', PASSWORD);
     await until(async () => (await alice.contacts())[bobJid] === 'online', { what: 'bob online for alice' });
     await alice.open(bobJid);
   });
@@ -227,9 +225,7 @@ describe('message correction (XEP-0308) and retraction (XEP-0424)', () => {
   it('a device that logs in later applies the edits and retractions it finds in the archive', async () => {
     const laptop = await launch();
     try {
-      const later = await ClientPage.open(laptop, fx.url);
-      await later.login(fx.jid('alice'), PASSWORD);
-      await later.waitForStatus('Online');
+      const later = await ClientPage.loggedIn(laptop, fx, 'alice', PASSWORD);
       await later.open(bobJid);
       // bob's retracted message and alice's own edited-then-retracted one: no text left of either.
       const records = await until(async () => {

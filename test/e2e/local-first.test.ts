@@ -25,9 +25,7 @@ describe('local-first: storage renders before the network, reconnect without pas
 
   it('has a conversation', async () => {
     bob = await connectPeer(fx.prosody, 'bob', PASSWORD);
-    alice = await ClientPage.open(profile, fx.url);
-    await alice.login(fx.jid('alice'), PASSWORD);
-    await alice.waitForStatus('Online');
+    alice = await ClientPage.loggedIn(profile, fx, 'alice', PASSWORD);
     await alice.open(fx.jid('bob'));
     await bob.say(fx.jid('alice'), 'one');
     await alice.waitForMessages(1);

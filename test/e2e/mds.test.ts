@@ -37,9 +37,7 @@ describe('message displayed synchronization between own devices (XEP-0490)', () 
     fx = await setup(['alice', 'bob']);
     await befriend(fx.prosody, ['alice', PASSWORD], ['bob', PASSWORD]);
     profile = await launch();
-    alice = await ClientPage.open(profile, fx.url);
-    await alice.login(fx.jid('alice'), PASSWORD);
-    await alice.waitForStatus('Online');
+    alice = await ClientPage.loggedIn(profile, fx, 'alice', PASSWORD);
     [phone, bob] = await Promise.all([
       connectPeer(fx.prosody, 'alice', PASSWORD, { resource: 'phone' }),
       connectPeer(fx.prosody, 'bob', PASSWORD),

@@ -57,9 +57,7 @@ describe('reactions (XEP-0444) and replies (XEP-0461 + XEP-0428) with a foreign 
     await befriend(fx.prosody, ['alice', PASSWORD], ['bob', PASSWORD]);
     bob = await connectPeer(fx.prosody, 'bob', PASSWORD, { resource: 'laptop' });
     profile = await launch();
-    alice = await ClientPage.open(profile, fx.url);
-    await alice.login(fx.jid('alice'), PASSWORD);
-    await alice.waitForStatus('Online');
+    alice = await ClientPage.loggedIn(profile, fx, 'alice', PASSWORD);
     await until(async () => (await alice.contacts())[fx.jid('bob')] === 'online', { what: 'bob online for alice' });
     aliceWeb = await until(
       () => bob.received.find((el) => el.name === 'presence' && !el.attrs.type && el.attrs.from?.startsWith(`${fx.jid('alice')}/parley-`))?.attrs.from,

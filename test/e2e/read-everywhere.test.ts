@@ -34,9 +34,7 @@ describe('read here, read everywhere: tabs, other devices (XEP-0490) and the sen
     });
     await phone.xmpp.send(xml('presence', {}, await phoneCaps.element()));
     profile = await launch();
-    tab1 = await ClientPage.open(profile, fx.url);
-    await tab1.login(fx.jid('alice'), PASSWORD);
-    await tab1.waitForStatus('Online');
+    tab1 = await ClientPage.loggedIn(profile, fx, 'alice', PASSWORD);
     tab2 = await ClientPage.open(profile, fx.url);
     await tab2.waitForStatus('Online');
   });

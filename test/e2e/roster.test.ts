@@ -23,9 +23,7 @@ describe('roster and presence (RFC 6121)', () => {
     fx = await setup(['alice', 'bob', 'carol']);
     await befriend(fx.prosody, ['alice', PASSWORD], ['carol', PASSWORD]);
     profile = await launch();
-    alice = await ClientPage.open(profile, fx.url);
-    await alice.login(fx.jid('alice'), PASSWORD);
-    await alice.waitForStatus('Online');
+    alice = await ClientPage.loggedIn(profile, fx, 'alice', PASSWORD);
   });
 
   after(async () => {

@@ -37,9 +37,7 @@ describe('one connection for all tabs', () => {
   });
 
   it('three tabs share one server session', async () => {
-    const first = await ClientPage.open(profile, fx.url);
-    await first.login(fx.jid('alice'), PASSWORD);
-    await first.waitForStatus('Online');
+    const first = await ClientPage.loggedIn(profile, fx, 'alice', PASSWORD);
     tabs = [first, await ClientPage.open(profile, fx.url), await ClientPage.open(profile, fx.url)];
     for (const tab of tabs) assert.equal(await tab.waitForStatus('Online'), 'Online');
     // Server side: Prosody's own session table.

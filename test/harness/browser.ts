@@ -52,6 +52,14 @@ export class ClientPage {
     return client;
   }
 
+  /** A page on which `user` logged in through the form and is online. */
+  static async loggedIn(profile: Profile, fx: { url: string; jid(user: string): string }, user: string, password: string): Promise<ClientPage> {
+    const page = await ClientPage.open(profile, fx.url);
+    await page.login(fx.jid(user), password);
+    await page.waitForStatus('Online');
+    return page;
+  }
+
   async login(jid: string, password: string): Promise<void> {
     await this.fill(`${C}parley-login >>> input[name="jid"]`, jid);
     await this.fill(`${C}parley-login >>> input[name="password"]`, password);
