@@ -17,6 +17,8 @@ export interface LoginOptions {
   service: string;
   /** PLAIN sends the password itself; only when the page says so. */
   allowPlain?: boolean;
+  /** Credentials over unencrypted ws:// to a server that is not on this machine; only when the page says so. */
+  allowInsecure?: boolean;
   resource?: string;
 }
 

@@ -11,14 +11,26 @@ export interface StoredKeys {
   serverKey: string;
 }
 
+/** A FAST token (XEP-0484): logs in without the password until it expires or the password changes. */
+export interface FastTokenRecord {
+  mechanism: string;
+  token: string;
+  expiry: string;
+}
+
 export interface AccountRecord {
   key: 'current';
   jid: string;
   service: string;
   resource: string;
-  /** SCRAM-derived keys, never the password; absent when the login used PLAIN. */
+  /** XEP-0388 user-agent id, the same for every login from this install. */
+  agentId: string;
+  /** Where the server offers FAST, its token; else SCRAM-derived keys; never the password. Neither after a PLAIN login. */
+  fast?: FastTokenRecord;
   keys?: StoredKeys;
   allowPlain: boolean;
+  /** The page allowed ws:// to a server that is not on this machine. */
+  allowInsecure?: boolean;
   presence: { show?: Show; status?: string };
 }
 
