@@ -92,7 +92,7 @@ export class ParleyClient extends LitElement {
       <header>
         <h1>Parley</h1>
         ${account && loggedIn ? html`<span class="jid">${account.jid}</span>` : nothing}
-        <span class="status" role="status" data-state=${state}>${STATE_TEXT[state]}${status?.error && state === 'offline' ? html` — ${status.error}` : nothing}</span>
+        <span class="status" role="status" data-state=${state}>${STATE_TEXT[state]}${status?.error && (state === 'offline' || state === 'connecting') ? html` — ${status.error}` : nothing}</span>
         <span class="spacer"></span>
         ${loggedIn ? this.renderPresence(account?.presence.show) : nothing}
         ${loggedIn ? html`<button @click=${this.logout}>Log out</button>` : nothing}

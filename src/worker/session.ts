@@ -131,7 +131,7 @@ export class Session {
     this.xmpp.on('status', (status: string) => {
       if (status === 'connecting') {
         this.opened = false;
-        if (!this.stopped) options.onState('connecting');
+        if (!this.stopped) options.onState('connecting', this.lastError);
       }
       if (status === 'open') {
         this.opened = true;

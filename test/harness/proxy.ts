@@ -6,6 +6,8 @@ export interface Proxy {
   port: number;
   /** Resets every open connection at once (both sides), as a lost network would. */
   drop(): void;
+  /** New connections go to this port from now on (open ones stay where they are). */
+  retarget(port: number): void;
   /** Refuses new connections until `open()`; also drops the open ones. */
   close(): Promise<void>;
   open(): Promise<void>;
@@ -14,13 +16,14 @@ export interface Proxy {
 
 export async function startProxy(targetPort: number): Promise<Proxy> {
   const sockets = new Set<net.Socket>();
+  let target = targetPort;
   let port = 0;
   let server: net.Server | undefined;
 
   const listen = () =>
     new Promise<void>((resolve, reject) => {
       server = net.createServer((client) => {
-        const upstream = net.connect(targetPort, '127.0.0.1');
+        const upstream = net.connect(target, '127.0.0.1');
         for (const s of [client, upstream]) {
           sockets.add(s);
           s.on('close', () => sockets.delete(s));
@@ -49,6 +52,9 @@ export async function startProxy(targetPort: number): Promise<Proxy> {
       return port;
     },
     drop,
+    retarget(port) {
+      target = port;
+    },
     async close() {
       drop();
       await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
