@@ -3,7 +3,7 @@
  * Only for what no real server can be made to do; everything else talks to the real one.
  */
 import { randomBytes } from 'node:crypto';
-import WebSocket from 'ws';
+import { WebSocketServer } from 'ws';
 import { freePort } from '../../scripts/lib/prosody.js';
 
 export type Misbehaviour =
@@ -27,7 +27,7 @@ const SASL2 = "xmlns='urn:xmpp:sasl:2'";
 
 export async function startFakeServer(misbehaviour: Misbehaviour, domain = 'localhost'): Promise<FakeServer> {
   const port = await freePort();
-  const server = new WebSocket.Server({ host: '127.0.0.1', port, handleProtocols: () => 'xmpp' });
+  const server = new WebSocketServer({ host: '127.0.0.1', port, handleProtocols: () => 'xmpp' });
   server.on('connection', (ws) => {
     let nonce = '';
     ws.on('message', (data) => {
