@@ -7,6 +7,7 @@ import type { Element } from '@xmpp/xml';
 import type { Change } from '../shared/api.js';
 import type { ParleyDb } from '../storage/db.js';
 import { authenticator, LoginError, type AuthResult, type Credentials } from './auth.js';
+import { bareErrorReplies } from './iq-errors.js';
 import { inlineSm } from './sasl2.js';
 import type { Plugin, PluginContext } from './plugin.js';
 import { ScramError, ScramKeysStaleError } from './scram.js';
@@ -76,6 +77,7 @@ export class Session {
       onToken: options.onToken,
     });
     inlineSm(this.xmpp);
+    bareErrorReplies(this.xmpp);
     fixInboundCount(this.xmpp);
     this.xmpp.reconnect.stop(); // ours backs off; xmpp.js retries every second forever
     this.ctx = {

@@ -1,0 +1,60 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { xml } from '@xmpp/client';
+import type { Element } from '@xmpp/xml';
+import { ClientPage, launch, type Profile } from '../harness/browser.js';
+import { setup, PASSWORD, type Fixture } from '../harness/fixture.js';
+import { connectPeer, type Peer } from '../harness/peer.js';
+
+/** The largest stanza Prosody takes from a client (its announced stream limit, XEP-0478). */
+const LIMIT = 262_144;
+
+describe('a stranger who knows our full JID cannot get our stream closed', () => {
+  let fx: Fixture;
+  let profile: Profile;
+  let alice: ClientPage;
+  let mallory: Peer;
+
+  before(async () => {
+    fx = await setup(['alice', 'mallory']);
+    profile = await launch();
+    alice = await ClientPage.loggedIn(profile, fx, 'alice', PASSWORD);
+    mallory = await connectPeer(fx.prosody, 'mallory', PASSWORD);
+  });
+
+  after(async () => {
+    await mallory?.stop();
+    await profile?.close();
+    await fx?.dispose();
+  });
+
+  it('an IQ just under the size limit gets an error reply without its payload, and our session stays', async () => {
+    const [session] = await fx.prosody.sessions('alice');
+    assert.ok(session);
+    // Marks the server's session object: a fresh login after a closed stream would not have it.
+    const marked = `local s = prosody.full_sessions["${session}"]; return s and s.parley_marker`;
+    await fx.prosody.eval(`prosody.full_sessions["${session}"].parley_marker = "still here"`);
+    // As large as the server lets mallory send: an echo of it with an <error/> added would be over the limit.
+    const request = (pad: number) => xml('iq', { type: 'get', to: session, id: 'big' }, xml('query', { xmlns: 'urn:example:unknown' }, 'A'.repeat(pad)));
+    const pad = LIMIT - 64 - request(0).toString().length;
+    assert.ok(request(pad).toString().length < LIMIT);
+    const reply = new Promise<Element>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no reply from alice')), 15_000);
+      mallory.xmpp.on('element', (el: Element) => {
+        if (el.name !== 'iq' || el.attrs.id !== 'big') return;
+        clearTimeout(timer);
+        resolve(el);
+      });
+    });
+    await mallory.xmpp.send(request(pad));
+    const answer = await reply;
+    assert.equal(answer.attrs.type, 'error');
+    assert.deepEqual(answer.getChildElements().map((c) => c.name), ['error']);
+    assert.ok(answer.getChild('error')?.getChild('service-unavailable', 'urn:ietf:params:xml:ns:xmpp-stanzas'));
+    // The same stream, never dropped: a ping round trip through it answers, and the server still has it.
+    await mallory.xmpp.iqCaller.get(xml('ping', { xmlns: 'urn:xmpp:ping' }), session);
+    assert.deepEqual(await fx.prosody.sessions('alice'), [session]);
+    assert.match(await fx.prosody.eval(`(function() ${marked} end)()`), /still here/);
+    assert.equal(await alice.status(), 'Online');
+  });
+});
