@@ -380,8 +380,9 @@ export function applyCorrection(db: ParleyDb, target: EditTarget, body: string, 
  * storage, not hidden: the record keeps only `retracted` so the log can say so.
  */
 export function applyRetraction(db: ParleyDb, target: EditTarget, ts: number): Promise<EditResult> {
-  // A retraction again finds the message retracted, and is refused: nothing changes.
-  return applyEdit(db, target, ({ edits: _edits, ...rest }) => ({ ...rest, body: '', retracted: true, retractedTs: ts }));
+  // A retraction again finds the message retracted, and is refused: nothing changes. The corrections
+  // remembered go too (they hold texts); any replay of them is refused as the message is retracted.
+  return applyEdit(db, target, ({ edits: _edits, applied: _applied, ...rest }) => ({ ...rest, body: '', retracted: true, retractedTs: ts }));
 }
 
 /**

@@ -128,6 +128,7 @@ describe('exactly once in storage (real IndexedDB)', () => {
   it('applies a retraction replayed once, and the archive does not bring the text back', async () => {
     const t = await fresh();
     await t.live(msg('m1', 'oops', sid('s1')));
+    await t.live(msg('c1', 'oops!', `<replace xmlns='urn:xmpp:message-correct:0' id='m1'/>${sid('s2')}`));
     const retract = msg('r1', 'fallback', `<retract xmlns='urn:xmpp:message-retract:1' id='m1'/>`);
     await t.live(retract);
     const once = (await listMessages(t.db, BOB))[0]!;
@@ -135,6 +136,9 @@ describe('exactly once in storage (real IndexedDB)', () => {
     await t.carbon(msg('m1', 'oops'));
     expect(await listMessages(t.db, BOB)).to.deep.equal([once]);
     expect(once).to.include({ retracted: true, body: '' });
+    expect(JSON.stringify(once)).not.to.match(/oops/); // nothing remembered keeps its text
+    await t.live(msg('c1', 'oops!', `<replace xmlns='urn:xmpp:message-correct:0' id='m1'/>${sid('s2')}`));
+    expect(await listMessages(t.db, BOB)).to.deep.equal([once]);
     t.db.close();
   });
 
