@@ -79,13 +79,16 @@ describe('exactly once in storage (real IndexedDB)', () => {
     t.db.close();
   });
 
-  it('stores one message seen live, replayed on resumption, as a carbon and in the archive once', async () => {
+  it('stores one message seen live, replayed on resumption, as a carbon, in the archive and resent by its sender once', async () => {
     const t = await fresh();
     const stanza = msg('m1', 'hello', sid('s1') + REQUEST);
     await t.live(stanza);
     await t.live(stanza); // stream resumption resends it
     await t.carbon(msg('m1', 'hello')); // another resource's copy, without the stanza-id
     await t.archived(msg('m1', 'hello'), 's1');
+    // Bob's client resends it after its own connection dropped: his server stamps that copy anew.
+    await t.live(msg('m1', 'hello', sid('s1-resent')));
+    await t.archived(msg('m1', 'hello'), 's1-resent');
     expect(await t.bodies()).to.deep.equal(['hello']);
     expect((await listConversations(t.db))[0]!.unread).to.equal(1);
     // Live without a stanza-id first, then the archive's copy: still one, now known by its archive id.
