@@ -34,7 +34,8 @@ async function fresh() {
   const xmpp = { status: 'offline', streamManagement: { on() {} }, send: async (el: Element) => void sent.push(el) };
   const ctx: PluginContext = { xmpp: xmpp as unknown as XmppClient, db, jid: ME, commit() {}, log() {}, archived: async () => {} };
   const edits: Plugin[] = [reactions(ctx), corrections(ctx), retractions(ctx)];
-  const plugins: Plugin[] = [messages(ctx), carbons(ctx), ...edits, receipts(ctx)];
+  const receipt = receipts(ctx);
+  const plugins: Plugin[] = [messages(ctx), carbons(ctx), ...edits, receipt];
   const el = (xml: string) => parse(xml) as unknown as Element;
   return {
     db,
@@ -42,6 +43,10 @@ async function fresh() {
     /** A stanza as the session hands it to the plugins. */
     async live(xml: string) {
       for (const p of plugins) await p.stanza?.(el(xml));
+    },
+    /** The receipts plugin alone, as if the message plugin had failed to store the stanza. */
+    async receiptOnly(xml: string) {
+      await receipt.stanza!(el(xml));
     },
     /** Another resource's copy, from our server. */
     async carbon(inner: string) {
@@ -76,6 +81,16 @@ describe('exactly once in storage (real IndexedDB)', () => {
     await t.live(msg('7', 'one'));
     await t.live(msg('7', 'two'));
     expect(await t.bodies()).to.have.length(4);
+    t.db.close();
+  });
+
+  it('confirms only the message stored, not another one that has its id', async () => {
+    const t = await fresh();
+    await t.live(msg('1', 'stored', REQUEST));
+    await t.receiptOnly(msg('1', 'never stored', REQUEST));
+    expect(t.sent).to.have.length(1);
+    await t.receiptOnly(msg('1', 'stored', REQUEST + sid('s1'))); // a replay of the stored one is confirmed again
+    expect(t.sent).to.have.length(2);
     t.db.close();
   });
 
