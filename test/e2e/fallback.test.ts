@@ -163,9 +163,8 @@ describe('without SharedWorker: one tab leads and runs the worker for all', () =
     const before = await follower.messages();
     const text = 'typed while the leader hangs';
     await follower.type(text);
-    await sleep(500);
     const input = () => follower.page.$eval(`${composer}textarea`, (t) => (t as HTMLTextAreaElement).value);
-    assert.equal(await input(), '', 'the call is in flight');
+    await until(async () => (await input()) === '', { what: 'the call in flight (the composer cleared)' });
     assert.deepEqual(await follower.messages(), before, 'and the stuck worker did not store it');
 
     await recordStatuses(follower);
