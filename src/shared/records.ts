@@ -64,15 +64,29 @@ export type Direction = 'in' | 'out';
  */
 export type MessageState = 'pending' | 'sent' | 'delivered' | 'displayed' | 'received';
 
+/**
+ * Who made an edit (correction, reaction) and what it did, to recognise it when it comes again
+ * (see src/storage/identity.ts): our server's stanza-id for it, the sender's id, and its effect.
+ */
+export interface EditRef {
+  stanzaId?: string;
+  id?: string;
+  effect: string;
+}
+
 export interface MessageRecord {
-  /** Local primary key: origin-id when the sender gave one, else a generated id. */
+  /**
+   * Local primary key, unique and meaningless. Messages we send: `<conversation> out <origin-id>`,
+   * the UUID we made. Everything received: a generated id; finding a stored copy goes by stanza-id
+   * or by [conversation, direction, id] (src/storage/identity.ts).
+   */
   key: string;
   conversation: string;
   direction: Direction;
   from: string;
   body: string;
   ts: number;
-  /** The stanza's own `id`, which XEP-0333/0308/0444 refer to in one-to-one chats. */
+  /** The stanza's own `id` (its origin-id when it has none), which XEP-0333/0308/0444 refer to in one-to-one chats. */
   id?: string;
   /** The sender asked for chat markers (XEP-0333). */
   markable?: boolean;
@@ -90,6 +104,8 @@ export interface MessageRecord {
   /** Retracted by its sender (XEP-0424): `body` is empty and `edits` gone; only the fact remains. */
   retracted?: boolean;
   retractedTs?: number;
+  /** Corrections and reactions already applied to it, newest last, so a replay changes nothing. */
+  applied?: EditRef[];
 }
 
 /** XEP-0085. */

@@ -9,7 +9,7 @@ import type { MessageRecord } from '../shared/records.js';
 import { applyCorrection } from '../storage/write.js';
 import type { ParleyDb } from '../storage/db.js';
 import { now } from './clock.js';
-import { editSource, editTargetOf } from './edit-source.js';
+import { editOrigin, editSource, editTargetOf } from './edit-source.js';
 import { MAX_ID } from './limits.js';
 import { MAX_BODY, NS_SID } from './message.js';
 import type { Plugin, PluginContext } from './plugin.js';
@@ -86,7 +86,7 @@ export function corrections(ctx: PluginContext): CorrectionPlugin {
         if (!source) return;
         const correction = parseCorrection(source.message);
         if (!correction) return;
-        const result = await applyCorrection(ctx.db, editTargetOf(source, correction.replaceId), correction.body, now());
+        const result = await applyCorrection(ctx.db, editTargetOf(source, correction.replaceId), correction.body, now(), editOrigin(source, ctx.jid));
         if ('ignored' in result) return ctx.log(`correction from ${correction.from} ignored`, result.ignored);
         ctx.commit(result.change);
       } catch (err) {

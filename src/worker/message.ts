@@ -23,7 +23,10 @@ export interface ChatMessage {
   originId?: string;
   /** Only a stanza-id stamped by our own server's archive (`by` = our bare JID) is trusted. */
   stanzaId?: string;
-  /** XEP-0203 stamp in ms, never in the future. */
+  /**
+   * XEP-0203 stamp in ms, never in the future; only one our own server (our domain or account) made,
+   * e.g. offline storage. A contact's client may claim any time: order is the server's, not theirs.
+   */
   delayed?: number;
   /** XEP-0461 with its XEP-0428 quote range. */
   reply?: ReplyInfo;
@@ -45,7 +48,7 @@ export function parseChatMessage(el: Element, ownJid: string): ChatMessage | nul
   if (el.getChild('replace', 'urn:xmpp:message-correct:0') || el.getChild('retract', 'urn:xmpp:message-retract:1')) return null;
   if (body.length > MAX_BODY) throw new RangeError(`message body of ${body.length} characters from ${from} dropped`);
   const stanzaId = el.getChildren('stanza-id', NS_SID).find((s) => s.attrs.by && bareJid(s.attrs.by) === ownJid);
-  const stamp = Date.parse(el.getChild('delay', NS_DELAY)?.attrs.stamp ?? '');
+  const stamp = Date.parse(ownStamp(el, ownJid) ?? '');
   const message: ChatMessage = { from, body };
   const id = validId(el.attrs.id);
   const originId = validId(el.getChild('origin-id', NS_SID)?.attrs.id);
@@ -58,6 +61,13 @@ export function parseChatMessage(el: Element, ownJid: string): ChatMessage | nul
   const reply = parseReply(el, body);
   if (reply) message.reply = reply;
   return message;
+}
+
+/** The stamp of a delay our own server added (`from` our domain or our bare JID), if any. */
+function ownStamp(el: Element, ownJid: string): string | undefined {
+  const domain = ownJid.slice(ownJid.indexOf('@') + 1);
+  const delay = el.getChildren('delay', NS_DELAY).find((d) => d.attrs.from && [domain, ownJid].includes(bareJid(d.attrs.from)));
+  return delay?.attrs.stamp;
 }
 
 export function buildChatMessage(to: string, body: string, originId: string): Element {
@@ -74,11 +84,13 @@ export function buildChatMessage(to: string, body: string, originId: string): El
 
 /**
  * The stored form of a parsed message; `conversation` is the other party's bare JID. Incoming ones
- * are 'received', outgoing ones (copies of what our other devices sent) 'sent'.
+ * are 'received', outgoing ones (copies of what our other devices sent) 'sent'. Its key is new:
+ * whether it is a copy of a stored message is storage's question (src/storage/identity.ts).
  */
 export function chatRecord(parsed: ChatMessage, conversation: string, direction: Direction): MessageRecord {
+  const id = parsed.id ?? parsed.originId;
   const record: MessageRecord = {
-    key: messageKey(conversation, direction, parsed.originId ?? parsed.id ?? crypto.randomUUID()),
+    key: messageKey(conversation, direction, crypto.randomUUID()),
     conversation,
     direction,
     from: parsed.from,
@@ -86,7 +98,7 @@ export function chatRecord(parsed: ChatMessage, conversation: string, direction:
     ts: parsed.delayed ?? now(),
     state: direction === 'in' ? 'received' : 'sent',
   };
-  if (parsed.id) record.id = parsed.id;
+  if (id) record.id = id;
   if (parsed.markable) record.markable = true;
   if (parsed.originId) record.originId = parsed.originId;
   if (parsed.stanzaId) record.stanzaId = parsed.stanzaId;
@@ -94,7 +106,7 @@ export function chatRecord(parsed: ChatMessage, conversation: string, direction:
   return record;
 }
 
-/** Storage key: one per sender-chosen id within a conversation and direction, so repeats collapse. */
+/** Storage key of a message; ours use our origin-id, which we made unique. */
 export function messageKey(conversation: string, direction: 'in' | 'out', id: string): string {
   return `${conversation} ${direction} ${id}`;
 }

@@ -6,9 +6,8 @@ import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
 import type { MessageRecord } from '../shared/records.js';
 import { setReactions } from '../storage/write.js';
-import { editSource } from './edit-source.js';
+import { editOrigin, editSource } from './edit-source.js';
 import { MAX_ID } from './limits.js';
-import { messageKey } from './message.js';
 import type { Plugin, PluginContext } from './plugin.js';
 
 export const NS_REACTIONS = 'urn:xmpp:reactions:0';
@@ -71,10 +70,7 @@ export function buildReactions(to: string, target: string, emojis: string[], id:
 
 /** The id others know a message by for reactions (XEP-0444 §4.2: origin-id, else the stanza id). */
 export function reactionTarget(m: MessageRecord): string | undefined {
-  if (m.originId) return m.originId;
-  if (m.id) return m.id;
-  const prefix = `${m.conversation} ${m.direction} `;
-  return m.key.startsWith(prefix) && !m.key.startsWith(`${prefix}archive:`) ? m.key.slice(prefix.length) : undefined;
+  return m.originId ?? m.id;
 }
 
 export interface ReactionPlugin extends Plugin {
@@ -104,9 +100,8 @@ export function reactions(ctx: PluginContext): ReactionPlugin {
       const parsed = source && parseReactions(source.message);
       if (!source || !parsed) return;
       const { conversation, sender } = source;
-      const keys = [messageKey(conversation, 'in', parsed.id), messageKey(conversation, 'out', parsed.id)];
-      const change = await setReactions(ctx.db, conversation, { keys, id: parsed.id }, sender, parsed.emojis);
-      if (!change) ctx.log(`reactions from ${sender} to unknown message ${parsed.id} ignored`);
+      const change = await setReactions(ctx.db, conversation, { keys: [], id: parsed.id }, sender, parsed.emojis, editOrigin(source, ctx.jid));
+      if (!change) ctx.log(`reactions from ${sender} to message ${parsed.id} ignored: unknown message, or applied before`);
       ctx.commit(change);
     },
     async react(conversation, key, emojis) {

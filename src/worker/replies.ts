@@ -107,11 +107,7 @@ export function outgoingFields(reply: OutgoingReply, body: string): Pick<Message
 
 /** The id others know a stored message by (XEP-0461 §3.1: the stanza's id in one-to-one chats). */
 export function stanzaIdOf(m: MessageRecord): string | undefined {
-  if (m.id) return m.id;
-  if (m.originId) return m.originId;
-  const prefix = `${m.conversation} ${m.direction} `;
-  // Stored before `id` was kept: the key ends with the sender's id, unless it was generated.
-  return m.key.startsWith(prefix) && !m.key.startsWith(`${prefix}archive:`) ? m.key.slice(prefix.length) : undefined;
+  return m.id ?? m.originId;
 }
 
 export interface ReplyPlugin extends Plugin {

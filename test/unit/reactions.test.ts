@@ -63,11 +63,10 @@ describe('message reactions (XEP-0444)', () => {
     expect(parseReactions(nested)!.emojis).to.deep.equal(['👍']);
   });
 
-  it('refers to a message by its origin-id, else its id, else the id in its key', () => {
+  it('refers to a message by its origin-id, else its id; a message with neither cannot be named', () => {
     const base: MessageRecord = { key: 'bob@l in abc', conversation: 'bob@l', direction: 'in', from: 'bob@l/x', body: 'hi', ts: 1, state: 'received' };
     expect(reactionTarget({ ...base, id: 'i', originId: 'o' })).to.equal('o');
     expect(reactionTarget({ ...base, id: 'i' })).to.equal('i');
-    expect(reactionTarget(base)).to.equal('abc');
-    expect(reactionTarget({ ...base, key: 'bob@l in archive:123' })).to.equal(undefined);
+    expect(reactionTarget(base)).to.equal(undefined);
   });
 });
