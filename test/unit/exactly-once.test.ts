@@ -31,7 +31,7 @@ async function fresh() {
   const db = await openParleyDb(`exactly-once-${Date.now()}-${n++}`);
   await db.put('roster', { jid: BOB, groups: [], subscription: 'both', pendingOut: false });
   const sent: Element[] = [];
-  const xmpp = { status: 'offline', streamManagement: { on() {} }, send: async (el: Element) => void sent.push(el) };
+  const xmpp = { status: 'offline', streamManagement: { on() {} }, bind2: { use() {} }, send: async (el: Element) => void sent.push(el) };
   const ctx: PluginContext = { xmpp: xmpp as unknown as XmppClient, db, jid: ME, commit() {}, log() {}, archived: async () => {} };
   const edits: Plugin[] = [reactions(ctx), corrections(ctx), retractions(ctx)];
   const receipt = receipts(ctx);
