@@ -8,7 +8,7 @@ import { bareJid } from '../shared/jid.js';
 import type { Direction } from '../shared/records.js';
 import type { EditOrigin, EditTarget } from '../storage/write.js';
 import { MAX_ID } from './limits.js';
-import { NS_SID } from './message.js';
+import { ownStanzaId } from './message.js';
 
 const NS_CARBONS = 'urn:xmpp:carbons:2';
 const NS_FORWARD = 'urn:xmpp:forward:0';
@@ -74,7 +74,7 @@ export function editTargetOf(source: EditSource, id: string): EditTarget {
  * = our bare JID) and its sender's id.
  */
 export function editOrigin(source: EditSource, ownJid: string): EditOrigin {
-  const sid = source.message.getChildren('stanza-id', NS_SID).find((s) => s.attrs.by && bareJid(s.attrs.by) === ownJid)?.attrs.id;
+  const sid = ownStanzaId(source.message, ownJid)?.attrs.id;
   const id = source.message.attrs.id;
   return { ...(sid && sid.length <= MAX_ID ? { stanzaId: sid } : {}), ...(id && id.length <= MAX_ID ? { id } : {}) };
 }

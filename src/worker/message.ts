@@ -47,7 +47,7 @@ export function parseChatMessage(el: Element, ownJid: string): ChatMessage | nul
   // Corrections (XEP-0308) and retractions (XEP-0424) carry a body for old clients; correction.ts and retraction.ts apply them.
   if (el.getChild('replace', 'urn:xmpp:message-correct:0') || el.getChild('retract', 'urn:xmpp:message-retract:1')) return null;
   if (body.length > MAX_BODY) throw new RangeError(`message body of ${body.length} characters from ${from} dropped`);
-  const stanzaId = el.getChildren('stanza-id', NS_SID).find((s) => s.attrs.by && bareJid(s.attrs.by) === ownJid);
+  const stanzaId = ownStanzaId(el, ownJid);
   const stamp = Date.parse(ownStamp(el, ownJid) ?? '');
   const message: ChatMessage = { from, body };
   const id = validId(el.attrs.id);
@@ -68,6 +68,16 @@ function ownStamp(el: Element, ownJid: string): string | undefined {
   const domain = ownJid.slice(ownJid.indexOf('@') + 1);
   const delay = el.getChildren('delay', NS_DELAY).find((d) => d.attrs.from && [domain, ownJid].includes(bareJid(d.attrs.from)));
   return delay?.attrs.stamp;
+}
+
+/**
+ * The stanza-id our own server's archive stamped (XEP-0359): `by` exactly our bare JID (servers stamp
+ * it so; a variant in case or with a resource is someone else's), and only one such claim: a sender
+ * may add a forged one that an older server does not strip, and then neither can be told real.
+ */
+export function ownStanzaId(el: Element, ownJid: string): Element | undefined {
+  const claims = el.getChildren('stanza-id', NS_SID).filter((s) => s.attrs.by === ownJid);
+  return claims.length === 1 ? claims[0] : undefined;
 }
 
 export function buildChatMessage(to: string, body: string, originId: string): Element {

@@ -5,11 +5,12 @@ import type { Element } from '@xmpp/xml';
 import { ClientPage, launch, type Profile } from '../harness/browser.js';
 import { setup, PASSWORD, type Fixture } from '../harness/fixture.js';
 import { connectPeer, type Peer } from '../harness/peer.js';
+import { until } from '../harness/wait.js';
 
 /** The largest stanza Prosody takes from a client (its announced stream limit, XEP-0478). */
 const LIMIT = 262_144;
 
-describe('a stranger who knows our full JID cannot get our stream closed', () => {
+describe('what a hostile peer sends does not break our session or our archive ids', () => {
   let fx: Fixture;
   let profile: Profile;
   let alice: ClientPage;
@@ -56,5 +57,17 @@ describe('a stranger who knows our full JID cannot get our stream closed', () =>
     assert.deepEqual(await fx.prosody.sessions('alice'), [session]);
     assert.match(await fx.prosody.eval(`(function() ${marked} end)()`), /still here/);
     assert.equal(await alice.status(), 'Online');
+  });
+
+  it("a stanza-id claiming our archive in another spelling is not trusted; our server's own is", async () => {
+    await mallory.xmpp.send(
+      xml('message', { to: fx.jid('alice'), type: 'chat', id: 'm1' },
+        xml('body', {}, 'trust me'),
+        xml('stanza-id', { xmlns: 'urn:xmpp:sid:0', by: `${fx.jid('alice')}/evil`, id: 'forged-1' }),
+        xml('stanza-id', { xmlns: 'urn:xmpp:sid:0', by: fx.jid('alice').toUpperCase(), id: 'forged-2' })),
+    );
+    const stored = await until(async () => (await alice.stored(fx.jid('mallory'))).find((m) => m.body === 'trust me'), { what: "mallory's message stored" });
+    assert.ok(stored.stanzaId, 'the server stamped its own');
+    assert.ok(!stored.stanzaId.startsWith('forged'), `stored archive id ${stored.stanzaId}`);
   });
 });
