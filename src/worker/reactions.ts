@@ -24,20 +24,31 @@ export interface Reactions {
   emojis: string[];
 }
 
-/** Something shown as one emoji: no spaces or controls, short, and made of emoji characters. */
-export function isReaction(text: string): boolean {
-  const points = Array.from(text);
-  if (points.length === 0 || points.length > MAX_EMOJI_POINTS) return false;
-  if (/[\p{White_Space}\p{Cc}]/u.test(text)) return false;
-  return /^[\p{Emoji}\p{Emoji_Component}\u200D\uFE0F\u20E3\u{E0020}-\u{E007F}]+$/u.test(text) && /[\p{Extended_Pictographic}\p{Regional_Indicator}\u20E3]/u.test(text);
+// One fully-qualified emoji as Unicode lists them (UTS #51 RGI set; built at run time: the `v` flag
+// is newer than the build target).
+const RGI_EMOJI = new RegExp('^\\p{RGI_Emoji}$', 'v');
+
+/**
+ * The one form of a reaction: a single recommended emoji, its variation selector as Unicode lists it
+ * (so "❤" and "❤️" are one reaction); null for anything else. Stray joiners, tag characters and
+ * selectors would otherwise make look-alikes count as different reactions.
+ */
+export function reactionForm(text: string): string | null {
+  const bare = text.replace(/\uFE0F/g, '');
+  for (const candidate of [text, bare, `${bare}\uFE0F`]) {
+    if (Array.from(candidate).length <= MAX_EMOJI_POINTS && RGI_EMOJI.test(candidate)) return candidate;
+  }
+  return null;
 }
 
-/** Valid, distinct reactions, at most MAX_REACTIONS, in the order given. */
+export const isReaction = (text: string): boolean => reactionForm(text) !== null;
+
+/** Valid, distinct reactions in their one form, at most MAX_REACTIONS, in the order given. */
 export function cleanReactions(list: string[]): string[] {
   const out: string[] = [];
   for (const raw of list) {
-    const emoji = raw.trim();
-    if (isReaction(emoji) && !out.includes(emoji)) out.push(emoji);
+    const emoji = reactionForm(raw.trim());
+    if (emoji && !out.includes(emoji)) out.push(emoji);
     if (out.length === MAX_REACTIONS) break;
   }
   return out;

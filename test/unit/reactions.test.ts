@@ -45,6 +45,16 @@ describe('message reactions (XEP-0444)', () => {
     expect(parseReactions(el)!.emojis).to.deep.equal(many.slice(0, MAX_REACTIONS));
   });
 
+  it('counts look-alikes as one emoji: stray joiners, tag characters and variation selectors do not make a new one', () => {
+    for (const fake of ['👍\u200d', '\u200d👍', '👍\u{E0061}\u{E007F}', '👍\u200d\u200d', '🐢\u{E0020}']) {
+      expect(isReaction(fake), JSON.stringify(fake)).to.equal(false);
+    }
+    expect(cleanReactions(['👍', '👍\u200d', '👍\u{E0061}'])).to.deep.equal(['👍']);
+    // The text-presentation heart and the emoji one are the same reaction.
+    expect(cleanReactions(['❤', '❤️'])).to.deep.equal(['❤️']);
+    expect(cleanReactions(['👍\uFE0F'])).to.deep.equal(['👍']);
+  });
+
   it('ignores malformed and foreign stanzas', () => {
     const cases = [
       `<message from='j@c/b' type='chat'><reactions xmlns='${NS}'><reaction>👍</reaction></reactions></message>`, // no id
