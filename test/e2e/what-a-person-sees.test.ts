@@ -181,14 +181,15 @@ describe('what a person sees: read state, scrolling, previews, hostile text', ()
           const walk = document.createTreeWalker(meta, NodeFilter.SHOW_TEXT);
           let text = walk.nextNode() as Text;
           while (!text.data.trim()) text = walk.nextNode() as Text;
-          const x = (i: number) => {
+          // (No named functions in here: the page lacks the helper tsx gives them.)
+          const lefts: number[] = [];
+          for (const i of [0, text.data.length - 1]) {
             const r = document.createRange();
             r.setStart(text, i);
             r.setEnd(text, i + 1);
-            return r.getBoundingClientRect().left;
-          };
-          const last = text.data.length - 1;
-          return { text: text.data, inOrder: x(0) < x(last), afterBody: meta.getBoundingClientRect().left >= bodyBox.right - 1 };
+            lefts.push(r.getBoundingClientRect().left);
+          }
+          return { text: text.data, inOrder: lefts[0]! < lefts[1]!, afterBody: meta.getBoundingClientRect().left >= bodyBox.right - 1 };
         });
       }, body);
     const evil = await layout('\u202Eevil override');
