@@ -125,9 +125,9 @@ describe('what a person sees: read state, scrolling, previews, hostile text', ()
     await until(async () => (await alice.messages()).includes('new 3'), { what: 'new messages in the log' });
     assert.match(await until(() => jumpLabel(alice), { what: 'jump control' }), /^3 new messages/);
     assert.equal((await listed(alice))[fx.jid('bob')]?.[1], '3');
-    // A "new messages" marker sits right before the first of them.
-    const before = await alice.page.$eval(`${C}li.new-marker`, (e) => [e.textContent?.trim(), e.nextElementSibling?.querySelector('.body')?.textContent]);
-    assert.deepEqual(before, ['New messages', 'new 1']);
+    // A "New messages" marker shows where they start.
+    const markers = await alice.page.$$eval(`${C}.new-marker`, (els) => els.map((e) => [e.textContent?.trim(), e.closest('li')?.querySelector('.body')?.textContent]));
+    assert.deepEqual(markers, [['New messages', 'new 1']]);
     // She scrolls down until "new 1" (only) is on screen: that one is seen, and no more.
     await scrollToBottomOf(alice, 'new 1');
     const seenNow = await onScreen(alice);
