@@ -187,7 +187,8 @@ export class ParleyConversation extends LitElement {
 
   private renderLog(list: MessageRecord[]) {
     const unread = this.record.value?.unread ?? 0;
-    const firstUnread = firstUnreadKey(list, unread);
+    // At the bottom new messages are in view anyway: the marker is for one scrolled up.
+    const firstUnread = this.atBottom ? undefined : firstUnreadKey(list, unread);
     return html`
       ${list.length >= this.limit || !this.archiveDone
         ? html`<button class="older" ?disabled=${this.loadingOlder} @click=${this.loadOlder}>${this.loadingOlder ? 'Loading…' : 'Show older messages'}</button>`
@@ -435,6 +436,7 @@ export class ParleyConversation extends LitElement {
       // Offline: storage is all there is for now; the button stays for a later try.
     } finally {
       this.loadingOlder = false;
+      this.atBottom = this.scrollHeight - this.scrollTop - this.clientHeight < 40;
     }
   }
 
