@@ -144,6 +144,7 @@ export class ParleyConversation extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
+    if (!this.hasAttribute('tabindex')) this.tabIndex = -1; // focusable from code (after a jump), not a tab stop
     document.addEventListener('visibilitychange', this.onVisible);
     window.addEventListener('focus', this.onVisible);
     sending.addEventListener('send', this.onSend);
@@ -417,6 +418,8 @@ export class ParleyConversation extends LitElement {
   private jumpToNewest(): void {
     this.atBottom = true;
     this.scrollTop = this.scrollHeight;
+    // The button goes away with the scroll: keyboard focus stays in the conversation, not lost to the page.
+    this.focus();
   }
 
   /** Older messages: from storage while it has them, then from the server's archive. */
