@@ -12,16 +12,19 @@ const PAGE = 100;
 const MARK_DELAY = 300;
 /** Longer bodies show their start and a "Show more" button: a hostile 64K body costs nothing until asked for. */
 const LONG = 3000;
+/** Earlier texts of a corrected message shown (XEP-0308): a peer may correct a message without end. */
+const EDITS_SHOWN = 5;
 const localPart = (jid: string) => jid.split('@')[0];
 const TYPING_STALE_MS = 60_000;
 const time = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 const day = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 const STATE_TEXT: Record<string, string> = { pending: 'sending…', sent: 'sent', delivered: 'delivered', displayed: 'seen', received: '' };
 
-/** The first `LONG` UTF-16 units of `text`, not splitting a surrogate pair. */
-function cut(text: string): string {
-  const end = /[\uD800-\uDBFF]/.test(text[LONG - 1] ?? '') ? LONG - 1 : LONG;
-  return text.slice(0, end);
+/** `text`, or its first `max` UTF-16 units (not splitting a surrogate pair) and "…". */
+function clip(text: string, max = LONG): string {
+  if (text.length <= max) return text;
+  const end = /[\uD800-\uDBFF]/.test(text[max - 1]!) ? max - 1 : max;
+  return `${text.slice(0, end)}…`;
 }
 
 /**
@@ -234,7 +237,7 @@ export class ParleyConversation extends LitElement {
   private renderBody(m: MessageRecord) {
     const long = m.body.length > LONG;
     const whole = !long || this.expanded.has(m.key);
-    const body = whole ? m.body : `${cut(m.body)}…`;
+    const body = whole ? m.body : clip(m.body);
     return html`<span class="body" dir="auto">${isMeCommand(body) ? html`<em class="me">* ${localPart(m.from)} ${meText(body)}</em>` : renderStyled(body)}</span>${long
       ? html`<button class="more" aria-expanded=${whole ? 'true' : 'false'} @click=${() => this.toggleWhole(m.key)}>${whole ? 'Show less' : 'Show more'}</button>`
       : nothing}`;
@@ -248,12 +251,14 @@ export class ParleyConversation extends LitElement {
 
   /** XEP-0308/0424: "(edited)" with the earlier texts, and Edit (last own message only) / Retract on ours. */
   private renderEdits(m: MessageRecord) {
+    const hidden = Math.max(0, (m.edits?.length ?? 0) - EDITS_SHOWN);
     const edits = !m.retracted && m.edits?.length
-      ? html`<details class="meta edited"><summary title=${`Before: ${m.edits.at(-1)!.body}`}>(edited)</summary>
-          ${m.edits.map((e) => html`<p class="previous" dir="auto">${e.body}</p>`)}</details>`
+      ? html`<details class="meta edited"><summary title=${`Before: ${clip(m.edits.at(-1)!.body, 200)}`}>(edited)</summary>
+          ${hidden ? html`<p class="hidden-edits">${hidden} earlier version${hidden === 1 ? '' : 's'} not shown</p>` : nothing}
+          ${m.edits.slice(-EDITS_SHOWN).map((e) => html`<p class="previous" dir="auto">${clip(e.body)}</p>`)}</details>`
       : nothing;
     if (m.direction !== 'out' || m.retracted || m.state === 'pending' || this.editing === m.key) return edits;
-    const what = m.body.length > 40 ? `${m.body.slice(0, 40)}…` : m.body;
+    const what = clip(m.body, 40);
     const last = [...(this.messages.value ?? [])].reverse().find((x) => x.direction === 'out' && !x.retracted);
     return html`${edits}<span class="actions">
       ${last?.key === m.key
@@ -338,7 +343,7 @@ export class ParleyConversation extends LitElement {
   private renderQuote(original: MessageRecord) {
     const text = withoutFallback(original);
     const who = original.direction === 'out' ? 'You' : original.conversation;
-    return html`<span class="quote" title=${`In reply to ${who}`}><span class="visually-hidden">In reply to <bdi>${who}</bdi>:</span><span class="quote-text" dir="auto">${text.length > 200 ? `${text.slice(0, 200)}…` : text}</span></span>`;
+    return html`<span class="quote" title=${`In reply to ${who}`}><span class="visually-hidden">In reply to <bdi>${who}</bdi>:</span><span class="quote-text" dir="auto">${clip(text, 200)}</span></span>`;
   }
 
   /** XEP-0444 reactions with counts (who, in the title), then the React and Reply buttons. */

@@ -11,6 +11,7 @@ const NS_MARKERS = 'urn:xmpp:chat-markers:0';
 const NS_RECEIPTS = 'urn:xmpp:receipts';
 const NS_REPLY = 'urn:xmpp:reply:0';
 const NS_FALLBACK = 'urn:xmpp:fallback:0';
+const NS_CORRECT = 'urn:xmpp:message-correct:0';
 const C = 'parley-client >>> parley-conversation >>> ';
 const LIST = 'parley-client >>> parley-conversations >>> ';
 
@@ -226,5 +227,23 @@ describe('what a person sees: read state, scrolling, previews, hostile text', ()
     const after = await elements();
     console.log(`[figure] elements with one expanded: ${after}`);
     assert.ok(after < count + 1000, `${after} elements`);
+  });
+
+  it('20 corrections of 30K characters each: the page shows the latest few earlier texts, cut short', async () => {
+    await dave.xmpp.send(xml('message', { to: fx.jid('alice'), type: 'chat', id: 'to-edit' }, xml('body', {}, 'first version')));
+    for (let i = 1; i <= 20; i++) {
+      await dave.xmpp.send(xml('message', { to: fx.jid('alice'), type: 'chat', id: crypto.randomUUID() },
+        xml('body', {}, `${i} `.padEnd(30_000, 'x')), xml('replace', { xmlns: NS_CORRECT, id: 'to-edit' })));
+    }
+    await dave.say(fx.jid('alice'), 'done editing');
+    await until(async () => (await alice.messages()).includes('done editing'), { what: 'ping after the edits' });
+    const shown = await alice.page.$$eval(`${C}li.message`, (els) => {
+      const li = els.find((e) => e.querySelector('.body')?.textContent?.startsWith('20 '))!;
+      return { chars: li.textContent!.length, previous: [...li.querySelectorAll('.previous')].map((p) => p.textContent!.split(' ')[0]), note: li.querySelector('.edited .hidden-edits')?.textContent?.trim() };
+    });
+    // On screen: the current text (cut short) and only the newest earlier texts, each cut short too.
+    assert.ok(shown.chars < 25_000, `${shown.chars} characters on screen`);
+    assert.deepEqual(shown.previous, ['15', '16', '17', '18', '19']);
+    assert.equal(shown.note, '15 earlier versions not shown');
   });
 });
