@@ -3,6 +3,7 @@ import { parley } from '../client/index.js';
 import type { ChatState } from '../shared/records.js';
 import { base } from './styles.js';
 import { replying, type ReplyTarget } from './replying.js';
+import { sending } from './sending.js';
 
 const PAUSE_MS = 5000;
 
@@ -58,12 +59,12 @@ export class ParleyComposer extends LitElement {
   override render() {
     return html`
       ${this.replyTo
-        ? html`<p class="replying" role="status"><span>Replying to ${this.replyTo.author}:</span> <q>${this.replyTo.text}</q>
+        ? html`<p class="replying" role="status"><span>Replying to <bdi>${this.replyTo.author}</bdi>:</span> <q dir="auto">${this.replyTo.text}</q>
             <button type="button" class="cancel-reply" aria-label="Cancel reply" @click=${this.cancelReply}>✕</button></p>`
         : ''}
       <form @submit=${this.submit}>
-        <label class="visually-hidden" for="text">Message to ${this.jid}</label>
-        <textarea id="text" rows="1" placeholder="Message" ?disabled=${!this.jid} @keydown=${this.keydown} @input=${this.input}></textarea>
+        <label class="visually-hidden" for="text">Message to <bdi>${this.jid}</bdi></label>
+        <textarea id="text" dir="auto" rows="1" placeholder="Message" ?disabled=${!this.jid} @keydown=${this.keydown} @input=${this.input}></textarea>
         <button class="primary" type="submit" ?disabled=${!this.jid}>Send</button>
       </form>
       <p class="error" role="alert">${this.error}</p>
@@ -115,6 +116,7 @@ export class ParleyComposer extends LitElement {
     if (!text.trim() || !this.jid) return;
     this.error = '';
     input.value = '';
+    sending.announce(this.jid);
     clearTimeout(this.pauseTimer);
     this.told = 'active'; // the message says so itself
     try {

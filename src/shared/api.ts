@@ -55,7 +55,11 @@ export interface ParleyApi {
   /** Revokes their subscription to our presence. */
   cancelSubscription(jid: string): Promise<void>;
   setPresence(show?: Show, status?: string): Promise<void>;
-  markRead(conversation: string): Promise<void>;
+  /**
+   * The user saw the conversation up to its incoming message `upTo` (a stored key: the newest one on
+   * screen), or all of it without one. Unread drops to what came after it; the contact is told (XEP-0333).
+   */
+  markRead(conversation: string, upTo?: string): Promise<void>;
   /** A page became visible or hidden (or went away); the client is active while any page is visible. */
   pageVisible(page: string, visible: boolean): Promise<void>;
   /** What the user is doing in a conversation (XEP-0085); ignored while offline. */

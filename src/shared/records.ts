@@ -114,7 +114,8 @@ export type ChatState = 'active' | 'composing' | 'paused' | 'inactive' | 'gone';
 export interface ConversationRecord {
   jid: string;
   lastTs: number;
-  last?: { body: string; direction: Direction };
+  /** The newest message; `fallback` as in MessageRecord, so the preview can leave the reply quote out. */
+  last?: { body: string; direction: Direction; fallback?: { start: number; end: number } };
   unread: number;
   /** The contact's last chat state and when it came (typing goes stale if they vanish). */
   chatState?: { state: ChatState; ts: number };

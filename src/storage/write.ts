@@ -153,7 +153,7 @@ export async function storeMessages(
     const t = touched.get(message.conversation) ?? { lastTs: 0, unread: 0 };
     if (message.ts >= t.lastTs) {
       t.lastTs = message.ts;
-      t.last = { body: message.body, direction: message.direction };
+      t.last = { body: message.body, direction: message.direction, ...(message.fallback ? { fallback: message.fallback } : {}) };
     }
     if (unread && message.direction === 'in') t.unread += 1;
     touched.set(message.conversation, t);
@@ -215,7 +215,8 @@ export async function markDelivered(db: ParleyDb, conversation: string, id: stri
     await tx.done;
     return null;
   }
-  await tx.objectStore('messages').put({ ...message, state: 'delivered' });
+  // States only move forward: a receipt that comes after the displayed marker leaves it displayed.
+  if (message.state !== 'displayed') await tx.objectStore('messages').put({ ...message, state: 'delivered' });
   // A receipt proves the server took it too, even if its ack was lost with a connection.
   if (message.originId) await tx.objectStore('outbox').delete(message.originId);
   await tx.done;
@@ -227,21 +228,26 @@ export async function markDelivered(db: ParleyDb, conversation: string, id: stri
  * displayed. Null when no such message of ours is stored.
  */
 export async function markDisplayed(db: ParleyDb, conversation: string, id: string): Promise<Change | null> {
-  const tx = db.transaction(['messages'], 'readwrite');
+  const tx = db.transaction(['messages', 'outbox'], 'readwrite');
   const target = await newestWithId(tx, conversation, 'out', id);
   if (!target) {
     await tx.done;
     return null;
   }
+  // The marker can overtake the server's ack: seen proves the server took it, so it leaves the outbox
+  // (as on a receipt) and its state moves forward from pending too. Earlier pending ones may truly be unsent.
+  const taken = target.state === 'pending' && target.originId;
+  if (taken) await tx.objectStore('outbox').delete(target.originId!);
   const range = IDBKeyRange.bound([conversation, -Infinity], [conversation, target.ts]);
   let cursor = await tx.objectStore('messages').index('byConversation').openCursor(range, 'prev');
   // Walk back until a message already marked: everything before it was marked then too.
   while (cursor && cursor.value.state !== 'displayed') {
-    if (cursor.value.direction === 'out' && cursor.value.state !== 'pending') await cursor.update({ ...cursor.value, state: 'displayed' });
+    const m = cursor.value;
+    if (m.direction === 'out' && (m.state !== 'pending' || m.key === target.key)) await cursor.update({ ...m, state: 'displayed' });
     cursor = await cursor.continue();
   }
   await tx.done;
-  return { stores: ['messages'], conversations: [conversation] };
+  return { stores: taken ? ['messages', 'outbox'] : ['messages'], conversations: [conversation] };
 }
 
 export async function setChatState(db: ParleyDb, jid: string, state: ChatState): Promise<Change | null> {
@@ -256,16 +262,32 @@ export async function setChatState(db: ParleyDb, jid: string, state: ChatState):
   return { stores: ['conversations'] };
 }
 
-export async function markRead(db: ParleyDb, conversation: string): Promise<Change | null> {
-  const tx = db.transaction('conversations', 'readwrite');
-  const record = await tx.store.get(conversation);
-  if (!record || record.unread === 0) {
+/**
+ * The user saw `conversation` up to its incoming message `upTo` (a key), or all of it without one:
+ * unread becomes the incoming messages stored after that one, never more than now.
+ */
+export async function markRead(db: ParleyDb, conversation: string, upTo?: string): Promise<Change | null> {
+  const tx = db.transaction(['messages', 'conversations'], 'readwrite');
+  const record = await tx.objectStore('conversations').get(conversation);
+  let unread = 0;
+  if (record?.unread && upTo !== undefined) {
+    const seen = await tx.objectStore('messages').get(upTo);
+    if (!seen || seen.conversation !== conversation) {
+      await tx.done;
+      return null;
+    }
+    const after = IDBKeyRange.bound([conversation, seen.ts], [conversation, Infinity], true, false);
+    const index = tx.objectStore('messages').index('byConversation');
+    // Counting stops where it could no longer lower the count.
+    for (let c = await index.openCursor(after); c && unread < record.unread; c = await c.continue()) if (c.value.direction === 'in') unread++;
+  }
+  if (!record || record.unread <= unread) {
     await tx.done;
     return null;
   }
-  await tx.store.put({ ...record, unread: 0 });
+  await tx.objectStore('conversations').put({ ...record, unread });
   await tx.done;
-  return { stores: ['conversations'] };
+  return { stores: ['conversations'], conversations: [conversation] };
 }
 
 /**

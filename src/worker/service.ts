@@ -198,11 +198,12 @@ export class ParleyService implements ParleyApi {
     else this.visibility.set(page, visible);
   }
 
-  async markRead(conversation: string): Promise<void> {
+  async markRead(conversation: string, upTo?: string): Promise<void> {
     const jid = bareJid(conversation);
-    this.commit(await markRead(this.db, jid));
-    await this.running?.markers?.seen(jid);
-    await this.running?.mds?.seen(jid);
+    this.commit(await markRead(this.db, jid, upTo));
+    await this.running?.markers?.seen(jid, upTo);
+    // Other devices learn only a whole read (XEP-0490 publishes the newest message): never more than was seen.
+    if (!upTo || (await this.db.get('conversations', jid))?.unread === 0) await this.running?.mds?.seen(jid);
   }
 
   private async restore(): Promise<void> {
