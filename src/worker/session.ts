@@ -9,7 +9,7 @@ import type { ParleyDb } from '../storage/db.js';
 import { authenticator, LoginError, type AuthResult, type Credentials } from './auth.js';
 import type { Plugin, PluginContext } from './plugin.js';
 import { ScramError, ScramKeysStaleError } from './scram.js';
-import { fixInboundCount, persistStreamManagement, smSettled, type SmPersistence } from './stream-management.js';
+import { countInbound, persistStreamManagement, smSettled, type SmPersistence } from './stream-management.js';
 
 export interface SessionOptions {
   jid: string;
@@ -55,7 +55,7 @@ export class Session {
       credentials: (...args) => onAuthenticate!(...args),
     });
     onAuthenticate = authenticator(this.xmpp, options.credentials, this.auth);
-    fixInboundCount(this.xmpp);
+    const counter = countInbound(this.xmpp);
     this.xmpp.reconnect.stop(); // ours backs off; xmpp.js retries every second forever
     this.ctx = {
       xmpp: this.xmpp,
@@ -83,6 +83,7 @@ export class Session {
     this.persistence = persistStreamManagement(this.xmpp, {
       db: options.db,
       bareJid: options.jid,
+      counter,
       backlog: () => this.backlog,
       log: options.log,
     });

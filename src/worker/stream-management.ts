@@ -1,4 +1,8 @@
-/** XEP-0198 stream management, as xmpp.js does it, with the repairs Parley needs. */
+/**
+ * XEP-0198 stream management, as xmpp.js 0.14.0 does it, with the repairs Parley needs. This relies
+ * on xmpp.js internals (its `streamManagement` object and when it writes `inbound`): the version is
+ * pinned in package.json.
+ */
 import { jid, type XmppClient } from '@xmpp/client';
 import type { Element } from '@xmpp/xml';
 import type { SmState } from '../shared/records.js';
@@ -6,31 +10,50 @@ import type { ParleyDb } from '../storage/db.js';
 import { deleteState, putState } from '../storage/write.js';
 
 const NS_SM = 'urn:xmpp:sm:3';
+const NS_SASL2 = 'urn:xmpp:sasl:2';
+const NS_BIND2 = 'urn:xmpp:bind:0';
+const STANZAS = ['message', 'presence', 'iq'];
+
+export interface InboundCounter {
+  /** Stanzas received on this stream so far (the `h` we ack). */
+  readonly count: number;
+  /** Continues a stream a previous worker left, from the count it saved. */
+  restore(count: number): void;
+}
 
 /**
- * xmpp.js 0.14 zeroes its inbound counter a microtask after <enabled/>, by which time stanzas that
- * came in the same read have been counted; its next ack is then too low and the server closes the
- * stream ("acknowledged less stanzas than already acknowledged"). Zero it when <enabled/> is parsed
- * instead, and ignore that late reset.
+ * Counts every inbound stanza for the acks ourselves. xmpp.js 0.14 counts in a middleware that runs
+ * after its IQ caller, which consumes the results of our own IQs: its count falls one behind per IQ
+ * result, the server then keeps (and replays on resumption) stanzas we handled, and past its queue
+ * limit refuses to resume at all. Its other writes are late too: it zeroes the count a microtask
+ * after a top-level <enabled/>, by when stanzas of the same read were counted. So every write
+ * xmpp.js makes to `inbound` is ignored, and the count follows the elements as they are parsed
+ * (the connection's `element` event fires before any middleware):
+ * - <enabled/>, top-level (SASL1) or inline in a SASL2 <success><bound/> (Bind2): a new stream, zero;
+ * - <resumed/> (top-level or inline in SASL2 <success/>): the count goes on;
+ * - `offline` (the session ended on purpose): zero.
  */
-export function fixInboundCount(xmpp: XmppClient): void {
-  const sm = xmpp.streamManagement;
-  let inbound = sm.inbound;
-  let ignoreReset = false;
-  Object.defineProperty(sm, 'inbound', {
-    get: () => inbound,
-    set: (value: number) => {
-      if (value === 0 && ignoreReset) return;
-      inbound = value;
+export function countInbound(xmpp: XmppClient): InboundCounter {
+  let count = 0;
+  Object.defineProperty(xmpp.streamManagement, 'inbound', {
+    get: () => count,
+    set: () => undefined,
+    configurable: true,
+  });
+  xmpp.on('element', (el: Element) => {
+    if (STANZAS.includes(el.name)) count++;
+    else if (el.is('enabled', NS_SM)) count = 0;
+    else if (el.is('success', NS_SASL2) && el.getChild('bound', NS_BIND2)?.getChild('enabled', NS_SM)) count = 0;
+  });
+  xmpp.on('offline', () => (count = 0));
+  return {
+    get count() {
+      return count;
     },
-  });
-  xmpp.on('nonza', (el: Element) => {
-    if (!el.is('enabled', NS_SM)) return;
-    inbound = 0;
-    ignoreReset = true;
-    // xmpp.js resets from a promise continuation, which runs before any timer.
-    setTimeout(() => (ignoreReset = false));
-  });
+    restore(value: number) {
+      count = value;
+    },
+  };
 }
 
 /**
@@ -67,7 +90,7 @@ export interface SmPersistence {
  */
 export function persistStreamManagement(
   xmpp: XmppClient,
-  { db, bareJid, backlog, log }: { db: ParleyDb; bareJid: string; backlog: () => number; log: (m: string, d?: unknown) => void },
+  { db, bareJid, counter, backlog, log }: { db: ParleyDb; bareJid: string; counter: InboundCounter; backlog: () => number; log: (m: string, d?: unknown) => void },
 ): SmPersistence {
   const sm = xmpp.streamManagement;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -76,7 +99,7 @@ export function persistStreamManagement(
     clearTimeout(timer);
     timer = undefined;
     if (!sm.id || !xmpp.jid) return;
-    const inbound = Math.max(acked, sm.inbound - backlog());
+    const inbound = Math.max(acked, counter.count - backlog());
     const state: SmState = { key: 'sm', id: sm.id, jid: xmpp.jid.toString(), inbound, outbound: sm.outbound };
     await putState(db, state).catch((err) => log('stream state not saved', err));
   };
@@ -116,7 +139,7 @@ export function persistStreamManagement(
       if (state?.key !== 'sm' || bareOf(state.jid) !== bareJid) return false;
       xmpp.jid = jid(state.jid);
       sm.id = state.id;
-      sm.inbound = state.inbound;
+      counter.restore(state.inbound);
       sm.outbound = state.outbound;
       log('resuming the stream a previous worker left', `${state.jid} ${state.id} h=${state.inbound}`);
       return true;
