@@ -101,12 +101,13 @@ export function presence(
           return; // the roster push that follows carries the new state
       }
     },
+    // Contacts' presence outlives a drop: a resumed stream (XEP-0198) carries on from it, and the
+    // server replays what changed meanwhile. A fresh session (also after a refused resumption)
+    // starts from nothing: the server sends every contact's current presence after ours.
     async online() {
+      ctx.commit(await clearPresence(ctx.db));
       const { show, status } = await current();
       await announce(show, status);
-    },
-    async offline() {
-      ctx.commit(await clearPresence(ctx.db));
     },
     announce,
     async answer(jid, type) {

@@ -74,4 +74,27 @@ describe('stream management (XEP-0198) counts what the server counts', () => {
     const stored = (await alice.stored(fx.jid('bob'))).map((m) => m.body);
     assert.deepEqual(stored, [...ids.map((_, i) => `bob ${i}`), 'after the drop']);
   });
+  it('contacts shown online are still shown online after a resumed drop', async () => {
+    const bob = peers[0]!;
+    await bob.xmpp.send(xml('presence', {}, xml('show', {}, 'chat')));
+    await until(async () => (await alice.contacts())[fx.jid('bob')] === 'free to chat', { what: 'bob shown free to chat' });
+    const [aliceFull] = await fx.prosody.sessions('alice');
+    const sessionId = await fx.prosody.eval(`return prosody.full_sessions["${aliceFull}"].id`);
+    fx.proxy!.drop();
+    await sayWithReceipt(bob, 'presence-drop', 'after another drop');
+    await until(() => receiptsAt(bob).has('presence-drop'), { timeout: 30_000, what: 'receipt after the drop' });
+    assert.equal(await fx.prosody.eval(`return prosody.full_sessions["${aliceFull}"].id`), sessionId, 'resumed');
+    await alice.waitForStatus('Online');
+    assert.equal((await alice.contacts())[fx.jid('bob')], 'free to chat');
+  });
+
+  it('after a refused resumption (server restarted), a contact who went away meanwhile is no longer shown online', async () => {
+    const bob = peers.shift()!;
+    assert.equal((await alice.contacts())[fx.jid('bob')], 'free to chat');
+    await fx.prosody.kill(); // every session gone, bob's and the one alice would resume
+    await bob.stop();
+    await fx.prosody.start();
+    await until(async () => (await alice.status()).startsWith('Online'), { timeout: 30_000, what: 'alice online again' });
+    await until(async () => (await alice.contacts())[fx.jid('bob')] === 'offline', { what: 'bob shown offline' });
+  });
 });
