@@ -148,3 +148,44 @@ export function persistStreamManagement(
 }
 
 const bareOf = (full: string) => full.split('/')[0]!.toLowerCase();
+
+/** Where a stanza sits in a stream with stream management on. */
+export interface StreamPosition {
+  id: string;
+  seq: number;
+}
+
+export interface NumberedSender {
+  /**
+   * Sends `stanza` once `before` has run with the stream position it is about to take (undefined
+   * without stream management), so that position can be stored before the socket sees the stanza.
+   * Nothing is sent when `before` answers false. Resolves with whether it was sent.
+   */
+  send(stanza: Element, before: (position: StreamPosition | undefined) => Promise<boolean>): Promise<boolean>;
+}
+
+/**
+ * Puts every stanza the client sends in one line, so that no other stanza (a receipt, a presence,
+ * an IQ) slips in between the moment a numbered one learns its position and its write.
+ */
+export function numberedSends(xmpp: XmppClient): NumberedSender {
+  const sm = xmpp.streamManagement;
+  const write = xmpp.send.bind(xmpp);
+  let line: Promise<unknown> = Promise.resolve();
+  const inLine = <T>(run: () => Promise<T>): Promise<T> => {
+    const next = line.then(run, run);
+    line = next.catch(() => undefined);
+    return next;
+  };
+  xmpp.send = (el: Element) => inLine(() => write(el));
+  return {
+    send: (stanza, before) =>
+      inLine(async () => {
+        // xmpp.js queues a stanza for its ack once written, from when <enable/> was sent.
+        const tracked = sm.id && (sm.enabled || sm.enableSent);
+        if (!(await before(tracked ? { id: sm.id, seq: sm.outbound + sm.outbound_q.length + 1 } : undefined))) return false;
+        await write(stanza);
+        return true;
+      }),
+  };
+}

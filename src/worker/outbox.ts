@@ -1,0 +1,156 @@
+/**
+ * The outbox: what we send that must reach the server exactly once (messages, corrections,
+ * retractions, reactions). Each is stored before it is sent, goes out in the order it was made,
+ * and leaves the outbox on the server's ack (XEP-0198), or when a resumed stream's count or our own
+ * archive proves the server has it.
+ */
+import type { Element } from '@xmpp/xml';
+import { bareJid } from '../shared/jid.js';
+import type { OutboxRecord } from '../shared/records.js';
+import { markSent } from '../storage/write.js';
+import { buildCorrection } from './correction.js';
+import { buildChatMessage, messageKey, NS_SID } from './message.js';
+import type { Plugin, PluginContext } from './plugin.js';
+import { buildReactions } from './reactions.js';
+import { appendReply } from './replies.js';
+import { buildRetraction } from './retraction.js';
+import { numberedSends } from './stream-management.js';
+
+const NS_CARBONS = 'urn:xmpp:carbons:2';
+const NS_FORWARD = 'urn:xmpp:forward:0';
+
+/** The stanza an outbox record is sent as; its id and origin-id are the record's `originId`. */
+export function buildOutgoing(out: OutboxRecord): Element {
+  switch (out.kind) {
+    case 'correction':
+      return buildCorrection(out.to, out.body, out.replaceId, out.originId);
+    case 'retraction':
+      return buildRetraction(out.to, out.retractId, out.originId);
+    case 'reactions':
+      return buildReactions(out.to, out.target, out.emojis, out.originId);
+    default: {
+      const stanza = buildChatMessage(out.to, out.body, out.originId);
+      if (out.reply) appendReply(stanza, out.reply);
+      return stanza;
+    }
+  }
+}
+
+/** The id of something we sent, as our own archive returns it (vouched for as a sent carbon). */
+function ownArchivedId(el: Element, ownJid: string): { id: string; to: string } | undefined {
+  if (el.attrs.from !== ownJid) return undefined;
+  const message = el.getChild('sent', NS_CARBONS)?.getChild('forwarded', NS_FORWARD)?.getChild('message');
+  const id = message?.getChild('origin-id', NS_SID)?.attrs.id ?? message?.attrs.id;
+  const to = message?.attrs.to;
+  return id && to ? { id, to: bareJid(to) } : undefined;
+}
+
+export interface OutboxPlugin extends Plugin {
+  /** Stores `out` (unless `stored`: the caller wrote it with what it belongs to), then sends what waits. */
+  queue(out: OutboxRecord, options?: { stored?: boolean }): Promise<void>;
+  /** Sends whatever waits, in order, if online. */
+  flush(): Promise<void>;
+}
+
+/** `ready` settles when it is safe to send the outbox: the archive catch-up may prove some already sent. */
+export function outbox(ctx: PluginContext, ready: () => Promise<void> = () => Promise.resolve()): OutboxPlugin {
+  const sm = ctx.xmpp.streamManagement;
+  const sender = numberedSends(ctx.xmpp);
+  const online = () => ctx.xmpp.status === 'online';
+  // Written on this stream and not yet acked: the flush must not send them a second time.
+  const inFlight = new Map<Element, OutboxRecord>();
+  const sentIds = new Set<string>();
+  const settle = (out: OutboxRecord) => markSent(ctx.db, messageKey(out.to, 'out', out.originId), out.originId);
+
+  async function transmit(out: OutboxRecord): Promise<void> {
+    if (sentIds.has(out.originId)) return;
+    sentIds.add(out.originId);
+    const stanza = buildOutgoing(out);
+    let tracked = false;
+    try {
+      const sent = await sender.send(stanza, async (position) => {
+        tracked = position !== undefined;
+        // Its place in the stream is stored before the socket sees it, so a later worker resuming
+        // this stream can tell from the server's count whether it arrived. Gone: proven sent meanwhile.
+        const tx = ctx.db.transaction('outbox', 'readwrite');
+        const still = (await tx.store.getKey(out.originId)) !== undefined;
+        if (still && position) await tx.store.put({ ...out, sm: position });
+        await tx.done;
+        if (still && tracked) inFlight.set(stanza, out);
+        return still;
+      });
+      if (!sent) return void sentIds.delete(out.originId);
+    } catch (err) {
+      // Not written, so not in xmpp.js's resend queue: the next flush sends it.
+      inFlight.delete(stanza);
+      sentIds.delete(out.originId);
+      throw err;
+    }
+    // Without stream management there is no ack to wait for: the socket took it.
+    if (!tracked) {
+      sentIds.delete(out.originId);
+      ctx.commit(await settle(out));
+    }
+  }
+
+  // Everything leaves through one ordered flush of the outbox, so what is typed just after a
+  // reconnect cannot overtake older things still waiting. `gate`: this stream's catch-up (see ready).
+  let gate: Promise<void> = Promise.resolve();
+  let flushing: Promise<void> = Promise.resolve();
+  function flush(): Promise<void> {
+    flushing = flushing
+      .then(async () => {
+        await gate;
+        for (const out of await ctx.db.getAllFromIndex('outbox', 'byTs')) {
+          if (!online()) return;
+          await transmit(out);
+        }
+      })
+      .catch((err) => ctx.log('outbox flush failed', err));
+    return flushing;
+  }
+
+  sm.on('ack', (stanza: Element) => {
+    const out = inFlight.get(stanza);
+    if (!out) return;
+    inFlight.delete(stanza);
+    sentIds.delete(out.originId);
+    settle(out).then(ctx.commit, (err) => ctx.log('ack not stored', err));
+  });
+
+  return {
+    async online() {
+      // Whatever was typed offline, or sent but never acked by a session that is gone, goes once the
+      // catch-up had its chance to find it in the archive. Not awaited: stanzas keep flowing meanwhile.
+      inFlight.clear(); // a new stream: xmpp.js has given up on everything the old one had queued
+      sentIds.clear();
+      gate = ready();
+      void flush();
+    },
+
+    async resumed({ restored, h }) {
+      // Within one worker xmpp.js resends what the server missed, and what was typed meanwhile goes
+      // now. A stream left by a previous worker: what it sent up to h arrived; the rest goes again.
+      if (restored) {
+        for (const out of await ctx.db.getAllFromIndex('outbox', 'byTs')) {
+          if (out.sm?.id === sm.id && out.sm.seq <= h) ctx.commit(await settle(out));
+        }
+      }
+      void flush();
+    },
+
+    async archived(el) {
+      // Our archive has it, so the server took it (a message's copy is matched by storage itself).
+      const own = ownArchivedId(el, ctx.jid);
+      const out = own && (await ctx.db.get('outbox', own.id));
+      if (out && out.to === own!.to) ctx.commit(await settle(out));
+    },
+
+    async queue(out, { stored = false } = {}) {
+      if (!stored) await ctx.db.put('outbox', out);
+      void flush();
+    },
+
+    flush,
+  };
+}
