@@ -9,7 +9,7 @@ import type { ParleyDb } from '../storage/db.js';
 import { authenticator, LoginError, type AuthResult, type Credentials } from './auth.js';
 import type { Plugin, PluginContext } from './plugin.js';
 import { ScramError, ScramKeysStaleError } from './scram.js';
-import { countInbound, persistStreamManagement, smSettled, type SmPersistence } from './stream-management.js';
+import { ackWatchdog, countInbound, persistStreamManagement, smSettled, type SmPersistence } from './stream-management.js';
 
 export interface SessionOptions {
   jid: string;
@@ -89,7 +89,7 @@ export class Session {
     });
     // Dead sockets show as unanswered acks: ask every 20 s, give up after 15 s (xmpp.js: 30 s / 60 s).
     this.xmpp.streamManagement.requestAckInterval = 20_000;
-    this.xmpp.streamManagement.timeout = 15_000;
+    ackWatchdog(this.xmpp, 15_000);
     this.xmpp.on('nonza', (el: Element) => {
       if (el.is('resumed', 'urn:xmpp:sm:3')) this.resumedH = Number(el.attrs.h) || 0;
     });

@@ -189,3 +189,36 @@ export function numberedSends(xmpp: XmppClient): NumberedSender {
       }),
   };
 }
+
+/**
+ * Notices a dead connection by an unanswered <r/>: `timeout` ms after a request with nothing
+ * received since, it drops the socket. xmpp.js's own timeout first closes the stream gracefully,
+ * which tells the server the session is over: on a half-open network whose way to the server still
+ * works, the server then ends the session instead of keeping it for a resumption.
+ */
+export function ackWatchdog(xmpp: XmppClient, timeout: number): void {
+  xmpp.streamManagement.timeout = 0; // xmpp.js's timeout off
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const stop = () => {
+    clearTimeout(timer);
+    timer = undefined;
+  };
+  const drop = async () => {
+    timer = undefined;
+    // disconnect() without its stream close (and the final <a/> that goes with it): socket only.
+    const entity = xmpp as unknown as { _closeStream?: () => Promise<undefined> };
+    entity._closeStream = async () => undefined;
+    try {
+      await xmpp.disconnect();
+    } catch {
+      // A socket that will not close is given up on all the same ('disconnect').
+    } finally {
+      delete entity._closeStream;
+    }
+  };
+  xmpp.on('send', (el: Element) => {
+    if (el.is('r', NS_SM) && !timer) timer = setTimeout(() => void drop(), timeout);
+  });
+  xmpp.on('element', stop);
+  xmpp.on('disconnect', stop);
+}
