@@ -52,8 +52,8 @@ describe('the outbox: messages and edits sent exactly once, in order', () => {
   }
 
   before(async () => {
-    fx = await setup(['alice', 'bob', 'carol', 'dave', 'erin'], { proxy: true });
-    for (const user of ['bob', 'carol', 'dave', 'erin']) await befriend(fx.prosody, ['alice', PASSWORD], [user, PASSWORD]);
+    fx = await setup(['alice', 'bob', 'carol', 'dave', 'erin', 'frank'], { proxy: true });
+    for (const user of ['bob', 'carol', 'dave', 'erin', 'frank']) await befriend(fx.prosody, ['alice', PASSWORD], [user, PASSWORD]);
     profile = await launch();
     alice = await ClientPage.loggedIn(profile, fx, 'alice', PASSWORD);
   });
@@ -127,4 +127,36 @@ describe('the outbox: messages and edits sent exactly once, in order', () => {
       );
     });
   }
+  it('edits whose acks were lost are not sent again after a fresh login: the archive catch-up proves them sent', async () => {
+    const frank = await peer('frank');
+    const frankJid = fx.jid('frank');
+    const one = await say(frank, 'one');
+    const two = await say(frank, 'two');
+    const heard = await hear(frank, 'f1', 'from frank');
+    // The server gets everything from here on, and alice hears nothing back: no acks.
+    fx.proxy!.halfOpen('to-client');
+    await alice.api('correct', frankJid, `${frankJid} out ${two}`, 'two, edited');
+    await alice.api('react', frankJid, heard, ['🎉']);
+    await alice.api('retract', frankJid, `${frankJid} out ${one}`);
+    await alice.api('send', frankJid, 'three');
+    await frank.waitForBody('three', 30_000);
+    const expected = ['one', 'two', `edit ${two}: two, edited`, 'react f1: 🎉', `retract ${one}`, 'three'];
+    assert.deepEqual(fromAlice(frank, aliceJid()), expected);
+    // A restarted server has no session to resume: alice logs in afresh once she notices.
+    await fx.prosody.kill();
+    await fx.prosody.start();
+    const frankAgain = await peer('frank', 'again');
+    await until(async () => (await fx.prosody.sessions('alice')).length === 1, { timeout: 60_000, what: 'alice logged in again' });
+    await alice.waitForStatus('Online', 30_000);
+    await say(frankAgain, 'marker');
+    assert.deepEqual(fromAlice(frankAgain, aliceJid()), ['marker']);
+    await until(async () => (await alice.stored(frankJid)).every((m) => m.state !== 'pending'), { what: 'nothing pending' });
+    assert.deepEqual((await alice.stored(frankJid)).map((m) => [m.body, m.state]), [
+      ['', 'sent'],
+      ['two, edited', 'sent'],
+      ['from frank', 'received'],
+      ['three', 'sent'],
+      ['marker', 'sent'],
+    ]);
+  });
 });
