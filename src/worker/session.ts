@@ -9,7 +9,7 @@ import type { ParleyDb } from '../storage/db.js';
 import { authenticator, LoginError, type AuthResult, type Credentials } from './auth.js';
 import type { Plugin, PluginContext } from './plugin.js';
 import { ScramError, ScramKeysStaleError } from './scram.js';
-import { ackWatchdog, countInbound, persistStreamManagement, smSettled, type SmPersistence } from './stream-management.js';
+import { ackWatchdog, countInbound, persistStreamManagement, smAnswers, smSettled, type SmPersistence } from './stream-management.js';
 
 export interface SessionOptions {
   jid: string;
@@ -90,8 +90,9 @@ export class Session {
     // Dead sockets show as unanswered acks: ask every 20 s, give up after 15 s (xmpp.js: 30 s / 60 s).
     this.xmpp.streamManagement.requestAckInterval = 20_000;
     ackWatchdog(this.xmpp, 15_000);
-    this.xmpp.on('nonza', (el: Element) => {
-      if (el.is('resumed', 'urn:xmpp:sm:3')) this.resumedH = Number(el.attrs.h) || 0;
+    this.xmpp.on('element', (el: Element) => {
+      const resumed = smAnswers(el).find((a) => a.name === 'resumed');
+      if (resumed) this.resumedH = Number(resumed.attrs.h) || 0;
     });
     this.xmpp.on('online', () => {
       this.attempts = 0;

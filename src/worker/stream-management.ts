@@ -14,6 +14,19 @@ const NS_SASL2 = 'urn:xmpp:sasl:2';
 const NS_BIND2 = 'urn:xmpp:bind:0';
 const STANZAS = ['message', 'presence', 'iq'];
 
+/**
+ * The stream-management answers a top-level element carries: <enabled/>, <resumed/> or <failed/>
+ * on their own (SASL1 path), or inline in a SASL2 <success/> (XEP-0388), where <resumed/> and
+ * <failed/> are direct children and Bind2's <enabled/> or <failed/> sits in <bound/> (XEP-0386).
+ */
+export function smAnswers(el: Element): Element[] {
+  if (el.getNS() === NS_SM) return ['enabled', 'resumed', 'failed'].includes(el.name) ? [el] : [];
+  if (!el.is('success', NS_SASL2)) return [];
+  const inline = el.getChildElements().filter((c) => c.getNS() === NS_SM && (c.name === 'resumed' || c.name === 'failed'));
+  const bound = el.getChild('bound', NS_BIND2)?.getChildElements().filter((c) => c.getNS() === NS_SM && (c.name === 'enabled' || c.name === 'failed'));
+  return [...inline, ...(bound ?? [])];
+}
+
 export interface InboundCounter {
   /** Stanzas received on this stream so far (the `h` we ack). */
   readonly count: number;
@@ -42,8 +55,7 @@ export function countInbound(xmpp: XmppClient): InboundCounter {
   });
   xmpp.on('element', (el: Element) => {
     if (STANZAS.includes(el.name)) count++;
-    else if (el.is('enabled', NS_SM)) count = 0;
-    else if (el.is('success', NS_SASL2) && el.getChild('bound', NS_BIND2)?.getChild('enabled', NS_SM)) count = 0;
+    else if (smAnswers(el).some((a) => a.name === 'enabled')) count = 0;
   });
   xmpp.on('offline', () => (count = 0));
   return {
@@ -105,16 +117,21 @@ export function persistStreamManagement(
   };
   const soon = () => (timer ??= setTimeout(() => void save(), 200));
 
-  xmpp.on('nonza', (el: Element) => {
-    if (el.is('failed', NS_SM)) log('stream resumption refused', el.toString());
-    if (el.is('enabled', NS_SM)) acked = 0; // a new stream counts from zero
-    if (el.is('enabled', NS_SM) || el.is('resumed', NS_SM)) setTimeout(() => void save()); // after xmpp.js took the id
-    if (el.is('resumed', NS_SM)) {
-      // A new worker's queue is empty: xmpp.js would try to ack stanzas it never had.
-      const h = Number(el.attrs.h);
-      if (Number.isFinite(h)) sm.outbound = Math.max(sm.outbound, h - sm.outbound_q.length);
+  // On 'element', before xmpp.js handles the answer (its 'nonza' listeners and SASL2 come after).
+  xmpp.on('element', (top: Element) => {
+    for (const el of smAnswers(top)) {
+      if (el.name === 'failed') log('stream management refused', top.toString());
+      if (el.name === 'enabled') acked = 0; // a new stream counts from zero
+      if (el.name === 'resumed') {
+        // A new worker's queue is empty: xmpp.js would try to ack stanzas it never had.
+        const h = Number(el.attrs.h);
+        if (Number.isFinite(h)) sm.outbound = Math.max(sm.outbound, h - sm.outbound_q.length);
+      }
     }
   });
+  // Once xmpp.js has taken the new stream's id.
+  xmpp.on('online', soon);
+  sm.on('resumed', soon);
   xmpp.on('stanza', soon);
   // A resumption may never claim fewer stanzas than an ack already did, so each ack waits until its
   // count is saved. (xmpp.js acks stanzas still queued for the plugins; the archive catch-up after a

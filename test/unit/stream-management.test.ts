@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { parse } from 'ltx';
 import { client, type XmppClient } from '@xmpp/client';
 import type { Element } from '@xmpp/xml';
-import { countInbound } from '../../src/worker/stream-management.js';
+import { openParleyDb } from '../../src/storage/db.js';
+import { countInbound, persistStreamManagement, smAnswers } from '../../src/worker/stream-management.js';
 
 /** A real xmpp.js client with no socket: what it writes is collected, what it reads is fed in. */
 function offlineClient(): { xmpp: XmppClient; written: string[]; read(xml: string): void } {
@@ -81,5 +82,28 @@ describe('stream management inbound count (XEP-0198)', () => {
     read(`<presence from='bob@localhost/a'/>`);
     (xmpp as unknown as { emit(event: string): void }).emit('offline');
     expect(counter.count).to.equal(0);
+  });
+  it('finds stream-management answers top-level and inline in a SASL2 success (Bind2 <enabled/>, <resumed/>, <failed/>)', () => {
+    const names = (xml: string) => smAnswers(parse(xml) as unknown as Element).map((a) => `${a.name}${a.attrs.h ? ` h=${a.attrs.h}` : ''}`);
+    expect(names(`<enabled xmlns='urn:xmpp:sm:3' id='s'/>`)).to.deep.equal(['enabled']);
+    expect(names(`<resumed xmlns='urn:xmpp:sm:3' previd='s' h='4'/>`)).to.deep.equal(['resumed h=4']);
+    expect(names(`<success xmlns='urn:xmpp:sasl:2'><resumed xmlns='urn:xmpp:sm:3' previd='s' h='9'/></success>`)).to.deep.equal(['resumed h=9']);
+    expect(names(`<success xmlns='urn:xmpp:sasl:2'><failed xmlns='urn:xmpp:sm:3'/><bound xmlns='urn:xmpp:bind:0'><enabled xmlns='urn:xmpp:sm:3' id='t'/></bound></success>`)).to.deep.equal(['failed', 'enabled']);
+    expect(names(`<success xmlns='urn:xmpp:sasl:2'><bound xmlns='urn:xmpp:bind:0'/></success>`)).to.deep.equal([]);
+    expect(names(`<a xmlns='urn:xmpp:sm:3' h='1'/>`)).to.deep.equal([]);
+    expect(names(`<message><resumed xmlns='urn:xmpp:sm:3' h='1'/></message>`)).to.deep.equal([]);
+  });
+  it('a new worker resuming inline in SASL2 takes the server’s h as acked, not as stanzas of its empty queue', async () => {
+    const db = await openParleyDb(`sm-test-${crypto.randomUUID()}`);
+    const { xmpp, read } = offlineClient();
+    const counter = countInbound(xmpp);
+    await db.put('state', { key: 'sm', id: 's1', jid: 'alice@localhost/x', inbound: 30, outbound: 7 });
+    const persistence = persistStreamManagement(xmpp, { db, bareJid: 'alice@localhost', counter, backlog: () => 0, log: () => undefined });
+    expect(await persistence.restore()).to.equal(true);
+    read(`<success xmlns='urn:xmpp:sasl:2'><authorization-identifier>alice@localhost/x</authorization-identifier><resumed xmlns='urn:xmpp:sm:3' previd='s1' h='10'/></success>`);
+    // xmpp.js then acks h - outbound stanzas from its queue, which a new worker has empty.
+    expect(xmpp.streamManagement.outbound).to.equal(10);
+    expect(counter.count).to.equal(30);
+    db.close();
   });
 });
