@@ -208,8 +208,8 @@ export function numberedSends(xmpp: XmppClient): NumberedSender {
 }
 
 /**
- * Notices a dead connection by an unanswered <r/>: `timeout` ms after a request with nothing
- * received since, it drops the socket. xmpp.js's own timeout first closes the stream gracefully,
+ * Notices a dead connection by an unanswered <r/>: `timeout` ms after a request with no <a/>
+ * since, it drops the socket. xmpp.js's own timeout first closes the stream gracefully,
  * which tells the server the session is over: on a half-open network whose way to the server still
  * works, the server then ends the session instead of keeping it for a resumption.
  */
@@ -236,6 +236,9 @@ export function ackWatchdog(xmpp: XmppClient, timeout: number): void {
   xmpp.on('send', (el: Element) => {
     if (el.is('r', NS_SM) && !timer) timer = setTimeout(() => void drop(), timeout);
   });
-  xmpp.on('element', stop);
+  // Only the answer proves the way to the server works: stanzas still coming in do not.
+  xmpp.on('element', (el: Element) => {
+    if (el.is('a', NS_SM)) stop();
+  });
   xmpp.on('disconnect', stop);
 }

@@ -109,9 +109,23 @@ describe('the outbox: messages and edits sent exactly once, in order', () => {
       const sessionId = await fx.prosody.eval(`return prosody.full_sessions["${full}"].id`);
       fx.proxy!.halfOpen(dead);
       for (let i = 1; i <= 5; i++) await alice.api('send', otherJid, `alice ${i}`);
-      for (let i = 1; i <= 5; i++) await other.say(aliceJid(), `${user} ${i}`);
-      // Only the stream-management ack timeout can tell: no reset, no end.
-      await until(async () => (await alice.stored(otherJid)).filter((m) => m.direction === 'in').length === 5 && (await alice.stored(otherJid)).every((m) => m.state !== 'pending'), {
+      // The contact keeps chatting meanwhile: traffic that still reaches alice must not hide that
+      // nothing of hers gets through. Only the unanswered ack request can tell: no reset, no end.
+      let sent = 0;
+      let chatting = true;
+      const chatter = (async () => {
+        while (chatting) {
+          await other.say(aliceJid(), `${user} ${++sent}`);
+          await new Promise((r) => setTimeout(r, 700)); // a person's pace
+        }
+      })();
+      try {
+        await until(() => fromAlice(other, aliceJid()).includes('alice 5'), { timeout: 60_000, what: "alice's messages through after the half-open drop" });
+      } finally {
+        chatting = false;
+        await chatter;
+      }
+      await until(async () => (await alice.stored(otherJid)).filter((m) => m.direction === 'in').length === sent && (await alice.stored(otherJid)).every((m) => m.state !== 'pending'), {
         timeout: 60_000,
         what: 'both ways through after the half-open drop',
       });
@@ -123,7 +137,7 @@ describe('the outbox: messages and edits sent exactly once, in order', () => {
       await until(async () => (await alice.stored(otherJid)).some((m) => m.body === `${user} marker`), { what: 'marker at alice' });
       assert.deepEqual(
         (await alice.stored(otherJid)).filter((m) => m.direction === 'in').map((m) => m.body),
-        [1, 2, 3, 4, 5].map((i) => `${user} ${i}`).concat(`${user} marker`),
+        Array.from({ length: sent }, (_, i) => `${user} ${i + 1}`).concat(`${user} marker`),
       );
     });
   }
