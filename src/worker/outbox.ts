@@ -61,6 +61,9 @@ export function outbox(ctx: PluginContext, ready: () => Promise<void> = () => Pr
   const inFlight = new Map<Element, OutboxRecord>();
   const sentIds = new Set<string>();
   const settle = (out: OutboxRecord) => markSent(ctx.db, messageKey(out.to, 'out', out.originId), out.originId);
+  // Ids that were in the outbox (some may have left since): spares the archive catch-up a storage
+  // read for each of the many messages it pages through.
+  const known = ctx.db.getAllKeys('outbox').then((keys) => new Set(keys));
 
   async function transmit(out: OutboxRecord): Promise<void> {
     if (sentIds.has(out.originId)) return;
@@ -142,12 +145,14 @@ export function outbox(ctx: PluginContext, ready: () => Promise<void> = () => Pr
     async archived(el) {
       // Our archive has it, so the server took it (a message's copy is matched by storage itself).
       const own = ownArchivedId(el, ctx.jid);
-      const out = own && (await ctx.db.get('outbox', own.id));
-      if (out && out.to === own!.to) ctx.commit(await settle(out));
+      if (!own || !(await known).has(own.id)) return;
+      const out = await ctx.db.get('outbox', own.id);
+      if (out && out.to === own.to) ctx.commit(await settle(out));
     },
 
     async queue(out, { stored = false } = {}) {
       if (!stored) await ctx.db.put('outbox', out);
+      (await known).add(out.originId);
       void flush();
     },
 
