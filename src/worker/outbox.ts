@@ -18,6 +18,8 @@ import { numberedSends } from './stream-management.js';
 
 const NS_CARBONS = 'urn:xmpp:carbons:2';
 const NS_FORWARD = 'urn:xmpp:forward:0';
+/** Records numbered in one storage transaction and then written together. */
+const BATCH = 50;
 
 /** The stanza an outbox record is sent as; its id and origin-id are the record's `originId`. */
 export function buildOutgoing(out: OutboxRecord): Element {
@@ -65,34 +67,61 @@ export function outbox(ctx: PluginContext, ready: () => Promise<void> = () => Pr
   // read for each of the many messages it pages through.
   const known = ctx.db.getAllKeys('outbox').then((keys) => new Set(keys));
 
-  async function transmit(out: OutboxRecord): Promise<void> {
-    if (sentIds.has(out.originId)) return;
-    sentIds.add(out.originId);
-    const stanza = buildOutgoing(out);
+  async function forgetPositions(outs: OutboxRecord[]): Promise<void> {
+    const tx = ctx.db.transaction('outbox', 'readwrite');
+    for (const out of outs) {
+      const { sm: _position, ...rest } = out;
+      if ((await tx.store.getKey(out.originId)) !== undefined) await tx.store.put(rest);
+    }
+    await tx.done;
+  }
+
+  /** Sends these records in order (those not already on their way), numbered before the write. */
+  async function transmit(list: OutboxRecord[]): Promise<void> {
+    const outs = list.filter((out) => !sentIds.has(out.originId));
+    if (!outs.length) return;
+    for (const out of outs) sentIds.add(out.originId);
+    const stanzas = outs.map(buildOutgoing);
     let tracked = false;
+    let sent: boolean[] = [];
     try {
-      const sent = await sender.send(stanza, async (position) => {
-        tracked = position !== undefined;
-        // Its place in the stream is stored before the socket sees it, so a later worker resuming
-        // this stream can tell from the server's count whether it arrived. Gone: proven sent meanwhile.
+      sent = await sender.send(stanzas, async (first) => {
+        tracked = first !== undefined;
+        // Their places in the stream are stored before the socket sees them, so a later worker
+        // resuming this stream can tell from the server's count whether they arrived. Gone from
+        // the outbox: proven sent meanwhile, so not sent and not counted.
         const tx = ctx.db.transaction('outbox', 'readwrite');
-        const still = (await tx.store.getKey(out.originId)) !== undefined;
-        if (still && position) await tx.store.put({ ...out, sm: position });
+        const still: boolean[] = [];
+        for (const out of outs) still.push((await tx.store.getKey(out.originId)) !== undefined);
+        let seq = first?.seq ?? 0;
+        for (const [i, out] of outs.entries()) {
+          if (!still[i] || !first) continue;
+          await tx.store.put({ ...out, sm: { id: first.id, seq: seq++ } });
+          inFlight.set(stanzas[i]!, out);
+        }
         await tx.done;
-        if (still && tracked) inFlight.set(stanza, out);
         return still;
       });
-      if (!sent) return void sentIds.delete(out.originId);
     } catch (err) {
-      // Not written, so not in xmpp.js's resend queue: the next flush sends it.
-      inFlight.delete(stanza);
-      sentIds.delete(out.originId);
+      // What was not written is not in xmpp.js's resend queue: the next flush sends it. The
+      // position stored for it goes, as another stanza takes that place in the stream.
+      const queued = new Set(sm.outbound_q.map((item) => item.stanza));
+      const unwritten = outs.filter((_out, i) => !queued.has(stanzas[i]!));
+      for (const [i, out] of outs.entries()) {
+        if (queued.has(stanzas[i]!)) continue;
+        inFlight.delete(stanzas[i]!);
+        sentIds.delete(out.originId);
+      }
+      await forgetPositions(unwritten).catch((e) => ctx.log('outbox positions not cleared', e));
       throw err;
     }
-    // Without stream management there is no ack to wait for: the socket took it.
-    if (!tracked) {
-      sentIds.delete(out.originId);
-      ctx.commit(await settle(out));
+    for (const [i, out] of outs.entries()) {
+      if (!sent[i]) sentIds.delete(out.originId);
+      // Without stream management there is no ack to wait for: the socket took it.
+      else if (!tracked) {
+        sentIds.delete(out.originId);
+        ctx.commit(await settle(out));
+      }
     }
   }
 
@@ -100,14 +129,16 @@ export function outbox(ctx: PluginContext, ready: () => Promise<void> = () => Pr
   // reconnect cannot overtake older things still waiting. `gate`: this stream's catch-up (see ready).
   let gate: Promise<void> = Promise.resolve();
   let flushing: Promise<void> = Promise.resolve();
+  // A flush queued and not started yet: it will see everything stored by then, so later calls join it.
+  let next: Promise<void> | undefined;
   function flush(): Promise<void> {
-    flushing = flushing
+    if (next) return next;
+    next = flushing = flushing
       .then(async () => {
+        next = undefined;
         await gate;
-        for (const out of await ctx.db.getAllFromIndex('outbox', 'byTs')) {
-          if (!online()) return;
-          await transmit(out);
-        }
+        const waiting = await ctx.db.getAllFromIndex('outbox', 'byTs');
+        for (let i = 0; i < waiting.length && online(); i += BATCH) await transmit(waiting.slice(i, i + BATCH));
       })
       .catch((err) => ctx.log('outbox flush failed', err));
     return flushing;

@@ -174,16 +174,17 @@ export interface StreamPosition {
 
 export interface NumberedSender {
   /**
-   * Sends `stanza` once `before` has run with the stream position it is about to take (undefined
-   * without stream management), so that position can be stored before the socket sees the stanza.
-   * Nothing is sent when `before` answers false. Resolves with whether it was sent.
+   * Sends stanzas one after the other, nothing else between them, once `before` has run with the
+   * stream position the first will take (undefined without stream management): the k-th stanza
+   * written takes `first.seq + k`. So positions can be stored before the socket sees the stanzas.
+   * `before` answers which stanzas to send after all; resolves with which were sent.
    */
-  send(stanza: Element, before: (position: StreamPosition | undefined) => Promise<boolean>): Promise<boolean>;
+  send(stanzas: Element[], before: (first: StreamPosition | undefined) => Promise<boolean[]>): Promise<boolean[]>;
 }
 
 /**
  * Puts every stanza the client sends in one line, so that no other stanza (a receipt, a presence,
- * an IQ) slips in between the moment a numbered one learns its position and its write.
+ * an IQ) slips in between the moment numbered ones learn their positions and their writes.
  */
 export function numberedSends(xmpp: XmppClient): NumberedSender {
   const sm = xmpp.streamManagement;
@@ -196,13 +197,13 @@ export function numberedSends(xmpp: XmppClient): NumberedSender {
   };
   xmpp.send = (el: Element) => inLine(() => write(el));
   return {
-    send: (stanza, before) =>
+    send: (stanzas, before) =>
       inLine(async () => {
         // xmpp.js queues a stanza for its ack once written, from when <enable/> was sent.
         const tracked = sm.id && (sm.enabled || sm.enableSent);
-        if (!(await before(tracked ? { id: sm.id, seq: sm.outbound + sm.outbound_q.length + 1 } : undefined))) return false;
-        await write(stanza);
-        return true;
+        const wanted = await before(tracked ? { id: sm.id, seq: sm.outbound + sm.outbound_q.length + 1 } : undefined);
+        for (const [i, stanza] of stanzas.entries()) if (wanted[i]) await write(stanza);
+        return wanted;
       }),
   };
 }
