@@ -81,4 +81,23 @@ describe('outbox', () => {
     expect(await db.count('outbox')).to.equal(0);
     expect(written.filter((w) => w.includes(`id="${id}"`))).to.have.length(1);
   });
+  it('a stanza whose write failed keeps no stream position, stays queued, and goes with the next flush', async () => {
+    let socketDead = true;
+    const written: string[] = [];
+    const xmpp = streamClient(async (data) => {
+      if (socketDead && data.startsWith('<message')) throw new Error('socket gone');
+      written.push(data);
+    });
+    const box = outbox(context(xmpp, db));
+    const chat = messages(context(xmpp, db), box);
+    const id = await chat.send(BOB, 'will wait');
+    await box.flush();
+    const record = await db.get('outbox', id);
+    expect(record?.originId).to.equal(id);
+    expect(record?.sm).to.equal(undefined); // that place in the stream goes to another stanza
+    socketDead = false;
+    await box.flush();
+    expect(written.filter((w) => w.includes(`id="${id}"`))).to.have.length(1);
+    expect((await db.get('outbox', id))?.sm).to.deep.equal({ id: 'stream-1', seq: 8 });
+  });
 });
