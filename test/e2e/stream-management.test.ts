@@ -88,6 +88,26 @@ describe('stream management (XEP-0198) counts what the server counts', () => {
     assert.equal((await alice.contacts())[fx.jid('bob')], 'free to chat');
   });
 
+  it('after 550 more archive queries, every tab closed and one reopened: the new worker resumes the same session, nothing replayed', async () => {
+    const bob = peers[0]!;
+    const empty = Array.from({ length: 550 }, (_, i) => `nobody-else${i}@${fx.prosody.host}`);
+    for (let i = 0; i < empty.length; i += 50) await Promise.all(empty.slice(i, i + 50).map((jid) => alice.api<boolean>('loadOlder', jid)));
+    await sayWithReceipt(bob, 'before-close', 'before the tabs close');
+    await until(() => receiptsAt(bob).has('before-close'), { what: 'receipt before closing' });
+    const [aliceFull] = await fx.prosody.sessions('alice');
+    const sessionId = await fx.prosody.eval(`return prosody.full_sessions["${aliceFull}"].id`);
+    await alice.page.close();
+    await until(() => !profile.browser.targets().some((t) => t.type() === 'shared_worker'), { what: 'the worker gone' });
+    alice = await ClientPage.open(profile, fx.url);
+    await alice.waitForStatus('Online', 30_000);
+    await sayWithReceipt(bob, 'after-reopen', 'after the reopen');
+    await until(() => receiptsAt(bob).has('after-reopen'), { timeout: 30_000, what: 'receipt after the reopen' });
+    assert.equal(await fx.prosody.eval(`return prosody.full_sessions["${aliceFull}"].id`), sessionId, 'resumed by the new worker');
+    const receipts = receiptsAt(bob);
+    assert.deepEqual([...receipts].filter(([, n]) => n !== 1), [], 'each message confirmed exactly once');
+    assert.equal((await alice.stored(fx.jid('bob'))).filter((m) => m.body === 'before the tabs close').length, 1);
+  });
+
   it('after a refused resumption (server restarted), a contact who went away meanwhile is no longer shown online', async () => {
     const bob = peers.shift()!;
     assert.equal((await alice.contacts())[fx.jid('bob')], 'free to chat');
