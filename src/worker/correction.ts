@@ -113,7 +113,7 @@ export function corrections(ctx: PluginContext, outbox: OutboxPlugin): Correctio
         throw new Error(`Edit not stored: ${result.ignored}`);
       }
       ctx.commit(result.change);
-      await outbox.queue(out, { stored: true });
+      await outbox.queued(out);
     },
   };
 }

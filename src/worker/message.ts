@@ -139,7 +139,7 @@ export function messages(ctx: PluginContext, outbox: OutboxPlugin): MessagePlugi
           out,
         ),
       );
-      await outbox.queue(out, { stored: true });
+      await outbox.queued(out);
       return originId;
     },
   };

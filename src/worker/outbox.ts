@@ -48,8 +48,11 @@ function ownArchivedId(el: Element, ownJid: string): { id: string; to: string } 
 }
 
 export interface OutboxPlugin extends Plugin {
-  /** Stores `out` (unless `stored`: the caller wrote it with what it belongs to), then sends what waits. */
-  queue(out: OutboxRecord, options?: { stored?: boolean }): Promise<void>;
+  /**
+   * `out` was just stored in the outbox, by its caller in the same transaction as what it belongs
+   * to (or before showing it): send what waits.
+   */
+  queued(out: OutboxRecord): Promise<void>;
   /** Sends whatever waits, in order, if online. */
   flush(): Promise<void>;
 }
@@ -181,8 +184,7 @@ export function outbox(ctx: PluginContext, ready: () => Promise<void> = () => Pr
       if (out && out.to === own.to) ctx.commit(await settle(out));
     },
 
-    async queue(out, { stored = false } = {}) {
-      if (!stored) await ctx.db.put('outbox', out);
+    async queued(out) {
       (await known).add(out.originId);
       void flush();
     },

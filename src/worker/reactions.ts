@@ -125,7 +125,7 @@ export function reactions(ctx: PluginContext, outbox: OutboxPlugin): ReactionPlu
       const out: OutgoingReactions = { kind: 'reactions', originId: crypto.randomUUID(), to: conversation, target: id, emojis: set, ts: now() };
       await ctx.db.put('outbox', out);
       ctx.commit(await setReactions(ctx.db, conversation, { keys: [key], id }, ctx.jid, set));
-      await outbox.queue(out, { stored: true });
+      await outbox.queued(out);
     },
   };
 }

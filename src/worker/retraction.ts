@@ -91,7 +91,7 @@ export function retractions(ctx: PluginContext, outbox: OutboxPlugin): Retractio
         throw new Error(`Retraction not stored: ${result.ignored}`);
       }
       ctx.commit(result.change);
-      await outbox.queue(out, { stored: true });
+      await outbox.queued(out);
     },
   };
 }
