@@ -52,8 +52,8 @@ describe('the outbox: messages and edits sent exactly once, in order', () => {
   }
 
   before(async () => {
-    fx = await setup(['alice', 'bob', 'carol', 'dave', 'erin', 'frank'], { proxy: true });
-    for (const user of ['bob', 'carol', 'dave', 'erin', 'frank']) await befriend(fx.prosody, ['alice', PASSWORD], [user, PASSWORD]);
+    fx = await setup(['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace'], { proxy: true });
+    for (const user of ['bob', 'carol', 'dave', 'erin', 'frank', 'grace']) await befriend(fx.prosody, ['alice', PASSWORD], [user, PASSWORD]);
     profile = await launch();
     alice = await ClientPage.loggedIn(profile, fx, 'alice', PASSWORD);
   });
@@ -141,6 +141,30 @@ describe('the outbox: messages and edits sent exactly once, in order', () => {
       );
     });
   }
+  it('sent but never acked, every tab closed: the new worker resumes and settles them by their stored stream positions, sending nothing twice', async () => {
+    const grace = await peer('grace');
+    const graceJid = fx.jid('grace');
+    await say(grace, 'grace before');
+    const [full] = await fx.prosody.sessions('alice');
+    const sessionId = await fx.prosody.eval(`return prosody.full_sessions["${full}"].id`);
+    fx.proxy!.halfOpen('to-client'); // the server gets them; alice never hears the acks
+    const one = await alice.api<string>('send', graceJid, 'unacked 1');
+    await alice.api('react', graceJid, `${graceJid} out ${one}`, ['👀']);
+    await alice.api('send', graceJid, 'unacked 2');
+    await grace.waitForBody('unacked 2', 30_000);
+    assert.ok((await alice.stored(graceJid)).some((m) => m.state === 'pending'), 'no ack reached alice');
+    await alice.page.close();
+    await until(() => !profile.browser.targets().some((t) => t.type() === 'shared_worker'), { what: 'the worker gone' });
+    alice = await ClientPage.open(profile, fx.url);
+    await alice.waitForStatus('Online', 30_000);
+    await until(async () => (await alice.stored(graceJid)).every((m) => m.state !== 'pending'), { what: 'settled after the resumption' });
+    assert.equal(await fx.prosody.eval(`return prosody.full_sessions["${full}"].id`), sessionId, 'resumed by the new worker');
+    await alice.open(graceJid);
+    await alice.type('marker');
+    await grace.waitForBody('marker', 30_000);
+    assert.deepEqual(fromAlice(grace, aliceJid()), ['grace before', 'unacked 1', `react ${one}: 👀`, 'unacked 2', 'marker']);
+  });
+
   it('edits whose acks were lost are not sent again after a fresh login: the archive catch-up proves them sent', async () => {
     const frank = await peer('frank');
     const frankJid = fx.jid('frank');
