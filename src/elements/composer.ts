@@ -25,6 +25,11 @@ export class ParleyComposer extends LitElement {
   declare jid: string;
   declare error: string;
   private told: ChatState = 'active';
+  /**
+   * The id of a send whose call failed, kept with what it sent: sending the same text again is a
+   * retry, and the worker stores it once even if the first call did reach it (its answer was lost).
+   */
+  private unsent: { key: string; id: string } | undefined;
   private pauseTimer: ReturnType<typeof setTimeout> | undefined;
   /** XEP-0461: the message the next send answers, set by a message's Reply button. */
   declare replyTo: ReplyTarget | undefined;
@@ -119,10 +124,14 @@ export class ParleyComposer extends LitElement {
     sending.announce(this.jid);
     clearTimeout(this.pauseTimer);
     this.told = 'active'; // the message says so itself
+    const reply = this.replyTo;
+    const key = JSON.stringify([this.jid, reply?.key ?? null, text]);
+    const id = this.unsent?.key === key ? this.unsent.id : crypto.randomUUID();
+    this.unsent = { key, id };
     try {
-      const reply = this.replyTo;
-      if (reply) await parley().api.reply(this.jid, reply.key, text);
-      else await parley().api.send(this.jid, text);
+      if (reply) await parley().api.reply(this.jid, reply.key, text, id);
+      else await parley().api.send(this.jid, text, id);
+      if (this.unsent?.id === id) this.unsent = undefined;
       if (reply && this.replyTo === reply) this.cancelReply();
     } catch (err) {
       input.value = text; // never lose what was typed

@@ -129,16 +129,46 @@ export interface OutgoingReply {
   end: number;
 }
 
-export interface OutboxRecord {
-  /** XEP-0461: sent as a reply. */
-  reply?: OutgoingReply;
+interface OutboxBase {
+  /** The stanza's id and origin-id (XEP-0359); for a message, chosen by the page that sent it. */
   originId: string;
   to: string;
-  body: string;
+  /** Sending order, shared by messages and edits. */
   ts: number;
   /** Stream-management stream and sequence number it was last sent as, to settle it on resumption. */
   sm?: { id: string; seq: number };
 }
+
+/** A message waiting to be sent (no `kind`: records stored before edits were queued). */
+export interface OutgoingMessage extends OutboxBase {
+  kind?: 'message';
+  body: string;
+  /** XEP-0461: sent as a reply. */
+  reply?: OutgoingReply;
+}
+
+/** XEP-0308: the new text of the message whose id is `replaceId`. */
+export interface OutgoingCorrection extends OutboxBase {
+  kind: 'correction';
+  replaceId: string;
+  body: string;
+}
+
+/** XEP-0424: take back the message whose id is `retractId`. */
+export interface OutgoingRetraction extends OutboxBase {
+  kind: 'retraction';
+  retractId: string;
+}
+
+/** XEP-0444: our whole set of reactions to the message whose id is `target`. */
+export interface OutgoingReactions extends OutboxBase {
+  kind: 'reactions';
+  target: string;
+  emojis: string[];
+}
+
+/** What waits in the outbox, sent in `ts` order and removed once the server has it. */
+export type OutboxRecord = OutgoingMessage | OutgoingCorrection | OutgoingRetraction | OutgoingReactions;
 
 /** Where forward MAM sync resumes: the last archive id stored from a contiguous run of pages. */
 export interface MamCursor {

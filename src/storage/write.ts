@@ -74,6 +74,21 @@ export async function clearPresence(db: ParleyDb): Promise<Change> {
   return { stores: ['presence'] };
 }
 
+/** Clears presence and returns what it was, to be put back if the stream resumes. */
+export async function takePresence(db: ParleyDb): Promise<{ taken: PresenceRecord[]; change: Change }> {
+  const tx = db.transaction('presence', 'readwrite');
+  const taken = await tx.store.getAll();
+  await Promise.all([tx.store.clear(), tx.done]);
+  return { taken, change: { stores: ['presence'] } };
+}
+
+/** Puts back presence taken at a drop. */
+export async function restorePresence(db: ParleyDb, list: PresenceRecord[]): Promise<Change> {
+  const tx = db.transaction('presence', 'readwrite');
+  await Promise.all([...list.map((p) => tx.store.put(p)), tx.done]);
+  return { stores: ['presence'] };
+}
+
 type MessageTx<Mode extends IDBTransactionMode = 'readwrite'> = IDBPTransaction<ParleySchema, ('messages' | 'conversations' | 'outbox')[], Mode>;
 
 /** The stored copy of `message`, by the rule in identity.ts. */

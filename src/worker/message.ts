@@ -3,11 +3,12 @@ import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
 import { bareJid } from '../shared/jid.js';
 import type { Direction, MessageRecord, OutboxRecord, OutgoingReply } from '../shared/records.js';
-import { markSent, storeMessage, storeMessages } from '../storage/write.js';
+import { storeMessage, storeMessages } from '../storage/write.js';
 import { now } from './clock.js';
 import { MAX_ID } from './limits.js';
+import type { OutboxPlugin } from './outbox.js';
 import type { Plugin, PluginContext } from './plugin.js';
-import { appendReply, outgoingFields, parseReply, type ReplyInfo } from './replies.js';
+import { outgoingFields, parseReply, type ReplyInfo } from './replies.js';
 
 export const NS_SID = 'urn:xmpp:sid:0';
 export const NS_RECEIPTS = 'urn:xmpp:receipts';
@@ -122,61 +123,14 @@ export function messageKey(conversation: string, direction: 'in' | 'out', id: st
 }
 
 export interface MessagePlugin extends Plugin {
-  send(to: string, body: string, options?: { reply?: OutgoingReply }): Promise<string>;
+  /**
+   * Stores the message and queues it; resolves with its origin-id. `id`, chosen by the page, makes a
+   * retry of a call whose answer was lost store and send nothing new.
+   */
+  send(to: string, body: string, options?: { reply?: OutgoingReply; id?: string }): Promise<string>;
 }
 
-/** `ready` settles when it is safe to send the outbox: the archive catch-up may prove some already sent. */
-export function messages(ctx: PluginContext, ready: () => Promise<void> = () => Promise.resolve()): MessagePlugin {
-  const sm = ctx.xmpp.streamManagement;
-  const online = () => ctx.xmpp.status === 'online';
-  // Sent on this stream and not yet acked: the outbox flush must not send them a second time.
-  const inFlight = new Set<string>();
-
-  async function transmit(out: OutboxRecord): Promise<void> {
-    if (inFlight.has(out.originId)) return;
-    inFlight.add(out.originId);
-    const tracked = sm.enabled || sm.enableSent;
-    const stanza = buildChatMessage(out.to, out.body, out.originId);
-    if (out.reply) appendReply(stanza, out.reply);
-    await ctx.xmpp.send(stanza);
-    // Its place in the stream (xmpp.js queues it once written), so a later worker resuming this
-    // stream knows whether the server got it. Not in the queue any more: already acked.
-    const index = sm.outbound_q.findIndex((item) => item.stanza === stanza);
-    if (sm.id && index >= 0) {
-      await ctx.db.put('outbox', { ...out, sm: { id: sm.id, seq: sm.outbound + index + 1 } }).catch(() => undefined);
-    }
-    // Without stream management there is no ack to wait for: the socket took it.
-    if (!tracked) {
-      inFlight.delete(out.originId);
-      ctx.commit(await markSent(ctx.db, messageKey(out.to, 'out', out.originId), out.originId));
-    }
-  }
-
-  // Everything leaves through one ordered flush of the outbox, so a message typed just after a
-  // reconnect cannot overtake older ones still waiting. `gate`: this stream's catch-up (see ready).
-  let gate: Promise<void> = Promise.resolve();
-  let flushing: Promise<void> = Promise.resolve();
-  function flush(): Promise<void> {
-    flushing = flushing
-      .then(async () => {
-        await gate;
-        for (const out of await ctx.db.getAllFromIndex('outbox', 'byTs')) {
-          if (!online()) return;
-          await transmit(out);
-        }
-      })
-      .catch((err) => ctx.log('outbox flush failed', err));
-    return flushing;
-  }
-
-  sm.on('ack', (stanza: Element) => {
-    const originId = stanza.name === 'message' ? stanza.getChild('origin-id', NS_SID)?.attrs.id : undefined;
-    const to = stanza.attrs.to;
-    if (!originId || !to) return;
-    inFlight.delete(originId);
-    markSent(ctx.db, messageKey(bareJid(to), 'out', originId), originId).then(ctx.commit, (err) => ctx.log('ack not stored', err));
-  });
-
+export function messages(ctx: PluginContext, outbox: OutboxPlugin): MessagePlugin {
   return {
     async stanza(el) {
       let parsed: ChatMessage | null;
@@ -191,32 +145,15 @@ export function messages(ctx: PluginContext, ready: () => Promise<void> = () => 
       ctx.commit(await storeMessages(ctx.db, [chatRecord(parsed, conversation, 'in')], { coarse: parsed.delayed !== undefined }));
     },
 
-    async online() {
-      // Whatever was typed offline, or sent but never acked by a session that is gone, goes once the
-      // catch-up had its chance to find it in the archive. Not awaited: stanzas keep flowing meanwhile.
-      inFlight.clear(); // a new stream: xmpp.js has given up on everything the old one had queued
-      gate = ready();
-      void flush();
-    },
-
-    async resumed({ restored, h }) {
-      // Within one worker xmpp.js resends what the server missed, and what was typed meanwhile goes
-      // now. A stream left by a previous worker: what it sent up to h arrived; the rest goes again.
-      if (restored) {
-        for (const out of await ctx.db.getAllFromIndex('outbox', 'byTs')) {
-          if (out.sm?.id === sm.id && out.sm.seq <= h) ctx.commit(await markSent(ctx.db, messageKey(out.to, 'out', out.originId), out.originId));
-        }
-      }
-      void flush();
-    },
-
     async send(to, body, options = {}) {
       if (body.trim() === '') throw new Error('Cannot send an empty message.');
       if (body.length > MAX_BODY) throw new Error(`Message too long (${body.length} characters, at most ${MAX_BODY}).`);
+      if (options.id !== undefined && (typeof options.id !== 'string' || !options.id || options.id.length > MAX_ID)) throw new Error('Invalid message id.');
       const conversation = bareJid(to);
-      const originId = crypto.randomUUID();
+      const originId = options.id ?? crypto.randomUUID();
       const ts = now();
       const out: OutboxRecord = { originId, to: conversation, body, ts, ...(options.reply ? { reply: options.reply } : {}) };
+      // Stored once by its key: a second call with the same id finds it and queues nothing.
       ctx.commit(
         await storeMessage(
           ctx.db,
@@ -224,7 +161,7 @@ export function messages(ctx: PluginContext, ready: () => Promise<void> = () => 
           out,
         ),
       );
-      void flush();
+      await outbox.queued(out);
       return originId;
     },
   };

@@ -4,10 +4,12 @@
  */
 import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
-import type { MessageRecord } from '../shared/records.js';
+import type { MessageRecord, OutgoingReactions } from '../shared/records.js';
 import { setReactions } from '../storage/write.js';
 import { editOrigin, editSource } from './edit-source.js';
 import { MAX_ID } from './limits.js';
+import { now } from './clock.js';
+import type { OutboxPlugin } from './outbox.js';
 import type { Plugin, PluginContext } from './plugin.js';
 
 export const NS_REACTIONS = 'urn:xmpp:reactions:0';
@@ -96,7 +98,7 @@ function carriesReactions(el: Element): boolean {
   return !!message?.getChild('reactions', NS_REACTIONS);
 }
 
-export function reactions(ctx: PluginContext): ReactionPlugin {
+export function reactions(ctx: PluginContext, outbox: OutboxPlugin): ReactionPlugin {
   return {
     async stanza(el) {
       if (!carriesReactions(el)) return;
@@ -125,9 +127,11 @@ export function reactions(ctx: PluginContext): ReactionPlugin {
       if (!target || target.conversation !== conversation) throw new Error('That message is not in this conversation.');
       const id = reactionTarget(target);
       if (!id) throw new Error('That message cannot be reacted to (it has no id).');
-      if (ctx.xmpp.status !== 'online') throw new Error('You are offline; try again when connected.');
-      await ctx.xmpp.send(buildReactions(conversation, id, set));
-      ctx.commit(await setReactions(ctx.db, conversation, { keys: [key], id }, ctx.jid, set));
+      // Queued before it is shown, so it is sent even if this worker dies now.
+      const out: OutgoingReactions = { kind: 'reactions', originId: crypto.randomUUID(), to: conversation, target: id, emojis: set, ts: now() };
+      await ctx.db.put('outbox', out);
+      ctx.commit(await setReactions(ctx.db, conversation, { keys: [key], id }, ctx.jid, set, { id: out.originId }));
+      await outbox.queued(out);
     },
   };
 }

@@ -111,13 +111,13 @@ export function stanzaIdOf(m: MessageRecord): string | undefined {
 }
 
 export interface ReplyPlugin extends Plugin {
-  /** Sends `body` as a reply to a stored message of `conversation`; resolves with its origin-id. */
-  reply(conversation: string, key: string, body: string): Promise<string>;
+  /** Sends `body` as a reply to a stored message of `conversation`; resolves with its origin-id (`id` as in MessagePlugin.send). */
+  reply(conversation: string, key: string, body: string, id?: string): Promise<string>;
 }
 
 export function replies(ctx: PluginContext, messages: MessagePlugin): ReplyPlugin {
   return {
-    async reply(conversation, key, body) {
+    async reply(conversation, key, body, originId) {
       if (body.trim() === '') throw new Error('Cannot send an empty message.');
       const target = await ctx.db.get('messages', key);
       if (!target || target.conversation !== conversation) throw new Error('That message is not in this conversation.');
@@ -126,7 +126,7 @@ export function replies(ctx: PluginContext, messages: MessagePlugin): ReplyPlugi
       const quote = quoteOf(displayText(target));
       // The author's JID as we know it: theirs as received (full), ours bare (any of our devices).
       const to = target.direction === 'in' ? target.from : ctx.jid;
-      return messages.send(conversation, quote + body, { reply: { to, id, key, end: codePointLength(quote) } });
+      return messages.send(conversation, quote + body, { reply: { to, id, key, end: codePointLength(quote) }, ...(originId === undefined ? {} : { id: originId }) });
     },
   };
 }

@@ -20,6 +20,7 @@ import { markers, type MarkersPlugin } from './markers.js';
 import { mds, type MdsPlugin } from './mds.js';
 import { mam, type MamPlugin } from './mam.js';
 import { messages, type MessagePlugin } from './message.js';
+import { outbox } from './outbox.js';
 import { presence, type PresencePlugin } from './presence.js';
 import { reactions, type ReactionPlugin } from './reactions.js';
 import { receipts } from './receipts.js';
@@ -115,25 +116,25 @@ export class ParleyService implements ParleyApi {
     });
   }
 
-  async send(to: string, body: string): Promise<string> {
+  async send(to: string, body: string, id?: string): Promise<string> {
     const running = this.plugins();
     const jid = this.contactJid(to);
-    const id = await running.messages.send(jid, body);
+    const originId = await running.messages.send(jid, body, id === undefined ? {} : { id });
     running.chatStates?.noteSent(jid);
-    return id;
+    return originId;
   }
 
-  async reply(conversation: string, key: string, body: string): Promise<string> {
+  async reply(conversation: string, key: string, body: string, id?: string): Promise<string> {
     const running = this.plugins();
     const jid = this.contactJid(conversation);
     if (!running.replies) throw new Error('Not logged in.');
-    const id = await running.replies.reply(jid, key, body);
+    const originId = await running.replies.reply(jid, key, body, id);
     running.chatStates?.noteSent(jid);
-    return id;
+    return originId;
   }
 
   async react(conversation: string, key: string, emojis: string[]): Promise<void> {
-    const running = this.onlinePlugins();
+    const running = this.plugins();
     if (!Array.isArray(emojis) || !emojis.every((e) => typeof e === 'string')) throw new Error('Reactions must be a list of emoji.');
     await running.reactions?.react(this.contactJid(conversation), key, emojis);
   }
@@ -178,13 +179,13 @@ export class ParleyService implements ParleyApi {
   }
 
   async correct(conversation: string, key: string, body: string): Promise<void> {
-    const running = this.onlinePlugins();
+    const running = this.plugins();
     if (!running.corrections) throw new Error('Not logged in.');
     await running.corrections.correct(this.contactJid(conversation), key, body);
   }
 
   async retract(conversation: string, key: string): Promise<void> {
-    const running = this.onlinePlugins();
+    const running = this.plugins();
     if (!running.retractions) throw new Error('Not logged in.');
     await running.retractions.retract(this.contactJid(conversation), key);
   }
@@ -245,24 +246,26 @@ export class ParleyService implements ParleyApi {
     const rosterPlugin = session.use(roster);
     const presencePlugin = session.use((ctx) => presence(ctx, async () => (await getAccount(this.db))?.presence ?? {}, capsPlugin.element));
     const mamPlugin = session.use(mam);
+    // Messages and edits leave through one outbox, in the order they were made.
+    const outboxPlugin = session.use((ctx) => outbox(ctx, () => mamPlugin.caughtUp()));
     this.running = {
       session,
       roster: rosterPlugin,
       presence: presencePlugin,
       mam: mamPlugin,
-      messages: session.use((ctx) => messages(ctx, () => mamPlugin.caughtUp())),
+      messages: session.use((ctx) => messages(ctx, outboxPlugin)),
     };
     // After messages: a receipt is only sent for what the message plugin has stored.
     session.use(carbons);
     this.running.csi = session.use((ctx) => csi(ctx, this.visibility));
     this.running.chatStates = session.use(chatStates);
     // After messages: reactions find the message they are for in storage.
-    this.running.reactions = session.use((ctx) => alsoArchived(reactions(ctx)));
+    this.running.reactions = session.use((ctx) => alsoArchived(reactions(ctx, outboxPlugin)));
     const messagePlugin = this.running.messages;
     this.running.replies = session.use((ctx) => replies(ctx, messagePlugin));
     // After messages, which leaves corrections and retractions (they carry fallback bodies) to these.
-    this.running.corrections = session.use((ctx) => alsoArchived(corrections(ctx)));
-    this.running.retractions = session.use((ctx) => alsoArchived(retractions(ctx)));
+    this.running.corrections = session.use((ctx) => alsoArchived(corrections(ctx, outboxPlugin)));
+    this.running.retractions = session.use((ctx) => alsoArchived(retractions(ctx, outboxPlugin)));
     this.running.markers = session.use(markers);
     this.running.mds = session.use((ctx) => mds(ctx, () => mamPlugin.caughtUp()));
     session.use(receipts);

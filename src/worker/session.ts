@@ -8,10 +8,10 @@ import type { Change } from '../shared/api.js';
 import type { ParleyDb } from '../storage/db.js';
 import { authenticator, LoginError, type AuthResult, type Credentials } from './auth.js';
 import { bareErrorReplies } from './iq-errors.js';
-import { inlineSm } from './sasl2.js';
+import { noSmAfterInline } from './sasl2.js';
 import type { Plugin, PluginContext } from './plugin.js';
 import { ScramError, ScramKeysStaleError } from './scram.js';
-import { fixInboundCount, persistStreamManagement, smSettled, type SmPersistence } from './stream-management.js';
+import { ackWatchdog, countInbound, persistStreamManagement, smAnswers, smSettled, type SmPersistence } from './stream-management.js';
 
 export interface SessionOptions {
   jid: string;
@@ -76,9 +76,9 @@ export class Session {
       result: this.auth,
       onToken: options.onToken,
     });
-    inlineSm(this.xmpp);
+    noSmAfterInline(this.xmpp);
     bareErrorReplies(this.xmpp);
-    fixInboundCount(this.xmpp);
+    const counter = countInbound(this.xmpp);
     this.xmpp.reconnect.stop(); // ours backs off; xmpp.js retries every second forever
     this.ctx = {
       xmpp: this.xmpp,
@@ -106,14 +106,16 @@ export class Session {
     this.persistence = persistStreamManagement(this.xmpp, {
       db: options.db,
       bareJid: options.jid,
+      counter,
       backlog: () => this.backlog,
       log: options.log,
     });
     // Dead sockets show as unanswered acks: ask every 20 s, give up after 15 s (xmpp.js: 30 s / 60 s).
     this.xmpp.streamManagement.requestAckInterval = 20_000;
-    this.xmpp.streamManagement.timeout = 15_000;
-    this.xmpp.on('nonza', (el: Element) => {
-      if (el.is('resumed', 'urn:xmpp:sm:3')) this.resumedH = Number(el.attrs.h) || 0;
+    ackWatchdog(this.xmpp, 15_000);
+    this.xmpp.on('element', (el: Element) => {
+      const resumed = smAnswers(el).find((a) => a.name === 'resumed');
+      if (resumed) this.resumedH = Number(resumed.attrs.h) || 0;
     });
     this.xmpp.on('online', () => {
       this.loggedIn();

@@ -2,7 +2,7 @@
 import { client, xml, type XmppClient } from '@xmpp/client';
 import type { Element } from '@xmpp/xml';
 import type { Prosody } from '../../scripts/lib/prosody.js';
-import { fixInboundCount, smSettled } from '../../src/worker/stream-management.js';
+import { countInbound, smSettled } from '../../src/worker/stream-management.js';
 import { until } from './wait.js';
 
 export interface Peer {
@@ -31,7 +31,7 @@ export async function connectPeer(
     password,
   });
   xmpp.reconnect.stop();
-  fixInboundCount(xmpp);
+  countInbound(xmpp);
   const received: Element[] = [];
   xmpp.on('error', (e: Error) => console.warn(`[peer ${user}/${resource}] ${e.message}`));
   xmpp.on('stanza', (el: Element) => {

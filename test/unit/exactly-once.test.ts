@@ -13,6 +13,7 @@ import { carbons } from '../../src/worker/carbons.js';
 import { corrections } from '../../src/worker/correction.js';
 import { parseResult, resultToRecord } from '../../src/worker/mam.js';
 import { messages } from '../../src/worker/message.js';
+import { outbox } from '../../src/worker/outbox.js';
 import type { Plugin, PluginContext } from '../../src/worker/plugin.js';
 import { reactions } from '../../src/worker/reactions.js';
 import { receipts } from '../../src/worker/receipts.js';
@@ -33,9 +34,10 @@ async function fresh() {
   const sent: Element[] = [];
   const xmpp = { status: 'offline', streamManagement: { on() {} }, bind2: { use() {} }, send: async (el: Element) => void sent.push(el) };
   const ctx: PluginContext = { xmpp: xmpp as unknown as XmppClient, db, jid: ME, commit() {}, log() {}, archived: async () => {} };
-  const edits: Plugin[] = [reactions(ctx), corrections(ctx), retractions(ctx)];
+  const box = outbox(ctx);
+  const edits: Plugin[] = [reactions(ctx, box), corrections(ctx, box), retractions(ctx, box)];
   const receipt = receipts(ctx);
-  const plugins: Plugin[] = [messages(ctx), carbons(ctx), ...edits, receipt];
+  const plugins: Plugin[] = [messages(ctx, box), carbons(ctx), ...edits, receipt];
   const el = (xml: string) => parse(xml) as unknown as Element;
   return {
     db,
