@@ -10,7 +10,7 @@ import './conversation.js';
 import './composer.js';
 
 const OPEN_KEY = 'parley:open';
-const STATE_TEXT = { 'logged-out': 'Logged out', connecting: 'Connecting…', online: 'Online', offline: 'Offline' } as const;
+const STATE_TEXT = { 'logged-out': 'Logged out', connecting: 'Connecting…', online: 'Online', offline: 'Offline', waiting: 'Waiting' } as const;
 
 /**
  * The whole client: login form when logged out; roster and conversation when logged in.
@@ -89,7 +89,7 @@ export class ParleyClient extends LitElement {
       <header>
         <h1>Parley</h1>
         ${account && loggedIn ? html`<span class="jid">${account.jid}</span>` : nothing}
-        <span class="status" role="status" data-state=${state}>${STATE_TEXT[state]}${status?.error && state === 'offline' ? html` — ${status.error}` : nothing}</span>
+        <span class="status" role="status" data-state=${state}>${STATE_TEXT[state]}${status?.error && (state === 'offline' || state === 'waiting') ? html` — ${status.error}` : nothing}</span>
         <span class="spacer"></span>
         ${loggedIn ? this.renderPresence(account?.presence.show) : nothing}
         ${loggedIn ? html`<button @click=${this.logout}>Log out</button>` : nothing}

@@ -1,13 +1,18 @@
 import type { ChatState, Show } from './records.js';
 
-/** Connection state as every page shows it. */
-export type ConnectionState = 'logged-out' | 'connecting' | 'online' | 'offline';
+/**
+ * Connection state as every page shows it. `waiting`: another worker of this origin (another deploy
+ * or `worker-url`) owns the account's connection; `error` says whether this one takes over later.
+ */
+export type ConnectionState = 'logged-out' | 'connecting' | 'online' | 'offline' | 'waiting';
 
 export interface Status {
   state: ConnectionState;
   jid?: string;
-  /** Why the last login or connection attempt failed, in words for the user. */
+  /** Why the last login or connection attempt failed, or why this worker waits, in words for the user. */
   error?: string;
+  /** Which worker says so: two workers of one origin share the events channel, and a page heeds its own. */
+  worker?: string;
 }
 
 export interface LoginOptions {

@@ -163,6 +163,19 @@ export class Session {
     await this.queue;
   }
 
+  /**
+   * Stops without ending the stream: the socket closes but no `</stream>` is sent, so the server
+   * keeps the session resumable (XEP-0198) for the worker that takes over, from the state saved here.
+   */
+  async detach(): Promise<void> {
+    this.stopped = true;
+    this.keepConnected = false;
+    clearTimeout(this.timer);
+    this.xmpp.socket?.end();
+    await this.queue;
+    await this.persistence.flush();
+  }
+
   /** Try now rather than at the next backoff step (the browser says the network is back). */
   reconnectNow(): void {
     if (!this.keepConnected || this.xmpp.status !== 'disconnect') return;
