@@ -320,7 +320,7 @@ export class ParleyService implements ParleyApi {
       this.db.close();
       this.owner.release();
       this.setStatus({ state: 'waiting', ...(jid ? { jid } : {}), error: reason });
-    });
+    }, true);
   }
 
   private async connect(account: AccountRecord, secret: ScramSecret, retry: boolean): Promise<void> {
@@ -414,10 +414,10 @@ export class ParleyService implements ParleyApi {
     return bare;
   }
 
-  /** Login, logout and restore: one at a time, each after the commands already running. */
-  private serially<T>(run: () => Promise<T>): Promise<T> {
+  /** Login, logout, restore and retiring: one at a time, each after the commands already running. */
+  private serially<T>(run: () => Promise<T>, retiring = false): Promise<T> {
     const exclusive = async () => {
-      if (this.retired) throw new Error(this.retired);
+      if (this.retired && !retiring) throw new Error(this.retired);
       await Promise.allSettled([...this.commands]);
       return run();
     };

@@ -171,7 +171,12 @@ export class Session {
     this.stopped = true;
     this.keepConnected = false;
     clearTimeout(this.timer);
-    this.xmpp.socket?.end();
+    if (this.xmpp.socket) {
+      // Its 'disconnect' queues the plugins' offline hooks, which must run before storage closes.
+      const closed = new Promise<void>((resolve) => this.xmpp.on('disconnect', () => resolve()));
+      this.xmpp.socket.end();
+      await withTimeout(closed, 3000).catch(() => undefined);
+    }
     await this.queue;
     await this.persistence.flush();
   }

@@ -80,7 +80,9 @@ describe('one connection owner per account, whatever the worker URL', () => {
     await writeFile(join(newer, 'parley-worker.js'), stamped);
     const stream = await only(fx, 'alice');
     const latest = await ClientPage.open(profile, fx.url, { workerUrl: '/newer/parley-worker.js' });
-    assert.equal(await latest.waitForStatus('Online', 20_000), 'Online');
+    await latest.waitForStatus('Online', 20_000).catch(async (e) => { console.log('DEBUG', await latest.status(), '|', await second.status(), latest.errors, profile.browser.targets().map((t) => t.type() + ' ' + t.url()));
+      for (const t of profile.browser.targets()) if (t.type() === 'shared_worker') { const w = await t.worker(); console.log('DEBUG', t.url(), await w?.evaluate('typeof BUILD')); }
+      console.log('DEBUG', await latest.page.evaluate(`(async () => { const { parley } = await import('/dist/parley.js'); return JSON.stringify(await Promise.race([parley().api.status(), new Promise(r => setTimeout(() => r('no answer'), 2000))])); })()`)); throw e; });
     assert.match(await second.waitForStatus('Waiting'), /newer version/);
     // The new worker resumed the old worker's stream (XEP-0198): the very same session on the server.
     assert.deepEqual(await fx.prosody.sessions('alice'), [stream]);
