@@ -19,6 +19,7 @@ describe('one connection owner per account, whatever the worker URL', () => {
   let newer: string;
   let first: ClientPage;
   let second: ClientPage;
+  let pages: ClientPage[] = [];
   const count = (body: string) => bob.received.filter((el) => el.getChildText('body') === body).length;
 
   before(async () => {
@@ -80,9 +81,7 @@ describe('one connection owner per account, whatever the worker URL', () => {
     await writeFile(join(newer, 'parley-worker.js'), stamped);
     const stream = await only(fx, 'alice');
     const latest = await ClientPage.open(profile, fx.url, { workerUrl: '/newer/parley-worker.js' });
-    await latest.waitForStatus('Online', 20_000).catch(async (e) => { console.log('DEBUG', await latest.status(), '|', await second.status(), latest.errors, profile.browser.targets().map((t) => t.type() + ' ' + t.url()));
-      for (const t of profile.browser.targets()) if (t.type() === 'shared_worker') { const w = await t.worker(); console.log('DEBUG', t.url(), await w?.evaluate('typeof BUILD')); }
-      console.log('DEBUG', await latest.page.evaluate(`(async () => { const { parley } = await import('/dist/parley.js'); return JSON.stringify(await Promise.race([parley().api.status(), new Promise(r => setTimeout(() => r('no answer'), 2000))])); })()`)); throw e; });
+    assert.equal(await latest.waitForStatus('Online', 20_000), 'Online');
     assert.match(await second.waitForStatus('Waiting'), /newer version/);
     // The new worker resumed the old worker's stream (XEP-0198): the very same session on the server.
     assert.deepEqual(await fx.prosody.sessions('alice'), [stream]);
@@ -93,6 +92,24 @@ describe('one connection owner per account, whatever the worker URL', () => {
     await bob.waitForBody('from the newer worker');
     assert.equal(count('from the newer worker'), 1);
     assert.equal(count('typed offline'), 1);
+    pages = [latest, second];
+  });
+
+  it('a newer schema wanting the database stops the running worker instead of leaving it connected and unable to store', async () => {
+    const [latest] = pages as [ClientPage];
+    const stream = await only(fx, 'alice');
+    // What a newer Parley's page does first: open the database at a higher version (a migration).
+    const upgraded = await latest.page.evaluate(`new Promise((resolve, reject) => {
+      const open = indexedDB.open('parley', 1000);
+      open.onsuccess = () => { open.result.close(); resolve('upgraded'); };
+      open.onerror = () => reject(open.error);
+      setTimeout(() => resolve('still blocked'), 10000);
+    })`);
+    assert.equal(upgraded, 'upgraded', 'the old worker let the migration through');
+    assert.match(await latest.waitForStatus('Waiting'), /updated: reload/);
+    // It stopped without ending the stream: the server keeps it for the new version to resume.
+    await until(async () => (await fx.prosody.sessions('alice', { hibernating: false })).length === 0, { what: 'the old worker disconnected' });
+    assert.deepEqual(await fx.prosody.sessions('alice'), [stream]);
   });
 });
 
