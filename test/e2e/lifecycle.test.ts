@@ -74,14 +74,15 @@ describe('the worker lifecycle: login, logout and commands in order', () => {
     assert.equal(message.attrs.from?.split('/')[0], fx.jid('bob'), 'sent as the account logged in');
   });
 
-  it('logging in as another account clears the old account\'s data before connecting: the new roster stays', async () => {
-    // Now bob: his contacts are alice and carol, as the server says and as stored.
+  it("logging in as another account clears the old account's data before connecting, so even a refused login leaves none", async () => {
+    // Now bob, with his own roster and a conversation stored.
     await until(async () => Object.keys(await tab.contacts()).sort().join() === [fx.jid('alice'), fx.jid('carol')].join(), {
       what: "bob's roster shown",
     });
+    await carol.say(fx.jid('bob'), 'from carol');
     await tab.open(fx.jid('carol'));
-    assert.deepEqual(await tab.waitForMessages(1), ['sent while switching']);
-    // Switching to an account whose login fails leaves nothing of bob's behind either.
+    await until(async () => (await tab.messages()).includes('from carol'), { what: "carol's message shown" });
+    // Switching to an account whose login then fails: nothing of bob's stays behind.
     const refused = await tab.page.evaluate(
       async (jid, svc) => {
         const { parley } = (await import('/dist/parley.js' as string)) as typeof import('../../src/parley.js');
@@ -104,8 +105,11 @@ describe('logout during the archive catch-up', () => {
   before(async () => {
     fx = await setup(['bob', 'dave']);
     bob = await connectPeer(fx.prosody, 'bob', PASSWORD);
-    // Archived for dave while he is away: four pages of catch-up.
-    for (let i = 1; i <= COUNT; i++) await bob.say(fx.jid('dave'), `archived ${i}`);
+    // Archived for dave (his phone is online, so nothing waits in offline storage): four pages of catch-up.
+    const phone = await connectPeer(fx.prosody, 'dave', PASSWORD, { resource: 'phone' });
+    for (let i = 1; i <= COUNT; i++) void bob.say(fx.jid('dave'), `archived ${i}`);
+    await until(() => phone.received.filter((el) => el.name === 'message').length >= COUNT, { timeout: 120_000, what: 'archive seeded' });
+    await phone.stop();
     profile = await launch();
   });
 
