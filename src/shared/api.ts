@@ -37,6 +37,12 @@ export type WorkerEvent = { type: 'change'; change: Change } | { type: 'status';
 
 export const EVENTS_CHANNEL = 'parley';
 
+/**
+ * The name of a dedicated worker started by a tab that took the lead from a frozen one: it takes the
+ * account's lock by force (the frozen worker cannot release it), and the frozen one stops when it thaws.
+ */
+export const TAKEOVER_WORKER_NAME = 'parley-takeover';
+
 /** The commands a page can give. Data is read from IndexedDB, not through this. */
 export interface ParleyApi {
   status(): Promise<Status>;

@@ -27,8 +27,11 @@ export class AccountOwner {
   private readonly channel = new BroadcastChannel(CHANNEL);
   private held: { jid: string; release: () => void } | undefined;
 
-  /** `onAsked`: a later build wants the account this worker holds. */
-  constructor(onAsked: (jid: string) => void) {
+  /**
+   * `onAsked`: a later build wants the account this worker holds. `onStolen`: another worker took
+   * the lock by force (a tab that found this one's tab frozen): this one must stop writing at once.
+   */
+  constructor(onAsked: (jid: string) => void, private readonly onStolen: () => void) {
     this.channel.onmessage = ({ data }: MessageEvent<TakeOver>) => {
       if (data?.t === 'take-over' && data.jid === this.held?.jid && data.build > BUILD) onAsked(data.jid);
     };
@@ -43,25 +46,25 @@ export class AccountOwner {
    * Resolves once this worker holds `jid`'s lock (releasing any other it held). `waiting` is called
    * if another holder must go first; `signal` gives up (the promise then rejects).
    */
-  async acquire(jid: string, { waiting, signal }: { waiting: () => void; signal: AbortSignal }): Promise<void> {
+  async acquire(jid: string, { waiting, signal, steal = false }: { waiting: () => void; signal: AbortSignal; steal?: boolean }): Promise<void> {
     if (this.held?.jid === jid) return;
     this.release();
-    let release = await hold(accountLockName(jid), { ifAvailable: true });
-    if (!release) {
+    let held = await hold(accountLockName(jid), steal ? { steal: true } : { ifAvailable: true });
+    if (!held) {
       waiting();
       this.channel.postMessage({ t: 'take-over', jid, build: BUILD } satisfies TakeOver);
-      release = await hold(accountLockName(jid), { signal });
+      held = await hold(accountLockName(jid), { signal });
     }
-    this.held = { jid, release: release! };
+    this.keep(jid, held!);
   }
 
   /** Takes `jid`'s lock only if no other worker holds it; says whether this worker now holds it. */
   async tryAcquire(jid: string): Promise<boolean> {
     if (this.held?.jid === jid) return true;
-    const release = await hold(accountLockName(jid), { ifAvailable: true });
-    if (!release) return false;
+    const held = await hold(accountLockName(jid), { ifAvailable: true });
+    if (!held) return false;
     this.release();
-    this.held = { jid, release };
+    this.keep(jid, held);
     return true;
   }
 
@@ -69,16 +72,40 @@ export class AccountOwner {
     this.held?.release();
     this.held = undefined;
   }
+
+  private keep(jid: string, { release, lost }: Held): void {
+    const held = { jid, release };
+    this.held = held;
+    void lost.then(() => {
+      if (this.held !== held) return;
+      this.held = undefined;
+      this.onStolen();
+    });
+  }
 }
 
-/** Takes a lock and keeps it until the function returned is called; null if `ifAvailable` and taken. */
-function hold(name: string, options: LockOptions): Promise<(() => void) | null> {
+interface Held {
+  release: () => void;
+  /** Settles if another holder steals the lock. */
+  lost: Promise<void>;
+}
+
+/** Takes a lock and keeps it until released or stolen; null if `ifAvailable` and taken. */
+function hold(name: string, options: LockOptions): Promise<Held | null> {
   return new Promise((resolve, reject) => {
+    let lost!: () => void;
+    const held: Held = { release: () => undefined, lost: new Promise((r) => (lost = r)) };
+    let granted = false;
     navigator.locks
       .request(name, options, (lock) => {
         if (!lock) return resolve(null);
-        return new Promise<void>((release) => resolve(() => release()));
+        granted = true;
+        return new Promise<void>((release) => {
+          held.release = release;
+          resolve(held);
+        });
       })
-      .catch(reject);
+      // Rejected before it was granted: aborted. After: stolen (a lock released on purpose resolves).
+      .catch((err: unknown) => (granted ? lost() : reject(err)));
   });
 }

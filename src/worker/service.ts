@@ -50,6 +50,7 @@ const CHANGE_BATCH_MS = 16;
 const WAITING = 'Parley is connected in another window of this site; this one takes over when that one closes.';
 const NEWER = 'A newer version of Parley took over: reload this page.';
 const UPDATED = 'Parley was updated: reload this page.';
+const STOLEN = 'Another tab took over the Parley connection.';
 
 function log(message: string, detail?: unknown): void {
   console.warn(`[parley] ${message}`, detail ?? '');
@@ -72,23 +73,27 @@ export class ParleyService implements ParleyApi {
   private generation = 0;
   /** Ends a wait for the account's lock (a login or logout here comes first). */
   private waitAbort: AbortController | undefined;
-  private readonly owner = new AccountOwner(() => this.retire(NEWER));
+  private readonly owner = new AccountOwner(() => this.retire(NEWER), () => this.retire(STOLEN, { stolen: true }));
   /** Why this worker no longer serves (a newer one took over); it never serves again. */
   private retired: string | undefined;
   private markKnown!: () => void;
   /** Settles once the stored account was read: until then this worker cannot say who is logged in. */
   private readonly known = new Promise<void>((resolve) => (this.markKnown = resolve));
 
-  private constructor(private readonly db: ParleyDb) {
+  private constructor(
+    private readonly db: ParleyDb,
+    /** Take the account's lock by force on the first restore (see TAKEOVER_WORKER_NAME). */
+    private steal: boolean,
+  ) {
     globalThis.addEventListener?.('online', () => this.running?.session.reconnectNow());
   }
 
   /** Opens storage and, when keys are stored, logs in again without asking. */
-  static async start(): Promise<ParleyService> {
+  static async start({ steal = false } = {}): Promise<ParleyService> {
     let service: ParleyService | undefined;
     // A newer schema wants the database: stop writing and hand over instead of staying connected.
     const db = await openParleyDb(DB_NAME, { blocking: () => service?.retire(UPDATED) });
-    service = new ParleyService(db);
+    service = new ParleyService(db, steal);
     void service.restore();
     return service;
   }
@@ -295,8 +300,10 @@ export class ParleyService implements ParleyApi {
   private async own(jid: string): Promise<boolean> {
     const abort = new AbortController();
     this.waitAbort = abort;
+    const steal = this.steal;
+    this.steal = false;
     try {
-      await this.owner.acquire(jid, { signal: abort.signal, waiting: () => this.setStatus({ state: 'waiting', jid, error: WAITING }) });
+      await this.owner.acquire(jid, { steal, signal: abort.signal, waiting: () => this.setStatus({ state: 'waiting', jid, error: WAITING }) });
       return true;
     } catch (err) {
       if (abort.signal.aborted) return false;
@@ -308,12 +315,15 @@ export class ParleyService implements ParleyApi {
 
   /**
    * Gives the account up for good (a newer worker asked, or a newer schema needs the database): the
-   * stream is left for the successor to resume, storage closed, the lock freed.
+   * stream is left for the successor to resume, storage closed, the lock freed. `stolen`: the
+   * successor already runs, so storage closes first, before anything more is written (not even the
+   * stream state: the successor's is newer).
    */
-  private retire(reason: string): void {
+  private retire(reason: string, { stolen = false } = {}): void {
     if (this.retired) return;
     this.retired = reason;
     this.waitAbort?.abort();
+    if (stolen) this.db.close();
     void this.serially(async () => {
       const jid = this.owner.jid ?? this.current.jid;
       await this.end({ handOver: true });
