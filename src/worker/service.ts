@@ -292,6 +292,7 @@ export class ParleyService implements ParleyApi {
         await this.connect(account, { keys: account.keys }, true);
       } catch (err) {
         await this.forgetKeys(account, err as Error);
+        this.owner.release();
       }
     });
   }
