@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import { AccountOwner, accountLockName } from '../../src/worker/lock.js';
 
 /** Waits for a condition (lock grants and steals are reported asynchronously). */
-async function eventually(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+async function eventually(check: () => boolean | Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 200 && !(await check()); i++) await new Promise((r) => setTimeout(r, 10));
 }
 
 const held = async (jid: string) => ((await navigator.locks.query()).held ?? []).some((l) => l.name === accountLockName(jid));
@@ -25,6 +25,7 @@ describe('one owner per account (Web Locks)', () => {
     await taken;
     expect(second.jid).to.equal(jid);
     second.release();
+    await eventually(async () => !(await held(jid)));
     expect(await held(jid)).to.equal(false);
   });
 
