@@ -104,13 +104,12 @@ export class ParleyService implements ParleyApi {
   }
 
   login(options: LoginOptions): Promise<void> {
-    this.generation++;
-    this.waitAbort?.abort();
     return this.serially(async () => {
       const jid = bareJid(options.jid.trim());
       if (!isBareJid(jid)) throw new Error('Enter an address like name@example.org.');
       if (!options.password) throw new Error('Enter your password.');
       if (!/^wss?:\/\//.test(options.service)) throw new Error('The server address must be a ws:// or wss:// URL.');
+      this.supersede();
       await this.end();
       const account: AccountRecord = {
         key: 'current',
@@ -140,9 +139,9 @@ export class ParleyService implements ParleyApi {
   }
 
   logout(): Promise<void> {
-    this.generation++;
-    this.waitAbort?.abort();
+    this.waitAbort?.abort(); // a login waiting for the lock is given up at once
     return this.serially(async () => {
+      this.supersede();
       await this.end();
       const account = await getAccount(this.db);
       // Clearing is writing: only the account's owner may, and another worker owns it.
@@ -295,6 +294,12 @@ export class ParleyService implements ParleyApi {
         this.owner.release();
       }
     });
+  }
+
+  /** A login or logout here comes before a restore still waiting for the account's lock. */
+  private supersede(): void {
+    this.generation++;
+    this.waitAbort?.abort();
   }
 
   /** Waits for `jid`'s lock, showing that this worker waits; false if a login or logout here cut the wait short. */
