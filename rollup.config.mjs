@@ -17,11 +17,14 @@ const onwarn = (warning, warn) => {
   warn(warning);
 };
 
+// A later build takes over from an earlier one running in the same origin (src/worker/lock.ts).
+const build = JSON.stringify(`parley-build:${new Date().toISOString()}`);
+
 const plugins = () => [
   noNodeDns,
   nodeResolve({ browser: true, preferBuiltins: false }),
   commonjs(),
-  esbuild({ target: 'es2022', minify: production, sourceMap: true }),
+  esbuild({ target: 'es2022', minify: production, sourceMap: true, define: { __PARLEY_BUILD__: build } }),
 ];
 
 // Self-contained files: the page entry with the elements, the bare client for apps with their own

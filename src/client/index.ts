@@ -47,8 +47,23 @@ function create({ workerUrl = new URL('./parley-worker.js', import.meta.url) }: 
   if (endpoint instanceof RoutedEndpoint) endpoint.onRoute = reportNow;
   const channel = new BroadcastChannel(EVENTS_CHANNEL);
   const listeners = new Set<(event: WorkerEvent) => void>();
-  channel.onmessage = (e: MessageEvent<WorkerEvent>) => {
-    for (const listener of listeners) listener(e.data);
+  const emit = (event: WorkerEvent) => {
+    for (const listener of listeners) listener(event);
+  };
+  // Two SharedWorkers (two deploys, two worker URLs) may run in this origin and both post on the
+  // channel: this page shows its own worker's status, learnt from its first answer. (Without
+  // SharedWorker there is one worker at a time, and it changes when the leading tab does.)
+  let own: string | undefined;
+  const shared = !(endpoint instanceof RoutedEndpoint);
+  if (shared) {
+    void api.status().then((status) => {
+      own = status.worker;
+      emit({ type: 'status', status });
+    }, () => undefined);
+  }
+  channel.onmessage = ({ data: event }: MessageEvent<WorkerEvent>) => {
+    if (shared && event.type === 'status' && (own === undefined || (event.status.worker ?? own) !== own)) return;
+    emit(event);
   };
   return {
     api,

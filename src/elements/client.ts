@@ -10,7 +10,7 @@ import './conversation.js';
 import './composer.js';
 
 const OPEN_KEY = 'parley:open';
-const STATE_TEXT = { 'logged-out': 'Logged out', connecting: 'Connecting…', online: 'Online', offline: 'Offline' } as const;
+const STATE_TEXT = { 'logged-out': 'Logged out', connecting: 'Connecting…', online: 'Online', offline: 'Offline', waiting: 'Waiting' } as const;
 
 /**
  * The whole client: login form when logged out; roster and conversation when logged in.
@@ -85,14 +85,16 @@ export class ParleyClient extends LitElement {
   override render() {
     const status = this.status.value;
     const account = this.account.value;
-    // Until the worker answers, trust storage: stored keys mean a session is on its way.
+    // Until the worker answers, trust storage: stored keys mean a session is on its way. Until
+    // storage answers too, show neither the login form nor the chat: either could be a flash.
+    if (!status && !this.account.loaded) return html`<header><h1>Parley</h1><span class="status" role="status"></span></header>`;
     const loggedIn = status ? status.state !== 'logged-out' : !!account?.keys;
     const state = status?.state ?? (loggedIn ? 'connecting' : 'logged-out');
     return html`
       <header>
         <h1>Parley</h1>
         ${account && loggedIn ? html`<span class="jid">${account.jid}</span>` : nothing}
-        <span class="status" role="status" data-state=${state}>${STATE_TEXT[state]}${status?.error && (state === 'offline' || state === 'connecting') ? html` — ${status.error}` : nothing}</span>
+        <span class="status" role="status" data-state=${state}>${STATE_TEXT[state]}${status?.error && (state === 'offline' || state === 'connecting' || state === 'waiting') ? html` — ${status.error}` : nothing}</span>
         <span class="spacer"></span>
         ${loggedIn ? this.renderPresence(account?.presence.show) : nothing}
         ${loggedIn ? html`<button @click=${this.logout}>Log out</button>` : nothing}

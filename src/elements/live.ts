@@ -9,6 +9,8 @@ import type { ParleyDb } from '../storage/db.js';
  */
 export class LiveQuery<T> implements ReactiveController {
   value: T | undefined;
+  /** The query has answered at least once (`value` may be undefined because nothing is stored). */
+  loaded = false;
   private off: (() => void) | undefined;
   private running = false;
   private again = false;
@@ -43,6 +45,7 @@ export class LiveQuery<T> implements ReactiveController {
       do {
         this.again = false;
         this.value = await this.query(await parley().db);
+        this.loaded = true;
         this.host.requestUpdate();
       } while (this.again);
     } finally {

@@ -1,13 +1,18 @@
 import type { ChatState, Show } from './records.js';
 
-/** Connection state as every page shows it. */
-export type ConnectionState = 'logged-out' | 'connecting' | 'online' | 'offline';
+/**
+ * Connection state as every page shows it. `waiting`: another worker of this origin (another deploy
+ * or `worker-url`) owns the account's connection; `error` says whether this one takes over later.
+ */
+export type ConnectionState = 'logged-out' | 'connecting' | 'online' | 'offline' | 'waiting';
 
 export interface Status {
   state: ConnectionState;
   jid?: string;
-  /** Why the last login or connection attempt failed, in words for the user. */
+  /** Why the last login or connection attempt failed, or why this worker waits, in words for the user. */
   error?: string;
+  /** Which worker says so: two workers of one origin share the events channel, and a page heeds its own. */
+  worker?: string;
 }
 
 export interface LoginOptions {
@@ -33,6 +38,12 @@ export interface Change {
 export type WorkerEvent = { type: 'change'; change: Change } | { type: 'status'; status: Status };
 
 export const EVENTS_CHANNEL = 'parley';
+
+/**
+ * The name of a dedicated worker started by a tab that took the lead from a frozen one: it takes the
+ * account's lock by force (the frozen worker cannot release it), and the frozen one stops when it thaws.
+ */
+export const TAKEOVER_WORKER_NAME = 'parley-takeover';
 
 /** The commands a page can give. Data is read from IndexedDB, not through this. */
 export interface ParleyApi {

@@ -67,16 +67,18 @@ export const DB_VERSION = migrations.length;
 
 /**
  * Opens (and if needed migrates) the database. Pages and the worker share this so whichever starts
- * first creates the schema; only the worker writes records.
+ * first creates the schema; only the worker writes records. When a newer Parley wants to migrate,
+ * `blocking` runs (the worker stops writing, then closes); without it the database just closes.
  */
-export async function openParleyDb(name = DB_NAME): Promise<ParleyDb> {
+export async function openParleyDb(name = DB_NAME, { blocking }: { blocking?: () => void } = {}): Promise<ParleyDb> {
   const db = await openDB<ParleySchema>(name, DB_VERSION, {
     upgrade(db, oldVersion, _newVersion, transaction) {
       for (let v = oldVersion; v < DB_VERSION; v++) migrations[v]!(db, transaction);
     },
     blocking() {
-      // A newer Parley wants to migrate: let it, the next open picks up the new schema.
-      db.close();
+      // Let it: the next open picks up the new schema.
+      if (blocking) blocking();
+      else db.close();
     },
   });
   return db;

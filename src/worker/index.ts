@@ -6,13 +6,16 @@
  * carries a port is one page connecting.
  */
 import { expose } from 'comlink';
+import { TAKEOVER_WORKER_NAME } from '../shared/api.js';
 import { ParleyService } from './service.js';
 
-const ready = ParleyService.start();
+const ready = ParleyService.start({ steal: (globalThis as { name?: string }).name === TAKEOVER_WORKER_NAME });
 const connect = (port: MessagePort) => void ready.then((service) => expose(service, port));
 
 if ('onconnect' in globalThis) {
   (globalThis as unknown as SharedWorkerGlobalScope).onconnect = (event: MessageEvent) => connect(event.ports[0]!);
 } else {
-  (globalThis as unknown as DedicatedWorkerGlobalScope).onmessage = (event: MessageEvent) => event.ports.forEach(connect);
+  const scope = globalThis as unknown as DedicatedWorkerGlobalScope;
+  // A page connecting, or the leading tab's heartbeat (followers check that this worker still runs).
+  scope.onmessage = (event: MessageEvent) => (event.data === 'ping' ? scope.postMessage('pong') : event.ports.forEach(connect));
 }

@@ -101,6 +101,8 @@ export function resultToRecord(r: MamResult, ownJid: string): MessageRecord | nu
 export interface MamPlugin extends Plugin {
   /** Settles when this session's forward catch-up has finished (or failed). */
   caughtUp(): Promise<void>;
+  /** Ends the catch-up: settles once it will write nothing more (logout clears storage after this). */
+  stop(): Promise<void>;
   /** Fetches one page of older messages of a conversation; true when the archive has no more. */
   loadOlder(conversation: string): Promise<boolean>;
 }
@@ -108,6 +110,8 @@ export interface MamPlugin extends Plugin {
 export function mam(ctx: PluginContext): MamPlugin {
   const pending = new Map<string, MamResult[]>();
   let done: Promise<void> = Promise.resolve();
+  let stop!: () => void;
+  const stopped = new Promise<'stopped'>((resolve) => (stop = () => resolve('stopped')));
 
   // Collected synchronously as they arrive, so a page is complete when its <fin/> resolves the query.
   ctx.xmpp.on('stanza', (el: Element) => {
@@ -140,7 +144,10 @@ export function mam(ctx: PluginContext): MamPlugin {
     let after = cursor?.key === 'mam' ? cursor.last : undefined;
     const order = { after: -Infinity };
     for (;;) {
-      const { results, fin } = await query(after === undefined ? {} : { after });
+      // An unanswered query must not hold up a logout, nor its answer be written after one.
+      const page = await Promise.race([query(after === undefined ? {} : { after }), stopped]);
+      if (page === 'stopped') return;
+      const { results, fin } = page;
       ctx.commit(await storeMessages(ctx.db, toRecords(results), { unread, order }));
       // Edits, retractions and reactions made while we were away apply to what is now stored.
       for (const r of results) await ctx.archived(vouched(r.message, ctx.jid));
@@ -162,6 +169,10 @@ export function mam(ctx: PluginContext): MamPlugin {
       if (restored) done = catchUp().catch((err) => ctx.log('archive catch-up failed', err));
     },
     caughtUp: () => done,
+    stop() {
+      stop();
+      return done;
+    },
     async loadOlder(conversation) {
       if (await ctx.db.get('state', `start:${conversation}`)) return true;
       const { stanzaId: oldest, ts: first } = await oldestStored(ctx, conversation);

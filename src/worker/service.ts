@@ -7,7 +7,7 @@ import { EVENTS_CHANNEL, type Change, type LoginOptions, type ParleyApi, type St
 import type { AccountRecord, ChatState, FastTokenRecord, Show } from '../shared/records.js';
 import type { AuthResult } from './auth.js';
 import { getAccount } from '../storage/read.js';
-import { openParleyDb, type ParleyDb } from '../storage/db.js';
+import { DB_NAME, openParleyDb, type ParleyDb } from '../storage/db.js';
 import { clearAll, markRead, saveAccount } from '../storage/write.js';
 import { LoginError, transportRefusal } from './auth.js';
 import { carbons } from './carbons.js';
@@ -26,6 +26,7 @@ import { reactions, type ReactionPlugin } from './reactions.js';
 import { receipts } from './receipts.js';
 import { replies, type ReplyPlugin } from './replies.js';
 import { roster, type RosterPlugin } from './roster.js';
+import { AccountOwner } from './lock.js';
 import { alsoArchived } from './plugin.js';
 import { Session } from './session.js';
 
@@ -47,12 +48,19 @@ interface Running {
 
 const CHANGE_BATCH_MS = 16;
 
+const WAITING = 'Parley is connected in another window of this site; this one takes over when that one closes.';
+const NEWER = 'A newer version of Parley took over: reload this page.';
+const UPDATED = 'Parley was updated: reload this page.';
+const STOLEN = 'Another tab took over the Parley connection.';
+
 function log(message: string, detail?: unknown): void {
   console.warn(`[parley] ${message}`, detail ?? '');
 }
 
 export class ParleyService implements ParleyApi {
   private readonly channel = new BroadcastChannel(EVENTS_CHANNEL);
+  /** Tells this worker's pages apart from another worker's (two deploys share the channel). */
+  private readonly id = crypto.randomUUID();
   private current: Status = { state: 'logged-out' };
   private running: Running | undefined;
   private readonly visibility = new Visibility();
@@ -60,20 +68,40 @@ export class ParleyService implements ParleyApi {
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   /** Serialises login/logout/restore so two tabs cannot start two sessions. */
   private lifecycle: Promise<unknown> = Promise.resolve();
+  /** Commands running now: a login or logout waits for them, and they wait for it. */
+  private readonly commands = new Set<Promise<unknown>>();
+  /** Counts logins and logouts: a restore that waited for the lock is void once one happened. */
+  private generation = 0;
+  /** Ends a wait for the account's lock (a login or logout here comes first). */
+  private waitAbort: AbortController | undefined;
+  private readonly owner = new AccountOwner(() => this.retire(NEWER), () => this.retire(STOLEN, { stolen: true }));
+  /** Why this worker no longer serves (a newer one took over); it never serves again. */
+  private retired: string | undefined;
+  private markKnown!: () => void;
+  /** Settles once the stored account was read: until then this worker cannot say who is logged in. */
+  private readonly known = new Promise<void>((resolve) => (this.markKnown = resolve));
 
-  private constructor(private readonly db: ParleyDb) {
+  private constructor(
+    private readonly db: ParleyDb,
+    /** Take the account's lock by force on the first restore (see TAKEOVER_WORKER_NAME). */
+    private steal: boolean,
+  ) {
     globalThis.addEventListener?.('online', () => this.running?.session.reconnectNow());
   }
 
   /** Opens storage and, when keys are stored, logs in again without asking. */
-  static async start(): Promise<ParleyService> {
-    const service = new ParleyService(await openParleyDb());
-    service.lifecycle = service.restore();
+  static async start({ steal = false } = {}): Promise<ParleyService> {
+    let service: ParleyService | undefined;
+    // A newer schema wants the database: stop writing and hand over instead of staying connected.
+    const db = await openParleyDb(DB_NAME, { blocking: () => service?.retire(UPDATED) });
+    service = new ParleyService(db, steal);
+    void service.restore();
     return service;
   }
 
   async status(): Promise<Status> {
-    return this.current;
+    await this.known;
+    return { ...this.current, worker: this.id };
   }
 
   login(options: LoginOptions): Promise<void> {
@@ -83,6 +111,7 @@ export class ParleyService implements ParleyApi {
       if (!options.password) throw new Error('Enter your password.');
       const refusal = transportRefusal(options.service, options.allowInsecure);
       if (refusal) throw new Error(refusal);
+      this.supersede();
       await this.end();
       const previous = await getAccount(this.db);
       const account: AccountRecord = {
@@ -96,102 +125,129 @@ export class ParleyService implements ParleyApi {
         presence: {},
       };
       this.setStatus({ state: 'connecting', jid });
+      if (!(await this.own(jid))) throw new Error('Login cancelled.');
+      // Another account's data must never show under this one, nor the new session's data be lost:
+      // cleared before connecting, not after.
+      if (previous && previous.jid !== jid) this.commit(await clearAll(this.db));
+      this.setStatus({ state: 'connecting', jid });
       try {
         await this.connect(account, { password: options.password }, false);
       } catch (err) {
+        this.owner.release();
         this.setStatus({ state: 'logged-out', error: (err as Error).message });
         throw err;
       }
-      // Another account's data must not show under this one.
-      if (previous && previous.jid !== jid) this.commit(await clearAll(this.db));
       this.commit(await saveAccount(this.db, withCredentials(account, this.running?.session.auth ?? {})));
     });
   }
 
   logout(): Promise<void> {
+    this.waitAbort?.abort(); // a login waiting for the lock is given up at once
     return this.serially(async () => {
+      this.supersede();
       await this.end();
+      const account = await getAccount(this.db);
+      // Clearing is writing: only the account's owner may, and another worker owns it.
+      if (account && this.owner.jid !== account.jid && !(await this.owner.tryAcquire(account.jid))) throw new Error(WAITING);
       this.commit(await clearAll(this.db));
+      this.owner.release();
       this.setStatus({ state: 'logged-out' });
     });
   }
 
-  async send(to: string, body: string, id?: string): Promise<string> {
-    const running = this.plugins();
-    const jid = this.contactJid(to);
-    const originId = await running.messages.send(jid, body, id === undefined ? {} : { id });
-    running.chatStates?.noteSent(jid);
-    return originId;
+  send(to: string, body: string, id?: string): Promise<string> {
+    return this.command(async () => {
+      const running = this.plugins();
+      const jid = this.contactJid(to);
+      const originId = await running.messages.send(jid, body, id === undefined ? {} : { id });
+      running.chatStates?.noteSent(jid);
+      return originId;
+    });
   }
 
-  async reply(conversation: string, key: string, body: string, id?: string): Promise<string> {
-    const running = this.plugins();
-    const jid = this.contactJid(conversation);
-    if (!running.replies) throw new Error('Not logged in.');
-    const originId = await running.replies.reply(jid, key, body, id);
-    running.chatStates?.noteSent(jid);
-    return originId;
+  reply(conversation: string, key: string, body: string, id?: string): Promise<string> {
+    return this.command(async () => {
+      const running = this.plugins();
+      const jid = this.contactJid(conversation);
+      if (!running.replies) throw new Error('Not logged in.');
+      const originId = await running.replies.reply(jid, key, body, id);
+      running.chatStates?.noteSent(jid);
+      return originId;
+    });
   }
 
-  async react(conversation: string, key: string, emojis: string[]): Promise<void> {
-    const running = this.plugins();
-    if (!Array.isArray(emojis) || !emojis.every((e) => typeof e === 'string')) throw new Error('Reactions must be a list of emoji.');
-    await running.reactions?.react(this.contactJid(conversation), key, emojis);
+  react(conversation: string, key: string, emojis: string[]): Promise<void> {
+    return this.command(async () => {
+      const running = this.plugins();
+      if (!Array.isArray(emojis) || !emojis.every((e) => typeof e === 'string')) throw new Error('Reactions must be a list of emoji.');
+      await running.reactions?.react(this.contactJid(conversation), key, emojis);
+    });
   }
 
-  async setChatState(to: string, state: ChatState): Promise<void> {
-    if (this.current.state === 'online') await this.running?.chatStates?.set(this.contactJid(to), state);
+  setChatState(to: string, state: ChatState): Promise<void> {
+    return this.command(async () => {
+      if (this.current.state === 'online') await this.running?.chatStates?.set(this.contactJid(to), state);
+    });
   }
 
-  async addContact(jid: string, name?: string): Promise<void> {
-    await this.onlinePlugins().roster.add(this.contactJid(jid), name?.trim() || undefined);
+  addContact(jid: string, name?: string): Promise<void> {
+    return this.command(() => this.onlinePlugins().roster.add(this.contactJid(jid), name?.trim() || undefined));
   }
 
-  async removeContact(jid: string): Promise<void> {
-    await this.onlinePlugins().roster.remove(this.contactJid(jid));
+  removeContact(jid: string): Promise<void> {
+    return this.command(() => this.onlinePlugins().roster.remove(this.contactJid(jid)));
   }
 
-  async approve(jid: string): Promise<void> {
-    const { presence: p } = this.onlinePlugins();
-    const contact = this.contactJid(jid);
-    await p.answer(contact, 'subscribed');
-    const item = await this.db.get('roster', contact);
-    // Approving someone means wanting to see them too, as every mainstream client does.
-    if (!item || ((item.subscription === 'none' || item.subscription === 'from') && !item.pendingOut)) {
-      await p.answer(contact, 'subscribe');
-    }
+  approve(jid: string): Promise<void> {
+    return this.command(async () => {
+      const { presence: p } = this.onlinePlugins();
+      const contact = this.contactJid(jid);
+      await p.answer(contact, 'subscribed');
+      const item = await this.db.get('roster', contact);
+      // Approving someone means wanting to see them too, as every mainstream client does.
+      if (!item || ((item.subscription === 'none' || item.subscription === 'from') && !item.pendingOut)) {
+        await p.answer(contact, 'subscribe');
+      }
+    });
   }
 
-  async deny(jid: string): Promise<void> {
-    await this.onlinePlugins().presence.answer(this.contactJid(jid), 'unsubscribed');
+  deny(jid: string): Promise<void> {
+    return this.command(() => this.onlinePlugins().presence.answer(this.contactJid(jid), 'unsubscribed'));
   }
 
-  async cancelSubscription(jid: string): Promise<void> {
-    await this.onlinePlugins().presence.answer(this.contactJid(jid), 'unsubscribed');
+  cancelSubscription(jid: string): Promise<void> {
+    return this.command(() => this.onlinePlugins().presence.answer(this.contactJid(jid), 'unsubscribed'));
   }
 
-  async setPresence(show?: Show, status?: string): Promise<void> {
-    const account = await getAccount(this.db);
-    if (!account) throw new Error('Not logged in.');
-    const text = status?.trim().slice(0, 1024);
-    this.commit(await saveAccount(this.db, { ...account, presence: { ...(show ? { show } : {}), ...(text ? { status: text } : {}) } }));
-    if (this.current.state === 'online') await this.plugins().presence.announce(show, text);
+  setPresence(show?: Show, status?: string): Promise<void> {
+    return this.command(async () => {
+      const account = await getAccount(this.db);
+      if (!account) throw new Error('Not logged in.');
+      this.mayWrite();
+      const text = status?.trim().slice(0, 1024);
+      this.commit(await saveAccount(this.db, { ...account, presence: { ...(show ? { show } : {}), ...(text ? { status: text } : {}) } }));
+      if (this.current.state === 'online') await this.plugins().presence.announce(show, text);
+    });
   }
 
-  async correct(conversation: string, key: string, body: string): Promise<void> {
-    const running = this.plugins();
-    if (!running.corrections) throw new Error('Not logged in.');
-    await running.corrections.correct(this.contactJid(conversation), key, body);
+  correct(conversation: string, key: string, body: string): Promise<void> {
+    return this.command(async () => {
+      const running = this.plugins();
+      if (!running.corrections) throw new Error('Not logged in.');
+      await running.corrections.correct(this.contactJid(conversation), key, body);
+    });
   }
 
-  async retract(conversation: string, key: string): Promise<void> {
-    const running = this.plugins();
-    if (!running.retractions) throw new Error('Not logged in.');
-    await running.retractions.retract(this.contactJid(conversation), key);
+  retract(conversation: string, key: string): Promise<void> {
+    return this.command(async () => {
+      const running = this.plugins();
+      if (!running.retractions) throw new Error('Not logged in.');
+      await running.retractions.retract(this.contactJid(conversation), key);
+    });
   }
 
-  async loadOlder(conversation: string): Promise<boolean> {
-    return this.onlinePlugins().mam.loadOlder(this.contactJid(conversation));
+  loadOlder(conversation: string): Promise<boolean> {
+    return this.command(() => this.onlinePlugins().mam.loadOlder(this.contactJid(conversation)));
   }
 
   async pageVisible(page: string, visible: boolean): Promise<void> {
@@ -199,27 +255,95 @@ export class ParleyService implements ParleyApi {
     else this.visibility.set(page, visible);
   }
 
-  async markRead(conversation: string, upTo?: string): Promise<void> {
-    const jid = bareJid(conversation);
-    this.commit(await markRead(this.db, jid, upTo));
-    await this.running?.markers?.seen(jid, upTo);
-    // Other devices learn only a whole read (XEP-0490 publishes the newest message): never more than was seen.
-    if (!upTo || (await this.db.get('conversations', jid))?.unread === 0) await this.running?.mds?.seen(jid);
+  markRead(conversation: string, upTo?: string): Promise<void> {
+    return this.command(async () => {
+      // Read state is written by the account's owner; a waiting window's reading is not recorded.
+      if (!this.running) return;
+      const jid = bareJid(conversation);
+      this.commit(await markRead(this.db, jid, upTo));
+      await this.running?.markers?.seen(jid, upTo);
+      // Other devices learn only a whole read (XEP-0490 publishes the newest message): never more than was seen.
+      if (!upTo || (await this.db.get('conversations', jid))?.unread === 0) await this.running?.mds?.seen(jid);
+    });
   }
 
+  /**
+   * Logs in again from stored keys once this worker owns the account (another worker of this
+   * origin may hold it: then this one waits its turn, and says so).
+   */
   private async restore(): Promise<void> {
-    const account = await getAccount(this.db);
-    if (!account?.keys && !account?.fast) {
-      if (account) this.setStatus({ state: 'logged-out', jid: account.jid });
-      return;
-    }
-    this.setStatus({ state: 'connecting', jid: account.jid });
+    const stored = await this.serially(async () => {
+      const account = await getAccount(this.db);
+      const canLogIn = !!(account?.keys || account?.fast);
+      if (account && !canLogIn) this.setStatus({ state: 'logged-out', jid: account.jid });
+      if (account && canLogIn) this.setStatus({ state: 'connecting', jid: account.jid });
+      return canLogIn ? account : undefined;
+    }).finally(() => this.markKnown());
+    if (!stored) return;
+    const generation = this.generation;
+    if (!(await this.own(stored.jid))) return;
+    await this.serially(async () => {
+      if (generation !== this.generation || this.running) return; // a login or logout came first
+      // The previous owner may have logged out or changed account while this worker waited.
+      const account = await getAccount(this.db);
+      if (account?.jid !== stored.jid || !(account.keys || account.fast)) {
+        this.owner.release();
+        this.setStatus({ state: 'logged-out', ...(account ? { jid: account.jid } : {}) });
+        return;
+      }
+      this.setStatus({ state: 'connecting', jid: account.jid });
+      try {
+        const refusal = transportRefusal(account.service, account.allowInsecure);
+        if (refusal) throw new LoginError(refusal, 'auth');
+        await this.connect(account, {}, true);
+      } catch (err) {
+        await this.forgetKeys(account, err as Error);
+        this.owner.release();
+      }
+    });
+  }
+
+  /** A login or logout here comes before a restore still waiting for the account's lock. */
+  private supersede(): void {
+    this.generation++;
+    this.waitAbort?.abort();
+  }
+
+  /** Waits for `jid`'s lock, showing that this worker waits; false if a login or logout here cut the wait short. */
+  private async own(jid: string): Promise<boolean> {
+    const abort = new AbortController();
+    this.waitAbort = abort;
+    const steal = this.steal;
+    this.steal = false;
     try {
-      if (transportRefusal(account.service, account.allowInsecure)) throw new LoginError(transportRefusal(account.service, account.allowInsecure)!, 'auth');
-      await this.connect(account, {}, true);
+      await this.owner.acquire(jid, { steal, signal: abort.signal, waiting: () => this.setStatus({ state: 'waiting', jid, error: WAITING }) });
+      return true;
     } catch (err) {
-      await this.forgetKeys(account, err as Error);
+      if (abort.signal.aborted) return false;
+      throw err;
+    } finally {
+      if (this.waitAbort === abort) this.waitAbort = undefined;
     }
+  }
+
+  /**
+   * Gives the account up for good (a newer worker asked, or a newer schema needs the database): the
+   * stream is left for the successor to resume, storage closed, the lock freed. `stolen`: the
+   * successor already runs, so storage closes first, before anything more is written (not even the
+   * stream state: the successor's is newer).
+   */
+  private retire(reason: string, { stolen = false } = {}): void {
+    if (this.retired) return;
+    this.retired = reason;
+    this.waitAbort?.abort();
+    if (stolen) this.db.close();
+    void this.serially(async () => {
+      const jid = this.owner.jid ?? this.current.jid;
+      await this.end({ handOver: true });
+      this.db.close();
+      this.owner.release();
+      this.setStatus({ state: 'waiting', ...(jid ? { jid } : {}), error: reason });
+    }, true);
   }
 
   /** `password` for a login typed now; without it, what the account has stored. */
@@ -238,6 +362,7 @@ export class ParleyService implements ParleyApi {
       onAuthLost: (err) => void this.serially(async () => {
         await this.end();
         await this.forgetKeys(account, err);
+        this.owner.release();
       }),
       log,
     });
@@ -290,15 +415,27 @@ export class ParleyService implements ParleyApi {
     this.setStatus({ state: 'logged-out', jid: account.jid, error: err instanceof LoginError ? err.message : String(err) });
   }
 
-  private async end(): Promise<void> {
+  /** Ends the session; the archive catch-up stops first, so nothing is written after this returns. */
+  private async end({ handOver = false } = {}): Promise<void> {
     const running = this.running;
     this.running = undefined;
-    await running?.session.stop();
+    if (!running) return;
+    await running.mam.stop();
+    await (handOver ? running.session.detach() : running.session.stop());
   }
 
   private plugins(): Running {
-    if (!this.running) throw new Error('Not logged in.');
+    if (!this.running) {
+      this.mayWrite();
+      throw new Error('Not logged in.');
+    }
     return this.running;
+  }
+
+  /** Throws the reason this worker may not write now, if it may not. */
+  private mayWrite(): void {
+    if (this.retired) throw new Error(this.retired);
+    if (this.current.state === 'waiting') throw new Error(WAITING);
   }
 
   private onlinePlugins(): Running {
@@ -313,15 +450,33 @@ export class ParleyService implements ParleyApi {
     return bare;
   }
 
-  private serially<T>(run: () => Promise<T>): Promise<T> {
-    const next = this.lifecycle.then(run, run);
+  /** Login, logout, restore and retiring: one at a time, each after the commands already running. */
+  private serially<T>(run: () => Promise<T>, retiring = false): Promise<T> {
+    const exclusive = async () => {
+      if (this.retired && !retiring) throw new Error(this.retired);
+      await Promise.allSettled([...this.commands]);
+      return run();
+    };
+    const next = this.lifecycle.then(exclusive, exclusive);
     this.lifecycle = next.catch(() => undefined);
     return next;
   }
 
+  /** A command runs against one whole session: never during a login or logout, nor across one. */
+  private async command<T>(run: () => Promise<T>): Promise<T> {
+    for (let lifecycle = this.lifecycle; ; lifecycle = this.lifecycle) {
+      await lifecycle;
+      if (lifecycle === this.lifecycle) break; // none started meanwhile
+    }
+    const running = run();
+    this.commands.add(running);
+    void running.catch(() => undefined).finally(() => this.commands.delete(running));
+    return running;
+  }
+
   private setStatus(status: Status): void {
     this.current = status;
-    this.post({ type: 'status', status });
+    this.post({ type: 'status', status: { ...status, worker: this.id } });
   }
 
   /**

@@ -223,6 +223,27 @@ export class Session {
     await this.queue;
   }
 
+  /**
+   * Stops without ending the stream: the socket closes but no `</stream>` is sent, so the server
+   * keeps the session resumable (XEP-0198) for the worker that takes over, from the state saved here.
+   */
+  async detach(): Promise<void> {
+    this.stopped = true;
+    this.keepConnected = false;
+    clearTimeout(this.timer);
+    if (this.xmpp.socket) {
+      // Its 'disconnect' queues the plugins' offline hooks, which should run before storage closes.
+      const closed = new Promise<void>((resolve) => this.xmpp.on('disconnect', () => resolve()));
+      this.xmpp.socket.end();
+      // Prosody 13 leaves a resumed stream's WebSocket open after the close frame (measured): then
+      // the socket is closing, sends nothing more (no ack for what was not stored), and the
+      // successor's resumption replaces it.
+      await withTimeout(closed, 1000).catch(() => undefined);
+    }
+    await this.queue;
+    await this.persistence.flush();
+  }
+
   /** Try now rather than at the next backoff step (the browser says the network is back). */
   reconnectNow(): void {
     if (!this.keepConnected || this.xmpp.status !== 'disconnect') return;

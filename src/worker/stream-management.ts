@@ -92,6 +92,8 @@ export function smSettled(xmpp: XmppClient): Promise<void> {
 export interface SmPersistence {
   /** Sets up the client to resume the stream a previous worker left, if one is stored for this account. */
   restore(): Promise<boolean>;
+  /** Saves the current counters now (a worker handing the stream over, before it closes storage). */
+  flush(): Promise<void>;
 }
 
 /**
@@ -151,6 +153,7 @@ export function persistStreamManagement(
   });
 
   return {
+    flush: save,
     async restore() {
       const state = await db.get('state', 'sm');
       if (state?.key !== 'sm' || bareOf(state.jid) !== bareJid) return false;

@@ -192,3 +192,76 @@ describe('without SharedWorker: one tab leads and runs the worker for all', () =
     assert.equal(sessions.length, 1, `sessions: ${sessions.join(', ')}`);
   });
 });
+
+describe('without SharedWorker: private relays, and a frozen leader', () => {
+  let fx: Fixture;
+  let profile: Profile;
+  let bob: Peer;
+  let leader: ClientPage;
+  let follower: ClientPage;
+
+  before(async () => {
+    fx = await setup(['alice', 'bob']);
+    await befriend(fx.prosody, ['alice', PASSWORD], ['bob', PASSWORD]);
+    bob = await connectPeer(fx.prosody, 'bob', PASSWORD);
+    profile = await launch();
+  });
+
+  after(async () => {
+    await bob?.stop();
+    await profile?.close();
+    await fx?.dispose();
+  });
+
+  it('a login typed in a follower tab is never seen by another page listening on the relay channel', async () => {
+    leader = await ClientPage.open(profile, fx.url, { sharedWorker: false });
+    assert.equal(await leader.waitForStatus('Logged out'), 'Logged out');
+    follower = await ClientPage.open(profile, fx.url, { sharedWorker: false });
+    assert.equal(ownWorker(follower), undefined, 'the second tab follows');
+    // Any page of the origin can listen: this one records every relayed message, as text.
+    const spy = await profile.browser.newPage();
+    await spy.goto(`${fx.url}dist/parley-client.js`); // a document of the origin that does not run Parley
+    await spy.evaluate(`window.__heard = [];
+      window.__channel = new BroadcastChannel('parley-tabs');
+      window.__channel.onmessage = ({ data }) => window.__heard.push(JSON.stringify(data, (k, v) =>
+        v instanceof ArrayBuffer || ArrayBuffer.isView(v) ? new TextDecoder().decode(v) : v));`);
+    await follower.login(fx.jid('alice'), PASSWORD);
+    assert.equal(await follower.waitForStatus('Online'), 'Online');
+    const heard = (await spy.evaluate('window.__heard')) as string[];
+    assert.ok(heard.some((m) => m.includes('"call"')), 'the login went over the relay');
+    assert.deepEqual(heard.filter((m) => m.includes(PASSWORD)), []);
+    await spy.close();
+  });
+
+  it('a frozen leader: a call to it fails with a clear error, another tab takes over, every message once', async () => {
+    await leader.waitForStatus('Online');
+    for (const tab of [leader, follower]) await tab.open(fx.jid('bob'));
+    await bob.say(fx.jid('alice'), 'before the freeze');
+    for (const tab of [leader, follower]) await tab.waitForMessages(1);
+    const cdp = await leader.page.createCDPSession();
+    await cdp.send('Page.setWebLifecycleState', { state: 'frozen' });
+    await bob.say(fx.jid('alice'), 'while frozen');
+    const text = 'typed while the leader is frozen';
+    await follower.type(text);
+    const error = await until(() => follower.page.$eval(`${composer}p.error`, (p) => p.textContent ?? ''), { what: 'an error shown' });
+    assert.match(error, /stopped answering/);
+    // The follower now leads: it runs the worker, resumes the account and sends what was typed, once.
+    await until(() => ownWorker(follower), { what: 'the follower runs the worker' });
+    await follower.click(`${composer}button[type="submit"]`);
+    await bob.waitForBody(text, 20_000);
+    assert.deepEqual(await follower.waitForMessages(3, 20_000), ['before the freeze', 'while frozen', text]);
+
+    // The frozen tab thaws: it finds it lost the lead and stops its worker; one session, no repeats.
+    await cdp.send('Page.setWebLifecycleState', { state: 'active' });
+    await until(() => !ownWorker(leader), { what: 'the thawed tab stopped its worker' });
+    await bob.say(fx.jid('alice'), 'after the thaw');
+    const expected = ['before the freeze', 'while frozen', text, 'after the thaw'];
+    assert.deepEqual(await follower.waitForMessages(4), expected);
+    assert.deepEqual(await leader.waitForMessages(4), expected);
+    await follower.type('marker');
+    await bob.waitForBody('marker');
+    assert.equal(bob.received.filter((el) => el.getChildText('body') === text).length, 1);
+    assert.deepEqual(await follower.messages(), [...expected, 'marker']);
+    await until(async () => (await fx.prosody.sessions('alice')).length === 1, { what: 'one session for alice' });
+  });
+});

@@ -41,11 +41,20 @@ export class ClientPage {
     page.on('dialog', (d) => void d.accept());
   }
 
-  /** `sharedWorker: false` makes the page a browser without SharedWorker (as Chrome on Android). */
-  static async open(profile: Profile, url: string, { sharedWorker = true } = {}): Promise<ClientPage> {
+  /**
+   * `sharedWorker: false` makes the page a browser without SharedWorker (as Chrome on Android).
+   * `workerUrl` is set as the page's `worker-url` attribute, as a site with its own worker path does.
+   */
+  static async open(profile: Profile, url: string, { sharedWorker = true, workerUrl = '' } = {}): Promise<ClientPage> {
     const page = await profile.browser.newPage();
     // A string, not a function: tsx-compiled functions call a `__name` helper the page lacks.
     if (!sharedWorker) await page.evaluateOnNewDocument('delete window.SharedWorker');
+    // Before the element upgrades (module scripts run after parsing), as if the page's HTML said so.
+    if (workerUrl) {
+      await page.evaluateOnNewDocument(`new MutationObserver(() => {
+        for (const el of document.querySelectorAll('parley-client:not([worker-url])')) el.setAttribute('worker-url', ${JSON.stringify(workerUrl)});
+      }).observe(document, { childList: true, subtree: true });`);
+    }
     const client = new ClientPage(page);
     await page.goto(url);
     await page.waitForSelector(`${C}header`);

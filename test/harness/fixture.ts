@@ -17,12 +17,16 @@ export const PASSWORD = 'correct horse battery staple';
 
 export async function setup(
   users: string[],
-  { proxy: withProxy = false, prosody: extra = {} }: { proxy?: boolean; prosody?: ProsodyOptions } = {},
+  {
+    proxy: withProxy = false,
+    prosody: extra = {},
+    mounts = {},
+  }: { proxy?: boolean; prosody?: ProsodyOptions; /** More URL prefix → directory mounts beside the demo. */ mounts?: Record<string, string> } = {},
 ): Promise<Fixture> {
   const prosody = await startProsody({ ...extra, users: users.map((user) => ({ user, password: PASSWORD })) });
   const proxy = withProxy ? await startProxy(prosody.httpPort) : undefined;
   const service = proxy ? `ws://127.0.0.1:${proxy.port}/xmpp-websocket` : prosody.wsUrl;
-  const server = await serve({ mounts: { '/': 'demo', '/dist/': 'dist' }, vars: { SERVICE: service } });
+  const server = await serve({ mounts: { '/': 'demo', '/dist/': 'dist', ...mounts }, vars: { SERVICE: service } });
   return {
     prosody,
     url: server.url,
