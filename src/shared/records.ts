@@ -160,6 +160,12 @@ export interface ArchiveGap {
   /** Archive id of the oldest message of the run above the hole, and its stored time. */
   above: string;
   ts: number;
+  /**
+   * Stored time of the message the forgotten cursor named: paging back has crossed the hole when it
+   * meets a stored message no newer (live messages stored above it prove nothing). Unset when that
+   * message is not stored: then any stored message.
+   */
+  below?: number;
   /** Per conversation paging back into the hole: the oldest archive id fetched so far, and its stored time. */
   progress: Record<string, { id: string; ts: number }>;
   /** Conversations that paged back across the hole (met what was stored below it, or the archive's start). */

@@ -31,10 +31,10 @@ export function advanceSync(db: ParleyDb, archive: string, last: string): Promis
 
 /**
  * Sync restarted from the archive's newest messages (`last` the newest id) because the server no
- * longer knew where we were: a hole opens below the run starting at `above` (stored at `ts`).
+ * longer knew where we were: a hole opens below the run starting at `gap.above` (stored at `gap.ts`).
  */
-export function openGap(db: ParleyDb, archive: string, last: string, above: string, ts: number): Promise<void> {
-  return update(db, archive, (sync) => ({ ...sync, last, gaps: [...sync.gaps, { above, ts, progress: {}, crossed: [] }] }));
+export function openGap(db: ParleyDb, archive: string, last: string, gap: Pick<ArchiveGap, 'above' | 'ts' | 'below'>): Promise<void> {
+  return update(db, archive, (sync) => ({ ...sync, last, gaps: [...sync.gaps, { ...gap, progress: {}, crossed: [] }] }));
 }
 
 /** The run above the newest hole reaches further down (more of the newest messages were paged in). */
@@ -67,11 +67,11 @@ export function progressGap(db: ParleyDb, archive: string, above: string, conver
   }));
 }
 
-/** Which of these archive ids are stored already. */
-export async function storedStanzaIds(db: ParleyDb, ids: string[]): Promise<Set<string>> {
+/** Which of these archive ids are stored already, each with its stored time. */
+export async function storedTimes(db: ParleyDb, ids: string[]): Promise<Map<string, number>> {
   const index = db.transaction('messages').store.index('byStanzaId');
-  const found = await Promise.all(ids.map(async (id) => ((await index.getKey(id)) === undefined ? null : id)));
-  return new Set(found.filter((id): id is string => id !== null));
+  const found = await Promise.all(ids.map(async (id) => [id, (await index.get(id))?.ts] as const));
+  return new Map(found.filter((f): f is readonly [string, number] => f[1] !== undefined));
 }
 
 /**

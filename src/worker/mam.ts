@@ -8,7 +8,7 @@ import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
 import { bareJid } from '../shared/jid.js';
 import type { ArchiveGap, MessageRecord } from '../shared/records.js';
-import { advanceSync, lowerGap, nextGap, openGap, progressGap, readSync, storedStanzaIds } from '../storage/archive.js';
+import { advanceSync, lowerGap, nextGap, openGap, progressGap, readSync, storedTimes } from '../storage/archive.js';
 import { putState, storeMessages } from '../storage/write.js';
 import { chatRecord, parseChatMessage } from './message.js';
 import type { Plugin, PluginContext } from './plugin.js';
@@ -166,7 +166,7 @@ export function mam(ctx: PluginContext): MamPlugin {
    * The newest RECENT messages, newest page first so they show at once. `gap`: sync had a cursor
    * the server no longer knows, so a hole opens below them (filled as the user pages back).
    */
-  async function recent({ gap, unread }: { gap: boolean; unread: boolean }): Promise<void> {
+  async function recent({ gap, unread }: { gap?: Pick<ArchiveGap, 'below'>; unread: boolean }): Promise<void> {
     let before = '';
     let fetched = 0;
     let ceiling = Infinity;
@@ -180,7 +180,7 @@ export function mam(ctx: PluginContext): MamPlugin {
       const oldest = Number.isFinite(ceiling) ? ceiling : Date.now();
       if (fetched === 0) {
         const last = fin.last ?? results.at(-1)!.id;
-        await (gap ? openGap(ctx.db, archive, last, first, oldest) : advanceSync(ctx.db, archive, last));
+        await (gap ? openGap(ctx.db, archive, last, { ...gap, above: first, ts: oldest }) : advanceSync(ctx.db, archive, last));
       } else if (gap) {
         await lowerGap(ctx.db, archive, first, oldest);
       }
@@ -194,7 +194,7 @@ export function mam(ctx: PluginContext): MamPlugin {
     let after = (await readSync(ctx.db, archive)).last;
     // The first sync is history, not news: it does not count as unread, and the rest of it waits
     // until the user scrolls back.
-    if (after === undefined) return recent({ gap: false, unread: false });
+    if (after === undefined) return recent({ unread: false });
     const order = { after: -Infinity };
     for (;;) {
       let page;
@@ -203,7 +203,8 @@ export function mam(ctx: PluginContext): MamPlugin {
       } catch (err) {
         if (!unknownId(err)) throw err;
         ctx.log('the archive no longer knows where sync stopped: fetching the newest, leaving a gap', after);
-        return recent({ gap: true, unread: true });
+        const below = (await storedTimes(ctx.db, [after])).get(after);
+        return recent({ gap: below === undefined ? {} : { below }, unread: true });
       }
       const { results, fin } = page;
       await store(results, toRecords(results), { unread: true, order });
@@ -217,7 +218,7 @@ export function mam(ctx: PluginContext): MamPlugin {
 
   /**
    * One page back through `gap` in `conversation`, from where it got to. It has crossed the hole
-   * when the page meets messages stored below it, or the archive's start (then true).
+   * when the page meets what was stored below it (see ArchiveGap.below), or the archive's start (then true).
    */
   async function intoGap(conversation: string, gap: ArchiveGap): Promise<boolean> {
     const from = gap.progress[conversation] ?? { id: gap.above, ts: gap.ts };
@@ -231,11 +232,12 @@ export function mam(ctx: PluginContext): MamPlugin {
       return false;
     }
     const { results, fin } = page;
-    const known = await storedStanzaIds(ctx.db, results.map((r) => r.id));
+    const known = await storedTimes(ctx.db, results.map((r) => r.id));
+    const met = [...known.values()].some((ts) => gap.below === undefined || ts <= gap.below);
     const records = beneath(toRecords(results), from.ts);
     await store(results, records, { unread: false });
     const complete = fin.complete || results.length === 0;
-    if (complete || known.size > 0) {
+    if (complete || met) {
       await progressGap(ctx.db, archive, gap.above, conversation, 'crossed');
       if (complete) await putState(ctx.db, { key: `start:${conversation}` });
       return complete;
