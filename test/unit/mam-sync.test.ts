@@ -135,6 +135,19 @@ describe('archive sync (XEP-0313) that scales', () => {
     expect(await alice.shown(BOB)).to.deep.equal([...bodies('bob', 1, 60), ...bodies('new', 1, 120)]);
   });
 
+  it('a live message does not move the cursor: the next login pages forward from the last archive page', async () => {
+    const archive = new Archive();
+    archive.add(BOB, bodies('bob', 1, 60));
+    const alice = await device(archive);
+    await alice.login();
+    archive.add(BOB, bodies('later', 1, 10));
+    await alice.live(archive.items.slice(-1)); // only the newest came live; 'later 1-9' were missed
+    archive.queries = [];
+    await alice.login();
+    expect(archive.queries.map((q) => q.after)).to.deep.equal(['a60']);
+    expect(await alice.shown(BOB)).to.deep.equal([...bodies('bob', 1, 60), ...bodies('later', 1, 10)]);
+  });
+
   it('a cursor the server no longer knows (archive expired): the newest are stored, and next time sync goes on from them', async () => {
     const archive = new Archive();
     archive.add(BOB, bodies('old', 1, 60));
