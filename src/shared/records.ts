@@ -157,6 +157,8 @@ export interface ArchiveSync {
  * newest messages instead. What lies between is fetched per conversation as the user pages back.
  */
 export interface ArchiveGap {
+  /** The archive id sync had stopped at, which the server no longer knew: names the hole. */
+  forgotten: string;
   /** Archive id of the oldest message of the run above the hole, and its stored time. */
   above: string;
   ts: number;

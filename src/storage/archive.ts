@@ -33,7 +33,7 @@ export function advanceSync(db: ParleyDb, archive: string, last: string): Promis
  * Sync restarted from the archive's newest messages (`last` the newest id) because the server no
  * longer knew where we were: a hole opens below the run starting at `gap.above` (stored at `gap.ts`).
  */
-export function openGap(db: ParleyDb, archive: string, last: string, gap: Pick<ArchiveGap, 'above' | 'ts' | 'below'>): Promise<void> {
+export function openGap(db: ParleyDb, archive: string, last: string, gap: Pick<ArchiveGap, 'forgotten' | 'above' | 'ts' | 'below'>): Promise<void> {
   return update(db, archive, (sync) => ({ ...sync, last, gaps: [...sync.gaps, { ...gap, progress: {}, crossed: [] }] }));
 }
 
@@ -51,14 +51,14 @@ export function nextGap(sync: ArchiveSync, conversation: string): ArchiveGap | u
 }
 
 /**
- * Paging back through the hole starting at `above`, `conversation` got down to archive id `to.id`
+ * Paging back through the hole `forgotten` names, `conversation` got down to archive id `to.id`
  * (stored at `to.ts`), or across it (`to` = 'crossed').
  */
-export function progressGap(db: ParleyDb, archive: string, above: string, conversation: string, to: { id: string; ts: number } | 'crossed'): Promise<void> {
+export function progressGap(db: ParleyDb, archive: string, forgotten: string, conversation: string, to: { id: string; ts: number } | 'crossed'): Promise<void> {
   return update(db, archive, (sync) => ({
     ...sync,
     gaps: sync.gaps.map((gap) => {
-      if (gap.above !== above) return gap;
+      if (gap.forgotten !== forgotten) return gap;
       const { [conversation]: _was, ...progress } = gap.progress;
       return to === 'crossed'
         ? { ...gap, progress, crossed: [...gap.crossed, conversation] }

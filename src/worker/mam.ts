@@ -166,7 +166,7 @@ export function mam(ctx: PluginContext): MamPlugin {
    * The newest RECENT messages, newest page first so they show at once. `gap`: sync had a cursor
    * the server no longer knows, so a hole opens below them (filled as the user pages back).
    */
-  async function recent({ gap, unread }: { gap?: Pick<ArchiveGap, 'below'>; unread: boolean }): Promise<void> {
+  async function recent({ gap, unread }: { gap?: Pick<ArchiveGap, 'forgotten' | 'below'>; unread: boolean }): Promise<void> {
     let before = '';
     let fetched = 0;
     let ceiling = Infinity;
@@ -204,7 +204,7 @@ export function mam(ctx: PluginContext): MamPlugin {
         if (!unknownId(err)) throw err;
         ctx.log('the archive no longer knows where sync stopped: fetching the newest, leaving a gap', after);
         const below = (await storedTimes(ctx.db, [after])).get(after);
-        return recent({ gap: below === undefined ? {} : { below }, unread: true });
+        return recent({ gap: { forgotten: after, ...(below === undefined ? {} : { below }) }, unread: true });
       }
       const { results, fin } = page;
       await store(results, toRecords(results), { unread: true, order });
@@ -228,7 +228,7 @@ export function mam(ctx: PluginContext): MamPlugin {
     } catch (err) {
       if (!unknownId(err)) throw err;
       // Archives expire oldest first: what was older than an id the server forgot is gone too.
-      await progressGap(ctx.db, archive, gap.above, conversation, 'crossed');
+      await progressGap(ctx.db, archive, gap.forgotten, conversation, 'crossed');
       return false;
     }
     const { results, fin } = page;
@@ -238,12 +238,12 @@ export function mam(ctx: PluginContext): MamPlugin {
     await store(results, records, { unread: false });
     const complete = fin.complete || results.length === 0;
     if (complete || met) {
-      await progressGap(ctx.db, archive, gap.above, conversation, 'crossed');
+      await progressGap(ctx.db, archive, gap.forgotten, conversation, 'crossed');
       if (complete) await putState(ctx.db, { key: `start:${conversation}` });
       return complete;
     }
     const ts = Math.min(from.ts, ...records.map((r) => r.ts));
-    await progressGap(ctx.db, archive, gap.above, conversation, { id: fin.first ?? results[0]!.id, ts });
+    await progressGap(ctx.db, archive, gap.forgotten, conversation, { id: fin.first ?? results[0]!.id, ts });
     return false;
   }
 
