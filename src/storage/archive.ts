@@ -45,6 +45,11 @@ export function lowerGap(db: ParleyDb, archive: string, above: string, ts: numbe
   });
 }
 
+/** The server has nothing older than the run above the hole `forgotten` names: no hole is left to fill. */
+export function closeGap(db: ParleyDb, archive: string, forgotten: string): Promise<void> {
+  return update(db, archive, (sync) => ({ ...sync, gaps: sync.gaps.filter((gap) => gap.forgotten !== forgotten) }));
+}
+
 /** The newest hole `conversation` has not crossed yet (paging back meets the newest first). */
 export function nextGap(sync: ArchiveSync, conversation: string): ArchiveGap | undefined {
   return [...sync.gaps].reverse().find((gap) => !gap.crossed.includes(conversation));

@@ -8,7 +8,7 @@ import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
 import { bareJid } from '../shared/jid.js';
 import type { ArchiveGap, MessageRecord } from '../shared/records.js';
-import { advanceSync, lowerGap, nextGap, openGap, progressGap, readSync, storedTimes } from '../storage/archive.js';
+import { advanceSync, closeGap, lowerGap, nextGap, openGap, progressGap, readSync, storedTimes } from '../storage/archive.js';
 import { putState, storeMessages } from '../storage/write.js';
 import { chatRecord, parseChatMessage } from './message.js';
 import type { Plugin, PluginContext } from './plugin.js';
@@ -185,6 +185,8 @@ export function mam(ctx: PluginContext): MamPlugin {
         await lowerGap(ctx.db, archive, first, oldest);
       }
       fetched += results.length;
+      // The archive starts here: whatever the hole held has expired, and all there is is stored.
+      if (fin.complete && gap) await closeGap(ctx.db, archive, gap.forgotten);
       if (fin.complete || fetched >= RECENT) return;
       before = first;
     }

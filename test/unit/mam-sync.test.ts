@@ -164,6 +164,17 @@ describe('archive sync (XEP-0313) that scales', () => {
     expect((await alice.shown(BOB, 5))).to.deep.equal(['new 399', 'new 400', 'newer 1', 'newer 2', 'newer 3']);
   });
 
+  it('an archive expired and a few new since: the new ones are stored, and all stored history shows at once (nothing left in the hole)', async () => {
+    const archive = new Archive();
+    archive.add(BOB, bodies('old', 1, 60));
+    const alice = await device(archive);
+    await alice.login();
+    archive.trimThrough('a60');
+    archive.add(BOB, bodies('new', 1, 20));
+    await alice.login();
+    expect(await alice.shown(BOB)).to.deep.equal([...bodies('old', 1, 60), ...bodies('new', 1, 20)]);
+  });
+
   it('the hole is not shown as if nothing were missing: paging back fills it, then shows what was stored below', async () => {
     const archive = new Archive();
     archive.add(BOB, bodies('old', 1, 60));
