@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: figures, never pass/fail. Runs against an embedded Prosody in headless Chromium.
  *  - ms from navigation to the first rendered conversation with 1,000 stored messages:
- *    cold (new tab while the worker runs) and first open (no worker yet).
+ *    cold (new tab while the worker runs) and first open (no worker yet);
+ *  - archive sync: a first login's window, and a later login's forward catch-up (see mamCatchUp).
  */
 import { spawnSync } from 'node:child_process';
 import { ClientPage, launch } from '../test/harness/browser.js';
@@ -10,11 +11,13 @@ import { befriend, connectPeer } from '../test/harness/peer.js';
 import { until } from '../test/harness/wait.js';
 import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
-import { buildQuery, NS_MAM, parseFin } from '../src/worker/mam.js';
+import { buildQuery, NS_MAM, parseFin, RECENT } from '../src/worker/mam.js';
+import { countArchiveQueries, fillArchive } from '../test/harness/archive.js';
 
 const MESSAGES = Number(process.env.PARLEY_BENCH_MESSAGES ?? 1000);
 const RUNS = 7;
 const ARCHIVE = Number(process.env.PARLEY_BENCH_ARCHIVE ?? 10_000);
+const FORWARD = Number(process.env.PARLEY_BENCH_FORWARD ?? 2000);
 
 const build = spawnSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
 if (build.status !== 0) process.exit(1);
@@ -73,24 +76,48 @@ try {
 }
 
 /**
- * MAM catch-up of ARCHIVE messages into IndexedDB by a first login, next to a bare @xmpp/client
- * reader in Node that pages the same archive and only counts (what the server can give).
+ * Archive sync (XEP-0313) with ARCHIVE messages in the server archive, filled server-side:
+ *  - a first login: ms from the login click until the newest message is stored, and until the whole
+ *    first-sync window (mam.ts RECENT) is, with the archive queries it took;
+ *  - a later login after FORWARD new messages came: ms from opening the page until all are stored;
+ *  - for scale, a bare @xmpp/client reader in Node paging the whole archive forward, counting only.
  */
 async function mamCatchUp(): Promise<void> {
-  const bob = await connectPeer(fx.prosody, 'bob', PASSWORD, { resource: 'mam-bench' });
-  const reader = await connectPeer(fx.prosody, 'carol', PASSWORD, { resource: 'reader' });
-  const seeded = Date.now();
-  for (let i = 1; i <= ARCHIVE; i++) void bob.say(fx.jid('carol'), `archived ${i}`);
-  await until(() => reader.received.filter((el) => el.name === 'message').length >= ARCHIVE, { timeout: 300_000, what: 'archive seeded' });
-  console.log(`bench: seeded ${ARCHIVE} archived messages in ${Date.now() - seeded} ms`);
-  await bob.stop();
+  const carolJid = fx.jid('carol');
+  await fillArchive(fx.prosody, { from: fx.jid('bob'), to: carolJid, prefix: 'archived', count: ARCHIVE, endsAgo: FORWARD + 60 });
+  const queries = await countArchiveQueries(fx.prosody);
+  const carolProfile = await launch();
+  try {
+    const carol = await ClientPage.open(carolProfile, fx.url);
+    const t0 = performance.now();
+    await carol.login(carolJid, PASSWORD);
+    await until(async () => (await carol.stored(fx.jid('bob'))).some((m) => m.body === `archived ${ARCHIVE}`), { timeout: 60_000, interval: 5, what: 'newest stored' });
+    const newestMs = performance.now() - t0;
+    await until(async () => (await carol.page.evaluate(countStored)) >= RECENT, { timeout: 60_000, interval: 5, what: 'first-sync window stored' });
+    const windowMs = performance.now() - t0;
+    const firstQueries = await queries();
+    console.log(`bench: MAM first login with ${ARCHIVE} archived: newest stored after ${newestMs.toFixed(0)} ms, window of ${RECENT} after ${windowMs.toFixed(0)} ms (${firstQueries} queries, login included)`);
+
+    // Forward: FORWARD new messages while carol is away; the next login pages forward from its cursor.
+    await carol.closeLast();
+    await fillArchive(fx.prosody, { from: fx.jid('bob'), to: carolJid, prefix: 'new', count: FORWARD, endsAgo: 30 });
+    const t1 = performance.now();
+    const again = await ClientPage.open(carolProfile, fx.url);
+    await until(async () => (await again.page.evaluate(countStored)) >= RECENT + FORWARD, { timeout: 300_000, interval: 20, what: 'forward catch-up stored' });
+    const forwardMs = performance.now() - t1;
+    const rate = (n: number, ms: number) => `${((n / ms) * 1000).toFixed(0)} msg/s`;
+    console.log(`bench: MAM forward catch-up of ${FORWARD} new at the next login: ${forwardMs.toFixed(0)} ms (${rate(FORWARD, forwardMs)}, page load and login included)`);
+  } finally {
+    await carolProfile.close();
+  }
 
   // The bare reader: forward pages, as many as the server gives per page, counting results.
+  const reader = await connectPeer(fx.prosody, 'carol', PASSWORD, { resource: 'reader' });
   let counted = 0;
   reader.xmpp.on('stanza', (el: Element) => {
     if (el.name === 'message' && el.getChild('result', NS_MAM)) counted++;
   });
-  const t0 = performance.now();
+  const t2 = performance.now();
   let after: string | undefined;
   for (;;) {
     const iq = xml('iq', { type: 'set', id: crypto.randomUUID() }, buildQuery({ queryid: crypto.randomUUID(), ...(after ? { after } : {}) }));
@@ -98,22 +125,9 @@ async function mamCatchUp(): Promise<void> {
     if (!fin || fin.complete || !fin.last) break;
     after = fin.last;
   }
-  const readerMs = performance.now() - t0;
+  const readerMs = performance.now() - t2;
   await reader.stop();
-
-  const carolProfile = await launch();
-  try {
-    const carol = await ClientPage.open(carolProfile, fx.url);
-    const t1 = performance.now();
-    await carol.login(fx.jid('carol'), PASSWORD);
-    await until(async () => (await carol.page.evaluate(countStored)) >= ARCHIVE, { timeout: 300_000, interval: 20, what: 'catch-up stored' });
-    const parleyMs = performance.now() - t1;
-    const rate = (n: number, ms: number) => `${((n / ms) * 1000).toFixed(0)} msg/s`;
-    console.log(`bench: MAM catch-up of ${ARCHIVE}, bare @xmpp/client reader counting only: ${readerMs.toFixed(0)} ms (${rate(counted, readerMs)}, ${counted} results)`);
-    console.log(`bench: MAM catch-up of ${ARCHIVE}, Parley first login into IndexedDB:     ${parleyMs.toFixed(0)} ms (${rate(ARCHIVE, parleyMs)}, login included)`);
-  } finally {
-    await carolProfile.close();
-  }
+  console.log(`bench: MAM whole archive paged forward by a bare @xmpp/client reader, counting only: ${readerMs.toFixed(0)} ms (${counted} results, ${((counted / readerMs) * 1000).toFixed(0)} msg/s)`);
 }
 
 /**

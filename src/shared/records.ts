@@ -170,10 +170,39 @@ export interface OutgoingReactions extends OutboxBase {
 /** What waits in the outbox, sent in `ts` order and removed once the server has it. */
 export type OutboxRecord = OutgoingMessage | OutgoingCorrection | OutgoingRetraction | OutgoingReactions;
 
-/** Where forward MAM sync resumes: the last archive id stored from a contiguous run of pages. */
-export interface MamCursor {
-  key: 'mam';
+/**
+ * What is known of one archive (XEP-0313; keyed by its JID: our bare JID, later each room): where
+ * forward sync resumes, and the holes in what is stored. Only archive pages move `last`, never a
+ * live message: a live message says nothing about what came before it.
+ */
+export interface ArchiveSync {
+  key: `archive:${string}`;
+  /** The newest archive id stored from a contiguous run of pages; none before the first page. */
   last?: string;
+  /** Holes between runs, oldest first. */
+  gaps: ArchiveGap[];
+}
+
+/**
+ * A hole: the server no longer knew where we had stopped (its archive expired), so sync took the
+ * newest messages instead. What lies between is fetched per conversation as the user pages back.
+ */
+export interface ArchiveGap {
+  /** The archive id sync had stopped at, which the server no longer knew: names the hole. */
+  forgotten: string;
+  /** Archive id of the oldest message of the run above the hole, and its stored time. */
+  above: string;
+  ts: number;
+  /**
+   * Stored time of the message the forgotten cursor named: paging back has crossed the hole when it
+   * meets a stored message no newer (live messages stored above it prove nothing). Unset when that
+   * message is not stored: then any stored message.
+   */
+  below?: number;
+  /** Per conversation paging back into the hole: the oldest archive id fetched so far, and its stored time. */
+  progress: Record<string, { id: string; ts: number }>;
+  /** Conversations that paged back across the hole (met what was stored below it, or the archive's start). */
+  crossed: string[];
 }
 
 /** Enough of a XEP-0198 stream to resume it from a new worker. */
@@ -191,4 +220,4 @@ export interface ArchiveStart {
   key: `start:${string}`;
 }
 
-export type StateRecord = MamCursor | SmState | ArchiveStart;
+export type StateRecord = ArchiveSync | SmState | ArchiveStart;

@@ -61,6 +61,16 @@ const migrations: ((db: IDBPDatabase<ParleySchema>, tx: UpgradeTx) => void)[] = 
       }
     })();
   },
+  (_db, tx) => {
+    // One sync record per archive (ArchiveSync) replaces the single cursor `mam` of the own archive.
+    const state = tx.objectStore('state');
+    void (async () => {
+      const legacy = (await state.get('mam')) as { last?: string } | undefined;
+      const account = await tx.objectStore('account').get('current');
+      if (legacy?.last !== undefined && account) await state.put({ key: `archive:${account.jid}`, last: legacy.last, gaps: [] });
+      await state.delete('mam');
+    })();
+  },
 ];
 
 export const DB_VERSION = migrations.length;

@@ -1,4 +1,5 @@
 import type { ParleyDb } from './db.js';
+import { shownFrom } from './archive.js';
 import type {
   AccountRecord, ConversationRecord, MessageRecord, PresenceRecord, RosterItem, SubscriptionRequest,
 } from '../shared/records.js';
@@ -42,19 +43,24 @@ export async function listConversations(db: ParleyDb): Promise<ConversationRecor
   return (await db.getAllFromIndex('conversations', 'byLastTs')).reverse();
 }
 
-/** The newest `limit` messages of a conversation older than `before`, oldest first. */
+/**
+ * The newest `limit` messages of a conversation older than `before`, oldest first. Never across a
+ * hole in what is stored (src/storage/archive.ts): fewer come back, and paging back fills it.
+ */
 export async function listMessages(
   db: ParleyDb,
   conversation: string,
   { limit = 100, before = Infinity }: { limit?: number; before?: number } = {},
 ): Promise<MessageRecord[]> {
+  const floor: [string, number] = [conversation, await shownFrom(db, conversation)];
   const index = db.transaction('messages').store.index('byConversation');
   const upper: [string, number] = [conversation, before];
+  if (indexedDB.cmp(floor, upper) >= 0) return [];
   // Two requests, not one per message: hop to the limit-th newest key, then read forward from it.
-  let cursor = await index.openKeyCursor(IDBKeyRange.bound([conversation, -Infinity], upper, false, true), 'prev');
+  let cursor = await index.openKeyCursor(IDBKeyRange.bound(floor, upper, false, true), 'prev');
   if (!cursor) return [];
   if (limit > 1) cursor = await cursor.advance(limit - 1);
-  const lower = cursor ? (cursor.key as [string, number]) : [conversation, -Infinity];
+  const lower = cursor ? (cursor.key as [string, number]) : floor;
   const messages = await index.getAll(IDBKeyRange.bound(lower, upper, false, true));
   return messages.slice(-limit);
 }

@@ -1,11 +1,14 @@
 /**
- * Message Archive Management (XEP-0313) paged with RSM (XEP-0059): forward catch-up from the last
- * archive id stored, and paging back through one conversation when the user scrolls up.
+ * Message Archive Management (XEP-0313) paged with RSM (XEP-0059). A first sync fetches the newest
+ * messages only; later ones page forward from the last archive id stored, or, when the server no
+ * longer knows it, fetch the newest and remember the hole (src/storage/archive.ts). Older history,
+ * holes included, is paged back per conversation as the user scrolls up.
  */
 import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
 import { bareJid } from '../shared/jid.js';
-import type { MessageRecord } from '../shared/records.js';
+import type { ArchiveGap, MessageRecord } from '../shared/records.js';
+import { advanceSync, closeGap, lowerGap, nextGap, openGap, progressGap, readSync, storedTimes } from '../storage/archive.js';
 import { putState, storeMessages } from '../storage/write.js';
 import { chatRecord, parseChatMessage } from './message.js';
 import type { Plugin, PluginContext } from './plugin.js';
@@ -107,11 +110,32 @@ export interface MamPlugin extends Plugin {
   loadOlder(conversation: string): Promise<boolean>;
 }
 
+/** How many of the newest messages a sync without a usable cursor fetches; older ones wait for scrolling. */
+export const RECENT = 250;
+/** Asked per page when the user scrolls back. */
+const OLDER_PAGE = 100;
+
+/** The server does not know an archive id we named (it expired, or the archive was emptied). */
+const unknownId = (err: unknown) => (err as { condition?: unknown } | null)?.condition === 'item-not-found';
+
+/**
+ * Times for a page in the server's order that sort below `ceiling` (the oldest of what is above
+ * it), whatever whole second the stamps say, keeping their order.
+ */
+function beneath(records: MessageRecord[], ceiling: number): MessageRecord[] {
+  let next = ceiling;
+  for (let i = records.length - 1; i >= 0; i--) next = records[i]!.ts = Math.min(records[i]!.ts, next - 0.001);
+  return records;
+}
+
 export function mam(ctx: PluginContext): MamPlugin {
   const pending = new Map<string, MamResult[]>();
   let done: Promise<void> = Promise.resolve();
+  // Only our own archive for now; rooms will be archives of their own, each with its record.
+  const archive = ctx.jid;
   let stop!: () => void;
-  const stopped = new Promise<'stopped'>((resolve) => (stop = () => resolve('stopped')));
+  const stopped = new Promise<never>((_, reject) => (stop = () => reject(new StoppedError())));
+  stopped.catch(() => undefined);
 
   // Collected synchronously as they arrive, so a page is complete when its <fin/> resolves the query.
   ctx.xmpp.on('stanza', (el: Element) => {
@@ -126,7 +150,9 @@ export function mam(ctx: PluginContext): MamPlugin {
     const queryid = crypto.randomUUID();
     pending.set(queryid, []);
     try {
-      const answer = await ctx.xmpp.iqCaller.request(xml('iq', { type: 'set', id: queryid }, buildQuery({ ...q, queryid })), QUERY_TIMEOUT);
+      // An unanswered query must not hold up a logout, nor its answer be written after one.
+      const request = ctx.xmpp.iqCaller.request(xml('iq', { type: 'set', id: queryid }, buildQuery({ ...q, queryid })), QUERY_TIMEOUT);
+      const answer = await Promise.race([request, stopped]);
       const fin = parseFin(answer.getChild('fin', NS_MAM));
       if (!fin) throw new Error('archive query answered without <fin/>');
       return { results: pending.get(queryid)!, fin };
@@ -135,38 +161,113 @@ export function mam(ctx: PluginContext): MamPlugin {
     }
   }
 
+  const failed = (err: unknown) => {
+    if (!(err instanceof StoppedError)) ctx.log('archive catch-up failed', err);
+  };
+
   const toRecords = (results: MamResult[]) => results.flatMap((r) => resultToRecord(r, ctx.jid) ?? []);
 
+  /** Stores a page, then lets the plugins apply the edits, retractions and reactions in it. */
+  async function store(results: MamResult[], records: MessageRecord[], options: Parameters<typeof storeMessages>[2]): Promise<void> {
+    ctx.commit(await storeMessages(ctx.db, records, options));
+    for (const r of results) await ctx.archived(vouched(r.message, ctx.jid));
+  }
+
+  /**
+   * The newest RECENT messages, newest page first so they show at once. `gap`: sync had a cursor
+   * the server no longer knows, so a hole opens below them (filled as the user pages back).
+   */
+  async function recent({ gap, unread }: { gap?: Pick<ArchiveGap, 'forgotten' | 'below'>; unread: boolean }): Promise<void> {
+    let before = '';
+    let fetched = 0;
+    let ceiling = Infinity;
+    for (;;) {
+      const { results, fin } = await query({ before });
+      if (results.length === 0) return;
+      const records = beneath(toRecords(results), ceiling);
+      await store(results, records, { unread });
+      ceiling = Math.min(ceiling, ...records.map((r) => r.ts));
+      const first = fin.first ?? results[0]!.id;
+      const oldest = Number.isFinite(ceiling) ? ceiling : Date.now();
+      if (fetched === 0) {
+        const last = fin.last ?? results.at(-1)!.id;
+        await (gap ? openGap(ctx.db, archive, last, { ...gap, above: first, ts: oldest }) : advanceSync(ctx.db, archive, last));
+      } else if (gap) {
+        await lowerGap(ctx.db, archive, first, oldest);
+      }
+      fetched += results.length;
+      // The archive starts here: whatever the hole held has expired, and all there is is stored.
+      if (fin.complete && gap) await closeGap(ctx.db, archive, gap.forgotten);
+      if (fin.complete || fetched >= RECENT) return;
+      before = first;
+    }
+  }
+
   async function catchUp(): Promise<void> {
-    const cursor = await ctx.db.get('state', 'mam');
-    // The first sync is history, not news: it does not count as unread.
-    const unread = cursor?.key === 'mam' && cursor.last !== undefined;
-    let after = cursor?.key === 'mam' ? cursor.last : undefined;
+    let after = (await readSync(ctx.db, archive)).last;
+    // The first sync is history, not news: it does not count as unread, and the rest of it waits
+    // until the user scrolls back.
+    if (after === undefined) return recent({ unread: false });
     const order = { after: -Infinity };
     for (;;) {
-      // An unanswered query must not hold up a logout, nor its answer be written after one.
-      const page = await Promise.race([query(after === undefined ? {} : { after }), stopped]);
-      if (page === 'stopped') return;
+      let page;
+      try {
+        page = await query({ after });
+      } catch (err) {
+        if (!unknownId(err)) throw err;
+        ctx.log('the archive no longer knows where sync stopped: fetching the newest, leaving a gap', after);
+        const below = (await storedTimes(ctx.db, [after])).get(after);
+        return recent({ gap: { forgotten: after, ...(below === undefined ? {} : { below }) }, unread: true });
+      }
       const { results, fin } = page;
-      ctx.commit(await storeMessages(ctx.db, toRecords(results), { unread, order }));
-      // Edits, retractions and reactions made while we were away apply to what is now stored.
-      for (const r of results) await ctx.archived(vouched(r.message, ctx.jid));
+      await store(results, toRecords(results), { unread: true, order });
       const last = fin.last ?? results.at(-1)?.id;
       // Only ids from contiguous pages move the cursor: a live message must never skip a gap.
-      if (last) await putState(ctx.db, { key: 'mam', last });
+      if (last) await advanceSync(ctx.db, archive, last);
       if (fin.complete || results.length === 0 || !last) return;
       after = last;
     }
   }
 
+  /**
+   * One page back through `gap` in `conversation`, from where it got to. It has crossed the hole
+   * when the page meets what was stored below it (see ArchiveGap.below), or the archive's start (then true).
+   */
+  async function intoGap(conversation: string, gap: ArchiveGap): Promise<boolean> {
+    const from = gap.progress[conversation] ?? { id: gap.above, ts: gap.ts };
+    let page;
+    try {
+      page = await query({ with: conversation, before: from.id, max: OLDER_PAGE });
+    } catch (err) {
+      if (!unknownId(err)) throw err;
+      // Archives expire oldest first: what was older than an id the server forgot is gone too.
+      await progressGap(ctx.db, archive, gap.forgotten, conversation, 'crossed');
+      return false;
+    }
+    const { results, fin } = page;
+    const known = await storedTimes(ctx.db, results.map((r) => r.id));
+    const met = [...known.values()].some((ts) => gap.below === undefined || ts <= gap.below);
+    const records = beneath(toRecords(results), from.ts);
+    await store(results, records, { unread: false });
+    const complete = fin.complete || results.length === 0;
+    if (complete || met) {
+      await progressGap(ctx.db, archive, gap.forgotten, conversation, 'crossed');
+      if (complete) await putState(ctx.db, { key: `start:${conversation}` });
+      return complete;
+    }
+    const ts = Math.min(from.ts, ...records.map((r) => r.ts));
+    await progressGap(ctx.db, archive, gap.forgotten, conversation, { id: fin.first ?? results[0]!.id, ts });
+    return false;
+  }
+
   return {
     async online() {
       // Not awaited: live stanzas keep flowing while the archive pages in.
-      done = catchUp().catch((err) => ctx.log('archive catch-up failed', err));
+      done = catchUp().catch(failed);
     },
     async resumed({ restored }) {
       // A previous worker may have died with stanzas acked but not yet stored.
-      if (restored) done = catchUp().catch((err) => ctx.log('archive catch-up failed', err));
+      if (restored) done = catchUp().catch(failed);
     },
     caughtUp: () => done,
     stop() {
@@ -174,15 +275,21 @@ export function mam(ctx: PluginContext): MamPlugin {
       return done;
     },
     async loadOlder(conversation) {
+      // A hole first: paging back must not jump over it to what is stored below.
+      const gap = nextGap(await readSync(ctx.db, archive), conversation);
+      if (gap) return intoGap(conversation, gap);
       if (await ctx.db.get('state', `start:${conversation}`)) return true;
       const { stanzaId: oldest, ts: first } = await oldestStored(ctx, conversation);
-      const { results, fin } = await query({ with: conversation, before: oldest ?? '', max: 100 });
+      let page;
+      try {
+        page = await query({ with: conversation, before: oldest ?? '', max: OLDER_PAGE });
+      } catch (err) {
+        if (!unknownId(err)) throw err;
+        page = { results: [], fin: { complete: true } }; // the oldest we have expired there: nothing older is left
+      }
+      const { results, fin } = page;
       // Older than everything stored, whatever whole second the stamps say: keep the page before it.
-      const records = toRecords(results);
-      let next = first;
-      for (let i = records.length - 1; i >= 0; i--) next = records[i]!.ts = Math.min(records[i]!.ts, next - 0.001);
-      ctx.commit(await storeMessages(ctx.db, records, { unread: false }));
-      for (const r of results) await ctx.archived(vouched(r.message, ctx.jid));
+      await store(results, beneath(toRecords(results), first), { unread: false });
       const complete = fin.complete || results.length === 0;
       if (complete) await putState(ctx.db, { key: `start:${conversation}` });
       return complete;
@@ -207,4 +314,9 @@ async function oldestStored(ctx: PluginContext, conversation: string): Promise<{
   const ts = cursor?.value.ts ?? Infinity;
   while (cursor && !cursor.value.stanzaId) cursor = await cursor.continue();
   return { ts, ...(cursor?.value.stanzaId ? { stanzaId: cursor.value.stanzaId } : {}) };
+}
+
+/** The catch-up was stopped (logout): whatever a query brings back afterwards is not written. */
+class StoppedError extends Error {
+  override name = 'StoppedError';
 }

@@ -29,21 +29,21 @@ function shown(page: ClientPage): Promise<{ body: string; previous: string[] }[]
 const conversationList = (page: ClientPage) =>
   page.page.$$eval('parley-client >>> parley-conversations >>> li.conversation', (els) => els.map((e) => e.getAttribute('data-jid')));
 
-/** The archive id forward sync resumes from, as the worker stored it. */
-function mamCursor(page: ClientPage): Promise<string | undefined> {
-  return page.page.evaluate(async () => {
+/** The archive id forward sync of the own archive resumes from, as the worker stored it. */
+function mamCursor(page: ClientPage, ownJid: string): Promise<string | undefined> {
+  return page.page.evaluate(async (jid) => {
     const db = await new Promise<IDBDatabase>((ok, fail) => {
       const r = indexedDB.open('parley');
       r.onsuccess = () => ok(r.result);
       r.onerror = () => fail(r.error);
     });
     const cursor = await new Promise<{ last?: string } | undefined>((ok) => {
-      const r = db.transaction('state').objectStore('state').get('mam');
+      const r = db.transaction('state').objectStore('state').get(`archive:${jid}`);
       r.onsuccess = () => ok(r.result as { last?: string } | undefined);
     });
     db.close();
     return cursor?.last;
-  });
+  }, ownJid);
 }
 
 const receiptsFor = (peer: Peer, id: string) =>
@@ -97,10 +97,10 @@ describe('exactly once, as the user sees it', () => {
     const live = await until(async () => (await shown(alice)).find((m) => m.body === 'see you tomorrow'), { what: 'correction shown' });
     assert.deepEqual(live.previous, ['see you tomorow']);
     // The first sync found an empty archive, so the next one pages through all of the above again.
-    assert.equal(await mamCursor(alice), undefined);
+    assert.equal(await mamCursor(alice, aliceJid), undefined);
     await alice.page.reload();
     await alice.waitForStatus('Online');
-    await until(() => mamCursor(alice), { what: 'archive catch-up done' });
+    await until(() => mamCursor(alice, aliceJid), { what: 'archive catch-up done' });
     await alice.open(bobJid);
     const fixed = await until(async () => (await shown(alice)).find((m) => m.body === 'see you tomorrow'), { what: 'corrected message shown' });
     assert.deepEqual(fixed.previous, ['see you tomorow']);
