@@ -47,8 +47,8 @@ describe('the outbox: messages and edits sent exactly once, in order', () => {
   async function hear(from: Peer, id: string, body: string): Promise<string> {
     await from.xmpp.send(xml('message', { to: aliceJid(), type: 'chat', id }, xml('body', {}, body)));
     const conversation = from.jid.split('/')[0]!;
-    await until(async () => (await alice.stored(conversation)).some((m) => m.body === body), { what: `alice has "${body}"` });
-    return `${conversation} in ${id}`;
+    const stored = await until(async () => (await alice.stored(conversation)).find((m) => m.body === body), { what: `alice has "${body}"` });
+    return stored.key;
   }
 
   before(async () => {

@@ -195,7 +195,7 @@ export class ClientPage {
   }
 
   /** Messages of a conversation as stored in IndexedDB, in display order. */
-  async stored(conversation: string): Promise<{ body: string; direction: string; state: string; stanzaId?: string }[]> {
+  async stored(conversation: string): Promise<{ key: string; id?: string; body: string; direction: string; state: string; stanzaId?: string }[]> {
     return this.page.evaluate(async (jid) => {
       const db = await new Promise<IDBDatabase>((ok, fail) => {
         const r = indexedDB.open('parley');
@@ -203,12 +203,12 @@ export class ClientPage {
         r.onerror = () => fail(r.error);
       });
       const range = IDBKeyRange.bound([jid, -Infinity], [jid, Infinity]);
-      const all = await new Promise<{ body: string; direction: string; state: string; stanzaId?: string }[]>((ok) => {
+      const all = await new Promise<{ key: string; id?: string; body: string; direction: string; state: string; stanzaId?: string }[]>((ok) => {
         const r = db.transaction('messages').objectStore('messages').index('byConversation').getAll(range);
         r.onsuccess = () => ok(r.result);
       });
       db.close();
-      return all.map(({ body, direction, state, stanzaId }) => ({ body, direction, state, ...(stanzaId ? { stanzaId } : {}) }));
+      return all.map(({ key, id, body, direction, state, stanzaId }) => ({ key, body, direction, state, ...(id ? { id } : {}), ...(stanzaId ? { stanzaId } : {}) }));
     }, conversation);
   }
 
