@@ -172,6 +172,8 @@ export function outbox(ctx: PluginContext, ready: () => Promise<void> = () => Pr
         for (const out of await ctx.db.getAllFromIndex('outbox', 'byTs')) {
           if (out.sm?.id === sm.id && out.sm.seq <= h) ctx.commit(await settle(out));
         }
+        // The catch-up that follows may prove more of it sent (a position the old worker never stored).
+        gate = ready();
       }
       void flush();
     },

@@ -126,7 +126,12 @@ describe('without SharedWorker: one tab leads and runs the worker for all', () =
 
     // Every message exactly once (say which are missing if some are), and in order.
     await follower.waitForMessages(shown.length, 20_000).catch(() => undefined);
-    await sleep(1000); // duplicates would arrive late
+    // A round trip after the new worker's archive catch-up (the outbox waits for it): any duplicate
+    // it could bring is stored before bob gets this.
+    await follower.type('after the takeover');
+    await bob.waitForBody('after the takeover');
+    shown.push('after the takeover');
+    await follower.waitForMessages(shown.length);
     const messages = await follower.messages();
     const missing = shown.filter((m) => !messages.includes(m));
     const twice = messages.filter((m, i) => messages.indexOf(m) !== i);
@@ -140,7 +145,7 @@ describe('without SharedWorker: one tab leads and runs the worker for all', () =
     // while the remaining tab is in front, 'inactive' when it is not.
     const [full] = await fx.prosody.sessions('alice');
     const csi = () => fx.prosody.eval(`return prosody.full_sessions["${full}"].state`);
-    await sleep(500);
+    // No wait needed: the worker told the server its state before the message above, on the same stream.
     assert.doesNotMatch(await csi(), /inactive|flushing/); // flushing: mod_csi_simple's inactive, sending one burst
     const blank = await profile.browser.newPage();
     await blank.bringToFront();
