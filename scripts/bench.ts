@@ -22,8 +22,8 @@ if (build.status !== 0) process.exit(1);
 const fx = await setup(['alice', 'bob', 'carol']);
 const profile = await launch();
 try {
-  await befriend(fx.prosody, ['alice', PASSWORD], ['bob', PASSWORD]);
-  const bob = await connectPeer(fx.prosody, 'bob', PASSWORD);
+  await befriend(fx.server, ['alice', PASSWORD], ['bob', PASSWORD]);
+  const bob = await connectPeer(fx.server, 'bob', PASSWORD);
   const alice = await ClientPage.loggedIn(profile, fx, 'alice', PASSWORD);
   await alice.open(fx.jid('bob'));
 
@@ -77,8 +77,8 @@ try {
  * reader in Node that pages the same archive and only counts (what the server can give).
  */
 async function mamCatchUp(): Promise<void> {
-  const bob = await connectPeer(fx.prosody, 'bob', PASSWORD, { resource: 'mam-bench' });
-  const reader = await connectPeer(fx.prosody, 'carol', PASSWORD, { resource: 'reader' });
+  const bob = await connectPeer(fx.server, 'bob', PASSWORD, { resource: 'mam-bench' });
+  const reader = await connectPeer(fx.server, 'carol', PASSWORD, { resource: 'reader' });
   const seeded = Date.now();
   for (let i = 1; i <= ARCHIVE; i++) void bob.say(fx.jid('carol'), `archived ${i}`);
   await until(() => reader.received.filter((el) => el.name === 'message').length >= ARCHIVE, { timeout: 300_000, what: 'archive seeded' });

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import xml from '@xmpp/xml';
 import { serve, type Served } from '../../scripts/lib/serve.js';
-import { freePort } from '../../scripts/lib/prosody.js';
+import { freePort } from '../../scripts/lib/server.js';
 import { ClientPage, launch, type Profile } from '../harness/browser.js';
 import { setup, PASSWORD, type Fixture } from '../harness/fixture.js';
 import { befriend, connectPeer, type Peer } from '../harness/peer.js';
@@ -37,7 +37,7 @@ describe('login, credentials at rest, and hostile input', () => {
 
   before(async () => {
     fx = await setup(['alice', 'bob', 'mallory']);
-    await befriend(fx.prosody, ['alice', PASSWORD], ['bob', PASSWORD]);
+    await befriend(fx.server, ['alice', PASSWORD], ['bob', PASSWORD]);
     // The same page, pointed at a port where nothing listens.
     unreachable = await serve({ mounts: { '/': 'demo', '/dist/': 'dist' }, vars: { SERVICE: `ws://127.0.0.1:${await freePort()}/xmpp-websocket` } });
     profile = await launch();
@@ -78,7 +78,7 @@ describe('login, credentials at rest, and hostile input', () => {
   });
 
   it('markup in a message body is shown as text and runs nothing', async () => {
-    bob = await connectPeer(fx.prosody, 'bob', PASSWORD, { resource: 'evil' });
+    bob = await connectPeer(fx.server, 'bob', PASSWORD, { resource: 'evil' });
     await until(async () => (await alice.contacts())[fx.jid('bob')] === 'online', { what: 'bob online' });
     await alice.open(fx.jid('bob'));
     const payload = `<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script><b>bold</b>`;

@@ -18,11 +18,11 @@ describe('message archive (XEP-0313): catch-up, live during catch-up, paging bac
 
   before(async () => {
     fx = await setup(['alice', 'bob']);
-    await befriend(fx.prosody, ['alice', PASSWORD], ['bob', PASSWORD]);
-    bob = await connectPeer(fx.prosody, 'bob', PASSWORD);
+    await befriend(fx.server, ['alice', PASSWORD], ['bob', PASSWORD]);
+    bob = await connectPeer(fx.server, 'bob', PASSWORD);
     // Alice's phone is online while bob writes, so everything lands in her archive (and not in
     // offline storage, which would hand it to Parley live).
-    const phone = await connectPeer(fx.prosody, 'alice', PASSWORD, { resource: 'phone' });
+    const phone = await connectPeer(fx.server, 'alice', PASSWORD, { resource: 'phone' });
     const sent = range('archived', 1, ARCHIVED);
     for (const body of sent) void bob.say(fx.jid('alice'), body);
     await until(() => phone.received.filter((el) => el.name === 'message').length >= ARCHIVED, { timeout: 120_000, what: 'archive seeded' });
@@ -90,7 +90,7 @@ describe('message archive (XEP-0313): catch-up, live during catch-up, paging bac
   });
 
   it('an archive result forged by another user is not stored', async () => {
-    const [aliceFull] = await fx.prosody.sessions('alice');
+    const [aliceFull] = await fx.server.sessions('alice');
     const forged = xml('message', { to: aliceFull },
       xml('result', { xmlns: 'urn:xmpp:mam:2', queryid: 'guess', id: 'forged-1' },
         xml('forwarded', { xmlns: 'urn:xmpp:forward:0' },

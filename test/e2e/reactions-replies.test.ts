@@ -54,8 +54,8 @@ describe('reactions (XEP-0444) and replies (XEP-0461 + XEP-0428) with a foreign 
 
   before(async () => {
     fx = await setup(['alice', 'bob']);
-    await befriend(fx.prosody, ['alice', PASSWORD], ['bob', PASSWORD]);
-    bob = await connectPeer(fx.prosody, 'bob', PASSWORD, { resource: 'laptop' });
+    await befriend(fx.server, ['alice', PASSWORD], ['bob', PASSWORD]);
+    bob = await connectPeer(fx.server, 'bob', PASSWORD, { resource: 'laptop' });
     profile = await launch();
     alice = await ClientPage.loggedIn(profile, fx, 'alice', PASSWORD);
     await until(async () => (await alice.contacts())[fx.jid('bob')] === 'online', { what: 'bob online for alice' });
@@ -127,7 +127,7 @@ describe('reactions (XEP-0444) and replies (XEP-0461 + XEP-0428) with a foreign 
   });
 
   it("alice's reaction from her phone shows in Parley (carbon); a forged carbon of one does not", async () => {
-    const phone = await connectPeer(fx.prosody, 'alice', PASSWORD, { resource: 'phone' });
+    const phone = await connectPeer(fx.server, 'alice', PASSWORD, { resource: 'phone' });
     try {
       await bob.xmpp.send(xml('message', { to: fx.jid('alice'), type: 'chat', id: 'for-phone' }, xml('body', {}, 'react on your phone')));
       await waitShown(alice, (m) => m.body === 'react on your phone', 'message shown');

@@ -1,7 +1,7 @@
-/** Another user or device: a real @xmpp/client in Node, over TCP to the test Prosody. */
+/** Another user or device: a real @xmpp/client in Node, over TCP to the test server. */
 import { client, xml, type XmppClient } from '@xmpp/client';
 import type { Element } from '@xmpp/xml';
-import type { Prosody } from '../../scripts/lib/prosody.js';
+import type { XmppServer } from '../../scripts/lib/server.js';
 import { fixInboundCount, smSettled } from '../../src/worker/stream-management.js';
 import { until } from './wait.js';
 
@@ -18,14 +18,14 @@ export interface Peer {
 }
 
 export async function connectPeer(
-  prosody: Prosody,
+  server: XmppServer,
   user: string,
   password: string,
   { resource = 'node', autoApprove = true }: { resource?: string; autoApprove?: boolean } = {},
 ): Promise<Peer> {
   const xmpp = client({
-    service: `xmpp://127.0.0.1:${prosody.c2sPort}`,
-    domain: prosody.host,
+    service: `xmpp://127.0.0.1:${server.c2sPort}`,
+    domain: server.host,
     resource,
     username: user,
     password,
@@ -71,11 +71,11 @@ export async function connectPeer(
 }
 
 /** Mutual presence subscription between two accounts, done by two short-lived Node clients. */
-export async function befriend(prosody: Prosody, a: [string, string], b: [string, string]): Promise<void> {
-  const pa = await connectPeer(prosody, a[0], a[1], { resource: 'setup' });
-  const pb = await connectPeer(prosody, b[0], b[1], { resource: 'setup' });
-  const bJid = `${b[0]}@${prosody.host}`;
-  const aJid = `${a[0]}@${prosody.host}`;
+export async function befriend(server: XmppServer, a: [string, string], b: [string, string]): Promise<void> {
+  const pa = await connectPeer(server, a[0], a[1], { resource: 'setup' });
+  const pb = await connectPeer(server, b[0], b[1], { resource: 'setup' });
+  const bJid = `${b[0]}@${server.host}`;
+  const aJid = `${a[0]}@${server.host}`;
   await pa.xmpp.send(xml('presence', { to: bJid, type: 'subscribe' }));
   const both = async (p: Peer, other: string) => {
     const r = await p.xmpp.iqCaller.get(xml('query', { xmlns: 'jabber:iq:roster' }));
