@@ -31,6 +31,9 @@ export async function connectPeer(
     password,
   });
   xmpp.reconnect.stop();
+  // xmpp.js only uses PLAIN over a connection it deems secure, and its Node build has no SCRAM-SHA-256,
+  // the only SCRAM the SHA-256 servers offer. The socket is loopback: PLAIN over it exposes nothing.
+  xmpp.isSecure = () => true;
   fixInboundCount(xmpp);
   const received: Element[] = [];
   xmpp.on('error', (e: Error) => console.warn(`[peer ${user}/${resource}] ${e.message}`));
