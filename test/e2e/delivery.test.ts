@@ -69,7 +69,7 @@ describe('never lose, never duplicate', () => {
     assert.deepEqual(fromAlice(bob), range('alice', 1, 50));
   });
 
-  it('Prosody killed and restarted mid-conversation: exactly once each', async () => {
+  it('the server killed and restarted mid-conversation: exactly once each', async () => {
     const carol = await peer('carol');
     await alice.open(fx.jid('carol'));
     for (const body of range('carol', 1, 25)) await carol.say(fx.jid('alice'), body);

@@ -29,7 +29,7 @@ export function prosodyOf(fx: Fixture): Prosody {
   return fx.server;
 }
 
-export function startServer(kind: ServerKind, opts: ServerOptions & { prosody?: ProsodyOptions } = {}): Promise<XmppServer> {
+function startServer(kind: ServerKind, opts: ServerOptions & { prosody?: ProsodyOptions } = {}): Promise<XmppServer> {
   const { prosody: prosodyOpts, ...common } = opts;
   if (kind === 'ejabberd') return startEjabberd(common);
   return startProsody({ ...prosodyOpts, ...common, sasl2: kind === 'prosody' });
