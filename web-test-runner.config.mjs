@@ -9,6 +9,14 @@ import { CHROMIUM, CHROMIUM_ARGS } from './scripts/lib/chromium.mjs';
  * Serves each test file bundled by esbuild, as rollup bundles the product: xmpp.js pulls in
  * CommonJS packages (events, ltx/lib) that cannot be served to a browser one file at a time.
  */
+const noNodeDns = {
+  name: 'no-node-dns',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?dns$/ }, () => ({ path: 'dns', namespace: 'empty' }));
+    b.onLoad({ filter: /.*/, namespace: 'empty' }, () => ({ contents: 'export default {};', loader: 'js' }));
+  },
+};
+
 const bundleTests = {
   name: 'bundle-tests',
   async serve(ctx) {
@@ -22,6 +30,8 @@ const bundleTests = {
       write: false,
       sourcemap: 'inline',
       logLevel: 'silent',
+      // @xmpp/resolve imports node:dns (SRV lookups), as in rollup.config.mjs: nothing to resolve in a browser.
+      plugins: [noNodeDns],
     });
     return { body: result.outputFiles[0].text, type: 'js' };
   },

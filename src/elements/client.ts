@@ -22,6 +22,7 @@ export class ParleyClient extends LitElement {
     service: { type: String },
     workerUrl: { type: String, attribute: 'worker-url' },
     allowPlain: { type: Boolean, attribute: 'allow-plain' },
+    allowInsecure: { type: Boolean, attribute: 'allow-insecure' },
     open: { type: String, reflect: true },
   };
   static override styles = [
@@ -45,6 +46,7 @@ export class ParleyClient extends LitElement {
   declare service: string;
   declare workerUrl: string;
   declare allowPlain: boolean;
+  declare allowInsecure: boolean;
   declare open: string;
   private readonly status = new StatusController(this);
   private readonly account = new LiveQuery(this, getAccount, touches('account'));
@@ -60,6 +62,7 @@ export class ParleyClient extends LitElement {
     this.service = '';
     this.workerUrl = '';
     this.allowPlain = false;
+    this.allowInsecure = false;
     // A reload or a new tab comes back to the conversation last open here.
     this.open = localStorage.getItem(OPEN_KEY) ?? '';
   }
@@ -89,7 +92,7 @@ export class ParleyClient extends LitElement {
       <header>
         <h1>Parley</h1>
         ${account && loggedIn ? html`<span class="jid">${account.jid}</span>` : nothing}
-        <span class="status" role="status" data-state=${state}>${STATE_TEXT[state]}${status?.error && state === 'offline' ? html` — ${status.error}` : nothing}</span>
+        <span class="status" role="status" data-state=${state}>${STATE_TEXT[state]}${status?.error && (state === 'offline' || state === 'connecting') ? html` — ${status.error}` : nothing}</span>
         <span class="spacer"></span>
         ${loggedIn ? this.renderPresence(account?.presence.show) : nothing}
         ${loggedIn ? html`<button @click=${this.logout}>Log out</button>` : nothing}
@@ -105,7 +108,7 @@ export class ParleyClient extends LitElement {
               <parley-composer .jid=${this.open}></parley-composer>
             </div>
           </div>`
-        : html`<parley-login .service=${this.service} .allowPlain=${this.allowPlain} .jid=${account?.jid ?? ''} .error=${status?.error ?? ''}></parley-login>`}
+        : html`<parley-login .service=${this.service} .allowPlain=${this.allowPlain} .allowInsecure=${this.allowInsecure} .jid=${account?.jid ?? ''} .error=${status?.error ?? ''}></parley-login>`}
     `;
   }
 

@@ -3,6 +3,7 @@ import { parley } from '../client/index.js';
 import type { ChatState } from '../shared/records.js';
 import { base } from './styles.js';
 import { replying, type ReplyTarget } from './replying.js';
+import { sending } from './sending.js';
 
 const PAUSE_MS = 5000;
 
@@ -24,6 +25,11 @@ export class ParleyComposer extends LitElement {
   declare jid: string;
   declare error: string;
   private told: ChatState = 'active';
+  /**
+   * The id of a send whose call failed, kept with what it sent: sending the same text again is a
+   * retry, and the worker stores it once even if the first call did reach it (its answer was lost).
+   */
+  private unsent: { key: string; id: string } | undefined;
   private pauseTimer: ReturnType<typeof setTimeout> | undefined;
   /** XEP-0461: the message the next send answers, set by a message's Reply button. */
   declare replyTo: ReplyTarget | undefined;
@@ -58,12 +64,12 @@ export class ParleyComposer extends LitElement {
   override render() {
     return html`
       ${this.replyTo
-        ? html`<p class="replying" role="status"><span>Replying to ${this.replyTo.author}:</span> <q>${this.replyTo.text}</q>
+        ? html`<p class="replying" role="status"><span>Replying to <bdi>${this.replyTo.author}</bdi>:</span> <q dir="auto">${this.replyTo.text}</q>
             <button type="button" class="cancel-reply" aria-label="Cancel reply" @click=${this.cancelReply}>✕</button></p>`
         : ''}
       <form @submit=${this.submit}>
-        <label class="visually-hidden" for="text">Message to ${this.jid}</label>
-        <textarea id="text" rows="1" placeholder="Message" ?disabled=${!this.jid} @keydown=${this.keydown} @input=${this.input}></textarea>
+        <label class="visually-hidden" for="text">Message to <bdi>${this.jid}</bdi></label>
+        <textarea id="text" dir="auto" rows="1" placeholder="Message" ?disabled=${!this.jid} @keydown=${this.keydown} @input=${this.input}></textarea>
         <button class="primary" type="submit" ?disabled=${!this.jid}>Send</button>
       </form>
       <p class="error" role="alert">${this.error}</p>
@@ -115,12 +121,17 @@ export class ParleyComposer extends LitElement {
     if (!text.trim() || !this.jid) return;
     this.error = '';
     input.value = '';
+    sending.announce(this.jid);
     clearTimeout(this.pauseTimer);
     this.told = 'active'; // the message says so itself
+    const reply = this.replyTo;
+    const key = JSON.stringify([this.jid, reply?.key ?? null, text]);
+    const id = this.unsent?.key === key ? this.unsent.id : crypto.randomUUID();
+    this.unsent = { key, id };
     try {
-      const reply = this.replyTo;
-      if (reply) await parley().api.reply(this.jid, reply.key, text);
-      else await parley().api.send(this.jid, text);
+      if (reply) await parley().api.reply(this.jid, reply.key, text, id);
+      else await parley().api.send(this.jid, text, id);
+      if (this.unsent?.id === id) this.unsent = undefined;
       if (reply && this.replyTo === reply) this.cancelReply();
     } catch (err) {
       input.value = text; // never lose what was typed

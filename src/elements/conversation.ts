@@ -6,16 +6,31 @@ import { LiveQuery, touches } from './live.js';
 import { renderStyled, styledCss } from './styled-text.js';
 import { base } from './styles.js';
 import { COMMON_REACTIONS, replying, withoutFallback } from './replying.js';
+import { sending } from './sending.js';
 
 const PAGE = 100;
 const MARK_DELAY = 300;
+/** Longer bodies show their start and a "Show more" button: a hostile 64K body costs nothing until asked for. */
+const LONG = 3000;
+/** Earlier texts of a corrected message shown (XEP-0308): a peer may correct a message without end. */
+const EDITS_SHOWN = 5;
 const localPart = (jid: string) => jid.split('@')[0];
 const TYPING_STALE_MS = 60_000;
 const time = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 const day = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 const STATE_TEXT: Record<string, string> = { pending: 'sending…', sent: 'sent', delivered: 'delivered', displayed: 'seen', received: '' };
 
-/** The messages of one conversation, newest at the bottom, marked read while visible. */
+/** `text`, or its first `max` UTF-16 units (not splitting a surrogate pair) and "…". */
+function clip(text: string, max = LONG): string {
+  if (text.length <= max) return text;
+  const end = /[\uD800-\uDBFF]/.test(text[max - 1]!) ? max - 1 : max;
+  return `${text.slice(0, end)}…`;
+}
+
+/**
+ * The messages of one conversation, newest at the bottom. A message is read once it was on screen in
+ * a visible, focused page; scrolled up, newer ones wait below a "New messages" marker and a jump button.
+ */
 export class ParleyConversation extends LitElement {
   static override properties = {
     jid: { type: String },
@@ -28,6 +43,8 @@ export class ParleyConversation extends LitElement {
     picking: { state: true },
     editing: { state: true },
     editError: { state: true },
+    atBottom: { state: true },
+    expanded: { state: true },
   };
   static override styles = [
     base,
@@ -58,6 +75,13 @@ export class ParleyConversation extends LitElement {
       .actions button { font-size: 0.75em; padding: 0.1em 0.4em; margin-left: 0.3em; }
       .edit { display: flex; flex-direction: column; gap: 0.3em; }
       .edit textarea { min-width: 16em; resize: vertical; }
+      li.first-unread { margin-top: 1.4em; position: relative; }
+      .new-marker { position: absolute; top: -1.4em; left: 0; white-space: nowrap; font-size: 0.8em; font-weight: 600; color: var(--_accent); }
+      .more { font-size: 0.8em; padding: 0 0.4em; margin-left: 0.3em; }
+      .jump {
+        position: sticky; bottom: 0.3em; align-self: center; margin-top: auto;
+        background: var(--_accent); border-color: var(--_accent); color: #fff; border-radius: 999px; box-shadow: 0 1px 4px rgb(0 0 0 / 0.25);
+      }
     `,
   ];
 
@@ -83,12 +107,21 @@ export class ParleyConversation extends LitElement {
     async (db) => (this.jid ? db.get('conversations', this.jid) : undefined),
     touches('conversations'),
   );
-  private stickToBottom = true;
+  /** Scrolled to the newest message: new ones keep it in view. */
+  declare atBottom: boolean;
+  /** Keys of long messages shown whole. */
+  declare expanded: ReadonlySet<string>;
   /** Key of the message whose reaction picker is open (XEP-0444). */
   declare picking: string | undefined;
   private readonly account = new LiveQuery(this, (db) => db.get('account', 'current'), touches('account'));
   private markTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly onVisible = () => this.markRead();
+  private readonly onSend = (e: Event) => {
+    // One's own new message must show, wherever the user had scrolled to.
+    if ((e as CustomEvent<string>).detail !== this.jid) return;
+    this.atBottom = true;
+    this.scrollTop = this.scrollHeight;
+  };
 
   constructor() {
     super();
@@ -102,23 +135,29 @@ export class ParleyConversation extends LitElement {
     this.picking = undefined;
     this.editing = undefined;
     this.editError = '';
+    this.atBottom = true;
+    this.expanded = new Set();
     this.setAttribute('role', 'region');
     this.addEventListener('scroll', () => {
-      this.stickToBottom = this.scrollHeight - this.scrollTop - this.clientHeight < 40;
+      this.atBottom = this.scrollHeight - this.scrollTop - this.clientHeight < 40;
       if (this.scrollTop < 40 && this.scrollHeight > this.clientHeight && !this.archiveDoneAndShown()) void this.loadOlder();
+      this.markRead();
     });
   }
 
   override connectedCallback(): void {
     super.connectedCallback();
+    if (!this.hasAttribute('tabindex')) this.tabIndex = -1; // focusable from code (after a jump), not a tab stop
     document.addEventListener('visibilitychange', this.onVisible);
     window.addEventListener('focus', this.onVisible);
+    sending.addEventListener('send', this.onSend);
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     document.removeEventListener('visibilitychange', this.onVisible);
     window.removeEventListener('focus', this.onVisible);
+    sending.removeEventListener('send', this.onSend);
   }
 
   override willUpdate(changed: PropertyValues<this>): void {
@@ -126,7 +165,8 @@ export class ParleyConversation extends LitElement {
       this.limit = PAGE;
       this.archiveDone = false;
       this.query = '';
-      this.stickToBottom = true;
+      this.atBottom = true;
+      this.expanded = new Set();
       void this.messages.refresh();
       void this.record.refresh();
     }
@@ -150,32 +190,42 @@ export class ParleyConversation extends LitElement {
   }
 
   private renderLog(list: MessageRecord[]) {
+    const unread = this.record.value?.unread ?? 0;
+    // At the bottom new messages are in view anyway: the marker is for one scrolled up.
+    const firstUnread = this.atBottom ? undefined : firstUnreadKey(list, unread);
     return html`
       ${list.length >= this.limit || !this.archiveDone
         ? html`<button class="older" ?disabled=${this.loadingOlder} @click=${this.loadOlder}>${this.loadingOlder ? 'Loading…' : 'Show older messages'}</button>`
         : nothing}
       ${list.length === 0 ? html`<p class="empty">No messages yet.</p>` : nothing}
       <ol role="log" aria-live="polite" aria-label="Messages">
-        ${repeat(list, (m) => m.key, (m) => this.renderMessage(m))}
+        ${repeat(list, (m) => m.key, (m) => this.renderMessage(m, m.key === firstUnread))}
       </ol>
-      <p class="typing muted" aria-live="polite">${this.typing() ? `${this.jid} is typing…` : ''}</p>
+      <p class="typing muted" aria-live="polite">${this.typing() ? html`<bdi>${this.jid}</bdi> is typing…` : ''}</p>
+      ${this.atBottom
+        ? nothing
+        : html`<button class="jump" aria-label=${unread ? `${unread} new message${unread === 1 ? '' : 's'}, jump to the newest` : 'Jump to the newest message'}
+            @click=${this.jumpToNewest}>↓${unread ? ` ${unread} new` : ''}</button>`}
     `;
   }
 
   // Text goes in as a text binding: Lit creates a text node, so markup in a body is never parsed.
-  private renderMessage(m: MessageRecord) {
+  // Every remote string (body, address, reaction) is isolated (dir=auto, <bdi>): a right-to-left
+  // override in it cannot reorder Parley's own text beside it, such as the time.
+  private renderMessage(m: MessageRecord, firstUnread = false) {
     const when = new Date(m.ts);
     // XEP-0461: a reply whose original is shown above it does not show its fallback quote as well.
     const original = this.original(m);
     if (original && m.fallback) m = { ...m, body: withoutFallback(m) };
-    return html`<li class="message" data-direction=${m.direction} data-state=${m.state}>
-      <span class="visually-hidden">${m.direction === 'out' ? 'You' : m.conversation}:</span>
+    return html`<li class=${firstUnread ? 'message first-unread' : 'message'} data-key=${m.key} data-direction=${m.direction} data-state=${m.state}>
+      ${firstUnread ? html`<span class="new-marker">New messages</span>` : nothing}
+      <span class="visually-hidden">${m.direction === 'out' ? 'You' : html`<bdi>${m.conversation}</bdi>`}:</span>
       ${original ? this.renderQuote(original) : nothing}
       ${m.retracted
         ? html`<span class="body retracted"><em>message retracted</em></span>`
         : this.editing === m.key
           ? this.renderEditor(m)
-          : html`<span class="body">${isMeCommand(m.body) ? html`<em class="me">* ${localPart(m.from)} ${meText(m.body)}</em>` : renderStyled(m.body)}</span>`}
+          : this.renderBody(m)}
       <time class="meta" datetime=${when.toISOString()} title=${day.format(when)}>${time.format(when)}</time>
       ${STATE_TEXT[m.state] ? html`<span class="meta state">${STATE_TEXT[m.state]}</span>` : nothing}
       ${this.renderReactionActions(m)}
@@ -183,14 +233,32 @@ export class ParleyConversation extends LitElement {
     </li>`;
   }
 
+  /** The text, styled; a long one cut short until the user asks for the whole. */
+  private renderBody(m: MessageRecord) {
+    const long = m.body.length > LONG;
+    const whole = !long || this.expanded.has(m.key);
+    const body = whole ? m.body : clip(m.body);
+    return html`<span class="body" dir="auto">${isMeCommand(body) ? html`<em class="me">* ${localPart(m.from)} ${meText(body)}</em>` : renderStyled(body)}</span>${long
+      ? html`<button class="more" aria-expanded=${whole ? 'true' : 'false'} @click=${() => this.toggleWhole(m.key)}>${whole ? 'Show less' : 'Show more'}</button>`
+      : nothing}`;
+  }
+
+  private toggleWhole(key: string): void {
+    const next = new Set(this.expanded);
+    if (!next.delete(key)) next.add(key);
+    this.expanded = next;
+  }
+
   /** XEP-0308/0424: "(edited)" with the earlier texts, and Edit (last own message only) / Retract on ours. */
   private renderEdits(m: MessageRecord) {
+    const hidden = Math.max(0, (m.edits?.length ?? 0) - EDITS_SHOWN);
     const edits = !m.retracted && m.edits?.length
-      ? html`<details class="meta edited"><summary title=${`Before: ${m.edits.at(-1)!.body}`}>(edited)</summary>
-          ${m.edits.map((e) => html`<p class="previous">${e.body}</p>`)}</details>`
+      ? html`<details class="meta edited"><summary title=${`Before: ${clip(m.edits.at(-1)!.body, 200)}`}>(edited)</summary>
+          ${hidden ? html`<p class="hidden-edits">${hidden} earlier version${hidden === 1 ? '' : 's'} not shown</p>` : nothing}
+          ${m.edits.slice(-EDITS_SHOWN).map((e) => html`<p class="previous" dir="auto">${clip(e.body)}</p>`)}</details>`
       : nothing;
     if (m.direction !== 'out' || m.retracted || m.state === 'pending' || this.editing === m.key) return edits;
-    const what = m.body.length > 40 ? `${m.body.slice(0, 40)}…` : m.body;
+    const what = clip(m.body, 40);
     const last = [...(this.messages.value ?? [])].reverse().find((x) => x.direction === 'out' && !x.retracted);
     return html`${edits}<span class="actions">
       ${last?.key === m.key
@@ -202,7 +270,7 @@ export class ParleyConversation extends LitElement {
 
   private renderEditor(m: MessageRecord) {
     return html`<form class="edit body" @submit=${(e: Event) => { e.preventDefault(); void this.saveEdit(m); }}>
-      <textarea aria-label="Edit your message" .value=${m.body} @keydown=${(e: KeyboardEvent) => this.editKey(e, m)}></textarea>
+      <textarea aria-label="Edit your message" dir="auto" .value=${m.body} @keydown=${(e: KeyboardEvent) => this.editKey(e, m)}></textarea>
       <span><button class="primary" type="submit">Save</button> <button type="button" @click=${() => this.cancelEdit()}>Cancel</button></span>
       <span class="error" role="alert">${this.editError}</span>
     </form>`;
@@ -275,7 +343,7 @@ export class ParleyConversation extends LitElement {
   private renderQuote(original: MessageRecord) {
     const text = withoutFallback(original);
     const who = original.direction === 'out' ? 'You' : original.conversation;
-    return html`<span class="quote" title=${`In reply to ${who}`}><span class="visually-hidden">In reply to ${who}:</span><span class="quote-text">${text.length > 200 ? `${text.slice(0, 200)}…` : text}</span></span>`;
+    return html`<span class="quote" title=${`In reply to ${who}`}><span class="visually-hidden">In reply to <bdi>${who}</bdi>:</span><span class="quote-text" dir="auto">${clip(text, 200)}</span></span>`;
   }
 
   /** XEP-0444 reactions with counts (who, in the title), then the React and Reply buttons. */
@@ -290,7 +358,7 @@ export class ParleyConversation extends LitElement {
               const names = who.map((j) => (j === me ? 'you' : j)).join(', ');
               return html`<li><button class="reaction" aria-pressed=${mine ? 'true' : 'false'} title=${names}
                   aria-label=${`${emoji} ${who.length}: ${names}`} data-emoji=${emoji} ?disabled=${!me}
-                  @click=${() => void this.toggleReaction(m, emoji)}>${emoji} ${who.length}</button></li>`;
+                  @click=${() => void this.toggleReaction(m, emoji)}><bdi>${emoji}</bdi> ${who.length}</button></li>`;
             })}
           </ul>`
         : nothing}
@@ -348,15 +416,22 @@ export class ParleyConversation extends LitElement {
   }
 
   override updated(): void {
-    if (this.stickToBottom) this.scrollTop = this.scrollHeight;
+    if (this.atBottom) this.scrollTop = this.scrollHeight;
     this.markRead();
+  }
+
+  private jumpToNewest(): void {
+    this.atBottom = true;
+    this.scrollTop = this.scrollHeight;
+    // The button goes away with the scroll: keyboard focus stays in the conversation, not lost to the page.
+    this.focus();
   }
 
   /** Older messages: from storage while it has them, then from the server's archive. */
   private async loadOlder(): Promise<void> {
     if (this.loadingOlder) return;
     this.loadingOlder = true;
-    this.stickToBottom = false;
+    this.atBottom = false;
     const jid = this.jid;
     const height = this.scrollHeight;
     try {
@@ -369,21 +444,46 @@ export class ParleyConversation extends LitElement {
       // Offline: storage is all there is for now; the button stays for a later try.
     } finally {
       this.loadingOlder = false;
+      this.atBottom = this.scrollHeight - this.scrollTop - this.clientHeight < 40;
     }
   }
 
   /**
-   * Read means seen: only while this page is visible and focused. At most one call per
-   * MARK_DELAY, so a burst of incoming messages costs one write, not one per message.
+   * Read means seen: messages on screen while this page is visible and focused, up to the newest
+   * incoming one there. At most one call per MARK_DELAY, so a burst of incoming messages or of
+   * scroll events costs one write, not one per message.
    */
   private markRead(): void {
     if (this.markTimer || !this.record.value?.unread || !this.jid) return;
-    if (document.visibilityState !== 'visible' || !document.hasFocus()) return;
-    const jid = this.jid;
     this.markTimer = setTimeout(() => {
       this.markTimer = undefined;
-      void parley().api.markRead(jid);
+      if (document.visibilityState !== 'visible' || !document.hasFocus() || this.query.trim()) return;
+      const upTo = this.newestOnScreen();
+      if (upTo) void parley().api.markRead(this.jid, upTo).catch(() => undefined);
     }, MARK_DELAY);
+  }
+
+  /** Key of the newest incoming message whose end is inside the scrolled area, if any. */
+  private newestOnScreen(): string | undefined {
+    const top = this.getBoundingClientRect().top;
+    const bottom = top + this.clientHeight;
+    const items = this.renderRoot.querySelectorAll<HTMLElement>('ol[role="log"] > li[data-direction="in"]');
+    for (let i = items.length - 1; i >= 0; i--) {
+      const box = items[i]!.getBoundingClientRect();
+      if (box.bottom <= top) return undefined; // this one and all before it are above the view
+      if (box.bottom <= bottom + 1 && box.height > 0) return items[i]!.dataset.key;
+    }
+    return undefined;
   }
 }
 customElements.define('parley-conversation', ParleyConversation);
+
+/** The first of the last `unread` incoming messages of `list`: where "New messages" starts. */
+function firstUnreadKey(list: MessageRecord[], unread: number): string | undefined {
+  if (unread <= 0) return undefined;
+  let seen = 0;
+  for (let i = list.length - 1; i >= 0; i--) {
+    if (list[i]!.direction === 'in' && ++seen === unread) return list[i]!.key;
+  }
+  return undefined;
+}

@@ -2,6 +2,7 @@ import { LitElement, html, css, nothing } from 'lit';
 import { listContacts, listConversations, type ConversationRecord } from '../client/index.js';
 import { LiveQuery, touches } from './live.js';
 import { base } from './styles.js';
+import { withoutFallback } from './replying.js';
 
 const when = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 
@@ -56,9 +57,9 @@ export class ParleyConversations extends LitElement {
     const name = this.names.value?.get(c.jid) ?? c.jid;
     return html`<li class="conversation" data-jid=${c.jid}>
       <button aria-current=${this.selected === c.jid ? 'true' : 'false'} @click=${() => this.open(c.jid)}>
-        <span class="name">${name}</span>
+        <span class="name" dir="auto">${name}</span>
         <time class="time" datetime=${new Date(c.lastTs).toISOString()}>${when.format(c.lastTs)}</time>
-        <span class="preview">${c.last?.direction === 'out' ? 'You: ' : ''}${c.last?.body.slice(0, 200)}</span>
+        <span class="preview">${c.last?.direction === 'out' ? 'You: ' : ''}<bdi>${c.last ? withoutFallback(c.last).slice(0, 200) : ''}</bdi></span>
         ${c.unread ? html`<span class="badge" aria-label="${c.unread} unread">${c.unread}</span>` : nothing}
       </button>
     </li>`;

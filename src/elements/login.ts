@@ -7,6 +7,7 @@ export class ParleyLogin extends LitElement {
   static override properties = {
     service: { type: String },
     allowPlain: { type: Boolean, attribute: 'allow-plain' },
+    allowInsecure: { type: Boolean, attribute: 'allow-insecure' },
     jid: { type: String },
     error: { type: String },
     busy: { state: true },
@@ -21,6 +22,7 @@ export class ParleyLogin extends LitElement {
 
   declare service: string;
   declare allowPlain: boolean;
+  declare allowInsecure: boolean;
   declare jid: string;
   declare error: string;
   declare busy: boolean;
@@ -29,6 +31,7 @@ export class ParleyLogin extends LitElement {
     super();
     this.service = '';
     this.allowPlain = false;
+    this.allowInsecure = false;
     this.jid = '';
     this.error = '';
     this.busy = false;
@@ -60,6 +63,7 @@ export class ParleyLogin extends LitElement {
         password: String(data.get('password')),
         service: this.service || String(data.get('service')),
         allowPlain: this.allowPlain,
+        allowInsecure: this.allowInsecure,
       });
       this.dispatchEvent(new CustomEvent('parley-login', { bubbles: true, composed: true }));
     } catch (err) {

@@ -1,16 +1,16 @@
-import { LitElement, html, css, nothing } from 'lit';
+import { LitElement, html, css, nothing, type TemplateResult } from 'lit';
 import { parley, listContacts, listConversations, listRequests, type Contact } from '../client/index.js';
 import { LiveQuery, touches } from './live.js';
 import { base } from './styles.js';
 
 const SHOW_TEXT: Record<string, string> = { chat: 'free to chat', away: 'away', xa: 'away for long', dnd: 'busy' };
 
-/** The most available resource's state, with its status message. */
-export function presenceText(contact: Contact): string {
+/** The most available resource's state, with its status message isolated (any script, any direction) from ours. */
+export function presenceText(contact: Contact): TemplateResult | string {
   const best = contact.presence[0];
   if (!best) return 'offline';
   const state = best.show ? SHOW_TEXT[best.show]! : 'online';
-  return best.status ? `${state} — ${best.status}` : state;
+  return best.status ? html`${state} — <bdi>${best.status}</bdi>` : state;
 }
 
 /**
@@ -65,7 +65,7 @@ export class ParleyRoster extends LitElement {
             <ul>
               ${requests.map(
                 (r) => html`<li class="request">
-                  <span class="name">${r.jid}</span>
+                  <span class="name"><bdi>${r.jid}</bdi></span>
                   <button class="primary" aria-label="Approve ${r.jid}" @click=${() => this.run(() => parley().api.approve(r.jid))}>Approve</button>
                   <button aria-label="Deny ${r.jid}" @click=${() => this.run(() => parley().api.deny(r.jid))}>Deny</button>
                 </li>`,
@@ -97,7 +97,7 @@ export class ParleyRoster extends LitElement {
     return html`<li class="contact-row" data-jid=${c.jid}>
       <button class="contact" aria-current=${this.selected === c.jid ? 'true' : 'false'} @click=${() => this.open(c.jid)}>
         <span class="dot" ?data-online=${!!best} data-show=${best?.show ?? ''} aria-hidden="true"></span>
-        <span class="name">${c.name ?? c.jid}</span>
+        <span class="name"><bdi>${c.name ?? c.jid}</bdi></span>
         <span class="presence muted">${status}${c.pendingOut ? ' · awaiting approval' : ''}</span>
         ${unread ? html`<span class="badge" aria-label="${unread} unread">${unread}</span>` : nothing}
       </button>

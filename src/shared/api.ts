@@ -17,6 +17,8 @@ export interface LoginOptions {
   service: string;
   /** PLAIN sends the password itself; only when the page says so. */
   allowPlain?: boolean;
+  /** Credentials over unencrypted ws:// to a server that is not on this machine; only when the page says so. */
+  allowInsecure?: boolean;
   resource?: string;
 }
 
@@ -39,11 +41,15 @@ export interface ParleyApi {
   login(options: LoginOptions): Promise<void>;
   /** Ends the session and deletes everything stored for the account. */
   logout(): Promise<void>;
-  /** Stores the message, then sends it; resolves with its origin-id. */
-  send(to: string, body: string): Promise<string>;
-  /** XEP-0461: sends `body` as a reply to the stored message `key` of `conversation`, quoting it. */
-  reply(conversation: string, key: string, body: string): Promise<string>;
-  /** XEP-0444: sets our whole set of reactions to the stored message `key` (empty removes ours). */
+  /**
+   * Stores the message, then sends it; resolves with its origin-id. `id`, chosen by the page (a
+   * UUID), becomes the origin-id: calling again with the same id after a lost answer (the tab
+   * running the worker closed mid-call) stores and sends nothing new.
+   */
+  send(to: string, body: string, id?: string): Promise<string>;
+  /** XEP-0461: sends `body` as a reply to the stored message `key` of `conversation`, quoting it; `id` as in send. */
+  reply(conversation: string, key: string, body: string, id?: string): Promise<string>;
+  /** XEP-0444: sets our whole set of reactions to the stored message `key` (empty removes ours); queued while offline. */
   react(conversation: string, key: string, emojis: string[]): Promise<void>;
   addContact(jid: string, name?: string): Promise<void>;
   removeContact(jid: string): Promise<void>;
@@ -53,15 +59,19 @@ export interface ParleyApi {
   /** Revokes their subscription to our presence. */
   cancelSubscription(jid: string): Promise<void>;
   setPresence(show?: Show, status?: string): Promise<void>;
-  markRead(conversation: string): Promise<void>;
+  /**
+   * The user saw the conversation up to its incoming message `upTo` (a stored key: the newest one on
+   * screen), or all of it without one. Unread drops to what came after it; the contact is told (XEP-0333).
+   */
+  markRead(conversation: string, upTo?: string): Promise<void>;
   /** A page became visible or hidden (or went away); the client is active while any page is visible. */
   pageVisible(page: string, visible: boolean): Promise<void>;
   /** What the user is doing in a conversation (XEP-0085); ignored while offline. */
   setChatState(to: string, state: ChatState): Promise<void>;
   /** Fetches older messages of a conversation from the server archive; true when there are no more. */
   loadOlder(conversation: string): Promise<boolean>;
-  /** Replaces the text of our last message in a conversation (XEP-0308); refuses any other message. */
+  /** Replaces the text of our last message in a conversation (XEP-0308); refuses any other message. Queued while offline. */
   correct(conversation: string, key: string, body: string): Promise<void>;
-  /** Retracts one of our messages (XEP-0424): its text is deleted here and the contact is asked to delete it. */
+  /** Retracts one of our messages (XEP-0424): its text is deleted here and the contact is asked to delete it (queued while offline). */
   retract(conversation: string, key: string): Promise<void>;
 }

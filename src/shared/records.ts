@@ -11,14 +11,26 @@ export interface StoredKeys {
   serverKey: string;
 }
 
+/** A FAST token (XEP-0484): logs in without the password until it expires or the password changes. */
+export interface FastTokenRecord {
+  mechanism: string;
+  token: string;
+  expiry: string;
+}
+
 export interface AccountRecord {
   key: 'current';
   jid: string;
   service: string;
   resource: string;
-  /** SCRAM-derived keys, never the password; absent when the login used PLAIN. */
+  /** XEP-0388 user-agent id, the same for every login from this install. */
+  agentId: string;
+  /** Where the server offers FAST, its token; else SCRAM-derived keys; never the password. Neither after a PLAIN login. */
+  fast?: FastTokenRecord;
   keys?: StoredKeys;
   allowPlain: boolean;
+  /** The page allowed ws:// to a server that is not on this machine. */
+  allowInsecure?: boolean;
   presence: { show?: Show; status?: string };
 }
 
@@ -52,15 +64,29 @@ export type Direction = 'in' | 'out';
  */
 export type MessageState = 'pending' | 'sent' | 'delivered' | 'displayed' | 'received';
 
+/**
+ * Who made an edit (correction, reaction) and what it did, to recognise it when it comes again
+ * (see src/storage/identity.ts): our server's stanza-id for it, the sender's id, and its effect.
+ */
+export interface EditRef {
+  stanzaId?: string;
+  id?: string;
+  effect: string;
+}
+
 export interface MessageRecord {
-  /** Local primary key: origin-id when the sender gave one, else a generated id. */
+  /**
+   * Local primary key, unique and meaningless. Messages we send: `<conversation> out <origin-id>`,
+   * the UUID we made. Everything received: a generated id; finding a stored copy goes by stanza-id
+   * or by [conversation, direction, id] (src/storage/identity.ts).
+   */
   key: string;
   conversation: string;
   direction: Direction;
   from: string;
   body: string;
   ts: number;
-  /** The stanza's own `id`, which XEP-0333/0308/0444 refer to in one-to-one chats. */
+  /** The stanza's own `id` (its origin-id when it has none), which XEP-0333/0308/0444 refer to in one-to-one chats. */
   id?: string;
   /** The sender asked for chat markers (XEP-0333). */
   markable?: boolean;
@@ -78,6 +104,8 @@ export interface MessageRecord {
   /** Retracted by its sender (XEP-0424): `body` is empty and `edits` gone; only the fact remains. */
   retracted?: boolean;
   retractedTs?: number;
+  /** Corrections and reactions already applied to it, newest last, so a replay changes nothing. */
+  applied?: EditRef[];
 }
 
 /** XEP-0085. */
@@ -86,7 +114,8 @@ export type ChatState = 'active' | 'composing' | 'paused' | 'inactive' | 'gone';
 export interface ConversationRecord {
   jid: string;
   lastTs: number;
-  last?: { body: string; direction: Direction };
+  /** The newest message; `fallback` as in MessageRecord, so the preview can leave the reply quote out. */
+  last?: { body: string; direction: Direction; fallback?: { start: number; end: number } };
   unread: number;
   /** The contact's last chat state and when it came (typing goes stale if they vanish). */
   chatState?: { state: ChatState; ts: number };
@@ -100,16 +129,46 @@ export interface OutgoingReply {
   end: number;
 }
 
-export interface OutboxRecord {
-  /** XEP-0461: sent as a reply. */
-  reply?: OutgoingReply;
+interface OutboxBase {
+  /** The stanza's id and origin-id (XEP-0359); for a message, chosen by the page that sent it. */
   originId: string;
   to: string;
-  body: string;
+  /** Sending order, shared by messages and edits. */
   ts: number;
   /** Stream-management stream and sequence number it was last sent as, to settle it on resumption. */
   sm?: { id: string; seq: number };
 }
+
+/** A message waiting to be sent (no `kind`: records stored before edits were queued). */
+export interface OutgoingMessage extends OutboxBase {
+  kind?: 'message';
+  body: string;
+  /** XEP-0461: sent as a reply. */
+  reply?: OutgoingReply;
+}
+
+/** XEP-0308: the new text of the message whose id is `replaceId`. */
+export interface OutgoingCorrection extends OutboxBase {
+  kind: 'correction';
+  replaceId: string;
+  body: string;
+}
+
+/** XEP-0424: take back the message whose id is `retractId`. */
+export interface OutgoingRetraction extends OutboxBase {
+  kind: 'retraction';
+  retractId: string;
+}
+
+/** XEP-0444: our whole set of reactions to the message whose id is `target`. */
+export interface OutgoingReactions extends OutboxBase {
+  kind: 'reactions';
+  target: string;
+  emojis: string[];
+}
+
+/** What waits in the outbox, sent in `ts` order and removed once the server has it. */
+export type OutboxRecord = OutgoingMessage | OutgoingCorrection | OutgoingRetraction | OutgoingReactions;
 
 /** Where forward MAM sync resumes: the last archive id stored from a contiguous run of pages. */
 export interface MamCursor {

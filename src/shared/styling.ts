@@ -22,42 +22,60 @@ const SPAN_OF: Record<string, keyof typeof DIRECTIVE> = { '*': 'strong', _: 'emp
 /** Quotes nested deeper stay plain text ("> > …"): bounds recursion and work on hostile bodies. */
 export const MAX_QUOTE_DEPTH = 8;
 
+/**
+ * Styled pieces (spans, links, quotes, preformatted blocks) per body; the rest stays plain text. Each
+ * becomes a few elements, and a hostile 64K body of "*a* *a* …" would otherwise make ~50,000.
+ */
+export const MAX_STYLED = 128;
+
+/** What is left of MAX_STYLED while one body is parsed. */
+interface Budget {
+  left: number;
+}
+
 // XEP-0393 §4: Unicode White_Space or category Z; JS \s covers all but U+0085.
 const SPACE = /[\s\u0085]/;
 const isSpace = (ch: string | undefined): boolean => ch !== undefined && SPACE.test(ch);
 
 export function parseStyling(body: string): Block[] {
-  return parseBlocks(body.split(/\r?\n/), 0);
+  return parseBlocks(body.split(/\r?\n/), 0, { left: MAX_STYLED });
 }
 
-function parseBlocks(lines: string[], depth: number): Block[] {
+function parseBlocks(lines: string[], depth: number, budget: Budget): Block[] {
   const blocks: Block[] = [];
   let i = 0;
   while (i < lines.length) {
     const line = lines[i];
+    if (budget.left <= 0) {
+      // Spent: the remaining lines as they are, one text node.
+      blocks.push({ type: 'plain', spans: [{ type: 'text', text: lines.slice(i).join('\n') }] });
+      break;
+    }
     if (line.startsWith('>') && depth < MAX_QUOTE_DEPTH) {
+      budget.left--;
       // A quote ends at the first line not starting with ">"; its lines lose ">" and one whitespace character.
       const inner: string[] = [];
       for (; i < lines.length && lines[i].startsWith('>'); i++) {
         const rest = lines[i].slice(1);
         inner.push(isSpace(rest[0]) ? rest.slice(1) : rest);
       }
-      blocks.push({ type: 'quote', blocks: parseBlocks(inner, depth + 1) });
+      blocks.push({ type: 'quote', blocks: parseBlocks(inner, depth + 1, budget) });
     } else if (line.startsWith(FENCE)) {
+      budget.left--;
       const start = ++i;
       while (i < lines.length && lines[i] !== FENCE) i++;
       const closed = i < lines.length;
       blocks.push({ type: 'pre', info: line.slice(FENCE.length), text: lines.slice(start, i).join('\n'), closed });
       if (closed) i++;
     } else {
-      blocks.push({ type: 'plain', spans: parseLine(line) });
+      blocks.push({ type: 'plain', spans: parseLine(line, budget) });
       i++;
     }
   }
   return blocks;
 }
 
-function parseLine(line: string): Span[] {
+function parseLine(line: string, budget: Budget): Span[] {
   // Every position that could close a span, per directive, ascending: found by binary search, so
   // a line of unmatched openers costs n log n, not n².
   const closers = new Map<string, number[]>();
@@ -69,7 +87,7 @@ function parseLine(line: string): Span[] {
       else closers.set(c, [j]);
     }
   }
-  return spansIn(line, 0, line.length, closers);
+  return spansIn(line, 0, line.length, closers, budget);
 }
 
 /**
@@ -79,21 +97,22 @@ function parseLine(line: string): Span[] {
  * the first same directive after some text that is not preceded by whitespace. A span cannot
  * contain its own directive, so nesting is at most four deep.
  */
-function spansIn(line: string, start: number, end: number, closers: Map<string, number[]>): Span[] {
+function spansIn(line: string, start: number, end: number, closers: Map<string, number[]>, budget: Budget): Span[] {
   const out: Span[] = [];
   let plain = start;
-  for (let i = start; i + 2 < end; i++) {
+  for (let i = start; i + 2 < end && budget.left > 0; i++) {
     const c = line[i];
     const type = SPAN_OF[c];
     if (!type || (i > start && !isSpace(line[i - 1])) || isSpace(line[i + 1]) || line[i + 1] === c) continue;
     const j = firstAfter(closers.get(c), i + 1);
     if (j < 0 || j >= end) continue;
-    pushText(out, line.slice(plain, i));
-    out.push(type === 'code' ? { type, text: line.slice(i + 1, j) } : { type, children: spansIn(line, i + 1, j, closers) });
+    pushText(out, line.slice(plain, i), budget);
+    budget.left--;
+    out.push(type === 'code' ? { type, text: line.slice(i + 1, j) } : { type, children: spansIn(line, i + 1, j, closers, budget) });
     plain = j + 1;
     i = j;
   }
-  pushText(out, line.slice(plain, end));
+  pushText(out, line.slice(plain, end), budget);
   return out;
 }
 
@@ -116,16 +135,18 @@ const OPENER: Record<string, string> = { ')': '(', ']': '[', '}': '{' };
 const SCHEMES = new Set(['http:', 'https:', 'xmpp:']);
 
 /** Plain text, with http(s)/xmpp URIs split out as links. */
-function pushText(out: Span[], text: string): void {
+function pushText(out: Span[], text: string, budget: Budget): void {
   if (!text) return;
   let last = 0;
   for (const m of text.matchAll(URI)) {
+    if (budget.left <= 0) break;
     const at = m.index;
     if (at > 0 && WORD.test(text[at - 1])) continue;
     const uri = trimUri(m[0]);
     const href = safeHref(uri);
     if (!href) continue;
     if (at > last) out.push({ type: 'text', text: text.slice(last, at) });
+    budget.left--;
     out.push({ type: 'link', text: uri, href });
     last = at + uri.length;
   }

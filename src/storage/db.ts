@@ -1,4 +1,4 @@
-import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction } from 'idb';
 import type {
   AccountRecord, ConversationRecord, MessageRecord, OutboxRecord, PresenceRecord, RosterItem, StateRecord,
   SubscriptionRequest,
@@ -13,7 +13,7 @@ export interface ParleySchema extends DBSchema {
   messages: {
     key: string;
     value: MessageRecord;
-    indexes: { byConversation: [string, number]; byStanzaId: string };
+    indexes: { byConversation: [string, number]; byStanzaId: string; byRef: [string, string, string] };
   };
   outbox: { key: string; value: OutboxRecord; indexes: { byTs: number } };
   /** Protocol bookkeeping the worker needs across restarts (MAM cursors, stream-management state). */
@@ -28,8 +28,10 @@ export const STORE_NAMES: readonly StoreName[] = [
 
 export const DB_NAME = 'parley';
 
+type UpgradeTx = IDBPTransaction<ParleySchema, StoreName[], 'versionchange'>;
+
 /** One entry per schema version; entry i upgrades version i to i+1. Never edit a shipped entry. */
-const migrations: ((db: IDBPDatabase<ParleySchema>) => void)[] = [
+const migrations: ((db: IDBPDatabase<ParleySchema>, tx: UpgradeTx) => void)[] = [
   (db) => {
     db.createObjectStore('account', { keyPath: 'key' });
     db.createObjectStore('roster', { keyPath: 'jid' });
@@ -44,6 +46,21 @@ const migrations: ((db: IDBPDatabase<ParleySchema>) => void)[] = [
   (db) => {
     db.createObjectStore('state', { keyPath: 'key' });
   },
+  (_db, tx) => {
+    // Sender ids repeat, so they stop being keys: edits, reactions and markers find their message here.
+    const messages = tx.objectStore('messages');
+    messages.createIndex('byRef', ['conversation', 'direction', 'id']);
+    // Records from before `id` was kept have it only at the end of their key (the sender's origin-id,
+    // else id); archive keys (`archive:<stanza-id>`) had none.
+    void (async () => {
+      for (let c = await messages.openCursor(); c; c = await c.continue()) {
+        const m = c.value;
+        const prefix = `${m.conversation} ${m.direction} `;
+        const id = m.key.slice(prefix.length);
+        if (m.id === undefined && m.key.startsWith(prefix) && !id.startsWith('archive:')) await c.update({ ...m, id });
+      }
+    })();
+  },
 ];
 
 export const DB_VERSION = migrations.length;
@@ -54,8 +71,8 @@ export const DB_VERSION = migrations.length;
  */
 export async function openParleyDb(name = DB_NAME): Promise<ParleyDb> {
   const db = await openDB<ParleySchema>(name, DB_VERSION, {
-    upgrade(db, oldVersion) {
-      for (let v = oldVersion; v < DB_VERSION; v++) migrations[v]!(db);
+    upgrade(db, oldVersion, _newVersion, transaction) {
+      for (let v = oldVersion; v < DB_VERSION; v++) migrations[v]!(db, transaction);
     },
     blocking() {
       // A newer Parley wants to migrate: let it, the next open picks up the new schema.

@@ -7,8 +7,10 @@ import type { ParleyDb, ParleySchema, StoreName } from './db.js';
 import { STORE_NAMES } from './db.js';
 import type { Change } from '../shared/api.js';
 import type {
-  AccountRecord, ChatState, ConversationRecord, MessageRecord, MessageState, OutboxRecord, PresenceRecord, RosterItem, StateRecord,
+  AccountRecord, ChatState, ConversationRecord, Direction, EditRef, MessageRecord, MessageState, OutboxRecord, PresenceRecord, RosterItem,
+  StateRecord,
 } from '../shared/records.js';
+import { remember, sameEdit, sameMessage } from './identity.js';
 
 export async function saveAccount(db: ParleyDb, account: AccountRecord): Promise<Change> {
   await db.put('account', account);
@@ -72,17 +74,42 @@ export async function clearPresence(db: ParleyDb): Promise<Change> {
   return { stores: ['presence'] };
 }
 
-type MessageTx = IDBPTransaction<ParleySchema, ('messages' | 'conversations' | 'outbox')[], 'readwrite'>;
+/** Clears presence and returns what it was, to be put back if the stream resumes. */
+export async function takePresence(db: ParleyDb): Promise<{ taken: PresenceRecord[]; change: Change }> {
+  const tx = db.transaction('presence', 'readwrite');
+  const taken = await tx.store.getAll();
+  await Promise.all([tx.store.clear(), tx.done]);
+  return { taken, change: { stores: ['presence'] } };
+}
+
+/** Puts back presence taken at a drop. */
+export async function restorePresence(db: ParleyDb, list: PresenceRecord[]): Promise<Change> {
+  const tx = db.transaction('presence', 'readwrite');
+  await Promise.all([...list.map((p) => tx.store.put(p)), tx.done]);
+  return { stores: ['presence'] };
+}
+
+type MessageTx<Mode extends IDBTransactionMode = 'readwrite'> = IDBPTransaction<ParleySchema, ('messages' | 'conversations' | 'outbox')[], Mode>;
+
+/** The stored copy of `message`, by the rule in identity.ts. */
+async function findSame<Mode extends IDBTransactionMode>(tx: MessageTx<Mode>, message: MessageRecord): Promise<MessageRecord | undefined> {
+  const messages = tx.objectStore('messages');
+  const same = (m: MessageRecord) => m.conversation === message.conversation && m.direction === message.direction && sameMessage(m, message);
+  if (message.stanzaId) {
+    const found = (await messages.index('byStanzaId').getAll(message.stanzaId)).find(same);
+    if (found) return found;
+  }
+  if (!message.id) return undefined;
+  return (await messages.index('byRef').getAll([message.conversation, message.direction, message.id])).find(same);
+}
 
 /**
- * Adds a message unless it is already stored, by key (sender's id) or by archive stanza-id. A copy of
- * our own pending message seen in the archive proves the server has it: it leaves the outbox.
- * Returns whether it was new.
+ * Adds a message unless a copy is stored (identity.ts). A copy of our own pending message seen in
+ * the archive proves the server has it: it leaves the outbox. Returns the stored copy, null when new.
  */
 async function addOnce(tx: MessageTx, message: MessageRecord): Promise<MessageRecord | null> {
   const messages = tx.objectStore('messages');
-  const existing = (await messages.get(message.key)) ??
-    (message.stanzaId ? await messages.index('byStanzaId').get(message.stanzaId) : undefined);
+  const existing = await findSame(tx, message);
   if (!existing) {
     await messages.add(message);
     return null;
@@ -94,6 +121,14 @@ async function addOnce(tx: MessageTx, message: MessageRecord): Promise<MessageRe
     if (proven && existing.originId) await tx.objectStore('outbox').delete(existing.originId);
   }
   return existing;
+}
+
+/** Whether a copy of `message` is stored: a receipt confirms only that (XEP-0184). */
+export async function isStored(db: ParleyDb, message: MessageRecord): Promise<boolean> {
+  const tx = db.transaction(['messages', 'conversations', 'outbox']);
+  const found = await findSame(tx, message);
+  await tx.done;
+  return found !== undefined;
 }
 
 /**
@@ -133,7 +168,7 @@ export async function storeMessages(
     const t = touched.get(message.conversation) ?? { lastTs: 0, unread: 0 };
     if (message.ts >= t.lastTs) {
       t.lastTs = message.ts;
-      t.last = { body: message.body, direction: message.direction };
+      t.last = { body: message.body, direction: message.direction, ...(message.fallback ? { fallback: message.fallback } : {}) };
     }
     if (unread && message.direction === 'in') t.unread += 1;
     touched.set(message.conversation, t);
@@ -170,15 +205,33 @@ export async function markSent(db: ParleyDb, key: string, originId: string, stat
   return { stores: ['messages', 'outbox'], conversations: message ? [message.conversation] : [] };
 }
 
-/** The recipient's client confirmed it (XEP-0184). Null when no such outgoing message is stored. */
-export async function markDelivered(db: ParleyDb, key: string): Promise<Change | null> {
+/**
+ * The message of `conversation` in `direction` its sender sent with `id`. Ids repeat (see
+ * identity.ts): the newest such message is the one meant, as a reference names a recent message.
+ */
+async function newestWithId<Mode extends IDBTransactionMode>(
+  tx: IDBPTransaction<ParleySchema, ('messages' | 'conversations' | 'outbox')[] | 'messages'[], Mode>,
+  conversation: string,
+  direction: Direction,
+  id: string,
+): Promise<MessageRecord | undefined> {
+  const all = await tx.objectStore('messages').index('byRef').getAll([conversation, direction, id]);
+  return all.reduce<MessageRecord | undefined>((newest, m) => (newest && newest.ts > m.ts ? newest : m), undefined);
+}
+
+/**
+ * The recipient's client (`conversation`) confirmed our message `id` (XEP-0184). Null when no such
+ * outgoing message is stored.
+ */
+export async function markDelivered(db: ParleyDb, conversation: string, id: string): Promise<Change | null> {
   const tx = db.transaction(['messages', 'outbox'], 'readwrite');
-  const message = await tx.objectStore('messages').get(key);
-  if (!message || message.direction !== 'out' || message.state === 'delivered') {
+  const message = await newestWithId(tx, conversation, 'out', id);
+  if (!message || message.state === 'delivered') {
     await tx.done;
     return null;
   }
-  await tx.objectStore('messages').put({ ...message, state: 'delivered' });
+  // States only move forward: a receipt that comes after the displayed marker leaves it displayed.
+  if (message.state !== 'displayed') await tx.objectStore('messages').put({ ...message, state: 'delivered' });
   // A receipt proves the server took it too, even if its ack was lost with a connection.
   if (message.originId) await tx.objectStore('outbox').delete(message.originId);
   await tx.done;
@@ -190,21 +243,26 @@ export async function markDelivered(db: ParleyDb, key: string): Promise<Change |
  * displayed. Null when no such message of ours is stored.
  */
 export async function markDisplayed(db: ParleyDb, conversation: string, id: string): Promise<Change | null> {
-  const tx = db.transaction('messages', 'readwrite');
-  const target = await tx.store.get(`${conversation} out ${id}`);
+  const tx = db.transaction(['messages', 'outbox'], 'readwrite');
+  const target = await newestWithId(tx, conversation, 'out', id);
   if (!target) {
     await tx.done;
     return null;
   }
+  // The marker can overtake the server's ack: seen proves the server took it, so it leaves the outbox
+  // (as on a receipt) and its state moves forward from pending too. Earlier pending ones may truly be unsent.
+  const taken = target.state === 'pending' && target.originId;
+  if (taken) await tx.objectStore('outbox').delete(target.originId!);
   const range = IDBKeyRange.bound([conversation, -Infinity], [conversation, target.ts]);
-  let cursor = await tx.store.index('byConversation').openCursor(range, 'prev');
+  let cursor = await tx.objectStore('messages').index('byConversation').openCursor(range, 'prev');
   // Walk back until a message already marked: everything before it was marked then too.
   while (cursor && cursor.value.state !== 'displayed') {
-    if (cursor.value.direction === 'out' && cursor.value.state !== 'pending') await cursor.update({ ...cursor.value, state: 'displayed' });
+    const m = cursor.value;
+    if (m.direction === 'out' && (m.state !== 'pending' || m.key === target.key)) await cursor.update({ ...m, state: 'displayed' });
     cursor = await cursor.continue();
   }
   await tx.done;
-  return { stores: ['messages'], conversations: [conversation] };
+  return { stores: taken ? ['messages', 'outbox'] : ['messages'], conversations: [conversation] };
 }
 
 export async function setChatState(db: ParleyDb, jid: string, state: ChatState): Promise<Change | null> {
@@ -219,16 +277,32 @@ export async function setChatState(db: ParleyDb, jid: string, state: ChatState):
   return { stores: ['conversations'] };
 }
 
-export async function markRead(db: ParleyDb, conversation: string): Promise<Change | null> {
-  const tx = db.transaction('conversations', 'readwrite');
-  const record = await tx.store.get(conversation);
-  if (!record || record.unread === 0) {
+/**
+ * The user saw `conversation` up to its incoming message `upTo` (a key), or all of it without one:
+ * unread becomes the incoming messages stored after that one, never more than now.
+ */
+export async function markRead(db: ParleyDb, conversation: string, upTo?: string): Promise<Change | null> {
+  const tx = db.transaction(['messages', 'conversations'], 'readwrite');
+  const record = await tx.objectStore('conversations').get(conversation);
+  let unread = 0;
+  if (record?.unread && upTo !== undefined) {
+    const seen = await tx.objectStore('messages').get(upTo);
+    if (!seen || seen.conversation !== conversation) {
+      await tx.done;
+      return null;
+    }
+    const after = IDBKeyRange.bound([conversation, seen.ts], [conversation, Infinity], true, false);
+    const index = tx.objectStore('messages').index('byConversation');
+    // Counting stops where it could no longer lower the count.
+    for (let c = await index.openCursor(after); c && unread < record.unread; c = await c.continue()) if (c.value.direction === 'in') unread++;
+  }
+  if (!record || record.unread <= unread) {
     await tx.done;
     return null;
   }
-  await tx.store.put({ ...record, unread: 0 });
+  await tx.objectStore('conversations').put({ ...record, unread });
   await tx.done;
-  return { stores: ['conversations'] };
+  return { stores: ['conversations'], conversations: [conversation] };
 }
 
 /**
@@ -271,16 +345,24 @@ export type EditResult = { change: Change; record: MessageRecord } | { ignored: 
 type EditTx = IDBPTransaction<ParleySchema, ('messages' | 'conversations')[], 'readwrite'>;
 
 /**
- * The message an edit refers to: stored under `key` (its sender's id), else by archive stanza-id, and
- * only within `conversation`; it must have come from `sender` (bare JID).
+ * Which message an edit names: by local key (our own commands), or as its sender named it: their
+ * id in that conversation and direction, else (some clients) our archive's stanza-id.
  */
-async function editTarget(tx: EditTx, conversation: string, key: string, stanzaId: string | undefined, sender: string): Promise<MessageRecord | string> {
+export type EditTarget = { conversation: string; sender: string } & ({ key: string } | { direction: Direction; id: string; stanzaId?: string });
+
+/** The message `target` names, only within its conversation; it must have come from `target.sender` (bare JID). */
+async function editTarget(tx: EditTx, target: EditTarget): Promise<MessageRecord | string> {
   const messages = tx.objectStore('messages');
-  const found = (await messages.get(key)) ?? (stanzaId ? await messages.index('byStanzaId').get(stanzaId) : undefined);
-  if (!found || found.conversation !== conversation) return `no message ${key} in ${conversation}`;
+  const { conversation, sender } = target;
+  const name = 'key' in target ? target.key : target.id;
+  const found = 'key' in target
+    ? await messages.get(target.key)
+    : ((await newestWithId(tx, conversation, target.direction, target.id)) ??
+      (target.stanzaId ? await messages.index('byStanzaId').get(target.stanzaId) : undefined));
+  if (!found || found.conversation !== conversation) return `no message ${name} in ${conversation}`;
   const from = found.from.split('/')[0]!.toLowerCase();
-  if (from !== sender.toLowerCase()) return `message ${key} was sent by ${from}, not ${sender}`;
-  if (found.retracted) return `message ${key} is retracted`;
+  if (from !== sender.toLowerCase()) return `message ${name} was sent by ${from}, not ${sender}`;
+  if (found.retracted) return `message ${name} is retracted`;
   return found;
 }
 
@@ -293,29 +375,41 @@ async function updatePreview(tx: EditTx, record: MessageRecord): Promise<boolean
   return true;
 }
 
-type EditTarget = { conversation: string; key: string; stanzaId?: string; sender: string };
-
-/** One transaction: find the message `target` may change, store `edit` of it, keep the preview true. */
-async function applyEdit(db: ParleyDb, target: EditTarget, edit: (found: MessageRecord) => MessageRecord): Promise<EditResult> {
+/**
+ * One transaction: find the message `target` may change, store `edit` of it (or log why `edit`
+ * declined), keep the preview true.
+ */
+async function applyEdit(db: ParleyDb, target: EditTarget, edit: (found: MessageRecord) => MessageRecord | string): Promise<EditResult> {
   const tx = db.transaction(['messages', 'conversations'], 'readwrite');
-  const found = await editTarget(tx, target.conversation, target.key, target.stanzaId, target.sender);
-  if (typeof found === 'string') {
+  const found = await editTarget(tx, target);
+  const record = typeof found === 'string' ? found : edit(found);
+  if (typeof record === 'string') {
     await tx.done;
-    return { ignored: found };
+    return { ignored: record };
   }
-  const record = edit(found);
   await tx.objectStore('messages').put(record);
   const preview = await updatePreview(tx, record);
   await tx.done;
   return { change: { stores: preview ? ['messages', 'conversations'] : ['messages'], conversations: [record.conversation] }, record };
 }
 
+/** The correction or reaction stanza itself, to recognise it when it comes again. */
+export type EditOrigin = Omit<EditRef, 'effect'>;
+
 /**
  * XEP-0308: `sender` replaced the text of a message of theirs in `conversation`. The previous text
  * goes into its edit history. Refused for unknown messages, other senders and retracted messages.
+ * A replay (the same correction, `origin`, again) or a correction to the text it already has
+ * changes nothing.
  */
-export function applyCorrection(db: ParleyDb, target: EditTarget, body: string, ts: number): Promise<EditResult> {
-  return applyEdit(db, target, (found) => ({ ...found, body, edits: [...(found.edits ?? []), { body: found.body, ts }] }));
+export function applyCorrection(db: ParleyDb, target: EditTarget, body: string, ts: number, origin?: EditOrigin): Promise<EditResult> {
+  return applyEdit(db, target, (found) => {
+    const ref: EditRef | undefined = origin && { ...origin, effect: `correct ${body}` };
+    if (ref && found.applied?.some((done) => sameEdit(done, ref))) return 'correction applied before';
+    if (found.body === body) return 'correction to the text it has';
+    const edits = [...(found.edits ?? []), { body: found.body, ts }];
+    return { ...found, body, edits, ...(ref ? { applied: remember(found.applied, ref) } : {}) };
+  });
 }
 
 /**
@@ -323,14 +417,17 @@ export function applyCorrection(db: ParleyDb, target: EditTarget, body: string, 
  * storage, not hidden: the record keeps only `retracted` so the log can say so.
  */
 export function applyRetraction(db: ParleyDb, target: EditTarget, ts: number): Promise<EditResult> {
-  return applyEdit(db, target, ({ edits: _edits, ...rest }) => ({ ...rest, body: '', retracted: true, retractedTs: ts }));
+  // A retraction again finds the message retracted, and is refused: nothing changes. The corrections
+  // remembered go too (they hold texts); any replay of them is refused as the message is retracted.
+  return applyEdit(db, target, ({ edits: _edits, applied: _applied, ...rest }) => ({ ...rest, body: '', retracted: true, retractedTs: ts }));
 }
 
 /**
  * XEP-0444: `sender`'s whole current set of reactions to a message of `conversation`, replacing their
- * previous one. The target is found by one of `keys`, else by its sender-chosen id in that
+ * previous one. The target is found by one of `keys`, else by the id its sender gave it in that
  * conversation; null when no such message is stored (a reaction to another conversation's message
- * finds nothing).
+ * finds nothing) or when this reaction (`origin`) was applied before: a replay must not bring an
+ * older set back.
  */
 export async function setReactions(
   db: ParleyDb,
@@ -338,23 +435,31 @@ export async function setReactions(
   target: { keys: string[]; id: string },
   sender: string,
   emojis: string[],
+  origin?: EditOrigin,
 ): Promise<Change | null> {
-  const tx = db.transaction('messages', 'readwrite');
+  const tx = db.transaction(['messages'], 'readwrite');
+  const store = tx.objectStore('messages');
   let message: MessageRecord | undefined;
   for (const key of target.keys) {
-    message = await tx.store.get(key);
+    message = await store.get(key);
     if (message) break;
   }
   if (!message) {
+    const both = [await newestWithId(tx, conversation, 'in', target.id), await newestWithId(tx, conversation, 'out', target.id)];
+    message = both.reduce<MessageRecord | undefined>((newest, m) => (!m || (newest && newest.ts > m.ts) ? newest : m), undefined);
+  }
+  if (!message) {
+    // XEP-0444 names a message by its origin-id, which some clients make different from its id.
     const range = IDBKeyRange.bound([conversation, -Infinity], [conversation, Infinity]);
-    for (let cursor = await tx.store.index('byConversation').openCursor(range, 'prev'); cursor; cursor = await cursor.continue()) {
-      if (cursor.value.id === target.id || cursor.value.originId === target.id) {
+    for (let cursor = await store.index('byConversation').openCursor(range, 'prev'); cursor; cursor = await cursor.continue()) {
+      if (cursor.value.originId === target.id) {
         message = cursor.value;
         break;
       }
     }
   }
-  if (!message || message.conversation !== conversation) {
+  const ref: EditRef | undefined = origin && { ...origin, effect: `react ${sender} ${emojis.join(' ')}` };
+  if (!message || message.conversation !== conversation || (ref && message.applied?.some((done) => sameEdit(done, ref)))) {
     await tx.done;
     return null;
   }
@@ -365,7 +470,8 @@ export async function setReactions(
   }
   for (const emoji of emojis) reactions[emoji] = [...(reactions[emoji] ?? []), sender];
   const { reactions: _old, ...rest } = message;
-  await tx.store.put(Object.keys(reactions).length ? { ...rest, reactions } : rest);
+  const applied = ref ? { applied: remember(message.applied, ref) } : {};
+  await store.put(Object.keys(reactions).length ? { ...rest, ...applied, reactions } : { ...rest, ...applied });
   await tx.done;
   return { stores: ['messages'], conversations: [conversation] };
 }

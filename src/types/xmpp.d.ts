@@ -33,6 +33,7 @@ declare module '@xmpp/client' {
     on(event: string, listener: (...args: never[]) => void): this;
     removeListener(event: string, listener: (...args: never[]) => void): this;
     off(event: string, listener: (...args: never[]) => void): this;
+    emit(event: string, ...args: unknown[]): boolean;
   }
 
   export interface JID {
@@ -55,13 +56,35 @@ declare module '@xmpp/client' {
   }
   export type IqHandler = (ctx: IqContext) => Element | boolean | undefined | Promise<Element | boolean | undefined>;
 
-  export type Authenticate = (credentials: Record<string, unknown>, mechanism: string) => Promise<void>;
+  /** SASL2 passes the user agent on; SASL1 ignores it. */
+  export type Authenticate = (credentials: Record<string, unknown>, mechanism: string, userAgent?: Element) => Promise<void>;
   export type OnAuthenticate = (
     authenticate: Authenticate,
     mechanisms: string[],
-    fast: unknown,
+    /** Set when the server offers FAST (XEP-0484) in SASL2. */
+    fast: Fast | null,
     entity: XmppClient,
   ) => Promise<void>;
+
+  /** A FAST token as xmpp.js keeps it. */
+  export interface FastToken {
+    mechanism: string;
+    token: string;
+    expiry: string;
+  }
+
+  /** xmpp.js's FAST support; Parley replaces its token storage. */
+  export interface Fast {
+    mechanism: string | null;
+    fetchToken(): Promise<FastToken | null>;
+    saveToken(token: FastToken): Promise<void>;
+    deleteToken(): Promise<void>;
+  }
+
+  /** A SASL2 inline feature (XEP-0388 §2.6) or Bind2 one (XEP-0386): what to ask for, what came back. */
+  export interface InlineFeatures {
+    use(ns: string, request: (offer: Element) => Element | undefined | Promise<Element | undefined>, response?: (el: Element) => void): void;
+  }
 
   export interface StreamManagement extends EventEmitter {
     enabled: boolean;
@@ -98,6 +121,11 @@ declare module '@xmpp/client' {
     reconnect: { stop(): void };
     streamManagement: StreamManagement;
     saslFactory: { use(name: string, mech: unknown): void };
+    fast: Fast;
+    sasl2: InlineFeatures;
+    bind2: InlineFeatures;
+    /** Parses one element from the socket; Parley wraps it to see elements before any middleware. */
+    _onElement(element: Element): void;
   }
 
   export function client(options: {
@@ -107,6 +135,7 @@ declare module '@xmpp/client' {
     credentials?: OnAuthenticate;
     username?: string;
     password?: string;
+    userAgent?: Element;
   }): XmppClient;
   export const xml: XmlFactory;
   export function jid(s: string): JID;

@@ -88,8 +88,14 @@ export function parseCarbon(el: Element, ownJid: string): Carbon | null {
 }
 
 export function carbons(ctx: PluginContext): Plugin {
+  // Bind2 (XEP-0386) enables carbons in the login itself where the server offers it.
+  let inline = false;
+  ctx.xmpp.bind2.use(NS_CARBONS, buildEnable, (el) => (inline = el.is('enabled', NS_CARBONS)));
   return {
     async online() {
+      const enabled = inline;
+      inline = false;
+      if (enabled) return;
       // The server forgets this with the session; a resumed stream keeps it.
       try {
         await ctx.xmpp.iqCaller.set(buildEnable());

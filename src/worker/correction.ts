@@ -5,13 +5,14 @@
  */
 import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
-import type { MessageRecord } from '../shared/records.js';
+import type { MessageRecord, OutgoingCorrection } from '../shared/records.js';
 import { applyCorrection } from '../storage/write.js';
 import type { ParleyDb } from '../storage/db.js';
 import { now } from './clock.js';
-import { editSource, editTargetOf } from './edit-source.js';
+import { editOrigin, editSource, editTargetOf } from './edit-source.js';
 import { MAX_ID } from './limits.js';
 import { MAX_BODY, NS_SID } from './message.js';
+import type { OutboxPlugin } from './outbox.js';
 import type { Plugin, PluginContext } from './plugin.js';
 
 export const NS_CORRECT = 'urn:xmpp:message-correct:0';
@@ -78,7 +79,7 @@ export interface CorrectionPlugin extends Plugin {
   correct(conversation: string, key: string, body: string): Promise<void>;
 }
 
-export function corrections(ctx: PluginContext): CorrectionPlugin {
+export function corrections(ctx: PluginContext, outbox: OutboxPlugin): CorrectionPlugin {
   return {
     async stanza(el) {
       try {
@@ -86,7 +87,7 @@ export function corrections(ctx: PluginContext): CorrectionPlugin {
         if (!source) return;
         const correction = parseCorrection(source.message);
         if (!correction) return;
-        const result = await applyCorrection(ctx.db, editTargetOf(source, correction.replaceId), correction.body, now());
+        const result = await applyCorrection(ctx.db, editTargetOf(source, correction.replaceId), correction.body, now(), editOrigin(source, ctx.jid));
         if ('ignored' in result) return ctx.log(`correction from ${correction.from} ignored`, result.ignored);
         ctx.commit(result.change);
       } catch (err) {
@@ -99,15 +100,21 @@ export function corrections(ctx: PluginContext): CorrectionPlugin {
       if (body.length > MAX_BODY) throw new Error(`Message too long (${body.length} characters, at most ${MAX_BODY}).`);
       const last = await lastOwnMessage(ctx.db, conversation);
       if (!last || last.key !== key) throw new Error('Only your last message in a conversation can be edited.');
-      if (last.state === 'pending') throw new Error('This message is still being sent; edit it once it is sent.');
       if (last.body === body) return;
-      if (ctx.xmpp.status !== 'online') throw new Error('You are offline; try again when connected.');
       const replaceId = last.id ?? last.originId;
       if (!replaceId) throw new Error('This message has no id to refer to, so it cannot be edited.');
-      await ctx.xmpp.send(buildCorrection(conversation, body, replaceId, crypto.randomUUID()));
-      const result = await applyCorrection(ctx.db, { conversation, key, sender: ctx.jid }, body, now());
-      if ('ignored' in result) throw new Error(`Edit not stored: ${result.ignored}`);
+      // Queued before it is shown, so it is sent even if this worker dies now; the outbox sends it
+      // after the message it corrects (online or not).
+      const out: OutgoingCorrection = { kind: 'correction', originId: crypto.randomUUID(), to: conversation, replaceId, body, ts: now() };
+      await ctx.db.put('outbox', out);
+      // Under its own id, so that its copy coming back (carbon, archive) is known as applied.
+      const result = await applyCorrection(ctx.db, { conversation, key, sender: ctx.jid }, body, now(), { id: out.originId });
+      if ('ignored' in result) {
+        await ctx.db.delete('outbox', out.originId);
+        throw new Error(`Edit not stored: ${result.ignored}`);
+      }
       ctx.commit(result.change);
+      await outbox.queued(out);
     },
   };
 }

@@ -40,10 +40,18 @@ export function csi(ctx: PluginContext, visibility: Visibility): CsiPlugin {
   const tell = async () => {
     if (offered && ctx.xmpp.status === 'online') await ctx.xmpp.send(buildState(visibility.active));
   };
+  // With Bind2 (XEP-0386) a hidden client says so in the login itself.
+  let inline = false;
+  ctx.xmpp.bind2.use(NS_CSI, () => {
+    inline = !visibility.active;
+    return inline ? buildState(false) : undefined;
+  });
   return {
     // A new stream starts active (XEP-0352 §5); a resumed one keeps what it had, which may be stale.
     async online() {
-      if (!visibility.active) await tell();
+      const told = inline;
+      inline = false;
+      if (!visibility.active && !told) await tell();
     },
     resumed: tell,
     async pageVisible(page, visible) {

@@ -6,7 +6,9 @@
 import type { Element } from '@xmpp/xml';
 import { bareJid } from '../shared/jid.js';
 import type { Direction } from '../shared/records.js';
-import { messageKey } from './message.js';
+import type { EditOrigin, EditTarget } from '../storage/write.js';
+import { MAX_ID } from './limits.js';
+import { ownStanzaId } from './message.js';
 
 const NS_CARBONS = 'urn:xmpp:carbons:2';
 const NS_FORWARD = 'urn:xmpp:forward:0';
@@ -62,7 +64,17 @@ export function editSource(el: Element, ownJid: string): EditSource | null {
   return conversation === ownJid ? null : { message, conversation, direction: 'in', sender: conversation };
 }
 
-/** The stored message an edit naming `id` may touch. */
-export function editTargetOf(source: EditSource, id: string): { conversation: string; key: string; stanzaId: string; sender: string } {
-  return { conversation: source.conversation, key: messageKey(source.conversation, source.direction, id), stanzaId: id, sender: source.sender };
+/** The stored message an edit naming `id` may touch: the sender's id, or our archive's id for it. */
+export function editTargetOf(source: EditSource, id: string): EditTarget {
+  return { conversation: source.conversation, direction: source.direction, id, stanzaId: id, sender: source.sender };
+}
+
+/**
+ * The edit message itself as storage recognises a replay of it: our server's stanza-id on it (`by`
+ * = our bare JID) and its sender's id.
+ */
+export function editOrigin(source: EditSource, ownJid: string): EditOrigin {
+  const sid = ownStanzaId(source.message, ownJid)?.attrs.id;
+  const id = source.message.attrs.id;
+  return { ...(sid && sid.length <= MAX_ID ? { stanzaId: sid } : {}), ...(id && id.length <= MAX_ID ? { id } : {}) };
 }

@@ -7,7 +7,7 @@ import type { Element } from '@xmpp/xml';
 import { bareJid } from '../shared/jid.js';
 import type { MessageRecord } from '../shared/records.js';
 import { putState, storeMessages } from '../storage/write.js';
-import { chatRecord, messageKey, parseChatMessage } from './message.js';
+import { chatRecord, parseChatMessage } from './message.js';
 import type { Plugin, PluginContext } from './plugin.js';
 
 export const NS_MAM = 'urn:xmpp:mam:2';
@@ -93,10 +93,8 @@ export function resultToRecord(r: MamResult, ownJid: string): MessageRecord | nu
   const conversation = out ? bareJid(r.message.attrs.to ?? '') : bareJid(parsed.from);
   if (!conversation || conversation === ownJid) return null;
   const record = chatRecord(parsed, conversation, out ? 'out' : 'in');
-  // Without a sender id, the archive id keeps a refetched copy from being stored twice.
-  if (!parsed.originId && !parsed.id) record.key = messageKey(conversation, record.direction, `archive:${r.id}`);
   record.ts = Math.min(r.stamp ?? parsed.delayed ?? Date.now(), Date.now());
-  record.stanzaId = r.id;
+  record.stanzaId = r.id; // our archive's id for it: its identity (src/storage/identity.ts)
   return record;
 }
 

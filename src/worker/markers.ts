@@ -21,12 +21,13 @@ export function parseDisplayed(el: Element): { from: string; id: string } | null
 }
 
 export interface MarkersPlugin extends Plugin {
-  /** The user has seen the conversation up to its newest incoming message. */
-  seen(conversation: string): Promise<void>;
+  /** The user has seen the conversation up to its incoming message `upTo` (a key), or all of it without one. */
+  seen(conversation: string, upTo?: string): Promise<void>;
 }
 
 export function markers(ctx: PluginContext): MarkersPlugin {
-  const lastSent = new Map<string, string>();
+  /** Per conversation, the position (ts) up to which markable messages were looked for and told. */
+  const told = new Map<string, number>();
   return {
     async stanza(el) {
       const marker = parseDisplayed(el);
@@ -35,16 +36,25 @@ export function markers(ctx: PluginContext): MarkersPlugin {
       if (conversation === ctx.jid) return; // our own devices: XEP-0490's business
       ctx.commit(await markDisplayed(ctx.db, conversation, marker.id));
     },
-    async seen(conversation) {
+    async seen(conversation, upTo) {
       if (ctx.xmpp.status !== 'online') return;
-      // Newest incoming message that asked for markers.
-      const range = IDBKeyRange.bound([conversation, -Infinity], [conversation, Infinity]);
-      let cursor = await ctx.db.transaction('messages').store.index('byConversation').openCursor(range, 'prev');
+      const messages = ctx.db.transaction('messages').store;
+      const seen = upTo === undefined ? undefined : await messages.get(upTo);
+      if (upTo !== undefined && seen?.conversation !== conversation) return;
+      const until = seen ? seen.ts : Infinity;
+      const from = told.get(conversation) ?? -Infinity;
+      // Markers only move forward: an older message is never told after a newer one.
+      if (until <= from) return;
+      // Newest incoming message that asked for markers, not past what was seen nor before what was told.
+      const range = IDBKeyRange.bound([conversation, from], [conversation, until], true, false);
+      let cursor = await messages.index('byConversation').openCursor(range, 'prev');
+      const newest = cursor?.value.ts;
       while (cursor && !(cursor.value.direction === 'in' && cursor.value.markable && cursor.value.id)) cursor = await cursor.continue();
-      const id = cursor?.value.id;
-      if (!id || lastSent.get(conversation) === id) return;
-      lastSent.set(conversation, id);
-      await ctx.xmpp.send(buildDisplayed(conversation, id));
+      const found = cursor?.value;
+      // Looked through up to `newest` either way: the next call does not walk these again.
+      if (newest !== undefined) told.set(conversation, newest);
+      if (!found?.id) return;
+      await ctx.xmpp.send(buildDisplayed(conversation, found.id));
     },
   };
 }

@@ -4,10 +4,10 @@
  */
 import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
-import { bareJid, isBareJid } from '../shared/jid.js';
+import { isBareJid } from '../shared/jid.js';
 import { markDisplayedUpTo } from '../storage/write.js';
 import { MAX_ID } from './limits.js';
-import { NS_SID } from './message.js';
+import { NS_SID, ownStanzaId } from './message.js';
 import type { Plugin, PluginContext } from './plugin.js';
 
 export const NS_MDS = 'urn:xmpp:mds:displayed:0';
@@ -57,7 +57,8 @@ export const buildFetch = (): Element => xml('pubsub', { xmlns: NS_PUBSUB }, xml
 export function parseItem(item: Element, ownJid: string): Displayed | null {
   const conversation = item.attrs.id as string | undefined;
   if (!conversation || !isBareJid(conversation) || conversation === ownJid) return null;
-  const sid = item.getChild('displayed', NS_MDS)?.getChildren('stanza-id', NS_SID).find((s) => s.attrs.by && bareJid(s.attrs.by) === ownJid);
+  const displayed = item.getChild('displayed', NS_MDS);
+  const sid = displayed && ownStanzaId(displayed, ownJid);
   const stanzaId = sid?.attrs.id as string | undefined;
   return stanzaId && stanzaId.length <= MAX_ID ? { conversation, stanzaId } : null;
 }

@@ -3,11 +3,12 @@ import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
 import { bareJid } from '../shared/jid.js';
 import type { Direction, MessageRecord, OutboxRecord, OutgoingReply } from '../shared/records.js';
-import { markSent, storeMessage, storeMessages } from '../storage/write.js';
+import { storeMessage, storeMessages } from '../storage/write.js';
 import { now } from './clock.js';
 import { MAX_ID } from './limits.js';
+import type { OutboxPlugin } from './outbox.js';
 import type { Plugin, PluginContext } from './plugin.js';
-import { appendReply, outgoingFields, parseReply, type ReplyInfo } from './replies.js';
+import { outgoingFields, parseReply, type ReplyInfo } from './replies.js';
 
 export const NS_SID = 'urn:xmpp:sid:0';
 export const NS_RECEIPTS = 'urn:xmpp:receipts';
@@ -23,7 +24,10 @@ export interface ChatMessage {
   originId?: string;
   /** Only a stanza-id stamped by our own server's archive (`by` = our bare JID) is trusted. */
   stanzaId?: string;
-  /** XEP-0203 stamp in ms, never in the future. */
+  /**
+   * XEP-0203 stamp in ms, never in the future; only one our own server (our domain or account) made,
+   * e.g. offline storage. A contact's client may claim any time: order is the server's, not theirs.
+   */
   delayed?: number;
   /** XEP-0461 with its XEP-0428 quote range. */
   reply?: ReplyInfo;
@@ -44,8 +48,8 @@ export function parseChatMessage(el: Element, ownJid: string): ChatMessage | nul
   // Corrections (XEP-0308) and retractions (XEP-0424) carry a body for old clients; correction.ts and retraction.ts apply them.
   if (el.getChild('replace', 'urn:xmpp:message-correct:0') || el.getChild('retract', 'urn:xmpp:message-retract:1')) return null;
   if (body.length > MAX_BODY) throw new RangeError(`message body of ${body.length} characters from ${from} dropped`);
-  const stanzaId = el.getChildren('stanza-id', NS_SID).find((s) => s.attrs.by && bareJid(s.attrs.by) === ownJid);
-  const stamp = Date.parse(el.getChild('delay', NS_DELAY)?.attrs.stamp ?? '');
+  const stanzaId = ownStanzaId(el, ownJid);
+  const stamp = Date.parse(ownStamp(el, ownJid) ?? '');
   const message: ChatMessage = { from, body };
   const id = validId(el.attrs.id);
   const originId = validId(el.getChild('origin-id', NS_SID)?.attrs.id);
@@ -58,6 +62,23 @@ export function parseChatMessage(el: Element, ownJid: string): ChatMessage | nul
   const reply = parseReply(el, body);
   if (reply) message.reply = reply;
   return message;
+}
+
+/** The stamp of a delay our own server added (`from` our domain or our bare JID), if any. */
+function ownStamp(el: Element, ownJid: string): string | undefined {
+  const domain = ownJid.slice(ownJid.indexOf('@') + 1);
+  const delay = el.getChildren('delay', NS_DELAY).find((d) => d.attrs.from && [domain, ownJid].includes(bareJid(d.attrs.from)));
+  return delay?.attrs.stamp;
+}
+
+/**
+ * The stanza-id our own server's archive stamped (XEP-0359): `by` exactly our bare JID (servers stamp
+ * it so; a variant in case or with a resource is someone else's), and only one such claim: a sender
+ * may add a forged one that an older server does not strip, and then neither can be told real.
+ */
+export function ownStanzaId(el: Element, ownJid: string): Element | undefined {
+  const claims = el.getChildren('stanza-id', NS_SID).filter((s) => s.attrs.by === ownJid);
+  return claims.length === 1 ? claims[0] : undefined;
 }
 
 export function buildChatMessage(to: string, body: string, originId: string): Element {
@@ -74,11 +95,13 @@ export function buildChatMessage(to: string, body: string, originId: string): El
 
 /**
  * The stored form of a parsed message; `conversation` is the other party's bare JID. Incoming ones
- * are 'received', outgoing ones (copies of what our other devices sent) 'sent'.
+ * are 'received', outgoing ones (copies of what our other devices sent) 'sent'. Its key is new:
+ * whether it is a copy of a stored message is storage's question (src/storage/identity.ts).
  */
 export function chatRecord(parsed: ChatMessage, conversation: string, direction: Direction): MessageRecord {
+  const id = parsed.id ?? parsed.originId;
   const record: MessageRecord = {
-    key: messageKey(conversation, direction, parsed.originId ?? parsed.id ?? crypto.randomUUID()),
+    key: messageKey(conversation, direction, crypto.randomUUID()),
     conversation,
     direction,
     from: parsed.from,
@@ -86,7 +109,7 @@ export function chatRecord(parsed: ChatMessage, conversation: string, direction:
     ts: parsed.delayed ?? now(),
     state: direction === 'in' ? 'received' : 'sent',
   };
-  if (parsed.id) record.id = parsed.id;
+  if (id) record.id = id;
   if (parsed.markable) record.markable = true;
   if (parsed.originId) record.originId = parsed.originId;
   if (parsed.stanzaId) record.stanzaId = parsed.stanzaId;
@@ -94,67 +117,20 @@ export function chatRecord(parsed: ChatMessage, conversation: string, direction:
   return record;
 }
 
-/** Storage key: one per sender-chosen id within a conversation and direction, so repeats collapse. */
+/** Storage key of a message; ours use our origin-id, which we made unique. */
 export function messageKey(conversation: string, direction: 'in' | 'out', id: string): string {
   return `${conversation} ${direction} ${id}`;
 }
 
 export interface MessagePlugin extends Plugin {
-  send(to: string, body: string, options?: { reply?: OutgoingReply }): Promise<string>;
+  /**
+   * Stores the message and queues it; resolves with its origin-id. `id`, chosen by the page, makes a
+   * retry of a call whose answer was lost store and send nothing new.
+   */
+  send(to: string, body: string, options?: { reply?: OutgoingReply; id?: string }): Promise<string>;
 }
 
-/** `ready` settles when it is safe to send the outbox: the archive catch-up may prove some already sent. */
-export function messages(ctx: PluginContext, ready: () => Promise<void> = () => Promise.resolve()): MessagePlugin {
-  const sm = ctx.xmpp.streamManagement;
-  const online = () => ctx.xmpp.status === 'online';
-  // Sent on this stream and not yet acked: the outbox flush must not send them a second time.
-  const inFlight = new Set<string>();
-
-  async function transmit(out: OutboxRecord): Promise<void> {
-    if (inFlight.has(out.originId)) return;
-    inFlight.add(out.originId);
-    const tracked = sm.enabled || sm.enableSent;
-    const stanza = buildChatMessage(out.to, out.body, out.originId);
-    if (out.reply) appendReply(stanza, out.reply);
-    await ctx.xmpp.send(stanza);
-    // Its place in the stream (xmpp.js queues it once written), so a later worker resuming this
-    // stream knows whether the server got it. Not in the queue any more: already acked.
-    const index = sm.outbound_q.findIndex((item) => item.stanza === stanza);
-    if (sm.id && index >= 0) {
-      await ctx.db.put('outbox', { ...out, sm: { id: sm.id, seq: sm.outbound + index + 1 } }).catch(() => undefined);
-    }
-    // Without stream management there is no ack to wait for: the socket took it.
-    if (!tracked) {
-      inFlight.delete(out.originId);
-      ctx.commit(await markSent(ctx.db, messageKey(out.to, 'out', out.originId), out.originId));
-    }
-  }
-
-  // Everything leaves through one ordered flush of the outbox, so a message typed just after a
-  // reconnect cannot overtake older ones still waiting. `gate`: this stream's catch-up (see ready).
-  let gate: Promise<void> = Promise.resolve();
-  let flushing: Promise<void> = Promise.resolve();
-  function flush(): Promise<void> {
-    flushing = flushing
-      .then(async () => {
-        await gate;
-        for (const out of await ctx.db.getAllFromIndex('outbox', 'byTs')) {
-          if (!online()) return;
-          await transmit(out);
-        }
-      })
-      .catch((err) => ctx.log('outbox flush failed', err));
-    return flushing;
-  }
-
-  sm.on('ack', (stanza: Element) => {
-    const originId = stanza.name === 'message' ? stanza.getChild('origin-id', NS_SID)?.attrs.id : undefined;
-    const to = stanza.attrs.to;
-    if (!originId || !to) return;
-    inFlight.delete(originId);
-    markSent(ctx.db, messageKey(bareJid(to), 'out', originId), originId).then(ctx.commit, (err) => ctx.log('ack not stored', err));
-  });
-
+export function messages(ctx: PluginContext, outbox: OutboxPlugin): MessagePlugin {
   return {
     async stanza(el) {
       let parsed: ChatMessage | null;
@@ -169,32 +145,15 @@ export function messages(ctx: PluginContext, ready: () => Promise<void> = () => 
       ctx.commit(await storeMessages(ctx.db, [chatRecord(parsed, conversation, 'in')], { coarse: parsed.delayed !== undefined }));
     },
 
-    async online() {
-      // Whatever was typed offline, or sent but never acked by a session that is gone, goes once the
-      // catch-up had its chance to find it in the archive. Not awaited: stanzas keep flowing meanwhile.
-      inFlight.clear(); // a new stream: xmpp.js has given up on everything the old one had queued
-      gate = ready();
-      void flush();
-    },
-
-    async resumed({ restored, h }) {
-      // Within one worker xmpp.js resends what the server missed, and what was typed meanwhile goes
-      // now. A stream left by a previous worker: what it sent up to h arrived; the rest goes again.
-      if (restored) {
-        for (const out of await ctx.db.getAllFromIndex('outbox', 'byTs')) {
-          if (out.sm?.id === sm.id && out.sm.seq <= h) ctx.commit(await markSent(ctx.db, messageKey(out.to, 'out', out.originId), out.originId));
-        }
-      }
-      void flush();
-    },
-
     async send(to, body, options = {}) {
       if (body.trim() === '') throw new Error('Cannot send an empty message.');
       if (body.length > MAX_BODY) throw new Error(`Message too long (${body.length} characters, at most ${MAX_BODY}).`);
+      if (options.id !== undefined && (typeof options.id !== 'string' || !options.id || options.id.length > MAX_ID)) throw new Error('Invalid message id.');
       const conversation = bareJid(to);
-      const originId = crypto.randomUUID();
+      const originId = options.id ?? crypto.randomUUID();
       const ts = now();
       const out: OutboxRecord = { originId, to: conversation, body, ts, ...(options.reply ? { reply: options.reply } : {}) };
+      // Stored once by its key: a second call with the same id finds it and queues nothing.
       ctx.commit(
         await storeMessage(
           ctx.db,
@@ -202,7 +161,7 @@ export function messages(ctx: PluginContext, ready: () => Promise<void> = () => 
           out,
         ),
       );
-      void flush();
+      await outbox.queued(out);
       return originId;
     },
   };

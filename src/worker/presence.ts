@@ -3,7 +3,7 @@ import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
 import { bareJid, resourceOf } from '../shared/jid.js';
 import type { PresenceRecord, Show } from '../shared/records.js';
-import { addRequest, clearPresence, putPresence, removePresence, removeRequest } from '../storage/write.js';
+import { addRequest, clearPresence, putPresence, removePresence, removeRequest, restorePresence, takePresence } from '../storage/write.js';
 import type { Plugin, PluginContext } from './plugin.js';
 
 const SHOWS: readonly string[] = ['chat', 'away', 'xa', 'dnd'];
@@ -71,6 +71,8 @@ export function presence(
   current: () => Promise<{ show?: Show; status?: string }>,
   extra?: () => Promise<Element>,
 ): PresencePlugin {
+  /** Contacts' presence when the stream dropped, until it resumes or a fresh session starts. */
+  let held: PresenceRecord[] | undefined;
   const announce = async (show?: Show, status?: string) => {
     const el = buildPresence(show, status);
     if (extra) el.append(await extra());
@@ -101,12 +103,26 @@ export function presence(
           return; // the roster push that follows carries the new state
       }
     },
+    // A fresh session (also after a refused resumption) starts from nothing: the server sends every
+    // contact's current presence after ours.
     async online() {
+      held = undefined;
+      ctx.commit(await clearPresence(ctx.db));
       const { show, status } = await current();
       await announce(show, status);
     },
+    // Offline, nobody is shown online; but a resumed stream (XEP-0198) carries on from what we had,
+    // and the server then replays what changed meanwhile: keep it aside until we know which.
     async offline() {
-      ctx.commit(await clearPresence(ctx.db));
+      if (held) return; // already taken at the first of these drops
+      const { taken, change } = await takePresence(ctx.db);
+      held = taken;
+      ctx.commit(change);
+    },
+    async resumed() {
+      const list = held ?? [];
+      held = undefined;
+      if (list.length) ctx.commit(await restorePresence(ctx.db, list));
     },
     announce,
     async answer(jid, type) {

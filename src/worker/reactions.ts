@@ -4,11 +4,12 @@
  */
 import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
-import type { MessageRecord } from '../shared/records.js';
+import type { MessageRecord, OutgoingReactions } from '../shared/records.js';
 import { setReactions } from '../storage/write.js';
-import { editSource } from './edit-source.js';
+import { editOrigin, editSource } from './edit-source.js';
 import { MAX_ID } from './limits.js';
-import { messageKey } from './message.js';
+import { now } from './clock.js';
+import type { OutboxPlugin } from './outbox.js';
 import type { Plugin, PluginContext } from './plugin.js';
 
 export const NS_REACTIONS = 'urn:xmpp:reactions:0';
@@ -25,20 +26,31 @@ export interface Reactions {
   emojis: string[];
 }
 
-/** Something shown as one emoji: no spaces or controls, short, and made of emoji characters. */
-export function isReaction(text: string): boolean {
-  const points = Array.from(text);
-  if (points.length === 0 || points.length > MAX_EMOJI_POINTS) return false;
-  if (/[\p{White_Space}\p{Cc}]/u.test(text)) return false;
-  return /^[\p{Emoji}\p{Emoji_Component}\u200D\uFE0F\u20E3\u{E0020}-\u{E007F}]+$/u.test(text) && /[\p{Extended_Pictographic}\p{Regional_Indicator}\u20E3]/u.test(text);
+// One fully-qualified emoji as Unicode lists them (UTS #51 RGI set; built at run time: the `v` flag
+// is newer than the build target).
+const RGI_EMOJI = new RegExp('^\\p{RGI_Emoji}$', 'v');
+
+/**
+ * The one form of a reaction: a single recommended emoji, its variation selector as Unicode lists it
+ * (so "❤" and "❤️" are one reaction); null for anything else. Stray joiners, tag characters and
+ * selectors would otherwise make look-alikes count as different reactions.
+ */
+export function reactionForm(text: string): string | null {
+  const bare = text.replace(/\uFE0F/g, '');
+  for (const candidate of [text, bare, `${bare}\uFE0F`]) {
+    if (Array.from(candidate).length <= MAX_EMOJI_POINTS && RGI_EMOJI.test(candidate)) return candidate;
+  }
+  return null;
 }
 
-/** Valid, distinct reactions, at most MAX_REACTIONS, in the order given. */
+export const isReaction = (text: string): boolean => reactionForm(text) !== null;
+
+/** Valid, distinct reactions in their one form, at most MAX_REACTIONS, in the order given. */
 export function cleanReactions(list: string[]): string[] {
   const out: string[] = [];
   for (const raw of list) {
-    const emoji = raw.trim();
-    if (isReaction(emoji) && !out.includes(emoji)) out.push(emoji);
+    const emoji = reactionForm(raw.trim());
+    if (emoji && !out.includes(emoji)) out.push(emoji);
     if (out.length === MAX_REACTIONS) break;
   }
   return out;
@@ -71,10 +83,7 @@ export function buildReactions(to: string, target: string, emojis: string[], id:
 
 /** The id others know a message by for reactions (XEP-0444 §4.2: origin-id, else the stanza id). */
 export function reactionTarget(m: MessageRecord): string | undefined {
-  if (m.originId) return m.originId;
-  if (m.id) return m.id;
-  const prefix = `${m.conversation} ${m.direction} `;
-  return m.key.startsWith(prefix) && !m.key.startsWith(`${prefix}archive:`) ? m.key.slice(prefix.length) : undefined;
+  return m.originId ?? m.id;
 }
 
 export interface ReactionPlugin extends Plugin {
@@ -89,7 +98,7 @@ function carriesReactions(el: Element): boolean {
   return !!message?.getChild('reactions', NS_REACTIONS);
 }
 
-export function reactions(ctx: PluginContext): ReactionPlugin {
+export function reactions(ctx: PluginContext, outbox: OutboxPlugin): ReactionPlugin {
   return {
     async stanza(el) {
       if (!carriesReactions(el)) return;
@@ -104,9 +113,8 @@ export function reactions(ctx: PluginContext): ReactionPlugin {
       const parsed = source && parseReactions(source.message);
       if (!source || !parsed) return;
       const { conversation, sender } = source;
-      const keys = [messageKey(conversation, 'in', parsed.id), messageKey(conversation, 'out', parsed.id)];
-      const change = await setReactions(ctx.db, conversation, { keys, id: parsed.id }, sender, parsed.emojis);
-      if (!change) ctx.log(`reactions from ${sender} to unknown message ${parsed.id} ignored`);
+      const change = await setReactions(ctx.db, conversation, { keys: [], id: parsed.id }, sender, parsed.emojis, editOrigin(source, ctx.jid));
+      if (!change) ctx.log(`reactions from ${sender} to message ${parsed.id} ignored: unknown message, or applied before`);
       ctx.commit(change);
     },
     async react(conversation, key, emojis) {
@@ -119,9 +127,11 @@ export function reactions(ctx: PluginContext): ReactionPlugin {
       if (!target || target.conversation !== conversation) throw new Error('That message is not in this conversation.');
       const id = reactionTarget(target);
       if (!id) throw new Error('That message cannot be reacted to (it has no id).');
-      if (ctx.xmpp.status !== 'online') throw new Error('You are offline; try again when connected.');
-      await ctx.xmpp.send(buildReactions(conversation, id, set));
-      ctx.commit(await setReactions(ctx.db, conversation, { keys: [key], id }, ctx.jid, set));
+      // Queued before it is shown, so it is sent even if this worker dies now.
+      const out: OutgoingReactions = { kind: 'reactions', originId: crypto.randomUUID(), to: conversation, target: id, emojis: set, ts: now() };
+      await ctx.db.put('outbox', out);
+      ctx.commit(await setReactions(ctx.db, conversation, { keys: [key], id }, ctx.jid, set, { id: out.originId }));
+      await outbox.queued(out);
     },
   };
 }

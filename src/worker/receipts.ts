@@ -6,22 +6,23 @@
 import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
 import { bareJid } from '../shared/jid.js';
-import { markDelivered } from '../storage/write.js';
+import type { MessageRecord } from '../shared/records.js';
+import { isStored, markDelivered } from '../storage/write.js';
 import { NS_CARBONS } from './carbons.js';
 import { MAX_ID } from './limits.js';
-import { messageKey, NS_RECEIPTS, parseChatMessage } from './message.js';
+import { chatRecord, NS_RECEIPTS, parseChatMessage } from './message.js';
 import type { Plugin, PluginContext } from './plugin.js';
 
 export { NS_RECEIPTS };
 
 const NS_MAM = 'urn:xmpp:mam:2';
 
-/** A request we should answer: who asked (full JID), for which message id, stored under which key. */
+/** A request we should answer: who asked (full JID), for which message id, and that message as stored. */
 export interface ReceiptRequest {
   to: string;
   id: string;
-  /** Storage key of the message it confirms (its origin-id, else its id), to check it was stored. */
-  key: string;
+  /** The message it confirms, to check that it (not just one with the same id) was stored. */
+  message: MessageRecord;
 }
 
 /**
@@ -39,8 +40,7 @@ export function parseReceiptRequest(el: Element, ownJid: string): ReceiptRequest
     return null; // dropped as too large: not stored, so not confirmed
   }
   if (!parsed?.id || bareJid(parsed.from) === ownJid) return null;
-  const conversation = bareJid(parsed.from);
-  return { to: parsed.from, id: parsed.id, key: messageKey(conversation, 'in', parsed.originId ?? parsed.id) };
+  return { to: parsed.from, id: parsed.id, message: chatRecord(parsed, bareJid(parsed.from), 'in') };
 }
 
 export function buildReceipt(to: string, id: string, ownId: string): Element {
@@ -51,11 +51,8 @@ export function buildReceipt(to: string, id: string, ownId: string): Element {
 export interface Receipt {
   from: string;
   id: string;
-  /**
-   * Storage key of the outgoing message it confirms. Keyed by the sender's bare JID: a receipt can
-   * only confirm a message that was sent to its sender.
-   */
-  key: string;
+  /** The sender's bare JID: a receipt can only confirm a message that was sent to its sender. */
+  conversation: string;
 }
 
 /** An incoming <received/>; null for anything else (errors echo our payloads back, so not those). */
@@ -67,7 +64,7 @@ export function parseReceipt(el: Element, ownJid: string): Receipt | null {
   const id = received?.attrs.id;
   const from = el.attrs.from;
   if (!id || id.length > MAX_ID || !from || bareJid(from) === ownJid) return null;
-  return { from, id, key: messageKey(bareJid(from), 'out', id) };
+  return { from, id, conversation: bareJid(from) };
 }
 
 export function receipts(ctx: PluginContext): Plugin {
@@ -85,11 +82,12 @@ export function receipts(ctx: PluginContext): Plugin {
     async stanza(el) {
       const receipt = parseReceipt(el, ctx.jid);
       // One that matches no message of ours changes nothing.
-      if (receipt) ctx.commit(await markDelivered(ctx.db, receipt.key));
+      if (receipt) ctx.commit(await markDelivered(ctx.db, receipt.conversation, receipt.id));
       const request = parseReceiptRequest(el, ctx.jid);
       if (!request) return;
-      // Only what is stored is confirmed: a message the message plugin dropped was not delivered.
-      if (!(await ctx.db.getKey('messages', request.key))) return;
+      // Only what is stored is confirmed: a message the message plugin dropped was not delivered,
+      // even when another message with its id was.
+      if (!(await isStored(ctx.db, request.message))) return;
       if (!(await mayKnowPresence(bareJid(request.to)))) return;
       await ctx.xmpp.send(buildReceipt(request.to, request.id, crypto.randomUUID()));
     },

@@ -107,21 +107,17 @@ export function outgoingFields(reply: OutgoingReply, body: string): Pick<Message
 
 /** The id others know a stored message by (XEP-0461 §3.1: the stanza's id in one-to-one chats). */
 export function stanzaIdOf(m: MessageRecord): string | undefined {
-  if (m.id) return m.id;
-  if (m.originId) return m.originId;
-  const prefix = `${m.conversation} ${m.direction} `;
-  // Stored before `id` was kept: the key ends with the sender's id, unless it was generated.
-  return m.key.startsWith(prefix) && !m.key.startsWith(`${prefix}archive:`) ? m.key.slice(prefix.length) : undefined;
+  return m.id ?? m.originId;
 }
 
 export interface ReplyPlugin extends Plugin {
-  /** Sends `body` as a reply to a stored message of `conversation`; resolves with its origin-id. */
-  reply(conversation: string, key: string, body: string): Promise<string>;
+  /** Sends `body` as a reply to a stored message of `conversation`; resolves with its origin-id (`id` as in MessagePlugin.send). */
+  reply(conversation: string, key: string, body: string, id?: string): Promise<string>;
 }
 
 export function replies(ctx: PluginContext, messages: MessagePlugin): ReplyPlugin {
   return {
-    async reply(conversation, key, body) {
+    async reply(conversation, key, body, originId) {
       if (body.trim() === '') throw new Error('Cannot send an empty message.');
       const target = await ctx.db.get('messages', key);
       if (!target || target.conversation !== conversation) throw new Error('That message is not in this conversation.');
@@ -130,7 +126,7 @@ export function replies(ctx: PluginContext, messages: MessagePlugin): ReplyPlugi
       const quote = quoteOf(displayText(target));
       // The author's JID as we know it: theirs as received (full), ours bare (any of our devices).
       const to = target.direction === 'in' ? target.from : ctx.jid;
-      return messages.send(conversation, quote + body, { reply: { to, id, key, end: codePointLength(quote) } });
+      return messages.send(conversation, quote + body, { reply: { to, id, key, end: codePointLength(quote) }, ...(originId === undefined ? {} : { id: originId }) });
     },
   };
 }

@@ -5,10 +5,12 @@
  */
 import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
+import type { OutgoingRetraction } from '../shared/records.js';
 import { applyRetraction } from '../storage/write.js';
 import { now } from './clock.js';
 import { editSource, editTargetOf } from './edit-source.js';
 import { MAX_ID } from './limits.js';
+import type { OutboxPlugin } from './outbox.js';
 import type { Plugin, PluginContext } from './plugin.js';
 
 export const NS_RETRACT = 'urn:xmpp:message-retract:1';
@@ -57,7 +59,7 @@ export interface RetractionPlugin extends Plugin {
   retract(conversation: string, key: string): Promise<void>;
 }
 
-export function retractions(ctx: PluginContext): RetractionPlugin {
+export function retractions(ctx: PluginContext, outbox: OutboxPlugin): RetractionPlugin {
   return {
     async stanza(el) {
       try {
@@ -78,14 +80,18 @@ export function retractions(ctx: PluginContext): RetractionPlugin {
       if (!message || message.conversation !== conversation) throw new Error('No such message in this conversation.');
       if (message.direction !== 'out') throw new Error('Only your own messages can be retracted.');
       if (message.retracted) return;
-      if (message.state === 'pending') throw new Error('This message is still being sent; retract it once it is sent.');
-      if (ctx.xmpp.status !== 'online') throw new Error('You are offline; try again when connected.');
       const id = message.id ?? message.originId;
       if (!id) throw new Error('This message has no id to refer to, so it cannot be retracted.');
-      await ctx.xmpp.send(buildRetraction(conversation, id, crypto.randomUUID()));
+      // Queued before the text goes, so the contact is asked too even if this worker dies now.
+      const out: OutgoingRetraction = { kind: 'retraction', originId: crypto.randomUUID(), to: conversation, retractId: id, ts: now() };
+      await ctx.db.put('outbox', out);
       const result = await applyRetraction(ctx.db, { conversation, key, sender: ctx.jid }, now());
-      if ('ignored' in result) throw new Error(`Retraction not stored: ${result.ignored}`);
+      if ('ignored' in result) {
+        await ctx.db.delete('outbox', out.originId);
+        throw new Error(`Retraction not stored: ${result.ignored}`);
+      }
       ctx.commit(result.change);
+      await outbox.queued(out);
     },
   };
 }

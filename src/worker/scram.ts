@@ -44,6 +44,8 @@ const HASH: Record<ScramMechanism, { name: 'SHA-256' | 'SHA-1'; bits: number }> 
 
 // Anything above this is more likely a hostile server trying to burn our CPU than real policy.
 const MAX_ITERATIONS = 10_000_000;
+// RFC 7677 §4 and XEP-0474's advice: fewer makes a stolen exchange cheap to brute-force.
+export const MIN_ITERATIONS = 4096;
 
 const GS2_HEADER = 'n,,';
 
@@ -102,6 +104,9 @@ export class ScramClient {
     const iterText = attrs.get('i') ?? '';
     const iterations = /^[1-9][0-9]{0,9}$/.test(iterText) ? Number(iterText) : NaN;
     if (!(iterations <= MAX_ITERATIONS)) throw new ScramError(`unacceptable iteration count "${iterText}"`);
+    if (iterations < MIN_ITERATIONS) {
+      throw new ScramError(`the server hashes passwords with only ${iterations} iterations (at least ${MIN_ITERATIONS} are needed to keep them safe)`);
+    }
 
     let clientKey: Uint8Array<ArrayBuffer>;
     let serverKey: Uint8Array<ArrayBuffer>;

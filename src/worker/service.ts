@@ -4,11 +4,12 @@
  */
 import { bareJid, isBareJid } from '../shared/jid.js';
 import { EVENTS_CHANNEL, type Change, type LoginOptions, type ParleyApi, type Status, type WorkerEvent } from '../shared/api.js';
-import type { AccountRecord, ChatState, Show } from '../shared/records.js';
+import type { AccountRecord, ChatState, FastTokenRecord, Show } from '../shared/records.js';
+import type { AuthResult } from './auth.js';
 import { getAccount } from '../storage/read.js';
 import { openParleyDb, type ParleyDb } from '../storage/db.js';
 import { clearAll, markRead, saveAccount } from '../storage/write.js';
-import { LoginError } from './auth.js';
+import { LoginError, transportRefusal } from './auth.js';
 import { carbons } from './carbons.js';
 import { chatStates, type ChatStatePlugin } from './chatstates.js';
 import { corrections, type CorrectionPlugin } from './correction.js';
@@ -19,12 +20,12 @@ import { markers, type MarkersPlugin } from './markers.js';
 import { mds, type MdsPlugin } from './mds.js';
 import { mam, type MamPlugin } from './mam.js';
 import { messages, type MessagePlugin } from './message.js';
+import { outbox } from './outbox.js';
 import { presence, type PresencePlugin } from './presence.js';
 import { reactions, type ReactionPlugin } from './reactions.js';
 import { receipts } from './receipts.js';
 import { replies, type ReplyPlugin } from './replies.js';
 import { roster, type RosterPlugin } from './roster.js';
-import type { ScramSecret } from './scram.js';
 import { alsoArchived } from './plugin.js';
 import { Session } from './session.js';
 
@@ -80,17 +81,20 @@ export class ParleyService implements ParleyApi {
       const jid = bareJid(options.jid.trim());
       if (!isBareJid(jid)) throw new Error('Enter an address like name@example.org.');
       if (!options.password) throw new Error('Enter your password.');
-      if (!/^wss?:\/\//.test(options.service)) throw new Error('The server address must be a ws:// or wss:// URL.');
+      const refusal = transportRefusal(options.service, options.allowInsecure);
+      if (refusal) throw new Error(refusal);
       await this.end();
+      const previous = await getAccount(this.db);
       const account: AccountRecord = {
         key: 'current',
         jid,
         service: options.service,
         resource: options.resource ?? `parley-${crypto.randomUUID().slice(0, 8)}`,
+        agentId: previous?.agentId ?? crypto.randomUUID(),
         allowPlain: options.allowPlain ?? false,
+        ...(options.allowInsecure ? { allowInsecure: true } : {}),
         presence: {},
       };
-      const previous = await getAccount(this.db);
       this.setStatus({ state: 'connecting', jid });
       try {
         await this.connect(account, { password: options.password }, false);
@@ -100,8 +104,7 @@ export class ParleyService implements ParleyApi {
       }
       // Another account's data must not show under this one.
       if (previous && previous.jid !== jid) this.commit(await clearAll(this.db));
-      const keys = this.running?.session.auth.keys;
-      this.commit(await saveAccount(this.db, { ...account, ...(keys ? { keys } : {}) }));
+      this.commit(await saveAccount(this.db, withCredentials(account, this.running?.session.auth ?? {})));
     });
   }
 
@@ -113,25 +116,25 @@ export class ParleyService implements ParleyApi {
     });
   }
 
-  async send(to: string, body: string): Promise<string> {
+  async send(to: string, body: string, id?: string): Promise<string> {
     const running = this.plugins();
     const jid = this.contactJid(to);
-    const id = await running.messages.send(jid, body);
+    const originId = await running.messages.send(jid, body, id === undefined ? {} : { id });
     running.chatStates?.noteSent(jid);
-    return id;
+    return originId;
   }
 
-  async reply(conversation: string, key: string, body: string): Promise<string> {
+  async reply(conversation: string, key: string, body: string, id?: string): Promise<string> {
     const running = this.plugins();
     const jid = this.contactJid(conversation);
     if (!running.replies) throw new Error('Not logged in.');
-    const id = await running.replies.reply(jid, key, body);
+    const originId = await running.replies.reply(jid, key, body, id);
     running.chatStates?.noteSent(jid);
-    return id;
+    return originId;
   }
 
   async react(conversation: string, key: string, emojis: string[]): Promise<void> {
-    const running = this.onlinePlugins();
+    const running = this.plugins();
     if (!Array.isArray(emojis) || !emojis.every((e) => typeof e === 'string')) throw new Error('Reactions must be a list of emoji.');
     await running.reactions?.react(this.contactJid(conversation), key, emojis);
   }
@@ -176,13 +179,13 @@ export class ParleyService implements ParleyApi {
   }
 
   async correct(conversation: string, key: string, body: string): Promise<void> {
-    const running = this.onlinePlugins();
+    const running = this.plugins();
     if (!running.corrections) throw new Error('Not logged in.');
     await running.corrections.correct(this.contactJid(conversation), key, body);
   }
 
   async retract(conversation: string, key: string): Promise<void> {
-    const running = this.onlinePlugins();
+    const running = this.plugins();
     if (!running.retractions) throw new Error('Not logged in.');
     await running.retractions.retract(this.contactJid(conversation), key);
   }
@@ -196,33 +199,39 @@ export class ParleyService implements ParleyApi {
     else this.visibility.set(page, visible);
   }
 
-  async markRead(conversation: string): Promise<void> {
+  async markRead(conversation: string, upTo?: string): Promise<void> {
     const jid = bareJid(conversation);
-    this.commit(await markRead(this.db, jid));
-    await this.running?.markers?.seen(jid);
-    await this.running?.mds?.seen(jid);
+    this.commit(await markRead(this.db, jid, upTo));
+    await this.running?.markers?.seen(jid, upTo);
+    // Other devices learn only a whole read (XEP-0490 publishes the newest message): never more than was seen.
+    if (!upTo || (await this.db.get('conversations', jid))?.unread === 0) await this.running?.mds?.seen(jid);
   }
 
   private async restore(): Promise<void> {
     const account = await getAccount(this.db);
-    if (!account?.keys) {
+    if (!account?.keys && !account?.fast) {
       if (account) this.setStatus({ state: 'logged-out', jid: account.jid });
       return;
     }
     this.setStatus({ state: 'connecting', jid: account.jid });
     try {
-      await this.connect(account, { keys: account.keys }, true);
+      if (transportRefusal(account.service, account.allowInsecure)) throw new LoginError(transportRefusal(account.service, account.allowInsecure)!, 'auth');
+      await this.connect(account, {}, true);
     } catch (err) {
       await this.forgetKeys(account, err as Error);
     }
   }
 
-  private async connect(account: AccountRecord, secret: ScramSecret, retry: boolean): Promise<void> {
+  /** `password` for a login typed now; without it, what the account has stored. */
+  private async connect(account: AccountRecord, { password }: { password?: string }, retry: boolean): Promise<void> {
+    const stored = password ? {} : { ...(account.keys ? { keys: account.keys } : {}), ...(account.fast ? { fast: account.fast } : {}) };
     const session = new Session({
       jid: account.jid,
       service: account.service,
       resource: account.resource,
-      credentials: { username: account.jid.split('@')[0]!, secret, allowPlain: account.allowPlain },
+      credentials: { username: account.jid.split('@')[0]!, ...(password ? { password } : {}), ...stored, allowPlain: account.allowPlain },
+      agentId: account.agentId,
+      onToken: (fast) => void this.tokenChanged(account.jid, fast),
       db: this.db,
       commit: (change) => this.commit(change),
       onState: (state, error) => this.setStatus({ state, jid: account.jid, ...(error ? { error } : {}) }),
@@ -237,24 +246,26 @@ export class ParleyService implements ParleyApi {
     const rosterPlugin = session.use(roster);
     const presencePlugin = session.use((ctx) => presence(ctx, async () => (await getAccount(this.db))?.presence ?? {}, capsPlugin.element));
     const mamPlugin = session.use(mam);
+    // Messages and edits leave through one outbox, in the order they were made.
+    const outboxPlugin = session.use((ctx) => outbox(ctx, () => mamPlugin.caughtUp()));
     this.running = {
       session,
       roster: rosterPlugin,
       presence: presencePlugin,
       mam: mamPlugin,
-      messages: session.use((ctx) => messages(ctx, () => mamPlugin.caughtUp())),
+      messages: session.use((ctx) => messages(ctx, outboxPlugin)),
     };
     // After messages: a receipt is only sent for what the message plugin has stored.
     session.use(carbons);
     this.running.csi = session.use((ctx) => csi(ctx, this.visibility));
     this.running.chatStates = session.use(chatStates);
     // After messages: reactions find the message they are for in storage.
-    this.running.reactions = session.use((ctx) => alsoArchived(reactions(ctx)));
+    this.running.reactions = session.use((ctx) => alsoArchived(reactions(ctx, outboxPlugin)));
     const messagePlugin = this.running.messages;
     this.running.replies = session.use((ctx) => replies(ctx, messagePlugin));
     // After messages, which leaves corrections and retractions (they carry fallback bodies) to these.
-    this.running.corrections = session.use((ctx) => alsoArchived(corrections(ctx)));
-    this.running.retractions = session.use((ctx) => alsoArchived(retractions(ctx)));
+    this.running.corrections = session.use((ctx) => alsoArchived(corrections(ctx, outboxPlugin)));
+    this.running.retractions = session.use((ctx) => alsoArchived(retractions(ctx, outboxPlugin)));
     this.running.markers = session.use(markers);
     this.running.mds = session.use((ctx) => mds(ctx, () => mamPlugin.caughtUp()));
     session.use(receipts);
@@ -266,8 +277,15 @@ export class ParleyService implements ParleyApi {
     }
   }
 
+  /** A reconnect rotated or lost the FAST token: the stored account follows (a first login stores it itself). */
+  private async tokenChanged(jid: string, fast: FastTokenRecord | null): Promise<void> {
+    const account = await getAccount(this.db);
+    if (account?.jid !== jid || (!account.fast && !account.keys)) return;
+    this.commit(await saveAccount(this.db, withCredentials(account, { fast })));
+  }
+
   private async forgetKeys(account: AccountRecord, err: Error): Promise<void> {
-    const { keys: _dropped, ...rest } = account;
+    const { keys: _keys, fast: _fast, ...rest } = account;
     this.commit(await saveAccount(this.db, rest));
     this.setStatus({ state: 'logged-out', jid: account.jid, error: err instanceof LoginError ? err.message : String(err) });
   }
@@ -325,4 +343,13 @@ export class ParleyService implements ParleyApi {
   private post(event: WorkerEvent): void {
     this.channel.postMessage(event);
   }
+}
+
+/** What a login leaves to store: a FAST token where the server gives one (then no SCRAM keys), else the keys. */
+function withCredentials(account: AccountRecord, { keys, fast }: AuthResult): AccountRecord {
+  const { keys: oldKeys, fast: oldFast, ...rest } = account;
+  const token = fast === undefined ? oldFast : fast ?? undefined;
+  if (token) return { ...rest, fast: token };
+  const scram = keys ?? oldKeys;
+  return scram ? { ...rest, keys: scram } : rest;
 }

@@ -2,21 +2,27 @@
  * One XMPP session: the xmpp.js client, SASL, reconnection with backoff, and the routing of each
  * parsed stanza to the plugins. It knows nothing of pages; the service above it does.
  */
-import { client, type OnAuthenticate, type XmppClient } from '@xmpp/client';
+import { client, jid, type FastToken, type OnAuthenticate, type XmppClient } from '@xmpp/client';
 import type { Element } from '@xmpp/xml';
 import type { Change } from '../shared/api.js';
 import type { ParleyDb } from '../storage/db.js';
 import { authenticator, LoginError, type AuthResult, type Credentials } from './auth.js';
+import { bareErrorReplies } from './iq-errors.js';
+import { noSmAfterInline } from './sasl2.js';
 import type { Plugin, PluginContext } from './plugin.js';
 import { ScramError, ScramKeysStaleError } from './scram.js';
-import { fixInboundCount, persistStreamManagement, smSettled, type SmPersistence } from './stream-management.js';
+import { ackWatchdog, countInbound, persistStreamManagement, smAnswers, smSettled, type SmPersistence } from './stream-management.js';
 
 export interface SessionOptions {
   jid: string;
   service: string;
   resource: string;
   credentials: Credentials;
+  /** Stable per install (XEP-0388 user agent): servers tie FAST tokens to it. */
+  agentId: string;
   db: ParleyDb;
+  /** The server issued a new FAST token, or dropped ours (null). */
+  onToken(token: FastToken | null): void;
   commit(change: Change | null): void;
   /** Connection state changed; `error` says why it is not online. */
   onState(state: 'connecting' | 'online' | 'offline', error?: string): void;
@@ -27,6 +33,8 @@ export interface SessionOptions {
 
 const BACKOFF_MIN_MS = 500;
 const BACKOFF_MAX_MS = 15_000;
+/** A stream that opened but did not finish logging in by then is dropped and tried again. */
+const LOGIN_TIMEOUT_MS = 20_000;
 
 export class Session {
   readonly xmpp: XmppClient;
@@ -43,6 +51,11 @@ export class Session {
   private readonly persistence: SmPersistence;
   private restored = false;
   private resumedH = 0;
+  /** This connection attempt reached an open stream: a failure now is not "cannot reach". */
+  private opened = false;
+  /** Why the last attempt failed, shown while retrying. */
+  private lastError: string | undefined;
+  private loginTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly options: SessionOptions) {
     const domain = options.jid.split('@')[1] ?? '';
@@ -54,8 +67,18 @@ export class Session {
       resource: options.resource,
       credentials: (...args) => onAuthenticate!(...args),
     });
-    onAuthenticate = authenticator(this.xmpp, options.credentials, this.auth);
-    fixInboundCount(this.xmpp);
+    // Known before login, the JID goes in the stream header's `from`: servers offer SASL2 and FAST
+    // only to streams that say whom they are for.
+    this.xmpp.jid = jid(options.jid);
+    onAuthenticate = authenticator(this.xmpp, {
+      credentials: options.credentials,
+      agentId: options.agentId,
+      result: this.auth,
+      onToken: options.onToken,
+    });
+    noSmAfterInline(this.xmpp);
+    bareErrorReplies(this.xmpp);
+    const counter = countInbound(this.xmpp);
     this.xmpp.reconnect.stop(); // ours backs off; xmpp.js retries every second forever
     this.ctx = {
       xmpp: this.xmpp,
@@ -83,17 +106,19 @@ export class Session {
     this.persistence = persistStreamManagement(this.xmpp, {
       db: options.db,
       bareJid: options.jid,
+      counter,
       backlog: () => this.backlog,
       log: options.log,
     });
     // Dead sockets show as unanswered acks: ask every 20 s, give up after 15 s (xmpp.js: 30 s / 60 s).
     this.xmpp.streamManagement.requestAckInterval = 20_000;
-    this.xmpp.streamManagement.timeout = 15_000;
-    this.xmpp.on('nonza', (el: Element) => {
-      if (el.is('resumed', 'urn:xmpp:sm:3')) this.resumedH = Number(el.attrs.h) || 0;
+    ackWatchdog(this.xmpp, 15_000);
+    this.xmpp.on('element', (el: Element) => {
+      const resumed = smAnswers(el).find((a) => a.name === 'resumed');
+      if (resumed) this.resumedH = Number(resumed.attrs.h) || 0;
     });
     this.xmpp.on('online', () => {
-      this.attempts = 0;
+      this.loggedIn();
       // Stanzas sent before the server enables stream management are counted by us but not by it;
       // the server then drops the stream ("acknowledged more stanzas than sent"). Let it settle.
       this.queue = this.queue.then(() => smSettled(this.xmpp));
@@ -101,26 +126,56 @@ export class Session {
       this.queue = this.queue.then(() => options.onState('online'));
     });
     this.xmpp.streamManagement.on('resumed', () => {
-      this.attempts = 0;
+      this.loggedIn();
       options.onState('online');
       const info = { restored: this.restored, h: this.resumedH };
       this.restored = false;
       this.enqueue('resumed', (p) => p.resumed?.(info));
     });
     this.xmpp.on('status', (status: string) => {
-      if (status === 'connecting' && !this.stopped) options.onState('connecting');
-      if (status === 'disconnect') this.dropped();
-    });
-    this.xmpp.on('error', (err: Error) => {
-      const login = classify(err, options.service);
-      if (this.keepConnected && login instanceof LoginError) {
-        this.keepConnected = false;
-        clearTimeout(this.timer);
-        options.onAuthLost(login);
-      } else {
-        options.log('connection error', err);
+      if (status === 'connecting') {
+        this.opened = false;
+        if (!this.stopped) options.onState('connecting', this.lastError);
+      }
+      if (status === 'open') {
+        this.opened = true;
+        clearTimeout(this.loginTimer);
+        this.loginTimer = setTimeout(() => this.failed(new Error('the server did not complete the login in time')), LOGIN_TIMEOUT_MS);
+      }
+      if (status === 'disconnect') {
+        clearTimeout(this.loginTimer);
+        this.dropped();
       }
     });
+    this.xmpp.on('error', (err: Error) => this.failed(err));
+  }
+
+  private loggedIn(): void {
+    this.attempts = 0;
+    this.lastError = undefined;
+    clearTimeout(this.loginTimer);
+  }
+
+  /**
+   * Credentials refused on a reconnect end the session visibly; any other failure while not online
+   * (a protocol error mid-login leaves the socket open) drops the connection, so the backoff retries
+   * and the status says why.
+   */
+  private failed(err: Error): void {
+    const login = classify(err, this.options.service, this.opened);
+    if (this.keepConnected && login instanceof LoginError) {
+      this.keepConnected = false;
+      clearTimeout(this.timer);
+      clearTimeout(this.loginTimer);
+      this.options.onAuthLost(login);
+      void this.xmpp.disconnect().catch(() => undefined);
+      return;
+    }
+    this.options.log('connection error', err);
+    if (!this.keepConnected || this.xmpp.status === 'online' || this.xmpp.status === 'disconnect' || this.xmpp.status === 'offline') return;
+    this.lastError = login.message;
+    clearTimeout(this.loginTimer);
+    void this.xmpp.disconnect().catch(() => undefined);
   }
 
   /** Adds a plugin; hooks run in the order plugins were added (roster before initial presence). */
@@ -143,8 +198,13 @@ export class Session {
       await Promise.race([this.xmpp.start(), resumed]);
       this.keepConnected = true;
     } catch (err) {
-      const login = classify(err, this.options.service);
-      if (retry && !(login instanceof LoginError)) return;
+      const login = classify(err, this.options.service, this.opened);
+      if (retry && !(login instanceof LoginError)) {
+        // Offline, or the server failed mid-login: keep trying, and say why meanwhile.
+        this.lastError = login.message;
+        if (this.xmpp.status !== 'disconnect' && this.xmpp.status !== 'offline') await this.xmpp.disconnect().catch(() => undefined);
+        return;
+      }
       this.keepConnected = false;
       await this.stop();
       throw login;
@@ -174,7 +234,7 @@ export class Session {
   private dropped(): void {
     this.enqueue('offline', (p) => p.offline?.());
     if (!this.keepConnected || this.stopped) return;
-    this.options.onState('offline', 'Connection lost, reconnecting…');
+    this.options.onState('offline', this.lastError ? `${this.lastError} Retrying…` : 'Connection lost, reconnecting…');
     // Exponential backoff with full jitter, so many clients do not return at the same instant.
     const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** this.attempts++);
     clearTimeout(this.timer);
@@ -205,19 +265,24 @@ export class Session {
   }
 }
 
-/** Turns whatever a failed start threw into words for the user. */
-function classify(err: unknown, service: string): Error {
+/**
+ * Turns whatever a failed login threw into words for the user. Only a failure before the stream
+ * opened is "cannot reach"; after that it is the server's answer or a protocol error.
+ */
+export function classify(err: unknown, service: string, opened: boolean): Error {
   if (err instanceof LoginError) return err;
   if (err instanceof ScramKeysStaleError) return new LoginError('Your saved login no longer matches the server. Enter your password again.', 'stale');
   if (err instanceof ScramError) return new LoginError(`Login failed: ${err.message}.`, 'auth');
   const e = err as { name?: string; condition?: string; text?: string; message?: string };
   if (e?.name === 'SASLError') {
-    return new LoginError(
-      e.condition === 'not-authorized' ? 'Wrong address or password.' : `Login refused by the server (${e.text || e.condition}).`,
-      'auth',
-    );
+    if (e.condition === 'not-authorized') return new LoginError('Wrong address or password.', 'auth');
+    if (e.condition === 'credentials-expired') return new LoginError('Your saved login has expired. Enter your password again.', 'stale');
+    return new LoginError(`Login refused by the server (${e.text || e.condition}).`, 'auth');
   }
-  return new Error(`Cannot reach the server at ${service}${e?.message ? ` (${e.message})` : ''}.`);
+  const detail = e?.text || e?.condition || e?.message;
+  if (e?.name === 'StreamError') return new Error(`The server ended the connection${detail ? ` (${detail})` : ''}.`);
+  if (!opened) return new Error(`Cannot reach the server at ${service}${e?.message ? ` (${e.message})` : ''}.`);
+  return new Error(`Login failed${detail ? ` (${detail})` : ''}.`);
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

@@ -1,4 +1,8 @@
-/** XEP-0198 stream management, as xmpp.js does it, with the repairs Parley needs. */
+/**
+ * XEP-0198 stream management, as xmpp.js 0.14.0 does it, with the repairs Parley needs. This relies
+ * on xmpp.js internals (its `streamManagement` object and when it writes `inbound`): the version is
+ * pinned in package.json.
+ */
 import { jid, type XmppClient } from '@xmpp/client';
 import type { Element } from '@xmpp/xml';
 import type { SmState } from '../shared/records.js';
@@ -6,31 +10,62 @@ import type { ParleyDb } from '../storage/db.js';
 import { deleteState, putState } from '../storage/write.js';
 
 const NS_SM = 'urn:xmpp:sm:3';
+const NS_SASL2 = 'urn:xmpp:sasl:2';
+const NS_BIND2 = 'urn:xmpp:bind:0';
+const STANZAS = ['message', 'presence', 'iq'];
 
 /**
- * xmpp.js 0.14 zeroes its inbound counter a microtask after <enabled/>, by which time stanzas that
- * came in the same read have been counted; its next ack is then too low and the server closes the
- * stream ("acknowledged less stanzas than already acknowledged"). Zero it when <enabled/> is parsed
- * instead, and ignore that late reset.
+ * The stream-management answers a top-level element carries: <enabled/>, <resumed/> or <failed/>
+ * on their own (SASL1 path), or inline in a SASL2 <success/> (XEP-0388), where <resumed/> and
+ * <failed/> are direct children and Bind2's <enabled/> or <failed/> sits in <bound/> (XEP-0386).
  */
-export function fixInboundCount(xmpp: XmppClient): void {
-  const sm = xmpp.streamManagement;
-  let inbound = sm.inbound;
-  let ignoreReset = false;
-  Object.defineProperty(sm, 'inbound', {
-    get: () => inbound,
-    set: (value: number) => {
-      if (value === 0 && ignoreReset) return;
-      inbound = value;
+export function smAnswers(el: Element): Element[] {
+  if (el.getNS() === NS_SM) return ['enabled', 'resumed', 'failed'].includes(el.name) ? [el] : [];
+  if (!el.is('success', NS_SASL2)) return [];
+  const inline = el.getChildElements().filter((c) => c.getNS() === NS_SM && (c.name === 'resumed' || c.name === 'failed'));
+  const bound = el.getChild('bound', NS_BIND2)?.getChildElements().filter((c) => c.getNS() === NS_SM && (c.name === 'enabled' || c.name === 'failed'));
+  return [...inline, ...(bound ?? [])];
+}
+
+export interface InboundCounter {
+  /** Stanzas received on this stream so far (the `h` we ack). */
+  readonly count: number;
+  /** Continues a stream a previous worker left, from the count it saved. */
+  restore(count: number): void;
+}
+
+/**
+ * Counts every inbound stanza for the acks ourselves. xmpp.js 0.14 counts in a middleware that runs
+ * after its IQ caller, which consumes the results of our own IQs: its count falls one behind per IQ
+ * result, the server then keeps (and replays on resumption) stanzas we handled, and past its queue
+ * limit refuses to resume at all. Its other writes are late too: it zeroes the count a microtask
+ * after a top-level <enabled/>, by when stanzas of the same read were counted. So every write
+ * xmpp.js makes to `inbound` is ignored, and the count follows the elements as they are parsed
+ * (the connection's `element` event fires before any middleware):
+ * - <enabled/>, top-level (SASL1) or inline in a SASL2 <success><bound/> (Bind2): a new stream, zero;
+ * - <resumed/> (top-level or inline in SASL2 <success/>): the count goes on;
+ * - `offline` (the session ended on purpose): zero.
+ */
+export function countInbound(xmpp: XmppClient): InboundCounter {
+  let count = 0;
+  Object.defineProperty(xmpp.streamManagement, 'inbound', {
+    get: () => count,
+    set: () => undefined,
+    configurable: true,
+  });
+  xmpp.on('element', (el: Element) => {
+    if (STANZAS.includes(el.name)) count++;
+    else if (smAnswers(el).some((a) => a.name === 'enabled')) count = 0;
+  });
+  xmpp.on('offline', () => (count = 0));
+  return {
+    get count() {
+      return count;
     },
-  });
-  xmpp.on('nonza', (el: Element) => {
-    if (!el.is('enabled', NS_SM)) return;
-    inbound = 0;
-    ignoreReset = true;
-    // xmpp.js resets from a promise continuation, which runs before any timer.
-    setTimeout(() => (ignoreReset = false));
-  });
+    restore(value: number) {
+      count = value;
+    },
+  };
 }
 
 /**
@@ -67,7 +102,7 @@ export interface SmPersistence {
  */
 export function persistStreamManagement(
   xmpp: XmppClient,
-  { db, bareJid, backlog, log }: { db: ParleyDb; bareJid: string; backlog: () => number; log: (m: string, d?: unknown) => void },
+  { db, bareJid, counter, backlog, log }: { db: ParleyDb; bareJid: string; counter: InboundCounter; backlog: () => number; log: (m: string, d?: unknown) => void },
 ): SmPersistence {
   const sm = xmpp.streamManagement;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -76,22 +111,27 @@ export function persistStreamManagement(
     clearTimeout(timer);
     timer = undefined;
     if (!sm.id || !xmpp.jid) return;
-    const inbound = Math.max(acked, sm.inbound - backlog());
+    const inbound = Math.max(acked, counter.count - backlog());
     const state: SmState = { key: 'sm', id: sm.id, jid: xmpp.jid.toString(), inbound, outbound: sm.outbound };
     await putState(db, state).catch((err) => log('stream state not saved', err));
   };
   const soon = () => (timer ??= setTimeout(() => void save(), 200));
 
-  xmpp.on('nonza', (el: Element) => {
-    if (el.is('failed', NS_SM)) log('stream resumption refused', el.toString());
-    if (el.is('enabled', NS_SM)) acked = 0; // a new stream counts from zero
-    if (el.is('enabled', NS_SM) || el.is('resumed', NS_SM)) setTimeout(() => void save()); // after xmpp.js took the id
-    if (el.is('resumed', NS_SM)) {
-      // A new worker's queue is empty: xmpp.js would try to ack stanzas it never had.
-      const h = Number(el.attrs.h);
-      if (Number.isFinite(h)) sm.outbound = Math.max(sm.outbound, h - sm.outbound_q.length);
+  // On 'element', before xmpp.js handles the answer (its 'nonza' listeners and SASL2 come after).
+  xmpp.on('element', (top: Element) => {
+    for (const el of smAnswers(top)) {
+      if (el.name === 'failed') log('stream management refused', top.toString());
+      if (el.name === 'enabled') acked = 0; // a new stream counts from zero
+      if (el.name === 'resumed') {
+        // A new worker's queue is empty: xmpp.js would try to ack stanzas it never had.
+        const h = Number(el.attrs.h);
+        if (Number.isFinite(h)) sm.outbound = Math.max(sm.outbound, h - sm.outbound_q.length);
+      }
     }
   });
+  // Once xmpp.js has taken the new stream's id.
+  xmpp.on('online', soon);
+  sm.on('resumed', soon);
   xmpp.on('stanza', soon);
   // A resumption may never claim fewer stanzas than an ack already did, so each ack waits until its
   // count is saved. (xmpp.js acks stanzas still queued for the plugins; the archive catch-up after a
@@ -116,7 +156,7 @@ export function persistStreamManagement(
       if (state?.key !== 'sm' || bareOf(state.jid) !== bareJid) return false;
       xmpp.jid = jid(state.jid);
       sm.id = state.id;
-      sm.inbound = state.inbound;
+      counter.restore(state.inbound);
       sm.outbound = state.outbound;
       log('resuming the stream a previous worker left', `${state.jid} ${state.id} h=${state.inbound}`);
       return true;
@@ -125,3 +165,81 @@ export function persistStreamManagement(
 }
 
 const bareOf = (full: string) => full.split('/')[0]!.toLowerCase();
+
+/** Where a stanza sits in a stream with stream management on. */
+export interface StreamPosition {
+  id: string;
+  seq: number;
+}
+
+export interface NumberedSender {
+  /**
+   * Sends stanzas one after the other, nothing else between them, once `before` has run with the
+   * stream position the first will take (undefined without stream management): the k-th stanza
+   * written takes `first.seq + k`. So positions can be stored before the socket sees the stanzas.
+   * `before` answers which stanzas to send after all; resolves with which were sent.
+   */
+  send(stanzas: Element[], before: (first: StreamPosition | undefined) => Promise<boolean[]>): Promise<boolean[]>;
+}
+
+/**
+ * Puts every stanza the client sends in one line, so that no other stanza (a receipt, a presence,
+ * an IQ) slips in between the moment numbered ones learn their positions and their writes.
+ */
+export function numberedSends(xmpp: XmppClient): NumberedSender {
+  const sm = xmpp.streamManagement;
+  const write = xmpp.send.bind(xmpp);
+  let line: Promise<unknown> = Promise.resolve();
+  const inLine = <T>(run: () => Promise<T>): Promise<T> => {
+    const next = line.then(run, run);
+    line = next.catch(() => undefined);
+    return next;
+  };
+  xmpp.send = (el: Element) => inLine(() => write(el));
+  return {
+    send: (stanzas, before) =>
+      inLine(async () => {
+        // xmpp.js queues a stanza for its ack once written, from when <enable/> was sent.
+        const tracked = sm.id && (sm.enabled || sm.enableSent);
+        const wanted = await before(tracked ? { id: sm.id, seq: sm.outbound + sm.outbound_q.length + 1 } : undefined);
+        for (const [i, stanza] of stanzas.entries()) if (wanted[i]) await write(stanza);
+        return wanted;
+      }),
+  };
+}
+
+/**
+ * Notices a dead connection by an unanswered <r/>: `timeout` ms after a request with no <a/>
+ * since, it drops the socket. xmpp.js's own timeout first closes the stream gracefully,
+ * which tells the server the session is over: on a half-open network whose way to the server still
+ * works, the server then ends the session instead of keeping it for a resumption.
+ */
+export function ackWatchdog(xmpp: XmppClient, timeout: number): void {
+  xmpp.streamManagement.timeout = 0; // xmpp.js's timeout off
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const stop = () => {
+    clearTimeout(timer);
+    timer = undefined;
+  };
+  const drop = async () => {
+    timer = undefined;
+    // disconnect() without its stream close (and the final <a/> that goes with it): socket only.
+    const entity = xmpp as unknown as { _closeStream?: () => Promise<undefined> };
+    entity._closeStream = async () => undefined;
+    try {
+      await xmpp.disconnect();
+    } catch {
+      // A socket that will not close is given up on all the same ('disconnect').
+    } finally {
+      delete entity._closeStream;
+    }
+  };
+  xmpp.on('send', (el: Element) => {
+    if (el.is('r', NS_SM) && !timer) timer = setTimeout(() => void drop(), timeout);
+  });
+  // Only the answer proves the way to the server works: stanzas still coming in do not.
+  xmpp.on('element', (el: Element) => {
+    if (el.is('a', NS_SM)) stop();
+  });
+  xmpp.on('disconnect', stop);
+}

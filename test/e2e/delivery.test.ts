@@ -24,6 +24,16 @@ describe('never lose, never duplicate', () => {
     return p;
   }
 
+  /**
+   * Alice sends one more message and waits until the peer has it: anything sent before it, a late
+   * duplicate included, has arrived by then (one stream, in order).
+   */
+  async function untilMarker(peer: Peer): Promise<void> {
+    await alice.open(peer.jid.split('/')[0]!);
+    await alice.type('marker');
+    await peer.waitForBody('marker', 30_000);
+  }
+
   /** Waits until alice stores exactly `n` messages with `contact`, none pending, and returns them. */
   async function settled(contact: string, n: number) {
     return until(async () => {
@@ -64,9 +74,8 @@ describe('never lose, never duplicate', () => {
     assert.deepEqual(stored.filter((m) => m.direction === 'in').map((m) => m.body), range('bob', 1, 50));
     assert.deepEqual(stored.filter((m) => m.direction === 'out').map((m) => m.body), range('alice', 1, 50));
     assert.equal((await alice.waitForMessages(100)).length, 100);
-    await until(() => fromAlice(bob).length >= 50, { what: 'bob has alice 50' });
-    await sleep(500); // a late duplicate would show up now
-    assert.deepEqual(fromAlice(bob), range('alice', 1, 50));
+    await untilMarker(bob);
+    assert.deepEqual(fromAlice(bob), [...range('alice', 1, 50), 'marker']);
   });
 
   it('the server killed and restarted mid-conversation: exactly once each', async () => {
@@ -86,9 +95,8 @@ describe('never lose, never duplicate', () => {
     assert.equal(stored.length, 100);
     assert.deepEqual(stored.filter((m) => m.direction === 'in').map((m) => m.body), range('carol', 1, 50));
     assert.deepEqual(stored.filter((m) => m.direction === 'out').map((m) => m.body), range('alice', 1, 50));
-    await until(() => fromAlice(carol).length + fromAlice(carolAgain).length >= 50, { timeout: 30_000, what: 'carol has alice 50' });
-    await sleep(500);
-    assert.deepEqual([...fromAlice(carol), ...fromAlice(carolAgain)], range('alice', 1, 50));
+    await untilMarker(carolAgain);
+    assert.deepEqual([...fromAlice(carol), ...fromAlice(carolAgain)], [...range('alice', 1, 50), 'marker']);
   });
 
   it('every tab closed while erin keeps sending, one reopened in the resumption window: the session resumes, all there once', async () => {
@@ -122,14 +130,15 @@ describe('never lose, never duplicate', () => {
     for (const body of range('offline', 1, 10)) await alice.type(body);
     assert.deepEqual((await alice.stored(fx.jid('dave'))).map((m) => m.state), Array(10).fill('pending'));
     await alice.page.close();
-    await sleep(500); // the worker ends with its last page
+    // The worker ends with its last page: the next page must start a new one.
+    await until(() => !profile.browser.targets().some((t) => t.type() === 'shared_worker'), { what: 'the worker gone' });
     await fx.proxy!.open();
     alice = await ClientPage.open(profile, fx.url);
     await alice.waitForStatus('Online', 30_000);
     await until(() => fromAlice(dave).length >= 10, { timeout: 30_000, what: 'dave has 10' });
-    await sleep(500);
-    assert.deepEqual(fromAlice(dave), range('offline', 1, 10));
     assert.deepEqual((await settled('dave', 10)).map((m) => m.body), range('offline', 1, 10));
+    await untilMarker(dave);
+    assert.deepEqual(fromAlice(dave), [...range('offline', 1, 10), 'marker']);
   });
 
 });

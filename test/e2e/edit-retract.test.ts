@@ -13,6 +13,7 @@ const C = 'parley-client >>> parley-conversation >>> ';
 
 interface Stored {
   key: string;
+  id?: string;
   conversation: string;
   direction: string;
   body: string;
@@ -138,7 +139,7 @@ describe('message correction (XEP-0308) and retraction (XEP-0424)', () => {
     await until(async () => (await alice.page.$(`${C}form.edit`)) === null, { what: 'editor closed' });
     const focused = await alice.page.$eval('parley-client >>> parley-conversation', (el) => el.shadowRoot!.activeElement?.className ?? '');
     assert.equal(focused, 'edit-button');
-    assert.equal((await storedMessages(alice)).find((m) => m.key.endsWith(aliceOriginalId))!.body, 'hello bob');
+    assert.equal((await storedMessages(alice)).find((m) => m.direction === 'out' && m.id === aliceOriginalId)!.body, 'hello bob');
   });
 
   it('bob corrects his own message: alice shows the new text and keeps the old one in history', async () => {
@@ -180,7 +181,7 @@ describe('message correction (XEP-0308) and retraction (XEP-0424)', () => {
     await mallory.say(alice_, 'just saying hi');
     await until(async () => (await storedMessages(alice)).some((m) => m.body === 'just saying hi'), { what: "mallory's plain message stored" });
     const all = await storedMessages(alice);
-    const bobs = all.find((m) => m.key === `${bobJid} in ${bobMessageId}`)!;
+    const bobs = all.find((m) => m.conversation === bobJid && m.direction === 'in' && m.id === bobMessageId)!;
     assert.equal(bobs.body, 'I am happy');
     assert.equal(bobs.retracted, undefined);
     assert.equal(all.find((m) => m.body === 'hello bob')?.direction, 'out');
@@ -196,8 +197,8 @@ describe('message correction (XEP-0308) and retraction (XEP-0424)', () => {
         xml('body', {}, "/me retracted a previous message, but it's unsupported by your client."),
         xml('store', { xmlns: 'urn:xmpp:hints' })),
     );
-    await until(async () => (await storedMessages(alice)).find((m) => m.key === `${bobJid} in ${bobMessageId}`)?.retracted, { what: 'retraction stored' });
-    const record = (await storedMessages(alice)).find((m) => m.key === `${bobJid} in ${bobMessageId}`)!;
+    await until(async () => (await storedMessages(alice)).find((m) => m.conversation === bobJid && m.direction === 'in' && m.id === bobMessageId)?.retracted, { what: 'retraction stored' });
+    const record = (await storedMessages(alice)).find((m) => m.conversation === bobJid && m.direction === 'in' && m.id === bobMessageId)!;
     assert.equal(record.body, '');
     assert.equal(record.edits, undefined);
     const everything = JSON.stringify([await storedMessages(alice), await readStore(alice, 'conversations')]);
@@ -230,8 +231,8 @@ describe('message correction (XEP-0308) and retraction (XEP-0424)', () => {
       // bob's retracted message and alice's own edited-then-retracted one: no text left of either.
       const records = await until(async () => {
         const all = await storedMessages(later);
-        const bobs = all.find((m) => m.key === `${bobJid} in ${bobMessageId}`);
-        const own = all.find((m) => m.key === `${bobJid} out ${aliceOriginalId}`);
+        const bobs = all.find((m) => m.conversation === bobJid && m.direction === 'in' && m.id === bobMessageId);
+        const own = all.find((m) => m.conversation === bobJid && m.direction === 'out' && m.id === aliceOriginalId);
         return bobs?.retracted && own?.retracted ? all : undefined;
       }, { timeout: 20_000, what: 'archive edits applied' });
       assert.equal(records.some((m) => /hello bob|helo bob|pwned|forged/.test(m.body)), false);

@@ -80,14 +80,17 @@ describe('without SharedWorker: one tab leads and runs the worker for all', () =
     shown.push('typed in tab two');
     await bob.waitForBody('typed in tab two');
     for (const tab of tabs) assert.deepEqual(await tab.waitForMessages(1), shown);
-    await sleep(300);
+    // One outbox sends in order: once a later message reaches bob, a second copy would have too.
+    await tabs[1]!.type('and then this');
+    shown.push('and then this');
+    await bob.waitForBody('and then this');
     assert.equal(bob.received.filter((el) => el.getChildText('body') === 'typed in tab two').length, 1);
   });
 
   it('a message from bob shows in both tabs', async () => {
     await bob.say(fx.jid('alice'), 'hello both tabs');
     shown.push('hello both tabs');
-    for (const tab of tabs) assert.deepEqual(await tab.waitForMessages(2), shown);
+    for (const tab of tabs) assert.deepEqual(await tab.waitForMessages(shown.length), shown);
   });
 
   it('when the leader closes mid-conversation, the other tab takes over and shows every message once, in order', async (t) => {
@@ -161,9 +164,8 @@ describe('without SharedWorker: one tab leads and runs the worker for all', () =
     const before = await follower.messages();
     const text = 'typed while the leader hangs';
     await follower.type(text);
-    await sleep(500);
     const input = () => follower.page.$eval(`${composer}textarea`, (t) => (t as HTMLTextAreaElement).value);
-    assert.equal(await input(), '', 'the call is in flight');
+    await until(async () => (await input()) === '', { what: 'the call in flight (the composer cleared)' });
     assert.deepEqual(await follower.messages(), before, 'and the stuck worker did not store it');
 
     await recordStatuses(follower);
@@ -179,8 +181,13 @@ describe('without SharedWorker: one tab leads and runs the worker for all', () =
     await follower.click(`${composer}button[type="submit"]`);
     await bob.waitForBody(text);
     assert.deepEqual(await follower.waitForMessages(before.length + 1), [...before, text]);
-    await sleep(300);
-    assert.deepEqual(await follower.messages(), [...before, text]);
+    // Round trips instead of waiting: bob's next message shows after any second copy of ours would
+    // be stored, and our next one reaches bob after any second copy of it would (one ordered outbox).
+    await bob.say(fx.jid('alice'), 'got it');
+    await follower.waitForMessages(before.length + 2);
+    await follower.type('good');
+    await bob.waitForBody('good');
+    assert.deepEqual(await follower.waitForMessages(before.length + 3), [...before, text, 'got it', 'good']);
     assert.equal(bob.received.filter((el) => el.getChildText('body') === text).length, 1);
     const sessions = await fx.server.sessions('alice');
     assert.equal(sessions.length, 1, `sessions: ${sessions.join(', ')}`);

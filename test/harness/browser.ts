@@ -60,6 +60,13 @@ export class ClientPage {
     return page;
   }
 
+  /** Closes this tab, the last one of its profile, and waits until its worker (and so its connection) has ended. */
+  async closeLast(): Promise<void> {
+    const browser = this.page.browser();
+    await this.page.close();
+    await until(() => !browser.targets().some((t) => ['shared_worker', 'worker'].includes(t.type())), { what: 'the worker ended' });
+  }
+
   async login(jid: string, password: string): Promise<void> {
     await this.fill(`${C}parley-login >>> input[name="jid"]`, jid);
     await this.fill(`${C}parley-login >>> input[name="password"]`, password);

@@ -2,7 +2,7 @@
 import { client, xml, type XmppClient } from '@xmpp/client';
 import type { Element } from '@xmpp/xml';
 import type { XmppServer } from '../../scripts/lib/server.js';
-import { fixInboundCount, smSettled } from '../../src/worker/stream-management.js';
+import { countInbound, smSettled } from '../../src/worker/stream-management.js';
 import { until } from './wait.js';
 
 export interface Peer {
@@ -38,7 +38,7 @@ export async function connectPeer(
   // liveness check allows (seen on a loaded 2-core machine), which then drops the peer mid-test. On
   // loopback a dead server shows as a closed socket anyway.
   xmpp.streamManagement.timeout = 0;
-  fixInboundCount(xmpp);
+  countInbound(xmpp);
   const received: Element[] = [];
   xmpp.on('error', (e: Error) => console.warn(`[peer ${user}/${resource}] ${e.message}`));
   xmpp.on('stanza', (el: Element) => {

@@ -6,6 +6,14 @@ export interface Proxy {
   port: number;
   /** Resets every open connection at once (both sides), as a lost network would. */
   drop(): void;
+  /** New connections go to this port from now on (open ones stay where they are). */
+  retarget(port: number): void;
+  /**
+   * One direction of every open connection silently stops, as on a network that went half-open:
+   * bytes sent that way vanish, with no reset and no end, while the other way still flows. New
+   * connections work normally.
+   */
+  halfOpen(dead: 'to-server' | 'to-client'): void;
   /** Refuses new connections until `open()`; also drops the open ones. */
   close(): Promise<void>;
   open(): Promise<void>;
@@ -14,19 +22,24 @@ export interface Proxy {
 
 export async function startProxy(targetPort: number): Promise<Proxy> {
   const sockets = new Set<net.Socket>();
+  let target = targetPort;
+  const pairs = new Set<{ client: net.Socket; upstream: net.Socket }>();
   let port = 0;
   let server: net.Server | undefined;
 
   const listen = () =>
     new Promise<void>((resolve, reject) => {
       server = net.createServer((client) => {
-        const upstream = net.connect(targetPort, '127.0.0.1');
+        const upstream = net.connect(target, '127.0.0.1');
         for (const s of [client, upstream]) {
           sockets.add(s);
           s.on('close', () => sockets.delete(s));
           s.on('error', () => undefined);
         }
         client.pipe(upstream).pipe(client);
+        const pair = { client, upstream };
+        pairs.add(pair);
+        client.on('close', () => pairs.delete(pair));
         // A side that ends or closes takes the other with it, as a direct connection would.
         for (const [a, b] of [[client, upstream], [upstream, client]] as const) {
           a.on('end', () => b.end());
@@ -43,12 +56,27 @@ export async function startProxy(targetPort: number): Promise<Proxy> {
   const drop = () => {
     for (const s of sockets) s.resetAndDestroy();
   };
+  const halfOpen = (dead: 'to-server' | 'to-client') => {
+    for (const { client, upstream } of pairs) {
+      const [from, to] = dead === 'to-server' ? [client, upstream] : [upstream, client];
+      from.unpipe(to);
+      from.on('data', () => undefined); // read and discard, so the sender sees nothing wrong
+      // Nor does its end or close: the other side is never told.
+      from.removeAllListeners('end');
+      from.removeAllListeners('close');
+      from.on('close', () => sockets.delete(from));
+    }
+  };
   await listen();
   return {
     get port() {
       return port;
     },
     drop,
+    retarget(port) {
+      target = port;
+    },
+    halfOpen,
     async close() {
       drop();
       await new Promise<void>((r) => (server ? server.close(() => r()) : r()));

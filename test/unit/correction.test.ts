@@ -55,7 +55,7 @@ describe('last message correction (XEP-0308)', () => {
 
   it('targets only the sender\'s own messages in the sender\'s conversation', () => {
     const direct = editSource(parse(`<message from='Bob@localhost/a' type='chat'><body>x</body></message>`), OWN)!;
-    expect(editTargetOf(direct, 'm1')).to.deep.equal({ conversation: 'bob@localhost', key: 'bob@localhost in m1', stanzaId: 'm1', sender: 'bob@localhost' });
+    expect(editTargetOf(direct, 'm1')).to.deep.equal({ conversation: 'bob@localhost', direction: 'in', id: 'm1', stanzaId: 'm1', sender: 'bob@localhost' });
     // Straight from ourselves (not a carbon): not believed.
     expect(editSource(parse(`<message from='alice@localhost/other' type='chat'><body>x</body></message>`), OWN)).to.equal(null);
   });
@@ -65,7 +65,7 @@ describe('last message correction (XEP-0308)', () => {
       parse(`<message from='${outer}' to='alice@localhost/web'><sent xmlns='urn:xmpp:carbons:2'><forwarded xmlns='urn:xmpp:forward:0'>${inner}</forwarded></sent></message>`);
     const ours = `<message from='alice@localhost/phone' to='bob@localhost' type='chat'><body>fixed</body><replace id='o1' xmlns='urn:xmpp:message-correct:0'/></message>`;
     const source = editSource(carbon('alice@localhost', ours), OWN)!;
-    expect(editTargetOf(source, 'o1')).to.deep.equal({ conversation: 'bob@localhost', key: 'bob@localhost out o1', stanzaId: 'o1', sender: OWN });
+    expect(editTargetOf(source, 'o1')).to.deep.equal({ conversation: 'bob@localhost', direction: 'out', id: 'o1', stanzaId: 'o1', sender: OWN });
     expect(parseCorrection(source.message)?.replaceId).to.equal('o1');
     expect(() => editSource(carbon('mallory@localhost', ours), OWN)).to.throw(EditSourceError);
     expect(() => editSource(carbon('alice@localhost/phone', ours), OWN)).to.throw(EditSourceError);

@@ -26,13 +26,33 @@ describe('chat messages (RFC 6121 §5, XEP-0359, XEP-0203)', () => {
     expect(parseChatMessage(forged, ME)?.stanzaId).to.equal(undefined);
   });
 
-  it('uses a delay stamp for ordering, never one in the future', () => {
-    const past = parse(`<message from='bob@localhost/a' type='chat'><body>old</body><delay xmlns='urn:xmpp:delay' stamp='2024-01-02T03:04:05Z'/></message>`);
+  it('trusts a stanza-id only when `by` is exactly our bare JID, and only when one claims our archive', () => {
+    const claim = (...bys: string[]) =>
+      parse(`<message from='mallory@localhost/a' type='chat' id='x'><body>hi</body>${bys.map((by, i) => `<stanza-id xmlns='urn:xmpp:sid:0' id='s${i}' by='${by}'/>`).join('')}</message>`);
+    expect(parseChatMessage(claim('ALICE@localhost'), ME)?.stanzaId, 'case-folded').to.equal(undefined);
+    expect(parseChatMessage(claim('alice@localhost/evil'), ME)?.stanzaId, 'with a resource').to.equal(undefined);
+    expect(parseChatMessage(claim('alice@localhost', 'alice@localhost'), ME)?.stanzaId, 'a forged one before the real one').to.equal(undefined);
+    expect(parseChatMessage(claim('alice@localhost/evil', 'alice@localhost'), ME)?.stanzaId).to.equal('s1');
+  });
+
+  it('uses a delay stamp of our own server for ordering, never one in the future', () => {
+    const past = parse(`<message from='bob@localhost/a' type='chat'><body>old</body><delay xmlns='urn:xmpp:delay' from='localhost' stamp='2024-01-02T03:04:05Z'/></message>`);
     expect(parseChatMessage(past, ME)?.delayed).to.equal(Date.UTC(2024, 0, 2, 3, 4, 5));
-    const future = parse(`<message from='bob@localhost/a' type='chat'><body>x</body><delay xmlns='urn:xmpp:delay' stamp='2999-01-01T00:00:00Z'/></message>`);
+    const account = parse(`<message from='bob@localhost/a' type='chat'><body>old</body><delay xmlns='urn:xmpp:delay' from='Alice@localhost' stamp='2024-01-02T03:04:05Z'/></message>`);
+    expect(parseChatMessage(account, ME)?.delayed).to.equal(Date.UTC(2024, 0, 2, 3, 4, 5));
+    const future = parse(`<message from='bob@localhost/a' type='chat'><body>x</body><delay xmlns='urn:xmpp:delay' from='localhost' stamp='2999-01-01T00:00:00Z'/></message>`);
     expect(parseChatMessage(future, ME)!.delayed!).to.be.at.most(Date.now());
-    const garbage = parse(`<message from='bob@localhost/a' type='chat'><body>x</body><delay xmlns='urn:xmpp:delay' stamp='yesterday'/></message>`);
+    const garbage = parse(`<message from='bob@localhost/a' type='chat'><body>x</body><delay xmlns='urn:xmpp:delay' from='localhost' stamp='yesterday'/></message>`);
     expect(parseChatMessage(garbage, ME)?.delayed).to.equal(undefined);
+  });
+
+  it('ignores a delay stamp the contact (or anyone but our server) wrote', () => {
+    for (const from of ['bob@localhost/a', 'bob@localhost', 'evil.example', 'localhost.evil', 'alice@localhost.evil', '']) {
+      const m = parse(`<message from='bob@localhost/a' type='chat'><body>x</body><delay xmlns='urn:xmpp:delay' from='${from}' stamp='2001-01-01T00:00:00Z'/></message>`);
+      expect(parseChatMessage(m, ME)?.delayed, from).to.equal(undefined);
+    }
+    const unsigned = parse(`<message from='bob@localhost/a' type='chat'><body>x</body><delay xmlns='urn:xmpp:delay' stamp='2001-01-01T00:00:00Z'/></message>`);
+    expect(parseChatMessage(unsigned, ME)?.delayed).to.equal(undefined);
   });
 
   it('ignores messages that are not one-to-one chat with a body', () => {

@@ -45,6 +45,16 @@ describe('message reactions (XEP-0444)', () => {
     expect(parseReactions(el)!.emojis).to.deep.equal(many.slice(0, MAX_REACTIONS));
   });
 
+  it('counts look-alikes as one emoji: stray joiners, tag characters and variation selectors do not make a new one', () => {
+    for (const fake of ['👍\u200d', '\u200d👍', '👍\u{E0061}\u{E007F}', '👍\u200d\u200d', '🐢\u{E0020}']) {
+      expect(isReaction(fake), JSON.stringify(fake)).to.equal(false);
+    }
+    expect(cleanReactions(['👍', '👍\u200d', '👍\u{E0061}'])).to.deep.equal(['👍']);
+    // The text-presentation heart and the emoji one are the same reaction.
+    expect(cleanReactions(['❤', '❤️'])).to.deep.equal(['❤️']);
+    expect(cleanReactions(['👍\uFE0F'])).to.deep.equal(['👍']);
+  });
+
   it('ignores malformed and foreign stanzas', () => {
     const cases = [
       `<message from='j@c/b' type='chat'><reactions xmlns='${NS}'><reaction>👍</reaction></reactions></message>`, // no id
@@ -63,11 +73,10 @@ describe('message reactions (XEP-0444)', () => {
     expect(parseReactions(nested)!.emojis).to.deep.equal(['👍']);
   });
 
-  it('refers to a message by its origin-id, else its id, else the id in its key', () => {
+  it('refers to a message by its origin-id, else its id; a message with neither cannot be named', () => {
     const base: MessageRecord = { key: 'bob@l in abc', conversation: 'bob@l', direction: 'in', from: 'bob@l/x', body: 'hi', ts: 1, state: 'received' };
     expect(reactionTarget({ ...base, id: 'i', originId: 'o' })).to.equal('o');
     expect(reactionTarget({ ...base, id: 'i' })).to.equal('i');
-    expect(reactionTarget(base)).to.equal('abc');
-    expect(reactionTarget({ ...base, key: 'bob@l in archive:123' })).to.equal(undefined);
+    expect(reactionTarget(base)).to.equal(undefined);
   });
 });

@@ -49,7 +49,7 @@ describe('message retraction (XEP-0424 v0.4, urn:xmpp:message-retract:1)', () =>
     el.attrs.from = 'mallory@localhost/x';
     const source = editSource(el, 'alice@localhost')!;
     expect(editTargetOf(source, parseRetraction(el)!.id)).to.deep.equal({
-      conversation: 'mallory@localhost', key: 'mallory@localhost in m9', stanzaId: 'm9', sender: 'mallory@localhost',
+      conversation: 'mallory@localhost', direction: 'in', id: 'm9', stanzaId: 'm9', sender: 'mallory@localhost',
     });
   });
 });

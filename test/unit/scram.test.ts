@@ -136,6 +136,17 @@ describe('SCRAM', () => {
     }
   });
 
+  it('refuses fewer than 4096 iterations with a clear reason, before computing anything', async () => {
+    for (const i of [1, 1000, 4095]) {
+      const c = new ScramClient('SCRAM-SHA-1', 'user', { password: 'pencil' }, SHA1.nonce);
+      const err = await rejection(c.clientFinal(`r=${SHA1.nonce}abc,s=QSXCR+Q6sek8bf92,i=${i}`));
+      expect(err, `i=${i}`).to.be.instanceOf(ScramError);
+      expect((err as Error).message).to.contain(`only ${i} iterations`);
+    }
+    const ok = new ScramClient('SCRAM-SHA-1', 'user', { password: 'pencil' }, SHA1.nonce);
+    expect(await ok.clientFinal(`r=${SHA1.nonce}abc,s=QSXCR+Q6sek8bf92,i=4096`)).to.match(/^c=biws,r=/);
+  });
+
   it('escapes = and , in the username', () => {
     const c = new ScramClient('SCRAM-SHA-256', 'a=b,c', { password: 'x' }, 'nonce');
     expect(c.clientFirst()).to.equal('n,,n=a=3Db=2Cc,r=nonce');

@@ -314,3 +314,28 @@ describe('renderStyled', () => {
     expect(shown(`${'>'.repeat(1000)} deep`).querySelectorAll('blockquote')).to.have.length(MAX_QUOTE_DEPTH);
   });
 });
+
+describe('styling amplification (hostile bodies)', () => {
+  const shown = (body: string): HTMLElement => {
+    const el = document.createElement('div');
+    render(renderStyled(body), el);
+    return el;
+  };
+  // A styled span costs three elements (the span and its two directives); a few hundred is plenty for a person.
+  const BOUND = 1000;
+
+  it('a 64K body of "*a* *a* …" creates a bounded number of elements and keeps all its text', () => {
+    const body = '*a* '.repeat(16384);
+    const el = shown(body);
+    expect(el.querySelectorAll('*').length).to.be.below(BOUND);
+    expect(el.querySelectorAll('strong').length).to.be.above(10); // the first ones are still styled
+    expect(el.textContent).to.equal(body);
+  });
+
+  it('a 64K body of links, code or quotes is bounded too', () => {
+    for (const body of ['http://a.example '.repeat(4000), '`a` '.repeat(16384), '> a\nb\n'.repeat(10000), '```\na\n```\n'.repeat(6000), '~_*a*_~ '.repeat(8000)]) {
+      const el = shown(body);
+      expect(el.querySelectorAll('*').length, body.slice(0, 20)).to.be.below(BOUND);
+    }
+  });
+});
