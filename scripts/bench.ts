@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { ClientPage, launch } from '../test/harness/browser.js';
-import { setup, PASSWORD } from '../test/harness/fixture.js';
+import { prosodyOf, setup, PASSWORD } from '../test/harness/fixture.js';
 import { befriend, connectPeer } from '../test/harness/peer.js';
 import { until } from '../test/harness/wait.js';
 import xml from '@xmpp/xml';
@@ -25,8 +25,8 @@ if (build.status !== 0) process.exit(1);
 const fx = await setup(['alice', 'bob', 'carol']);
 const profile = await launch();
 try {
-  await befriend(fx.prosody, ['alice', PASSWORD], ['bob', PASSWORD]);
-  const bob = await connectPeer(fx.prosody, 'bob', PASSWORD);
+  await befriend(fx.server, ['alice', PASSWORD], ['bob', PASSWORD]);
+  const bob = await connectPeer(fx.server, 'bob', PASSWORD);
   const alice = await ClientPage.loggedIn(profile, fx, 'alice', PASSWORD);
   await alice.open(fx.jid('bob'));
 
@@ -84,8 +84,8 @@ try {
  */
 async function mamCatchUp(): Promise<void> {
   const carolJid = fx.jid('carol');
-  await fillArchive(fx.prosody, { from: fx.jid('bob'), to: carolJid, prefix: 'archived', count: ARCHIVE, endsAgo: FORWARD + 60 });
-  const queries = await countArchiveQueries(fx.prosody);
+  await fillArchive(prosodyOf(fx), { from: fx.jid('bob'), to: carolJid, prefix: 'archived', count: ARCHIVE, endsAgo: FORWARD + 60 });
+  const queries = await countArchiveQueries(prosodyOf(fx));
   const carolProfile = await launch();
   try {
     const carol = await ClientPage.open(carolProfile, fx.url);
@@ -100,7 +100,7 @@ async function mamCatchUp(): Promise<void> {
 
     // Forward: FORWARD new messages while carol is away; the next login pages forward from its cursor.
     await carol.closeLast();
-    await fillArchive(fx.prosody, { from: fx.jid('bob'), to: carolJid, prefix: 'new', count: FORWARD, endsAgo: 30 });
+    await fillArchive(prosodyOf(fx), { from: fx.jid('bob'), to: carolJid, prefix: 'new', count: FORWARD, endsAgo: 30 });
     const t1 = performance.now();
     const again = await ClientPage.open(carolProfile, fx.url);
     await until(async () => (await again.page.evaluate(countStored)) >= RECENT + FORWARD, { timeout: 300_000, interval: 20, what: 'forward catch-up stored' });
@@ -112,7 +112,7 @@ async function mamCatchUp(): Promise<void> {
   }
 
   // The bare reader: forward pages, as many as the server gives per page, counting results.
-  const reader = await connectPeer(fx.prosody, 'carol', PASSWORD, { resource: 'reader' });
+  const reader = await connectPeer(fx.server, 'carol', PASSWORD, { resource: 'reader' });
   let counted = 0;
   reader.xmpp.on('stanza', (el: Element) => {
     if (el.name === 'message' && el.getChild('result', NS_MAM)) counted++;

@@ -1,5 +1,6 @@
 /**
- * `npm run demo`: builds Parley, starts an embedded Prosody with two demo accounts (unless
+ * `npm run demo`: builds Parley, starts an embedded Prosody 13 (with the SASL2, Bind2 and FAST modules)
+ * with two demo accounts (unless
  * PARLEY_SERVICE names a server of your own) and serves the demo page. Ctrl-C stops it all.
  */
 import { spawnSync } from 'node:child_process';
@@ -14,7 +15,7 @@ let prosody: Prosody | undefined;
 let service = process.env.PARLEY_SERVICE;
 const accounts = ['alice', 'bob'].map((user) => ({ user, password: randomBytes(6).toString('base64url') }));
 if (!service) {
-  prosody = await startProsody({ users: accounts });
+  prosody = await startProsody({ users: accounts, sasl2: true });
   service = prosody.wsUrl;
 }
 

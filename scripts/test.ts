@@ -1,11 +1,13 @@
 /**
  * `npm test`: type check, build, unit and component tests in Chromium (web-test-runner), then the
- * end-to-end suites against a real Prosody (node:test + puppeteer-core). Ends with one summary line.
+ * end-to-end suites against real servers (node:test + puppeteer-core). Ends with one summary line.
+ * One file on one server: `PARLEY_SERVER=ejabberd node --import tsx scripts/test.ts test/e2e/mam.test.ts`.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { serverKind, type ServerKind } from './lib/server.js';
 
 interface Counts {
   passed: number;
@@ -52,22 +54,37 @@ if (!unit || unit.length) {
   if (!counts || (code !== 0 && counts.failed === 0)) step('unit test runner', false);
 }
 
+// The whole e2e suite on the default server; the login, reconnect, delivery and archive suites again on
+// a server without SASL2 and on ejabberd. Naming files (or PARLEY_SERVER) runs just those, on that server.
+const CROSS = ['login-and-bad-input', 'local-first', 'delivery', 'mam'].map((n) => `test/e2e/${n}.test.ts`);
 const e2e = wanted('test/e2e/');
 if (built && (!e2e || e2e.length)) {
-  const e2eFile = join(tmp, 'e2e.json');
-  const code = await run('node', [
-    '--import', 'tsx',
-    '--test', '--test-concurrency=1', '--test-timeout=180000',
-    '--test-reporter=spec', '--test-reporter-destination=stdout',
-    '--test-reporter=./scripts/lib/node-test-counts.mjs', `--test-reporter-destination=${e2eFile}`,
-    ...(e2e ?? (await readdir('test/e2e')).filter((f) => f.endsWith('.test.ts')).sort().map((f) => `test/e2e/${f}`)),
-  ]);
-  const counts = await readCounts(e2eFile);
-  if (counts) {
-    total.passed += counts.passed;
-    total.failed += counts.failed;
+  const all = (await readdir('test/e2e')).filter((f) => f.endsWith('.test.ts')).sort().map((f) => `test/e2e/${f}`);
+  const runs: { server: ServerKind; files: string[] }[] = [{ server: serverKind(), files: e2e ?? all }];
+  if (!e2e && !process.env.PARLEY_SERVER) runs.push({ server: 'prosody-sasl1', files: CROSS }, { server: 'ejabberd', files: CROSS });
+  const lines: string[] = [];
+  for (const [i, { server, files }] of runs.entries()) {
+    console.log(`\n=== e2e on ${server}: ${files.length} file(s) ===`);
+    const started = Date.now();
+    const e2eFile = join(tmp, `e2e-${i}.json`);
+    const code = await run('node', [
+      '--import', 'tsx',
+      '--test', '--test-concurrency=1', '--test-timeout=180000',
+      '--test-reporter=spec', '--test-reporter-destination=stdout',
+      '--test-reporter=./scripts/lib/node-test-counts.mjs', `--test-reporter-destination=${e2eFile}`,
+      ...files,
+    ], { PARLEY_SERVER: server });
+    const counts = await readCounts(e2eFile);
+    if (counts) {
+      total.passed += counts.passed;
+      total.failed += counts.failed;
+    }
+    if (!counts || (code !== 0 && counts.failed === 0)) step(`end-to-end test runner on ${server}`, false);
+    const line = `e2e on ${server}: ${counts?.passed ?? 0} passed, ${counts?.failed ?? 0} failed in ${((Date.now() - started) / 1000).toFixed(0)} s`;
+    console.log(`=== ${line} ===`);
+    lines.push(line);
   }
-  if (!counts || (code !== 0 && counts.failed === 0)) step('end-to-end test runner', false);
+  if (runs.length > 1) console.log(`\n${lines.join('\n')}`);
 }
 
 await rm(tmp, { recursive: true, force: true });

@@ -1,86 +1,39 @@
-// An embedded Prosody (Debian 0.12) for tests and the demo: own config, ports and data under a temp dir.
+// An embedded Prosody 13 for tests and the demo: own config, ports and data under a temp dir.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, openSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { canConnect, freePorts, onExit, sleep, tail, type ServerOptions, type XmppServer } from './server.js';
 
-export interface ProsodyOptions {
-  host?: string; // default 'localhost'
-  users?: { user: string; password: string }[];
+export interface ProsodyOptions extends ServerOptions {
+  /** The SASL2 (XEP-0388), Bind2 (XEP-0386) and FAST (XEP-0484) community modules; default true. */
+  sasl2?: boolean;
   storage?: 'internal' | 'sqlite'; // default 'sqlite'
-  log?: boolean; // also log to stdout
   modules?: string[]; // enabled in addition to the defaults
   extraConfig?: string; // Lua appended after `VirtualHost HOST`: host options or Component sections
 }
 
-export interface Prosody {
-  host: string;
-  c2sPort: number;
-  httpPort: number;
-  wsUrl: string; // ws://127.0.0.1:PORT/xmpp-websocket
+export interface Prosody extends XmppServer {
+  kind: 'prosody' | 'prosody-sasl1';
   boshUrl: string; // http://127.0.0.1:PORT/http-bind
-  dir: string;
-  register(user: string, password: string): Promise<void>;
-  /** Full JIDs of the user's c2s sessions as the server sees them; smacks-hibernating ones are included unless `hibernating: false`. */
+  /** As XmppServer's; smacks-hibernating sessions are included unless `hibernating: false`. */
   sessions(user: string, opts?: { hibernating?: boolean }): Promise<string[]>;
   /** Evaluates one line of Lua in Prosody's global environment (admin socket); returns the shell's text, e.g. "Result: 42". */
   eval(lua: string): Promise<string>;
-  kill(): Promise<void>;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  dispose(): Promise<void>;
 }
 
+export const isProsody = (s: XmppServer): s is Prosody => s.kind === 'prosody' || s.kind === 'prosody-sasl1';
+
+// Core modules of Prosody 13 (smacks, csi, bookmarks, cloud_notify... all ship with it now).
 const MODULES = [
   'roster', 'saslauth', 'disco', 'carbons', 'pep', 'private', 'blocklist', 'vcard4', 'vcard_legacy',
   'version', 'uptime', 'time', 'ping', 'register', 'admin_shell', 'admin_socket', 'websocket', 'bosh',
   'smacks', 'mam', 'csi', 'csi_simple', 'bookmarks', 'http', 'offline',
 ];
-
-// Synchronous cleanups (SIGKILL the server, remove its dir) of every instance not yet disposed.
-const cleanups = new Set<() => void>();
-let exitHooked = false;
-function hookExit(): void {
-  if (exitHooked) return;
-  exitHooked = true;
-  const killAll = (): void => {
-    for (const c of cleanups) c();
-  };
-  process.on('exit', killAll);
-  // 'exit' does not run when a signal ends the process with Node's default handling: do it, then re-raise.
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    if (process.listenerCount(sig) === 0) {
-      process.once(sig, () => {
-        killAll();
-        process.kill(process.pid, sig);
-      });
-    }
-  }
-}
-
-/** A TCP port on 127.0.0.1 that was free a moment ago (bind port 0, read it, release it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    s.once('connect', () => (s.destroy(), resolve(true)));
-    s.once('error', () => resolve(false));
-  });
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+// From prosody-modules; Debian installs them beside the core ones (/usr/lib/prosody/modules/mod_NAME/), so no plugin_paths.
+const SASL2_MODULES = ['sasl2', 'sasl2_bind2', 'sasl2_sm', 'sasl2_fast'];
 
 /** A Lua string literal for any text (decimal escapes work in every Lua version). */
 function luaStr(s: string): string {
@@ -136,18 +89,13 @@ async function luaCall(socketPath: string, body: string): Promise<string> {
   return text.replace(/^Result: /, '').replace(/^nil$/, '');
 }
 
-function tail(file: string, lines = 30): string {
-  return existsSync(file) ? readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n') : '';
-}
-
 export async function startProsody(opts: ProsodyOptions = {}): Promise<Prosody> {
   const host = opts.host ?? 'localhost';
   const dir = await mkdtemp(path.join(os.tmpdir(), 'parley-prosody-'));
   await mkdir(path.join(dir, 'data'));
-  await mkdir(path.join(dir, 'certs')); // only so Prosody does not log an error about a missing cert dir
-  const c2sPort = await freePort();
-  let httpPort = await freePort();
-  while (httpPort === c2sPort) httpPort = await freePort();
+  await mkdir(path.join(dir, 'certs')); // empty: without it Prosody 13 looks for certificates beside the config and complains
+  const sasl2 = opts.sasl2 ?? true;
+  const [c2sPort, httpPort] = (await freePorts(2)) as [number, number];
   const cfg = path.join(dir, 'prosody.cfg.lua');
   const sockPath = path.join(dir, 'prosody.sock');
   const logFile = path.join(dir, 'prosody.log');
@@ -157,13 +105,14 @@ export async function startProsody(opts: ProsodyOptions = {}): Promise<Prosody> 
     (opts.storage ?? 'sqlite') === 'sqlite'
       ? `storage = "sql"\nsql = { driver = "SQLite3", database = "prosody.sqlite" }`
       : `storage = "internal"`;
-  const modules = [...MODULES, ...(opts.modules ?? [])];
+  const modules = [...MODULES, ...(sasl2 ? SASL2_MODULES : []), ...(opts.modules ?? [])];
   await writeFile(
     cfg,
     `-- generated by scripts/lib/prosody.ts
 run_as_root = true
 pidfile = ${q(path.join(dir, 'prosody.pid'))}
 data_path = ${q(path.join(dir, 'data'))}
+certificates = ${q(path.join(dir, 'certs'))}
 admin_socket = ${q(sockPath)}
 interfaces = { "127.0.0.1" }
 http_interfaces = { "127.0.0.1" }
@@ -178,6 +127,8 @@ allow_unencrypted_plain_auth = true
 consider_websocket_secure = true
 consider_bosh_secure = true
 authentication = "internal_hashed"
+-- New accounts' SCRAM hash: SHA-256 where SASL2 runs, Prosody's default SHA-1 on the other, so both get exercised.
+password_hash = ${sasl2 ? '"SHA-256"' : '"SHA-1"'}
 modules_enabled = { ${modules.map(q).join(', ')} }
 modules_disabled = { "s2s", "s2s_auth_certs", "tls", "limits" }
 default_archive_policy = true
@@ -221,8 +172,10 @@ ${opts.extraConfig ?? ''}
         throw fail('did not come up within 15 s');
       }
       if ((await canConnect(c2sPort)) && (await canConnect(httpPort))) {
-        // The admin socket answering with the host's websocket module loaded means the host is fully set up.
-        const ready = await luaCall(sockPath, `local h = prosody.hosts[${q(host)}]; return h and h.modules.websocket and "ok" or ""`)
+        // The admin socket answering with the host's websocket (and SASL2) modules loaded means the host is fully set up;
+        // a community module that failed to load keeps it from being ready, rather than leaving a server without SASL2.
+        const loaded = ['websocket', ...(sasl2 ? SASL2_MODULES : [])].map((m) => `h.modules[${q(m)}]`).join(' and ');
+        const ready = await luaCall(sockPath, `local h = prosody.hosts[${q(host)}]; return h and ${loaded} and "ok" or ""`)
           .catch(() => '');
         if (ready === 'ok') return;
       }
@@ -265,6 +218,7 @@ ${opts.extraConfig ?? ''}
   }
 
   const server: Prosody = {
+    kind: sasl2 ? 'prosody' : 'prosody-sasl1',
     host,
     c2sPort,
     httpPort,
@@ -288,23 +242,21 @@ ${opts.extraConfig ?? ''}
     stop,
     async dispose() {
       await stop();
-      cleanups.delete(cleanup);
+      forget();
       await rm(dir, { recursive: true, force: true });
     },
   };
 
-  const cleanup = (): void => {
+  const forget = onExit(() => {
     if (running()) child!.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
-  };
-  cleanups.add(cleanup);
-  hookExit();
+  });
   try {
     await start();
     await registerAll(opts.users ?? []);
   } catch (e) {
     await kill();
-    cleanups.delete(cleanup);
+    forget();
     await rm(dir, { recursive: true, force: true });
     throw e;
   }

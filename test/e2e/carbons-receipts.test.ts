@@ -58,11 +58,11 @@ describe('message carbons (XEP-0280) and delivery receipts (XEP-0184)', () => {
 
   before(async () => {
     fx = await setup(['alice', 'bob']);
-    await befriend(fx.prosody, ['alice', PASSWORD], ['bob', PASSWORD]);
+    await befriend(fx.server, ['alice', PASSWORD], ['bob', PASSWORD]);
     // Alice's second device: a Node client that asks for carbons itself, as any client must.
-    phone = await connectPeer(fx.prosody, 'alice', PASSWORD, { resource: 'phone' });
+    phone = await connectPeer(fx.server, 'alice', PASSWORD, { resource: 'phone' });
     await phone.xmpp.iqCaller.set(xml('enable', { xmlns: NS_CARBONS }));
-    bob = await connectPeer(fx.prosody, 'bob', PASSWORD, { resource: 'laptop' });
+    bob = await connectPeer(fx.server, 'bob', PASSWORD, { resource: 'laptop' });
     // Bob's client confirms every message that asks, as XEP-0184 clients do.
     bob.xmpp.on('stanza', (el: Element) => {
       if (el.name !== 'message' || !el.getChild('request', NS_RECEIPTS) || !el.attrs.id || !el.attrs.from) return;

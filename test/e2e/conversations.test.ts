@@ -20,11 +20,11 @@ describe('conversation list, unread counts and search', () => {
 
   before(async () => {
     fx = await setup(['alice', 'bob', 'carol']);
-    await befriend(fx.prosody, ['alice', PASSWORD], ['bob', PASSWORD]);
-    await befriend(fx.prosody, ['alice', PASSWORD], ['carol', PASSWORD]);
+    await befriend(fx.server, ['alice', PASSWORD], ['bob', PASSWORD]);
+    await befriend(fx.server, ['alice', PASSWORD], ['carol', PASSWORD]);
     profile = await launch();
     alice = await ClientPage.loggedIn(profile, fx, 'alice', PASSWORD);
-    [bob, carol] = await Promise.all([connectPeer(fx.prosody, 'bob', PASSWORD), connectPeer(fx.prosody, 'carol', PASSWORD)]);
+    [bob, carol] = await Promise.all([connectPeer(fx.server, 'bob', PASSWORD), connectPeer(fx.server, 'carol', PASSWORD)]);
   });
 
   after(async () => {

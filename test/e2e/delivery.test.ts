@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ClientPage, launch, type Profile } from '../harness/browser.js';
-import { setup, PASSWORD, type Fixture } from '../harness/fixture.js';
+import { prosodyOf, setup, PASSWORD, SERVER, type Fixture } from '../harness/fixture.js';
 import { befriend, connectPeer, type Peer } from '../harness/peer.js';
 import { until } from '../harness/wait.js';
 
@@ -19,7 +19,7 @@ describe('never lose, never duplicate', () => {
     peer.received.filter((el) => el.name === 'message' && el.attrs.from?.startsWith(`${fx.jid('alice')}/`) && el.getChildText('body')).map((el) => el.getChildText('body')!);
 
   async function peer(user: string, resource?: string): Promise<Peer> {
-    const p = await connectPeer(fx.prosody, user, PASSWORD, resource ? { resource } : {});
+    const p = await connectPeer(fx.server, user, PASSWORD, resource ? { resource } : {});
     peers.push(p);
     return p;
   }
@@ -44,7 +44,7 @@ describe('never lose, never duplicate', () => {
 
   before(async () => {
     fx = await setup(['alice', 'bob', 'carol', 'dave', 'erin'], { proxy: true });
-    for (const user of ['bob', 'carol', 'dave', 'erin']) await befriend(fx.prosody, ['alice', PASSWORD], [user, PASSWORD]);
+    for (const user of ['bob', 'carol', 'dave', 'erin']) await befriend(fx.server, ['alice', PASSWORD], [user, PASSWORD]);
     profile = await launch();
     alice = await ClientPage.loggedIn(profile, fx, 'alice', PASSWORD);
   });
@@ -78,15 +78,15 @@ describe('never lose, never duplicate', () => {
     assert.deepEqual(fromAlice(bob), [...range('alice', 1, 50), 'marker']);
   });
 
-  it('Prosody killed and restarted mid-conversation: exactly once each', async () => {
+  it('the server killed and restarted mid-conversation: exactly once each', async () => {
     const carol = await peer('carol');
     await alice.open(fx.jid('carol'));
     for (const body of range('carol', 1, 25)) await carol.say(fx.jid('alice'), body);
     for (const body of range('alice', 1, 25)) await alice.type(body);
     await settled('carol', 50);
-    await fx.prosody.kill();
+    await fx.server.kill();
     for (const body of range('alice', 26, 35)) await alice.type(body); // typed while the server is dead
-    await fx.prosody.start();
+    await fx.server.start();
     const carolAgain = await peer('carol', 'again');
     for (const body of range('carol', 26, 50)) await carolAgain.say(fx.jid('alice'), body);
     await alice.waitForStatus('Online', 30_000);
@@ -104,9 +104,11 @@ describe('never lose, never duplicate', () => {
     await alice.open(fx.jid('erin'));
     await erin.say(fx.jid('alice'), 'erin 0');
     await settled('erin', 1);
-    const [full] = await fx.prosody.sessions('alice');
+    const [full] = await fx.server.sessions('alice');
     assert.ok(full);
-    const sessionId = await fx.prosody.eval(`return prosody.full_sessions["${full}"].id`);
+    // Prosody tells session objects apart by id; ejabberd's API shows none, so there the full JID must do.
+    const sessionId = () => prosodyOf(fx).eval(`return prosody.full_sessions["${full}"].id`);
+    const before = SERVER === 'ejabberd' ? undefined : await sessionId();
     await alice.page.close();
     for (const body of range('erin', 1, 20)) {
       await erin.say(fx.jid('alice'), body);
@@ -117,8 +119,8 @@ describe('never lose, never duplicate', () => {
     const stored = await settled('erin', 21);
     assert.deepEqual(stored.map((m) => m.body), ['erin 0', ...range('erin', 1, 20)]);
     // Server side: the same session object, not a new login with the same resource.
-    assert.deepEqual(await fx.prosody.sessions('alice'), [full]);
-    assert.equal(await fx.prosody.eval(`return prosody.full_sessions["${full}"].id`), sessionId);
+    assert.deepEqual(await fx.server.sessions('alice'), [full]);
+    if (before !== undefined) assert.equal(await sessionId(), before);
   });
   it('10 typed offline, every tab closed, back online and one tab opened: dave gets all 10 once, in order', async () => {
     const dave = await peer('dave');

@@ -74,9 +74,9 @@ describe('message correction (XEP-0308) and retraction (XEP-0424)', () => {
   before(async () => {
     fx = await setup(['alice', 'bob', 'mallory']);
     bobJid = fx.jid('bob');
-    await befriend(fx.prosody, ['alice', PASSWORD], ['bob', PASSWORD]);
-    bob = await connectPeer(fx.prosody, 'bob', PASSWORD, { resource: 'laptop' });
-    mallory = await connectPeer(fx.prosody, 'mallory', PASSWORD, { resource: 'evil' });
+    await befriend(fx.server, ['alice', PASSWORD], ['bob', PASSWORD]);
+    bob = await connectPeer(fx.server, 'bob', PASSWORD, { resource: 'laptop' });
+    mallory = await connectPeer(fx.server, 'mallory', PASSWORD, { resource: 'evil' });
     profile = await launch();
     alice = await ClientPage.loggedIn(profile, fx, 'alice', PASSWORD);
     await until(async () => (await alice.contacts())[bobJid] === 'online', { what: 'bob online for alice' });

@@ -62,10 +62,10 @@ describe('exactly once, as the user sees it', () => {
     fx = await setup(['alice', 'bob', 'carol']);
     aliceJid = fx.jid('alice');
     bobJid = fx.jid('bob');
-    await befriend(fx.prosody, ['alice', PASSWORD], ['bob', PASSWORD]);
-    await befriend(fx.prosody, ['alice', PASSWORD], ['carol', PASSWORD]);
-    bob = await connectPeer(fx.prosody, 'bob', PASSWORD, { resource: 'phone' });
-    carol = await connectPeer(fx.prosody, 'carol', PASSWORD, { resource: 'pc' });
+    await befriend(fx.server, ['alice', PASSWORD], ['bob', PASSWORD]);
+    await befriend(fx.server, ['alice', PASSWORD], ['carol', PASSWORD]);
+    bob = await connectPeer(fx.server, 'bob', PASSWORD, { resource: 'phone' });
+    carol = await connectPeer(fx.server, 'carol', PASSWORD, { resource: 'pc' });
     profile = await launch();
     alice = await ClientPage.loggedIn(profile, fx, 'alice', PASSWORD);
     await until(async () => (await alice.contacts())[bobJid] === 'online', { what: 'bob online for alice' });

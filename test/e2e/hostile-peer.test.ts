@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { xml } from '@xmpp/client';
 import type { Element } from '@xmpp/xml';
 import { ClientPage, launch, type Profile } from '../harness/browser.js';
-import { setup, PASSWORD, type Fixture } from '../harness/fixture.js';
+import { prosodyOf, setup, PASSWORD, type Fixture } from '../harness/fixture.js';
 import { connectPeer, type Peer } from '../harness/peer.js';
 import { until } from '../harness/wait.js';
 
@@ -20,7 +20,7 @@ describe('what a hostile peer sends does not break our session or our archive id
     fx = await setup(['alice', 'mallory']);
     profile = await launch();
     alice = await ClientPage.loggedIn(profile, fx, 'alice', PASSWORD);
-    mallory = await connectPeer(fx.prosody, 'mallory', PASSWORD);
+    mallory = await connectPeer(fx.server, 'mallory', PASSWORD);
   });
 
   after(async () => {
@@ -30,11 +30,11 @@ describe('what a hostile peer sends does not break our session or our archive id
   });
 
   it('an IQ just under the size limit gets an error reply without its payload, and our session stays', async () => {
-    const [session] = await fx.prosody.sessions('alice');
+    const [session] = await fx.server.sessions('alice');
     assert.ok(session);
     // Marks the server's session object: a fresh login after a closed stream would not have it.
     const marked = `local s = prosody.full_sessions["${session}"]; return s and s.parley_marker`;
-    await fx.prosody.eval(`prosody.full_sessions["${session}"].parley_marker = "still here"`);
+    await prosodyOf(fx).eval(`prosody.full_sessions["${session}"].parley_marker = "still here"`);
     // As large as the server lets mallory send: an echo of it with an <error/> added would be over the limit.
     const request = (pad: number) => xml('iq', { type: 'get', to: session, id: 'big' }, xml('query', { xmlns: 'urn:example:unknown' }, 'A'.repeat(pad)));
     const pad = LIMIT - 64 - request(0).toString().length;
@@ -54,8 +54,8 @@ describe('what a hostile peer sends does not break our session or our archive id
     assert.ok(answer.getChild('error')?.getChild('service-unavailable', 'urn:ietf:params:xml:ns:xmpp-stanzas'));
     // The same stream, never dropped: a ping round trip through it answers, and the server still has it.
     await mallory.xmpp.iqCaller.get(xml('ping', { xmlns: 'urn:xmpp:ping' }), session);
-    assert.deepEqual(await fx.prosody.sessions('alice'), [session]);
-    assert.match(await fx.prosody.eval(`(function() ${marked} end)()`), /still here/);
+    assert.deepEqual(await fx.server.sessions('alice'), [session]);
+    assert.match(await prosodyOf(fx).eval(`(function() ${marked} end)()`), /still here/);
     assert.equal(await alice.status(), 'Online');
   });
 

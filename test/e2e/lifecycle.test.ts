@@ -19,10 +19,10 @@ describe('the worker lifecycle: login, logout and commands in order', () => {
 
   before(async () => {
     fx = await setup(['alice', 'bob', 'carol', 'dave']);
-    await befriend(fx.prosody, ['alice', PASSWORD], ['bob', PASSWORD]);
-    await befriend(fx.prosody, ['bob', PASSWORD], ['carol', PASSWORD]);
-    bob = await connectPeer(fx.prosody, 'bob', PASSWORD);
-    carol = await connectPeer(fx.prosody, 'carol', PASSWORD);
+    await befriend(fx.server, ['alice', PASSWORD], ['bob', PASSWORD]);
+    await befriend(fx.server, ['bob', PASSWORD], ['carol', PASSWORD]);
+    bob = await connectPeer(fx.server, 'bob', PASSWORD);
+    carol = await connectPeer(fx.server, 'carol', PASSWORD);
     profile = await launch();
   });
 
@@ -105,9 +105,9 @@ describe('logout during the archive catch-up', () => {
 
   before(async () => {
     fx = await setup(['bob', 'dave']);
-    bob = await connectPeer(fx.prosody, 'bob', PASSWORD);
+    bob = await connectPeer(fx.server, 'bob', PASSWORD);
     // Archived for dave (his phone is online, so nothing waits in offline storage): four pages of catch-up.
-    const phone = await connectPeer(fx.prosody, 'dave', PASSWORD, { resource: 'phone' });
+    const phone = await connectPeer(fx.server, 'dave', PASSWORD, { resource: 'phone' });
     for (let i = 1; i <= COUNT; i++) void bob.say(fx.jid('dave'), `archived ${i}`);
     await until(() => phone.received.filter((el) => el.name === 'message').length >= COUNT, { timeout: 120_000, what: 'archive seeded' });
     await phone.stop();

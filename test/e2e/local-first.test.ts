@@ -13,7 +13,7 @@ describe('local-first: storage renders before the network, reconnect without pas
 
   before(async () => {
     fx = await setup(['alice', 'bob']);
-    await befriend(fx.prosody, ['alice', PASSWORD], ['bob', PASSWORD]);
+    await befriend(fx.server, ['alice', PASSWORD], ['bob', PASSWORD]);
     profile = await launch();
   });
 
@@ -24,7 +24,7 @@ describe('local-first: storage renders before the network, reconnect without pas
   });
 
   it('has a conversation', async () => {
-    bob = await connectPeer(fx.prosody, 'bob', PASSWORD);
+    bob = await connectPeer(fx.server, 'bob', PASSWORD);
     alice = await ClientPage.loggedIn(profile, fx, 'alice', PASSWORD);
     await alice.open(fx.jid('bob'));
     await bob.say(fx.jid('alice'), 'one');
@@ -36,7 +36,7 @@ describe('local-first: storage renders before the network, reconnect without pas
 
   it('with the server stopped, a reload renders roster and conversation from IndexedDB and says offline', async () => {
     await bob.stop();
-    await fx.prosody.stop();
+    await fx.server.stop();
     await alice.page.reload();
     await alice.page.waitForSelector('parley-client >>> parley-roster');
     assert.equal(await alice.hasLoginForm(), false);
@@ -55,8 +55,8 @@ describe('local-first: storage renders before the network, reconnect without pas
   });
 
   it('when the server is back it reconnects by itself, without the password, and sends what waited', async () => {
-    await fx.prosody.start();
-    bob = await connectPeer(fx.prosody, 'bob', PASSWORD);
+    await fx.server.start();
+    bob = await connectPeer(fx.server, 'bob', PASSWORD);
     assert.equal(await alice.waitForStatus('Online', 30_000), 'Online');
     assert.equal(await alice.hasLoginForm(), false);
     await bob.waitForBody('three, typed offline');

@@ -71,7 +71,7 @@ describe('a reconnect that fails mid-login retries and says why, never a silent 
     const status = await alice.waitForStatus('Offline — Login failed', 20_000);
     assert.equal(status, 'Offline — Login failed (SASL continue is not supported yet). Retrying…');
     assert.equal(await alice.hasLoginForm(), false, 'stored credentials are kept: the server, not they, failed');
-    fx.proxy!.retarget(fx.prosody.httpPort);
+    fx.proxy!.retarget(fx.server.httpPort);
     await alice.waitForStatus('Online', 30_000);
   });
 });

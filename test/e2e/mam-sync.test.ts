@@ -7,7 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ClientPage, launch, type Profile } from '../harness/browser.js';
-import { setup, PASSWORD, type Fixture } from '../harness/fixture.js';
+import { prosodyOf, setup, PASSWORD, type Fixture } from '../harness/fixture.js';
 import { befriend, connectPeer, type Peer } from '../harness/peer.js';
 import { until } from '../harness/wait.js';
 import { countArchiveQueries, emptyArchive, fillArchive } from '../harness/archive.js';
@@ -25,9 +25,9 @@ describe('first login with 20,000 archived messages', () => {
 
   before(async () => {
     fx = await setup(['alice', 'bob']);
-    await befriend(fx.prosody, ['alice', PASSWORD], ['bob', PASSWORD]);
-    await fillArchive(fx.prosody, { from: fx.jid('bob'), to: fx.jid('alice'), prefix: 'archived', count: ARCHIVED });
-    bob = await connectPeer(fx.prosody, 'bob', PASSWORD);
+    await befriend(fx.server, ['alice', PASSWORD], ['bob', PASSWORD]);
+    await fillArchive(prosodyOf(fx), { from: fx.jid('bob'), to: fx.jid('alice'), prefix: 'archived', count: ARCHIVED });
+    bob = await connectPeer(fx.server, 'bob', PASSWORD);
     profile = await launch();
   });
 
@@ -38,7 +38,7 @@ describe('first login with 20,000 archived messages', () => {
   });
 
   it('shows the newest at once and downloads only a recent window, not the other 19,750', async () => {
-    const queries = await countArchiveQueries(fx.prosody);
+    const queries = await countArchiveQueries(prosodyOf(fx));
     const alice = await ClientPage.loggedIn(profile, fx, 'alice', PASSWORD);
     await alice.open(fx.jid('bob'));
     const shown = await alice.waitForMessages(100, 60_000);
@@ -61,8 +61,8 @@ describe('archive trimmed between two logins (the cursor expired)', () => {
 
   before(async () => {
     fx = await setup(['alice', 'bob', 'carol']);
-    await befriend(fx.prosody, ['alice', PASSWORD], ['bob', PASSWORD]);
-    carol = await connectPeer(fx.prosody, 'carol', PASSWORD);
+    await befriend(fx.server, ['alice', PASSWORD], ['bob', PASSWORD]);
+    carol = await connectPeer(fx.server, 'carol', PASSWORD);
     profile = await launch();
   });
 
@@ -74,7 +74,7 @@ describe('archive trimmed between two logins (the cursor expired)', () => {
 
   it('the next login catches up with what is new, and scrolling back reaches the new messages in the hole, then the old ones', async () => {
     const bobJid = fx.jid('bob');
-    await fillArchive(fx.prosody, { from: bobJid, to: fx.jid('alice'), prefix: 'old', count: 30, endsAgo: 7200 });
+    await fillArchive(prosodyOf(fx), { from: bobJid, to: fx.jid('alice'), prefix: 'old', count: 30, endsAgo: 7200 });
     alice = await ClientPage.loggedIn(profile, fx, 'alice', PASSWORD);
     // What alice sends leaves once the first sync is over (the outbox waits for it).
     await alice.api('send', fx.jid('carol'), 'first sync done?');
@@ -83,8 +83,8 @@ describe('archive trimmed between two logins (the cursor expired)', () => {
     await alice.closeLast();
 
     // The server expires all of it, and 400 new messages come while alice is away.
-    assert.equal(await emptyArchive(fx.prosody, 'alice'), 0);
-    await fillArchive(fx.prosody, { from: bobJid, to: fx.jid('alice'), prefix: 'new', count: 400, endsAgo: 60 });
+    assert.equal(await emptyArchive(prosodyOf(fx), 'alice'), 0);
+    await fillArchive(prosodyOf(fx), { from: bobJid, to: fx.jid('alice'), prefix: 'new', count: 400, endsAgo: 60 });
 
     alice = await ClientPage.open(profile, fx.url);
     await alice.waitForStatus('Online');

@@ -20,11 +20,11 @@ describe('message archive (XEP-0313): first sync, live during it, paging back', 
 
   before(async () => {
     fx = await setup(['alice', 'bob']);
-    await befriend(fx.prosody, ['alice', PASSWORD], ['bob', PASSWORD]);
-    bob = await connectPeer(fx.prosody, 'bob', PASSWORD);
+    await befriend(fx.server, ['alice', PASSWORD], ['bob', PASSWORD]);
+    bob = await connectPeer(fx.server, 'bob', PASSWORD);
     // Alice's phone is online while bob writes, so everything lands in her archive (and not in
     // offline storage, which would hand it to Parley live).
-    const phone = await connectPeer(fx.prosody, 'alice', PASSWORD, { resource: 'phone' });
+    const phone = await connectPeer(fx.server, 'alice', PASSWORD, { resource: 'phone' });
     const sent = range('archived', 1, ARCHIVED);
     for (const body of sent) void bob.say(fx.jid('alice'), body);
     await until(() => phone.received.filter((el) => el.name === 'message').length >= ARCHIVED, { timeout: 120_000, what: 'archive seeded' });
@@ -103,7 +103,7 @@ describe('message archive (XEP-0313): first sync, live during it, paging back', 
 
   // Both checks hold here (a foreign `from`, a guessed queryid); test/unit/mam-forged.test.ts fails each alone.
   it('an archive result forged by another user (foreign from, guessed queryid) is not stored', async () => {
-    const [aliceFull] = await fx.prosody.sessions('alice');
+    const [aliceFull] = await fx.server.sessions('alice');
     const forged = xml('message', { to: aliceFull },
       xml('result', { xmlns: 'urn:xmpp:mam:2', queryid: 'guess', id: 'forged-1' },
         xml('forwarded', { xmlns: 'urn:xmpp:forward:0' },

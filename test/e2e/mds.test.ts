@@ -35,12 +35,12 @@ describe('message displayed synchronization between own devices (XEP-0490)', () 
 
   before(async () => {
     fx = await setup(['alice', 'bob']);
-    await befriend(fx.prosody, ['alice', PASSWORD], ['bob', PASSWORD]);
+    await befriend(fx.server, ['alice', PASSWORD], ['bob', PASSWORD]);
     profile = await launch();
     alice = await ClientPage.loggedIn(profile, fx, 'alice', PASSWORD);
     [phone, bob] = await Promise.all([
-      connectPeer(fx.prosody, 'alice', PASSWORD, { resource: 'phone' }),
-      connectPeer(fx.prosody, 'bob', PASSWORD),
+      connectPeer(fx.server, 'alice', PASSWORD, { resource: 'phone' }),
+      connectPeer(fx.server, 'bob', PASSWORD),
     ]);
   });
 

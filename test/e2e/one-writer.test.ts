@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClientPage, launch, type Profile } from '../harness/browser.js';
-import { setup, PASSWORD, type Fixture } from '../harness/fixture.js';
+import { prosodyOf, setup, PASSWORD, type Fixture } from '../harness/fixture.js';
 import { befriend, connectPeer, type Peer } from '../harness/peer.js';
 import { until } from '../harness/wait.js';
 
@@ -25,8 +25,8 @@ describe('one connection owner per account, whatever the worker URL', () => {
   before(async () => {
     newer = await mkdtemp(join(tmpdir(), 'parley-newer-'));
     fx = await setup(['alice', 'bob'], { proxy: true, mounts: { '/newer/': newer } });
-    await befriend(fx.prosody, ['alice', PASSWORD], ['bob', PASSWORD]);
-    bob = await connectPeer(fx.prosody, 'bob', PASSWORD);
+    await befriend(fx.server, ['alice', PASSWORD], ['bob', PASSWORD]);
+    bob = await connectPeer(fx.server, 'bob', PASSWORD);
     profile = await launch();
   });
 
@@ -59,7 +59,7 @@ describe('one connection owner per account, whatever the worker URL', () => {
     await first.type('after the flush');
     await bob.waitForBody('after the flush');
     assert.equal(count('typed offline'), 1, 'delivered exactly once');
-    assert.deepEqual(await fx.prosody.sessions('alice'), [await only(fx, 'alice')]);
+    assert.deepEqual(await fx.server.sessions('alice'), [await only(fx, 'alice')]);
     assert.match(shown, /^Waiting/, 'the second page says that another window holds the connection');
     assert.equal(await first.status(), 'Online');
   });
@@ -70,7 +70,7 @@ describe('one connection owner per account, whatever the worker URL', () => {
     await bob.say(fx.jid('alice'), 'to the second worker');
     await second.open(fx.jid('bob'));
     assert.deepEqual(await second.waitForMessages(3), ['typed offline', 'after the flush', 'to the second worker']);
-    await until(async () => (await fx.prosody.sessions('alice')).length === 1, { what: 'one session for alice' });
+    await until(async () => (await fx.server.sessions('alice')).length === 1, { what: 'one session for alice' });
   });
 
   it('a newer build takes over from the running worker, which stops without ending the stream', async () => {
@@ -85,7 +85,7 @@ describe('one connection owner per account, whatever the worker URL', () => {
     assert.equal(await latest.waitForStatus('Online', 20_000), 'Online');
     assert.match(await second.waitForStatus('Waiting'), /newer version/);
     // The new worker resumed the old worker's stream (XEP-0198): the very same session on the server.
-    assert.deepEqual(await fx.prosody.sessions('alice'), [stream]);
+    assert.deepEqual(await fx.server.sessions('alice'), [stream]);
     assert.equal(await resumptionToken(fx, stream), token);
     await bob.say(fx.jid('alice'), 'to the newer worker');
     await latest.open(fx.jid('bob'));
@@ -110,17 +110,17 @@ describe('one connection owner per account, whatever the worker URL', () => {
     assert.equal(upgraded, 'upgraded', 'the old worker let the migration through');
     assert.match(await latest.waitForStatus('Waiting'), /updated: reload/);
     // It stopped without ending the stream: the server keeps it for the new version to resume.
-    assert.deepEqual(await fx.prosody.sessions('alice'), [stream]);
+    assert.deepEqual(await fx.server.sessions('alice'), [stream]);
   });
 });
 
 /** The XEP-0198 id of a server session: a new stream would have another. */
-const resumptionToken = (fx: Fixture, full: string) => fx.prosody.eval(`return prosody.full_sessions["${full}"].resumption_token`);
+const resumptionToken = (fx: Fixture, full: string) => prosodyOf(fx).eval(`return prosody.full_sessions["${full}"].resumption_token`);
 
 /** The user's one server session (fails if there are several). */
 async function only(fx: Fixture, user: string): Promise<string> {
   const sessions = await until(async () => {
-    const s = await fx.prosody.sessions(user);
+    const s = await fx.server.sessions(user);
     return s.length === 1 ? s : undefined;
   }, { what: `exactly one session of ${user}` });
   return sessions[0]!;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { xml } from '@xmpp/client';
 import type { Element } from '@xmpp/xml';
 import { ClientPage, launch, type Profile } from '../harness/browser.js';
-import { setup, PASSWORD, type Fixture } from '../harness/fixture.js';
+import { prosodyOf, setup, PASSWORD, type Fixture } from '../harness/fixture.js';
 import { befriend, connectPeer, type Peer } from '../harness/peer.js';
 import { until } from '../harness/wait.js';
 
@@ -31,7 +31,7 @@ describe('the outbox: messages and edits sent exactly once, in order', () => {
   const aliceJid = () => fx.jid('alice');
 
   async function peer(user: string, resource?: string): Promise<Peer> {
-    const p = await connectPeer(fx.prosody, user, PASSWORD, resource ? { resource } : {});
+    const p = await connectPeer(fx.server, user, PASSWORD, resource ? { resource } : {});
     peers.push(p);
     return p;
   }
@@ -53,7 +53,7 @@ describe('the outbox: messages and edits sent exactly once, in order', () => {
 
   before(async () => {
     fx = await setup(['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace'], { proxy: true });
-    for (const user of ['bob', 'carol', 'dave', 'erin', 'frank', 'grace']) await befriend(fx.prosody, ['alice', PASSWORD], [user, PASSWORD]);
+    for (const user of ['bob', 'carol', 'dave', 'erin', 'frank', 'grace']) await befriend(fx.server, ['alice', PASSWORD], [user, PASSWORD]);
     profile = await launch();
     alice = await ClientPage.loggedIn(profile, fx, 'alice', PASSWORD);
   });
@@ -105,8 +105,8 @@ describe('the outbox: messages and edits sent exactly once, in order', () => {
       const other = await peer(user);
       const otherJid = fx.jid(user);
       await say(other, `${user} before`);
-      const [full] = await fx.prosody.sessions('alice');
-      const sessionId = await fx.prosody.eval(`return prosody.full_sessions["${full}"].id`);
+      const [full] = await fx.server.sessions('alice');
+      const sessionId = await prosodyOf(fx).eval(`return prosody.full_sessions["${full}"].id`);
       fx.proxy!.halfOpen(dead);
       for (let i = 1; i <= 5; i++) await alice.api('send', otherJid, `alice ${i}`);
       // The contact keeps chatting meanwhile: traffic that still reaches alice must not hide that
@@ -129,7 +129,7 @@ describe('the outbox: messages and edits sent exactly once, in order', () => {
         timeout: 60_000,
         what: 'both ways through after the half-open drop',
       });
-      assert.equal(await fx.prosody.eval(`return prosody.full_sessions["${full}"].id`), sessionId, 'the same session, resumed');
+      assert.equal(await prosodyOf(fx).eval(`return prosody.full_sessions["${full}"].id`), sessionId, 'the same session, resumed');
       await say(other, 'marker');
       const expected = [`${user} before`, ...[1, 2, 3, 4, 5].map((i) => `alice ${i}`), 'marker'];
       assert.deepEqual(fromAlice(other, aliceJid()), expected);
@@ -145,8 +145,8 @@ describe('the outbox: messages and edits sent exactly once, in order', () => {
     const grace = await peer('grace');
     const graceJid = fx.jid('grace');
     await say(grace, 'grace before');
-    const [full] = await fx.prosody.sessions('alice');
-    const sessionId = await fx.prosody.eval(`return prosody.full_sessions["${full}"].id`);
+    const [full] = await fx.server.sessions('alice');
+    const sessionId = await prosodyOf(fx).eval(`return prosody.full_sessions["${full}"].id`);
     fx.proxy!.halfOpen('to-client'); // the server gets them; alice never hears the acks
     const one = await alice.api<string>('send', graceJid, 'unacked 1');
     await alice.api('react', graceJid, `${graceJid} out ${one}`, ['👀']);
@@ -158,7 +158,7 @@ describe('the outbox: messages and edits sent exactly once, in order', () => {
     alice = await ClientPage.open(profile, fx.url);
     await alice.waitForStatus('Online', 30_000);
     await until(async () => (await alice.stored(graceJid)).every((m) => m.state !== 'pending'), { what: 'settled after the resumption' });
-    assert.equal(await fx.prosody.eval(`return prosody.full_sessions["${full}"].id`), sessionId, 'resumed by the new worker');
+    assert.equal(await prosodyOf(fx).eval(`return prosody.full_sessions["${full}"].id`), sessionId, 'resumed by the new worker');
     await alice.open(graceJid);
     await alice.type('marker');
     await grace.waitForBody('marker', 30_000);
@@ -181,10 +181,10 @@ describe('the outbox: messages and edits sent exactly once, in order', () => {
     const expected = ['one', 'two', `edit ${two}: two, edited`, 'react f1: 🎉', `retract ${one}`, 'three'];
     assert.deepEqual(fromAlice(frank, aliceJid()), expected);
     // A restarted server has no session to resume: alice logs in afresh once she notices.
-    await fx.prosody.kill();
-    await fx.prosody.start();
+    await fx.server.kill();
+    await fx.server.start();
     const frankAgain = await peer('frank', 'again');
-    await until(async () => (await fx.prosody.sessions('alice')).length === 1, { timeout: 60_000, what: 'alice logged in again' });
+    await until(async () => (await fx.server.sessions('alice')).length === 1, { timeout: 60_000, what: 'alice logged in again' });
     await alice.waitForStatus('Online', 30_000);
     await say(frankAgain, 'marker');
     assert.deepEqual(fromAlice(frankAgain, aliceJid()), ['marker']);

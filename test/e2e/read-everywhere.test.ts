@@ -24,10 +24,10 @@ describe('read here, read everywhere: tabs, other devices (XEP-0490) and the sen
 
   before(async () => {
     fx = await setup(['alice', 'bob']);
-    await befriend(fx.prosody, ['alice', PASSWORD], ['bob', PASSWORD]);
-    bob = await connectPeer(fx.prosody, 'bob', PASSWORD);
+    await befriend(fx.server, ['alice', PASSWORD], ['bob', PASSWORD]);
+    bob = await connectPeer(fx.server, 'bob', PASSWORD);
     // Alice's phone asks for MDS notifications the standard way: +notify in its entity capabilities.
-    phone = await connectPeer(fx.prosody, 'alice', PASSWORD, { resource: 'phone' });
+    phone = await connectPeer(fx.server, 'alice', PASSWORD, { resource: 'phone' });
     const phoneCaps = caps({ xmpp: phone.xmpp } as PluginContext, {
       identities: [{ category: 'client', type: 'phone', name: 'Phone' }],
       features: [NS_DISCO_INFO, NS_CAPS, `${NS_MDS}+notify`],

@@ -21,7 +21,7 @@ describe('roster and presence (RFC 6121)', () => {
 
   before(async () => {
     fx = await setup(['alice', 'bob', 'carol']);
-    await befriend(fx.prosody, ['alice', PASSWORD], ['carol', PASSWORD]);
+    await befriend(fx.server, ['alice', PASSWORD], ['carol', PASSWORD]);
     profile = await launch();
     alice = await ClientPage.loggedIn(profile, fx, 'alice', PASSWORD);
   });
@@ -33,10 +33,10 @@ describe('roster and presence (RFC 6121)', () => {
   });
 
   it('shows a contact per resource state: the most available one wins, with its status message', async () => {
-    carolPhone = await connectPeer(fx.prosody, 'carol', PASSWORD, { resource: 'phone' });
+    carolPhone = await connectPeer(fx.server, 'carol', PASSWORD, { resource: 'phone' });
     await carolPhone.xmpp.send(xml('presence', {}, xml('show', {}, 'away'), xml('status', {}, 'at lunch')));
     await until(async () => (await alice.contacts())[fx.jid('carol')] === 'away — at lunch', { what: 'carol away' });
-    carolLaptop = await connectPeer(fx.prosody, 'carol', PASSWORD, { resource: 'laptop' });
+    carolLaptop = await connectPeer(fx.server, 'carol', PASSWORD, { resource: 'laptop' });
     await until(async () => (await alice.contacts())[fx.jid('carol')] === 'online', { what: 'carol online on laptop' });
     await carolLaptop.stop();
     await until(async () => (await alice.contacts())[fx.jid('carol')] === 'away — at lunch', { what: 'back to the phone' });
@@ -50,7 +50,7 @@ describe('roster and presence (RFC 6121)', () => {
   });
 
   it('a subscription request can be denied', async () => {
-    bob = await connectPeer(fx.prosody, 'bob', PASSWORD, { autoApprove: false });
+    bob = await connectPeer(fx.server, 'bob', PASSWORD, { autoApprove: false });
     await bob.xmpp.send(xml('presence', { to: fx.jid('alice'), type: 'subscribe' }));
     await until(async () => (await alice.requests()).includes(fx.jid('bob')), { what: 'request shown' });
     await alice.deny(fx.jid('bob'));

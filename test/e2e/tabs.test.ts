@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ClientPage, launch, type Profile } from '../harness/browser.js';
-import { setup, PASSWORD, type Fixture } from '../harness/fixture.js';
+import { onProsody, prosodyOf, setup, PASSWORD, type Fixture } from '../harness/fixture.js';
 import { befriend, connectPeer, type Peer } from '../harness/peer.js';
 import { until } from '../harness/wait.js';
 
@@ -25,8 +25,8 @@ describe('one connection for all tabs', () => {
 
   before(async () => {
     fx = await setup(['alice', 'bob']);
-    await befriend(fx.prosody, ['alice', PASSWORD], ['bob', PASSWORD]);
-    bob = await connectPeer(fx.prosody, 'bob', PASSWORD);
+    await befriend(fx.server, ['alice', PASSWORD], ['bob', PASSWORD]);
+    bob = await connectPeer(fx.server, 'bob', PASSWORD);
     profile = await launch();
   });
 
@@ -41,7 +41,7 @@ describe('one connection for all tabs', () => {
     tabs = [first, await ClientPage.open(profile, fx.url), await ClientPage.open(profile, fx.url)];
     for (const tab of tabs) assert.equal(await tab.waitForStatus('Online'), 'Online');
     // Server side: Prosody's own session table.
-    assert.equal((await fx.prosody.sessions('alice')).length, 1);
+    assert.equal((await fx.server.sessions('alice')).length, 1);
     // And as another user sees it: exactly one resource of alice.
     await until(() => aliceResources().size === 1, { what: 'bob sees alice' });
     assert.equal(aliceResources().size, 1);
@@ -61,18 +61,18 @@ describe('one connection for all tabs', () => {
   });
 
   it('closing two tabs keeps the session', async () => {
-    const before = await fx.prosody.sessions('alice');
+    const before = await fx.server.sessions('alice');
     await tabs[1]!.page.close();
     await tabs[2]!.page.close();
     await bob.say(fx.jid('alice'), 'still there?');
     assert.deepEqual(await tabs[0]!.waitForMessages(3), ['typed in tab one', 'hello all tabs', 'still there?']);
-    assert.deepEqual(await fx.prosody.sessions('alice'), before);
+    assert.deepEqual(await fx.server.sessions('alice'), before);
     assert.equal(await tabs[0]!.status(), 'Online');
   });
 
-  it('with no tab visible the server is told the client is inactive, and active again when one is (XEP-0352)', async () => {
-    const [full] = await fx.prosody.sessions('alice');
-    const state = () => fx.prosody.eval(`return prosody.full_sessions["${full}"].state`);
+  it('with no tab visible the server is told the client is inactive, and active again when one is (XEP-0352)', onProsody, async () => {
+    const [full] = await fx.server.sessions('alice');
+    const state = () => prosodyOf(fx).eval(`return prosody.full_sessions["${full}"].state`);
     const other = await profile.browser.newPage();
     await other.bringToFront();
     await until(async () => (await state()) === 'Result: inactive', { what: 'inactive' });

@@ -74,13 +74,13 @@ describe('what a person sees: read state, scrolling, previews, hostile text', ()
 
   before(async () => {
     fx = await setup(['alice', 'bob', 'carol', 'dave']);
-    await befriend(fx.prosody, ['alice', PASSWORD], ['bob', PASSWORD]);
-    await befriend(fx.prosody, ['alice', PASSWORD], ['carol', PASSWORD]);
-    await befriend(fx.prosody, ['alice', PASSWORD], ['dave', PASSWORD]);
+    await befriend(fx.server, ['alice', PASSWORD], ['bob', PASSWORD]);
+    await befriend(fx.server, ['alice', PASSWORD], ['carol', PASSWORD]);
+    await befriend(fx.server, ['alice', PASSWORD], ['dave', PASSWORD]);
     [bob, carol, dave] = await Promise.all([
-      connectPeer(fx.prosody, 'bob', PASSWORD, { resource: 'laptop' }),
-      connectPeer(fx.prosody, 'carol', PASSWORD, { resource: 'tablet' }),
-      connectPeer(fx.prosody, 'dave', PASSWORD, { resource: 'hostile' }),
+      connectPeer(fx.server, 'bob', PASSWORD, { resource: 'laptop' }),
+      connectPeer(fx.server, 'carol', PASSWORD, { resource: 'tablet' }),
+      connectPeer(fx.server, 'dave', PASSWORD, { resource: 'hostile' }),
     ]);
     profile = await launch();
     alice = await ClientPage.loggedIn(profile, fx, 'alice', PASSWORD);

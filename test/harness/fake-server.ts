@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { WebSocketServer } from 'ws';
-import { freePort } from '../../scripts/lib/prosody.js';
+import { freePort } from '../../scripts/lib/server.js';
 
 export type Misbehaviour =
   /** Answers <authenticate/> with <continue/> (a protocol step the client does not support). */

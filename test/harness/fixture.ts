@@ -1,41 +1,70 @@
-/** A real Prosody plus the demo page served beside it, for one test file. */
+/** A real XMPP server (chosen by PARLEY_SERVER) plus the demo page served beside it, for one test file. */
 import { serve } from '../../scripts/lib/serve.js';
-import { startProsody, type Prosody, type ProsodyOptions } from '../../scripts/lib/prosody.js';
+import { startEjabberd } from '../../scripts/lib/ejabberd.js';
+import { isProsody, startProsody, type Prosody, type ProsodyOptions } from '../../scripts/lib/prosody.js';
+import { serverKind, type ServerKind, type ServerOptions, type XmppServer } from '../../scripts/lib/server.js';
 import { startProxy, type Proxy } from './proxy.js';
 
 export interface Fixture {
-  prosody: Prosody;
-  /** The demo page, pointed at this Prosody. */
+  server: XmppServer;
+  /** The demo page, pointed at this server. */
   url: string;
   jid(user: string): string;
-  /** Between the page and Prosody when asked for: cut it to drop the network. */
+  /** Between the page and the server when asked for: cut it to drop the network. */
   proxy?: Proxy;
   dispose(): Promise<void>;
 }
 
 export const PASSWORD = 'correct horse battery staple';
 
+/** The server this run uses: `PARLEY_SERVER` = `prosody` (default), `prosody-sasl1` or `ejabberd`. */
+export const SERVER: ServerKind = serverKind();
+
+/** For `it(name, onProsody, fn)`: a test that reads Prosody's own state runs only on Prosody. */
+export const onProsody = SERVER === 'ejabberd' ? { skip: "reads Prosody's session state (admin shell)" } : {};
+
+/** The fixture's server as Prosody, for tests marked `onProsody`. */
+export function prosodyOf(fx: Fixture): Prosody {
+  if (!isProsody(fx.server)) throw new Error(`this test needs Prosody, not ${fx.server.kind}`);
+  return fx.server;
+}
+
+function startServer(kind: ServerKind, opts: ServerOptions & { prosody?: ProsodyOptions } = {}): Promise<XmppServer> {
+  const { prosody: prosodyOpts, ...common } = opts;
+  if (kind === 'ejabberd') return startEjabberd(common);
+  return startProsody({ ...prosodyOpts, ...common, sasl2: kind === 'prosody' });
+}
+
 export async function setup(
   users: string[],
   {
     proxy: withProxy = false,
-    prosody: extra = {},
+    prosody: prosodyOpts,
     mounts = {},
-  }: { proxy?: boolean; prosody?: ProsodyOptions; /** More URL prefix → directory mounts beside the demo. */ mounts?: Record<string, string> } = {},
+  }: {
+    proxy?: boolean;
+    /** used when the server is Prosody */
+    prosody?: ProsodyOptions;
+    /** More URL prefix → directory mounts beside the demo. */
+    mounts?: Record<string, string>;
+  } = {},
 ): Promise<Fixture> {
-  const prosody = await startProsody({ ...extra, users: users.map((user) => ({ user, password: PASSWORD })) });
-  const proxy = withProxy ? await startProxy(prosody.httpPort) : undefined;
-  const service = proxy ? `ws://127.0.0.1:${proxy.port}/xmpp-websocket` : prosody.wsUrl;
-  const server = await serve({ mounts: { '/': 'demo', '/dist/': 'dist', ...mounts }, vars: { SERVICE: service } });
+  const server = await startServer(SERVER, {
+    users: users.map((user) => ({ user, password: PASSWORD })),
+    ...(prosodyOpts ? { prosody: prosodyOpts } : {}),
+  });
+  const proxy = withProxy ? await startProxy(server.httpPort) : undefined;
+  const service = proxy ? `ws://127.0.0.1:${proxy.port}${new URL(server.wsUrl).pathname}` : server.wsUrl;
+  const page = await serve({ mounts: { '/': 'demo', '/dist/': 'dist', ...mounts }, vars: { SERVICE: service } });
   return {
-    prosody,
-    url: server.url,
-    jid: (user) => `${user}@${prosody.host}`,
+    server,
+    url: page.url,
+    jid: (user) => `${user}@${server.host}`,
     ...(proxy ? { proxy } : {}),
     async dispose() {
-      await server.close();
+      await page.close();
       await proxy?.dispose();
-      await prosody.dispose();
+      await server.dispose();
     },
   };
 }

@@ -1,4 +1,4 @@
-/** A TCP proxy in front of Prosody, so a test can cut the network the way a real drop does. */
+/** A TCP proxy in front of the XMPP server, so a test can cut the network the way a real drop does. */
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 
