@@ -82,21 +82,23 @@ function scramMechanism(name: string, current: () => ScramClient) {
 }
 
 /**
- * The mechanism to use among those offered: the one stored keys were made for; else the strongest
- * SCRAM; PLAIN only when the page allowed it and we hold a password. With only a FAST token, the
- * strongest SCRAM is named for xmpp.js to fall back to, which asks for the password if the token fails.
+ * The mechanism to use among those offered. With a password: the strongest SCRAM, PLAIN only when
+ * the page allowed it. Without: the one stored keys were made for; else, holding a FAST token, the
+ * strongest SCRAM for xmpp.js to fall back to (it tries the token first; the fallback asks for the
+ * password if the token fails). Throws a LoginError when nothing fits.
  */
 export function chooseMechanism(offered: readonly string[], credentials: Omit<Credentials, 'username'>): ScramMechanism | 'PLAIN' {
   const { password, keys, fast, allowPlain } = credentials;
-  if (keys && !password) {
-    if (offered.includes(keys.mechanism)) return keys.mechanism;
-    throw new LoginError('The server no longer offers the login method used before. Enter your password again.', 'stale');
-  }
   const scram = pickMechanism(offered);
-  if (scram && (password || fast)) return scram;
-  if (password && allowPlain && offered.includes('PLAIN')) return 'PLAIN';
-  if (!password) throw new LoginError(STALE, 'stale');
-  throw new LoginError(`The server offers no login method Parley can use safely (offered: ${offered.join(', ') || 'none'}).`, 'mechanism');
+  if (password) {
+    if (scram) return scram;
+    if (allowPlain && offered.includes('PLAIN')) return 'PLAIN';
+    throw new LoginError(`The server offers no login method Parley can use safely (offered: ${offered.join(', ') || 'none'}).`, 'mechanism');
+  }
+  if (keys && offered.includes(keys.mechanism)) return keys.mechanism;
+  if (fast && scram) return scram;
+  if (keys) throw new LoginError('The server no longer offers the login method used before. Enter your password again.', 'stale');
+  throw new LoginError(STALE, 'stale');
 }
 
 /** XEP-0388 user agent: the same id on every login from this install lets the server tie FAST tokens to it. */
@@ -119,14 +121,23 @@ export function authenticator(
   { credentials, agentId, result, onToken }: { credentials: Credentials; agentId: string; result: AuthResult; onToken(token: FastToken | null): void },
 ): OnAuthenticate {
   let scram: ScramClient | undefined;
-  let secret: ScramSecret | undefined = credentials.password ? { password: credentials.password } : credentials.keys ? { keys: credentials.keys } : undefined;
+  // What the next login uses: after a SCRAM login the password is dropped for the keys it gave.
+  let creds = credentials;
   let token = credentials.fast;
   let mechanism: ScramMechanism | 'PLAIN' = 'PLAIN';
+  // xmpp.js reports a FAST attempt that failed for another reason than the token (a protocol
+  // error) as an 'error' event, then falls back to the mechanism: with nothing else to log in with,
+  // that failure is the answer, not "enter your password".
+  let fastFailure: Error | undefined;
+  xmpp.on('error', (err: Error) => {
+    if (xmpp.status !== 'online') fastFailure ??= err;
+  });
   const current = () => {
     if (!scram) {
-      // Only a FAST token was held, and the server refused it.
-      if (!secret) throw new LoginError(STALE, 'stale');
-      scram = new ScramClient(mechanism as ScramMechanism, credentials.username, secret);
+      if (fastFailure) throw fastFailure;
+      const secret: ScramSecret | undefined = creds.password ? { password: creds.password } : creds.keys ? { keys: creds.keys } : undefined;
+      if (!secret) throw new LoginError(STALE, 'stale'); // only a FAST token was held, and the server refused it
+      scram = new ScramClient(mechanism as ScramMechanism, creds.username, secret);
     }
     return scram;
   };
@@ -161,10 +172,11 @@ export function authenticator(
   return async (authenticate, offered, fast, entity) => {
     scram = undefined;
     unproven = false;
-    mechanism = chooseMechanism(offered, { ...credentials, ...(token ? { fast: token } : {}) });
+    fastFailure = undefined;
+    mechanism = chooseMechanism(offered, { ...creds, ...(token ? { fast: token } : {}) });
     const agent = userAgent(agentId);
     if (mechanism === 'PLAIN') {
-      await authenticate({ username: credentials.username, password: credentials.password ?? '', ...(token ? { token } : {}) }, 'PLAIN', agent);
+      await authenticate({ username: creds.username, password: creds.password ?? '', ...(token ? { token } : {}) }, 'PLAIN', agent);
       return;
     }
 
@@ -174,7 +186,7 @@ export function authenticator(
     };
     entity.on('nonza', onNonza);
     try {
-      await authenticate({ username: credentials.username, ...(token && fast ? { token } : {}) }, mechanism, agent);
+      await authenticate({ username: creds.username, ...(token && fast ? { token } : {}) }, mechanism, agent);
     } finally {
       entity.removeListener('nonza', onNonza);
     }
@@ -192,7 +204,8 @@ export function authenticator(
     result.keys = keys;
     // No FAST here: the keys are what a later login uses.
     if (!fast) result.fast = null;
-    secret = { keys };
+    const { password: _password, ...rest } = creds;
+    creds = { ...rest, keys };
   };
 }
 

@@ -54,7 +54,8 @@ describe('a reconnect that fails mid-login retries and says why, never a silent 
 
   before(async () => {
     fx = await setup(['alice'], { proxy: true });
-    broken = await startFakeServer('continue');
+    // Offering FAST as well: on the SASL2 servers the account holds a FAST token, not SCRAM keys.
+    broken = await startFakeServer('continue', { fast: true });
     profile = await launch();
   });
 

@@ -25,7 +25,9 @@ export interface FakeServer {
 const b64 = (s: string | Buffer) => Buffer.from(s).toString('base64');
 const SASL2 = "xmlns='urn:xmpp:sasl:2'";
 
-export async function startFakeServer(misbehaviour: Misbehaviour, domain = 'localhost'): Promise<FakeServer> {
+/** `fast`: also offers FAST (XEP-0484), as the servers a FAST-holding client reconnects to do. */
+export async function startFakeServer(misbehaviour: Misbehaviour, { domain = 'localhost', fast = false } = {}): Promise<FakeServer> {
+  const inline = fast ? `<inline><fast xmlns='urn:xmpp:fast:0'><mechanism>HT-SHA-256-NONE</mechanism></fast></inline>` : '';
   const port = await freePort();
   const server = new WebSocketServer({ host: '127.0.0.1', port, handleProtocols: () => 'xmpp' });
   server.on('connection', (ws) => {
@@ -34,7 +36,7 @@ export async function startFakeServer(misbehaviour: Misbehaviour, domain = 'loca
       const text = String(data);
       if (text.startsWith('<open')) {
         ws.send(`<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' from='${domain}' id='${randomBytes(6).toString('hex')}' version='1.0' xml:lang='en'/>`);
-        ws.send(`<stream:features xmlns:stream='http://etherx.jabber.org/streams'><authentication ${SASL2}><mechanism>SCRAM-SHA-1</mechanism></authentication></stream:features>`);
+        ws.send(`<stream:features xmlns:stream='http://etherx.jabber.org/streams'><authentication ${SASL2}><mechanism>SCRAM-SHA-1</mechanism>${inline}</authentication></stream:features>`);
       } else if (text.startsWith('<authenticate')) {
         if (misbehaviour === 'continue') {
           ws.send(`<continue ${SASL2}><additional-data>${b64('x')}</additional-data><tasks><task>HOTP-EXAMPLE</task></tasks></continue>`);

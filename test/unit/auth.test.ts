@@ -45,6 +45,10 @@ describe('FAST and stored credentials', () => {
     expect(chooseMechanism(['SCRAM-SHA-1', 'SCRAM-SHA-256'], { ...token, allowPlain: false })).to.equal('SCRAM-SHA-256');
   });
 
+  it('holding keys the server no longer takes and a FAST token, still tries the token first', () => {
+    expect(chooseMechanism(['SCRAM-SHA-1'], { ...keys('SCRAM-SHA-256'), ...token, allowPlain: false })).to.equal('SCRAM-SHA-1');
+  });
+
   it('with nothing stored that the server can take, asks for the password again', () => {
     expect(refusal(() => chooseMechanism(['SCRAM-SHA-1'], { allowPlain: true })).code).to.equal('stale');
     expect(refusal(() => chooseMechanism(['PLAIN'], { ...token, allowPlain: true })).code).to.equal('stale');
