@@ -88,7 +88,7 @@ export class ParleyClient extends LitElement {
     // Until the worker answers, trust storage: stored keys mean a session is on its way. Until
     // storage answers too, show neither the login form nor the chat: either could be a flash.
     if (!status && !this.account.loaded) return html`<header><h1>Parley</h1><span class="status" role="status"></span></header>`;
-    const loggedIn = status ? status.state !== 'logged-out' : !!account?.keys;
+    const loggedIn = status ? status.state !== 'logged-out' : !!(account?.keys || account?.fast);
     const state = status?.state ?? (loggedIn ? 'connecting' : 'logged-out');
     return html`
       <header>

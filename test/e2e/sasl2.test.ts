@@ -38,7 +38,8 @@ describe('SASL2 (XEP-0388), Bind2 (XEP-0386) and FAST (XEP-0484) on Prosody 13',
   let bob: Peer;
 
   before(async () => {
-    fx = await setup(['alice', 'bob'], { proxy: true });
+    // Tokens due for rotation at every use: each FAST login gets a new one, which must be kept.
+    fx = await setup(['alice', 'bob'], { proxy: true, prosody: { extraConfig: 'sasl2_fast_token_min_ttl = 0' } });
     await befriend(fx.server, ['alice', PASSWORD], ['bob', PASSWORD]);
     profile = await launch();
     bob = await connectPeer(fx.server, 'bob', PASSWORD);
@@ -77,6 +78,25 @@ describe('SASL2 (XEP-0388), Bind2 (XEP-0386) and FAST (XEP-0484) on Prosody 13',
     await bob.say(fx.jid('alice'), 'after');
     await alice.waitForMessages(5);
     assert.deepEqual((await alice.stored(fx.jid('bob'))).map((m) => m.body), ['before', 'while closed 1', 'while closed 2', 'while closed 3', 'after']);
+  });
+
+  it('a token the server rotates is kept: the next login uses the new one', async () => {
+    const first = (await storedAccount(alice)).account?.fast?.token;
+    await alice.closeLast();
+    alice = await ClientPage.open(profile, fx.url);
+    await alice.waitForStatus('Online');
+    const second = await until(async () => {
+      const token = (await storedAccount(alice)).account?.fast?.token;
+      return token && token !== first ? token : undefined;
+    }, { what: 'a rotated token stored' });
+    await alice.closeLast();
+    alice = await ClientPage.open(profile, fx.url);
+    await alice.waitForStatus('Online');
+    assert.equal(await alice.hasLoginForm(), false);
+    await until(async () => {
+      const token = (await storedAccount(alice)).account?.fast?.token;
+      return token && token !== second;
+    }, { what: 'rotated again, and the new one kept' });
   });
 
   it('a dropped connection comes back over SASL2 and carries on', async () => {
