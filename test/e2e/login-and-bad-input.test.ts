@@ -8,26 +8,6 @@ import { setup, PASSWORD, SERVER, type Fixture } from '../harness/fixture.js';
 import { befriend, connectPeer, type Peer } from '../harness/peer.js';
 import { until } from '../harness/wait.js';
 
-/** Everything the page's origin keeps in IndexedDB, as JSON text. */
-function storedText(page: ClientPage): Promise<string> {
-  return page.page.evaluate(async () => {
-    const db = await new Promise<IDBDatabase>((ok, fail) => {
-      const r = indexedDB.open('parley');
-      r.onsuccess = () => ok(r.result);
-      r.onerror = () => fail(r.error);
-    });
-    const out: Record<string, unknown[]> = {};
-    for (const name of Array.from(db.objectStoreNames)) {
-      out[name] = await new Promise<unknown[]>((ok) => {
-        const r = db.transaction(name).objectStore(name).getAll();
-        r.onsuccess = () => ok(r.result);
-      });
-    }
-    db.close();
-    return JSON.stringify(out);
-  });
-}
-
 describe('login, credentials at rest, and hostile input', () => {
   let fx: Fixture;
   let profile: Profile;
@@ -55,7 +35,7 @@ describe('login, credentials at rest, and hostile input', () => {
     await alice.login(fx.jid('alice'), 'not the password');
     assert.equal(await alice.loginError(), 'Wrong address or password.');
     assert.equal(await alice.hasLoginForm(), true);
-    const stored = JSON.parse(await storedText(alice)) as Record<string, unknown[]>;
+    const stored = JSON.parse(await alice.storedText()) as Record<string, unknown[]>;
     assert.deepEqual(stored.account, []);
   });
 
@@ -69,7 +49,7 @@ describe('login, credentials at rest, and hostile input', () => {
   it('a good login stores a FAST token where the server offers FAST, else SCRAM keys; never the password', async () => {
     await alice.login(fx.jid('alice'), PASSWORD);
     await alice.waitForStatus('Online');
-    const stored = await storedText(alice);
+    const stored = await alice.storedText();
     assert.equal(stored.includes(PASSWORD), false);
     type Account = { jid: string; keys?: { mechanism: string; clientKey: string }; fast?: { token: string } };
     const [account] = (JSON.parse(stored) as { account: Account[] }).account;
@@ -133,7 +113,7 @@ describe('login, credentials at rest, and hostile input', () => {
       return c[fx.jid('mallory')] ? c : undefined;
     }, { what: 'mallory added by alice herself' });
     assert.equal(contacts[fx.jid('mallory')], 'offline · awaiting approval');
-    const stored = JSON.parse(await storedText(alice)) as { roster: { jid: string; name?: string; subscription: string }[] };
+    const stored = JSON.parse(await alice.storedText()) as { roster: { jid: string; name?: string; subscription: string }[] };
     assert.deepEqual(stored.roster.find((r) => r.jid === fx.jid('mallory')), { jid: fx.jid('mallory'), groups: [], subscription: 'none', pendingOut: true });
   });
 });

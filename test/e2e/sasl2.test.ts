@@ -12,23 +12,9 @@ interface StoredAccount {
 }
 
 /** The account record as IndexedDB holds it, and everything stored as text. */
-function storedAccount(page: ClientPage): Promise<{ account: StoredAccount | undefined; all: string }> {
-  return page.page.evaluate(async () => {
-    const db = await new Promise<IDBDatabase>((ok, fail) => {
-      const r = indexedDB.open('parley');
-      r.onsuccess = () => ok(r.result);
-      r.onerror = () => fail(r.error);
-    });
-    const all: Record<string, unknown[]> = {};
-    for (const name of Array.from(db.objectStoreNames)) {
-      all[name] = await new Promise<unknown[]>((ok) => {
-        const r = db.transaction(name).objectStore(name).getAll();
-        r.onsuccess = () => ok(r.result);
-      });
-    }
-    db.close();
-    return { account: all.account?.[0] as StoredAccount | undefined, all: JSON.stringify(all) };
-  });
+async function storedAccount(page: ClientPage): Promise<{ account: StoredAccount | undefined; all: string }> {
+  const all = await page.storedText();
+  return { account: (JSON.parse(all) as { account: StoredAccount[] }).account[0], all };
 }
 
 describe('SASL2 (XEP-0388), Bind2 (XEP-0386) and FAST (XEP-0484) on Prosody 13', { skip: SERVER !== 'prosody' && 'needs Prosody 13 with the SASL2 modules' }, () => {

@@ -194,6 +194,26 @@ export class ClientPage {
     }, { timeout, what: `${count} messages shown` });
   }
 
+  /** Everything the page's origin keeps in IndexedDB, store by store, as JSON text. */
+  async storedText(): Promise<string> {
+    return this.page.evaluate(async () => {
+      const db = await new Promise<IDBDatabase>((ok, fail) => {
+        const r = indexedDB.open('parley');
+        r.onsuccess = () => ok(r.result);
+        r.onerror = () => fail(r.error);
+      });
+      const out: Record<string, unknown[]> = {};
+      for (const name of Array.from(db.objectStoreNames)) {
+        out[name] = await new Promise<unknown[]>((ok) => {
+          const r = db.transaction(name).objectStore(name).getAll();
+          r.onsuccess = () => ok(r.result);
+        });
+      }
+      db.close();
+      return JSON.stringify(out);
+    });
+  }
+
   /** Messages of a conversation as stored in IndexedDB, in display order. */
   async stored(conversation: string): Promise<{ key: string; id?: string; body: string; direction: string; state: string; stanzaId?: string }[]> {
     return this.page.evaluate(async (jid) => {
