@@ -2,7 +2,7 @@ import { LitElement, html, css, nothing, type PropertyValues } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
 import { parley, listMessages, searchMessages, type MessageRecord } from '../client/index.js';
 import { isMeCommand, meText } from '../shared/styling.js';
-import { LiveQuery, touches } from './live.js';
+import { ChatStateController, LiveQuery, touches } from './live.js';
 import { renderStyled, styledCss } from './styled-text.js';
 import { base } from './styles.js';
 import { COMMON_REACTIONS, replying, withoutFallback } from './replying.js';
@@ -114,6 +114,7 @@ export class ParleyConversation extends LitElement {
   /** Key of the message whose reaction picker is open (XEP-0444). */
   declare picking: string | undefined;
   private readonly account = new LiveQuery(this, (db) => db.get('account', 'current'), touches('account'));
+  private readonly chatStates = new ChatStateController(this);
   private markTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly onVisible = () => this.markRead();
   private readonly onSend = (e: Event) => {
@@ -407,7 +408,7 @@ export class ParleyConversation extends LitElement {
 
   /** The contact is composing, and said so recently (a vanished contact must not type forever). */
   private typing(): boolean {
-    const chat = this.record.value?.chatState;
+    const chat = this.chatStates.get(this.jid);
     return chat?.state === 'composing' && Date.now() - chat.ts < TYPING_STALE_MS;
   }
 
