@@ -123,12 +123,13 @@ async function addOnce(tx: MessageTx, message: MessageRecord): Promise<MessageRe
   return existing;
 }
 
-/** Whether a copy of `message` is stored: a receipt confirms only that (XEP-0184). */
-export async function isStored(db: ParleyDb, message: MessageRecord): Promise<boolean> {
+/** Whether a copy of each message is stored, in one transaction: a receipt confirms only that (XEP-0184). */
+export async function areStored(db: ParleyDb, list: MessageRecord[]): Promise<boolean[]> {
   const tx = db.transaction(['messages', 'conversations', 'outbox']);
-  const found = await findSame(tx, message);
+  const found: boolean[] = [];
+  for (const message of list) found.push((await findSame(tx, message)) !== undefined);
   await tx.done;
-  return found !== undefined;
+  return found;
 }
 
 /**
@@ -143,7 +144,7 @@ export async function storeMessages(
     outbox,
     order,
     coarse = false,
-  }: { unread?: boolean; outbox?: OutboxRecord; order?: { after: number }; coarse?: boolean } = {},
+  }: { unread?: boolean; outbox?: OutboxRecord; order?: { after: number }; coarse?: boolean | ((message: MessageRecord) => boolean) } = {},
 ): Promise<Change | null> {
   // Relaxed durability: a crash of the whole OS may lose the last writes, which the next sync refetches.
   const tx = db.transaction(['messages', 'conversations', 'outbox'], 'readwrite', { durability: 'relaxed' });
@@ -156,7 +157,7 @@ export async function storeMessages(
     if (order) message.ts = Math.max(message.ts, previous + 0.001);
     // `coarse`: a delay stamp with whole seconds. Within its second, arrival order is all we know:
     // it goes after whatever is stored for that second.
-    if (coarse) {
+    if (coarse === true || (coarse && coarse(message))) {
       const range = IDBKeyRange.bound([message.conversation, -Infinity], [message.conversation, message.ts + 1000], false, true);
       const latest = await tx.objectStore('messages').index('byConversation').openKeyCursor(range, 'prev');
       const t = latest ? (latest.key as [string, number])[1] : -Infinity;
