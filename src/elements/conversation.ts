@@ -10,6 +10,7 @@ import { sending } from './sending.js';
 
 const PAGE = 100;
 const MARK_DELAY = 300;
+const SEARCH_DELAY = 200;
 /** Longer bodies show their start and a "Show more" button: a hostile 64K body costs nothing until asked for. */
 const LONG = 3000;
 /** Earlier texts of a corrected message shown (XEP-0308): a peer may correct a message without end. */
@@ -116,6 +117,7 @@ export class ParleyConversation extends LitElement {
   private readonly account = new LiveQuery(this, (db) => db.get('account', 'current'), touches('account'));
   private readonly chatStates = new ChatStateController(this);
   private markTimer: ReturnType<typeof setTimeout> | undefined;
+  private searchTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly onVisible = () => this.markRead();
   private readonly onSend = (e: Event) => {
     // One's own new message must show, wherever the user had scrolled to.
@@ -159,6 +161,7 @@ export class ParleyConversation extends LitElement {
     document.removeEventListener('visibilitychange', this.onVisible);
     window.removeEventListener('focus', this.onVisible);
     sending.removeEventListener('send', this.onSend);
+    clearTimeout(this.searchTimer);
   }
 
   override willUpdate(changed: PropertyValues<this>): void {
@@ -180,7 +183,7 @@ export class ParleyConversation extends LitElement {
     const hits = this.found ?? [];
     // One outer template, so the search field survives switching between results and the log.
     return html`<input class="search" type="search" placeholder="Search" aria-label="Search this conversation"
-        .value=${this.query} @input=${(e: Event) => void this.search((e.target as HTMLInputElement).value)} />
+        .value=${this.query} @input=${(e: Event) => this.search((e.target as HTMLInputElement).value)} />
       <p class="error" role="alert">${this.actionError}</p>
       ${this.query.trim()
         ? html`<p class="muted" role="status">${hits.length} found</p>
@@ -399,8 +402,14 @@ export class ParleyConversation extends LitElement {
     replying.set({ conversation: m.conversation, key: m.key, author: m.direction === 'out' ? 'You' : m.conversation, text: withoutFallback(m) });
   }
 
-  private async search(query: string): Promise<void> {
+  /** Typing fires per key and a search reads through the conversation: it runs once typing pauses. */
+  private search(query: string): void {
     this.query = query;
+    clearTimeout(this.searchTimer);
+    this.searchTimer = setTimeout(() => void this.runSearch(query), query.trim() ? SEARCH_DELAY : 0);
+  }
+
+  private async runSearch(query: string): Promise<void> {
     const jid = this.jid;
     const found = query.trim() ? await searchMessages(await parley().db, jid, query.trim()) : [];
     if (this.query === query && this.jid === jid) this.found = found;

@@ -8,6 +8,7 @@ import { parse } from 'ltx';
 import type { Element } from '@xmpp/xml';
 import type { XmppClient } from '@xmpp/client';
 import { openParleyDb, type ParleyDb } from '../../src/storage/db.js';
+import { searchMessages } from '../../src/storage/read.js';
 import { markDisplayed, markRead, setReactions, storeMessages } from '../../src/storage/write.js';
 import type { ChatStateNote, MessageRecord } from '../../src/shared/records.js';
 import { chatStates } from '../../src/worker/chatstates.js';
@@ -83,5 +84,15 @@ describe('flat per-message cost', () => {
     expect((await db.get('conversations', BOB))?.unread).to.equal(4);
     await markRead(db, BOB, 'k2');
     expect((await db.get('conversations', BOB))?.unread).to.equal(2);
+  });
+
+  it('search finds every match newest first across a long conversation, messages sharing a time included, up to its limit', async () => {
+    // 1,300 messages, three per second: chunk edges fall among messages of one time.
+    const list = Array.from({ length: 1300 }, (_, i) => record(i, 'in', { ts: Math.floor(i / 3) * 1000, body: i % 10 === 0 ? `needle ${i}` : `hay ${i}` }));
+    await storeMessages(db, list);
+    const found = await searchMessages(db, BOB, 'NEEDLE');
+    expect(found.map((m) => m.body)).to.deep.equal(list.filter((m) => m.body.startsWith('needle')).reverse().map((m) => m.body));
+    expect((await searchMessages(db, BOB, 'needle', 7)).map((m) => m.body)).to.deep.equal(['needle 1290', 'needle 1280', 'needle 1270', 'needle 1260', 'needle 1250', 'needle 1240', 'needle 1230']);
+    expect(await searchMessages(db, 'carol@localhost', 'needle')).to.deep.equal([]);
   });
 });
