@@ -2,7 +2,9 @@
  * `npm run bench`: figures, never pass/fail. Runs against an embedded Prosody in headless Chromium.
  *  - ms from navigation to the first rendered conversation with 1,000 stored messages:
  *    cold (new tab while the worker runs) and first open (no worker yet);
- *  - archive sync: a first login's window, and a later login's forward catch-up (see mamCatchUp).
+ *  - archive sync: a first login's window, and a later login's forward catch-up (see mamCatchUp);
+ *  - per-message cost in an open conversation of 1,000 and 10,000 messages, and a burst (see liveCost).
+ * PARLEY_BENCH_ONLY=live runs only liveCost.
  */
 import { spawnSync } from 'node:child_process';
 import { ClientPage, launch } from '../test/harness/browser.js';
@@ -22,9 +24,14 @@ const FORWARD = Number(process.env.PARLEY_BENCH_FORWARD ?? 2000);
 const build = spawnSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
 if (build.status !== 0) process.exit(1);
 
-const fx = await setup(['alice', 'bob', 'carol']);
+const LIVE_SAMPLES = Number(process.env.PARLEY_BENCH_LIVE_SAMPLES ?? 30);
+const BURST = Number(process.env.PARLEY_BENCH_BURST ?? 2000);
+
+const fx = await setup(['alice', 'bob', 'carol', 'dave', 'erin']);
 const profile = await launch();
 try {
+  await liveCost();
+  if (process.env.PARLEY_BENCH_ONLY === 'live') process.exit(0);
   await befriend(fx.server, ['alice', PASSWORD], ['bob', PASSWORD]);
   const bob = await connectPeer(fx.server, 'bob', PASSWORD);
   const alice = await ClientPage.loggedIn(profile, fx, 'alice', PASSWORD);
@@ -128,6 +135,138 @@ async function mamCatchUp(): Promise<void> {
   const readerMs = performance.now() - t2;
   await reader.stop();
   console.log(`bench: MAM whole archive paged forward by a bare @xmpp/client reader, counting only: ${readerMs.toFixed(0)} ms (${counted} results, ${((counted / readerMs) * 1000).toFixed(0)} msg/s)`);
+}
+
+/**
+ * Flat per-message cost (issue 9 §2). Dave's conversation with erin is open in dave's page and is
+ * filled to 1,000, then 10,000 messages by direct IndexedDB writes in the page (as if history was
+ * stored before); then:
+ *  - ms per live message from erin's send until dave's page shows it (stored + rendered), one at a
+ *    time, median of LIVE_SAMPLES;
+ *  - a burst of BURST messages from erin: ms from her last send (the server delivers right after)
+ *    until the last is stored, and how long a message from carol sent right behind it waited.
+ */
+async function liveCost(): Promise<void> {
+  const dave = fx.jid('dave');
+  const erin = fx.jid('erin');
+  await befriend(fx.server, ['dave', PASSWORD], ['erin', PASSWORD]);
+  await befriend(fx.server, ['dave', PASSWORD], ['carol', PASSWORD]);
+  const profile = await launch();
+  try {
+    const page = await ClientPage.loggedIn(profile, fx, 'dave', PASSWORD);
+    await page.open(erin);
+    const peer = await connectPeer(fx.server, 'erin', PASSWORD);
+    const other = await connectPeer(fx.server, 'carol', PASSWORD);
+    let filled = 0;
+    const fill = async (upTo: number) => {
+      await page.page.evaluate(seedScript(erin, filled, upTo));
+      filled = upTo;
+    };
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    let n = 0;
+    const perMessage = async (): Promise<string> => {
+      const times: number[] = [];
+      for (let i = 0; i < LIVE_SAMPLES; i++) {
+        const body = `live ${++n}`;
+        const t = performance.now();
+        await peer.say(dave, body);
+        await page.page.waitForFunction(lastShown(body), { timeout: 120_000, polling: 2 });
+        times.push(performance.now() - t);
+      }
+      return `median ${median(times).toFixed(1)} ms (min ${Math.min(...times).toFixed(1)}, max ${Math.max(...times).toFixed(1)}, n=${times.length})`;
+    };
+    await fill(1000);
+    console.log(`bench: live message stored+rendered, open conversation of ${filled}: ${await perMessage()}`);
+    await fill(10_000);
+    console.log(`bench: live message stored+rendered, open conversation of ${filled}: ${await perMessage()}`);
+
+    // The burst. Prosody itself takes a while to archive and route it, so the server's last delivery is
+    // seen by another resource of dave's (with carbons, it gets a copy of what the page gets). In-page
+    // watchers note Date.now() (one clock with Node's) when the last burst message and carol's
+    // message, sent once the server delivered the last, are stored.
+    const last = `burst ${BURST} of ${BURST}`;
+    const behind = 'right behind the burst';
+    const witness = await connectPeer(fx.server, 'dave', PASSWORD, { resource: 'witness' });
+    await witness.xmpp.iqCaller.set(xml('enable', { xmlns: 'urn:xmpp:carbons:2' }));
+    let delivered = 0;
+    witness.xmpp.on('stanza', (el: Element) => {
+      if (!delivered && el.name === 'message' && el.toString().includes(`<body>${last}</body>`)) delivered = Date.now();
+    });
+    const watch = page.page.evaluate(storedWatcher([[erin, last], [fx.jid('carol'), behind]]));
+    const t = Date.now();
+    for (let i = 1; i <= BURST; i++) void peer.say(dave, `burst ${i} of ${BURST}`);
+    await until(() => delivered, { timeout: 600_000, interval: 5, what: 'the burst delivered' });
+    await other.say(dave, behind);
+    const otherSent = Date.now();
+    const [lastStored, behindStored] = (await watch) as [number, number];
+    console.log(`bench: burst of ${BURST} (server delivered it in ${delivered - t} ms): last stored ${lastStored - delivered} ms after the server's last delivery; a message sent right behind it waited ${behindStored - otherSent} ms`);
+    await witness.stop();
+    await peer.stop();
+    await other.stop();
+  } finally {
+    await profile.close();
+  }
+}
+
+/** Page script: writes erin's messages `from`+1..`to` straight into IndexedDB, older than anything live. */
+function seedScript(conversation: string, from: number, to: number): string {
+  return `new Promise((ok, fail) => {
+    const r = indexedDB.open('parley');
+    r.onerror = () => fail(r.error);
+    r.onsuccess = () => {
+      const tx = r.result.transaction(['messages', 'conversations'], 'readwrite');
+      const store = tx.objectStore('messages');
+      const base = Date.now() - 86400000;
+      for (let i = ${from + 1}; i <= ${to}; i++) {
+        store.put({ key: 'seed-' + i, conversation: ${JSON.stringify(conversation)}, direction: i % 3 ? 'in' : 'out',
+          from: i % 3 ? ${JSON.stringify(conversation)} : 'me', body: 'seeded ' + i + ': the quick brown fox jumps over the lazy dog',
+          ts: base - (100000 - i) * 1000, id: 'seed-' + i, state: i % 3 ? 'received' : 'displayed' });
+      }
+      tx.oncomplete = () => { r.result.close(); ok(undefined); };
+      tx.onerror = () => fail(tx.error);
+    };
+  })`;
+}
+
+/** Page predicate (a string, see renderWatcher): the open conversation's last message shows `body`. */
+function lastShown(body: string): string {
+  return `(() => {
+    const conv = document.querySelector('parley-client')?.shadowRoot?.querySelector('parley-conversation');
+    const bodies = conv?.shadowRoot?.querySelectorAll('li.message .body');
+    return !!bodies?.length && bodies[bodies.length - 1].textContent === ${JSON.stringify(body)};
+  })()`;
+}
+
+/** Page script: resolves with Date.now() at which each [conversation, body] was first seen stored (polled every 5 ms). */
+function storedWatcher(wanted: [string, string][]): string {
+  return `new Promise((ok) => {
+    const wanted = ${JSON.stringify(wanted)};
+    const seen = wanted.map(() => 0);
+    const r = indexedDB.open('parley');
+    r.onsuccess = () => {
+      const db = r.result;
+      const poll = () => {
+        const tx = db.transaction('messages');
+        const index = tx.objectStore('messages').index('byConversation');
+        // Only the newest few of each conversation: cheap enough not to slow what it measures.
+        wanted.forEach(([conversation, body], i) => {
+          if (seen[i]) return;
+          const c = index.openCursor(IDBKeyRange.bound([conversation, -Infinity], [conversation, Infinity]), 'prev');
+          let looked = 0;
+          c.onsuccess = () => {
+            const cur = c.result;
+            if (!cur || looked++ >= 20) return;
+            if (cur.value.body === body) seen[i] = Date.now();
+            else cur.continue();
+          };
+        });
+        tx.oncomplete = () => {
+          if (seen.every(Boolean)) { db.close(); ok(seen); } else setTimeout(poll, 5);
+        };
+      };
+      poll();
+    };
+  })`;
 }
 
 /**

@@ -2,7 +2,7 @@ import { LitElement, html, css, nothing, type PropertyValues } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
 import { parley, listMessages, searchMessages, type MessageRecord } from '../client/index.js';
 import { isMeCommand, meText } from '../shared/styling.js';
-import { LiveQuery, touches } from './live.js';
+import { ChatStateController, LiveQuery, touches } from './live.js';
 import { renderStyled, styledCss } from './styled-text.js';
 import { base } from './styles.js';
 import { COMMON_REACTIONS, replying, withoutFallback } from './replying.js';
@@ -10,6 +10,7 @@ import { sending } from './sending.js';
 
 const PAGE = 100;
 const MARK_DELAY = 300;
+const SEARCH_DELAY = 200;
 /** Longer bodies show their start and a "Show more" button: a hostile 64K body costs nothing until asked for. */
 const LONG = 3000;
 /** Earlier texts of a corrected message shown (XEP-0308): a peer may correct a message without end. */
@@ -114,7 +115,9 @@ export class ParleyConversation extends LitElement {
   /** Key of the message whose reaction picker is open (XEP-0444). */
   declare picking: string | undefined;
   private readonly account = new LiveQuery(this, (db) => db.get('account', 'current'), touches('account'));
+  private readonly chatStates = new ChatStateController(this);
   private markTimer: ReturnType<typeof setTimeout> | undefined;
+  private searchTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly onVisible = () => this.markRead();
   private readonly onSend = (e: Event) => {
     // One's own new message must show, wherever the user had scrolled to.
@@ -158,6 +161,7 @@ export class ParleyConversation extends LitElement {
     document.removeEventListener('visibilitychange', this.onVisible);
     window.removeEventListener('focus', this.onVisible);
     sending.removeEventListener('send', this.onSend);
+    clearTimeout(this.searchTimer);
   }
 
   override willUpdate(changed: PropertyValues<this>): void {
@@ -179,7 +183,7 @@ export class ParleyConversation extends LitElement {
     const hits = this.found ?? [];
     // One outer template, so the search field survives switching between results and the log.
     return html`<input class="search" type="search" placeholder="Search" aria-label="Search this conversation"
-        .value=${this.query} @input=${(e: Event) => void this.search((e.target as HTMLInputElement).value)} />
+        .value=${this.query} @input=${(e: Event) => this.search((e.target as HTMLInputElement).value)} />
       <p class="error" role="alert">${this.actionError}</p>
       ${this.query.trim()
         ? html`<p class="muted" role="status">${hits.length} found</p>
@@ -398,8 +402,14 @@ export class ParleyConversation extends LitElement {
     replying.set({ conversation: m.conversation, key: m.key, author: m.direction === 'out' ? 'You' : m.conversation, text: withoutFallback(m) });
   }
 
-  private async search(query: string): Promise<void> {
+  /** Typing fires per key and a search reads through the conversation: it runs once typing pauses. */
+  private search(query: string): void {
     this.query = query;
+    clearTimeout(this.searchTimer);
+    this.searchTimer = setTimeout(() => void this.runSearch(query), query.trim() ? SEARCH_DELAY : 0);
+  }
+
+  private async runSearch(query: string): Promise<void> {
     const jid = this.jid;
     const found = query.trim() ? await searchMessages(await parley().db, jid, query.trim()) : [];
     if (this.query === query && this.jid === jid) this.found = found;
@@ -407,7 +417,7 @@ export class ParleyConversation extends LitElement {
 
   /** The contact is composing, and said so recently (a vanished contact must not type forever). */
   private typing(): boolean {
-    const chat = this.record.value?.chatState;
+    const chat = this.chatStates.get(this.jid);
     return chat?.state === 'composing' && Date.now() - chat.ts < TYPING_STALE_MS;
   }
 

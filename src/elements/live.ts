@@ -1,6 +1,7 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { parley } from '../client/index.js';
 import type { Change, Status } from '../shared/api.js';
+import type { ChatStateNote } from '../shared/records.js';
 import type { ParleyDb } from '../storage/db.js';
 
 /**
@@ -80,5 +81,42 @@ export class StatusController implements ReactiveController {
   private set(status: Status): void {
     this.value = status;
     this.host.requestUpdate();
+  }
+}
+
+/**
+ * Contacts' chat states (XEP-0085), which the worker keeps in memory: the current ones when the
+ * host connects, then each change as the worker announces it.
+ */
+export class ChatStateController implements ReactiveController {
+  private readonly notes = new Map<string, ChatStateNote>();
+  private off: (() => void) | undefined;
+
+  constructor(private readonly host: ReactiveControllerHost) {
+    host.addController(this);
+  }
+
+  get(jid: string): ChatStateNote | undefined {
+    return this.notes.get(jid);
+  }
+
+  hostConnected(): void {
+    const p = parley();
+    let heard = false;
+    this.off = p.on((e) => {
+      if (e.type !== 'chatState') return;
+      heard = true;
+      this.notes.set(e.jid, e.note);
+      this.host.requestUpdate();
+    });
+    void p.api.chatStates().then((all) => {
+      // An event heard meanwhile is newer than this answer for its contact.
+      for (const [jid, note] of Object.entries(all)) if (!heard || !this.notes.has(jid)) this.notes.set(jid, note);
+      this.host.requestUpdate();
+    }, () => undefined);
+  }
+
+  hostDisconnected(): void {
+    this.off?.();
   }
 }

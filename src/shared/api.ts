@@ -1,4 +1,4 @@
-import type { ChatState, Show } from './records.js';
+import type { ChatState, ChatStateNote, Show } from './records.js';
 
 /**
  * Connection state as every page shows it. `waiting`: another worker of this origin (another deploy
@@ -35,7 +35,11 @@ export interface Change {
 }
 
 /** Everything the worker tells pages, on the `parley` BroadcastChannel. */
-export type WorkerEvent = { type: 'change'; change: Change } | { type: 'status'; status: Status };
+export type WorkerEvent =
+  | { type: 'change'; change: Change }
+  | { type: 'status'; status: Status }
+  /** A contact's chat state (XEP-0085): transient, never stored; `chatStates()` gives the current ones. */
+  | { type: 'chatState'; jid: string; note: ChatStateNote };
 
 export const EVENTS_CHANNEL = 'parley';
 
@@ -79,6 +83,8 @@ export interface ParleyApi {
   pageVisible(page: string, visible: boolean): Promise<void>;
   /** What the user is doing in a conversation (XEP-0085); ignored while offline. */
   setChatState(to: string, state: ChatState): Promise<void>;
+  /** Contacts' current chat states by bare JID (later ones come as `chatState` events). */
+  chatStates(): Promise<Record<string, ChatStateNote>>;
   /** Fetches older messages of a conversation from the server archive; true when there are no more. */
   loadOlder(conversation: string): Promise<boolean>;
   /** Replaces the text of our last message in a conversation (XEP-0308); refuses any other message. Queued while offline. */

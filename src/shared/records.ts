@@ -117,8 +117,12 @@ export interface ConversationRecord {
   /** The newest message; `fallback` as in MessageRecord, so the preview can leave the reply quote out. */
   last?: { body: string; direction: Direction; fallback?: { start: number; end: number } };
   unread: number;
-  /** The contact's last chat state and when it came (typing goes stale if they vanish). */
-  chatState?: { state: ChatState; ts: number };
+}
+
+/** A contact's last chat state and when it came (typing goes stale if they vanish). Kept in memory only. */
+export interface ChatStateNote {
+  state: ChatState;
+  ts: number;
 }
 
 /** A reply waiting to be sent: whom and what it answers, and its quote's end in code points (XEP-0426). */

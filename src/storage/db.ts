@@ -13,7 +13,14 @@ export interface ParleySchema extends DBSchema {
   messages: {
     key: string;
     value: MessageRecord;
-    indexes: { byConversation: [string, number]; byStanzaId: string; byRef: [string, string, string] };
+    indexes: {
+      byConversation: [string, number];
+      byStanzaId: string;
+      byRef: [string, string, string];
+      byDirection: [string, string, number];
+      byArchived: [string, string, number, string];
+      byOrigin: [string, string];
+    };
   };
   outbox: { key: string; value: OutboxRecord; indexes: { byTs: number } };
   /** Protocol bookkeeping the worker needs across restarts (MAM cursors, stream-management state). */
@@ -70,6 +77,14 @@ const migrations: ((db: IDBPDatabase<ParleySchema>, tx: UpgradeTx) => void)[] = 
       if (legacy?.last !== undefined && account) await state.put({ key: `archive:${account.jid}`, last: legacy.last, gaps: [] });
       await state.delete('mam');
     })();
+  },
+  (_db, tx) => {
+    // Lookups that used to walk a conversation. Records without the last key part are left out of
+    // an index: byArchived holds only messages with an archive id, byOrigin only those with an origin-id.
+    const messages = tx.objectStore('messages');
+    messages.createIndex('byDirection', ['conversation', 'direction', 'ts']);
+    messages.createIndex('byArchived', ['conversation', 'direction', 'ts', 'stanzaId']);
+    messages.createIndex('byOrigin', ['conversation', 'originId']);
   },
 ];
 

@@ -68,12 +68,21 @@ export async function listMessages(
 /** Messages of a conversation whose text contains `text` (any case), newest first. */
 export async function searchMessages(db: ParleyDb, conversation: string, text: string, limit = 200): Promise<MessageRecord[]> {
   const needle = text.toLocaleLowerCase();
-  const range = IDBKeyRange.bound([conversation, -Infinity], [conversation, Infinity]);
+  const index = db.transaction('messages').store.index('byConversation');
   const found: MessageRecord[] = [];
-  let cursor = await db.transaction('messages').store.index('byConversation').openCursor(range, 'prev');
-  while (cursor && found.length < limit) {
-    if (cursor.value.body.toLocaleLowerCase().includes(needle)) found.push(cursor.value);
-    cursor = await cursor.continue();
+  // Read back in chunks (two requests each, as in listMessages), not one request per message.
+  for (let before = Infinity; found.length < limit; ) {
+    const range = IDBKeyRange.bound([conversation, -Infinity], [conversation, before], false, true);
+    let cursor = await index.openKeyCursor(range, 'prev');
+    if (!cursor) break;
+    cursor = await cursor.advance(SEARCH_CHUNK - 1);
+    const lower = cursor ? (cursor.key as [string, number]) : [conversation, -Infinity];
+    const chunk = await index.getAll(IDBKeyRange.bound(lower, [conversation, before], false, true));
+    for (const m of chunk.reverse()) if (found.length < limit && m.body.toLocaleLowerCase().includes(needle)) found.push(m);
+    if (!cursor) break;
+    before = lower[1] as number;
   }
   return found;
 }
+
+const SEARCH_CHUNK = 500;

@@ -7,7 +7,7 @@ import type { ParleyDb, ParleySchema, StoreName } from './db.js';
 import { STORE_NAMES } from './db.js';
 import type { Change } from '../shared/api.js';
 import type {
-  AccountRecord, ChatState, ConversationRecord, Direction, EditRef, MessageRecord, MessageState, OutboxRecord, PresenceRecord, RosterItem,
+  AccountRecord, ConversationRecord, Direction, EditRef, MessageRecord, MessageState, OutboxRecord, PresenceRecord, RosterItem,
   StateRecord,
 } from '../shared/records.js';
 import { remember, sameEdit, sameMessage } from './identity.js';
@@ -123,12 +123,13 @@ async function addOnce(tx: MessageTx, message: MessageRecord): Promise<MessageRe
   return existing;
 }
 
-/** Whether a copy of `message` is stored: a receipt confirms only that (XEP-0184). */
-export async function isStored(db: ParleyDb, message: MessageRecord): Promise<boolean> {
+/** Whether a copy of each message is stored, in one transaction: a receipt confirms only that (XEP-0184). */
+export async function areStored(db: ParleyDb, list: MessageRecord[]): Promise<boolean[]> {
   const tx = db.transaction(['messages', 'conversations', 'outbox']);
-  const found = await findSame(tx, message);
+  const found: boolean[] = [];
+  for (const message of list) found.push((await findSame(tx, message)) !== undefined);
   await tx.done;
-  return found !== undefined;
+  return found;
 }
 
 /**
@@ -143,7 +144,7 @@ export async function storeMessages(
     outbox,
     order,
     coarse = false,
-  }: { unread?: boolean; outbox?: OutboxRecord; order?: { after: number }; coarse?: boolean } = {},
+  }: { unread?: boolean; outbox?: OutboxRecord; order?: { after: number }; coarse?: boolean | ((message: MessageRecord) => boolean) } = {},
 ): Promise<Change | null> {
   // Relaxed durability: a crash of the whole OS may lose the last writes, which the next sync refetches.
   const tx = db.transaction(['messages', 'conversations', 'outbox'], 'readwrite', { durability: 'relaxed' });
@@ -156,7 +157,7 @@ export async function storeMessages(
     if (order) message.ts = Math.max(message.ts, previous + 0.001);
     // `coarse`: a delay stamp with whole seconds. Within its second, arrival order is all we know:
     // it goes after whatever is stored for that second.
-    if (coarse) {
+    if (coarse === true || (coarse && coarse(message))) {
       const range = IDBKeyRange.bound([message.conversation, -Infinity], [message.conversation, message.ts + 1000], false, true);
       const latest = await tx.objectStore('messages').index('byConversation').openKeyCursor(range, 'prev');
       const t = latest ? (latest.key as [string, number])[1] : -Infinity;
@@ -253,28 +254,21 @@ export async function markDisplayed(db: ParleyDb, conversation: string, id: stri
   // (as on a receipt) and its state moves forward from pending too. Earlier pending ones may truly be unsent.
   const taken = target.state === 'pending' && target.originId;
   if (taken) await tx.objectStore('outbox').delete(target.originId!);
-  const range = IDBKeyRange.bound([conversation, -Infinity], [conversation, target.ts]);
-  let cursor = await tx.objectStore('messages').index('byConversation').openCursor(range, 'prev');
-  // Walk back until a message already marked: everything before it was marked then too.
+  const range = IDBKeyRange.bound([conversation, 'out', -Infinity], [conversation, 'out', target.ts]);
+  let cursor = await tx.objectStore('messages').index('byDirection').openCursor(range, 'prev');
+  // Walk back our messages until one already marked: everything before it was marked then too.
   while (cursor && cursor.value.state !== 'displayed') {
     const m = cursor.value;
-    if (m.direction === 'out' && (m.state !== 'pending' || m.key === target.key)) await cursor.update({ ...m, state: 'displayed' });
+    if (m.state !== 'pending' || m.key === target.key) await cursor.update({ ...m, state: 'displayed' });
     cursor = await cursor.continue();
   }
   await tx.done;
   return { stores: taken ? ['messages', 'outbox'] : ['messages'], conversations: [conversation] };
 }
 
-export async function setChatState(db: ParleyDb, jid: string, state: ChatState): Promise<Change | null> {
-  const tx = db.transaction('conversations', 'readwrite');
-  const record = (await tx.store.get(jid)) ?? { jid, lastTs: 0, unread: 0 };
-  if (record.chatState?.state === state) {
-    await tx.done;
-    return null;
-  }
-  await tx.store.put({ ...record, chatState: { state, ts: Date.now() } });
-  await tx.done;
-  return { stores: ['conversations'] };
+/** Incoming messages of `conversation` stored after `ts`: counted by the index, not walked. */
+function countIncomingAfter(tx: IDBPTransaction<ParleySchema, ('messages' | 'conversations')[], 'readwrite'>, conversation: string, ts: number): Promise<number> {
+  return tx.objectStore('messages').index('byDirection').count(IDBKeyRange.bound([conversation, 'in', ts], [conversation, 'in', Infinity], true, false));
 }
 
 /**
@@ -291,10 +285,7 @@ export async function markRead(db: ParleyDb, conversation: string, upTo?: string
       await tx.done;
       return null;
     }
-    const after = IDBKeyRange.bound([conversation, seen.ts], [conversation, Infinity], true, false);
-    const index = tx.objectStore('messages').index('byConversation');
-    // Counting stops where it could no longer lower the count.
-    for (let c = await index.openCursor(after); c && unread < record.unread; c = await c.continue()) if (c.value.direction === 'in') unread++;
+    unread = await countIncomingAfter(tx, conversation, seen.ts);
   }
   if (!record || record.unread <= unread) {
     await tx.done;
@@ -318,9 +309,7 @@ export async function markDisplayedUpTo(db: ParleyDb, conversation: string, stan
     await tx.done;
     return { found: false, change: null };
   }
-  let unread = 0;
-  const after = IDBKeyRange.bound([conversation, target.ts], [conversation, Infinity], true, false);
-  for (let c = await messages.index('byConversation').openCursor(after); c; c = await c.continue()) if (c.value.direction === 'in') unread++;
+  const unread = await countIncomingAfter(tx, conversation, target.ts);
   const record = await tx.objectStore('conversations').get(conversation);
   if (!record || record.unread <= unread) {
     await tx.done;
@@ -450,13 +439,8 @@ export async function setReactions(
   }
   if (!message) {
     // XEP-0444 names a message by its origin-id, which some clients make different from its id.
-    const range = IDBKeyRange.bound([conversation, -Infinity], [conversation, Infinity]);
-    for (let cursor = await store.index('byConversation').openCursor(range, 'prev'); cursor; cursor = await cursor.continue()) {
-      if (cursor.value.originId === target.id) {
-        message = cursor.value;
-        break;
-      }
-    }
+    const all = await store.index('byOrigin').getAll([conversation, target.id]);
+    message = all.reduce<MessageRecord | undefined>((newest, m) => (newest && newest.ts > m.ts ? newest : m), undefined);
   }
   const ref: EditRef | undefined = origin && { ...origin, effect: `react ${sender} ${emojis.join(' ')}` };
   if (!message || message.conversation !== conversation || (ref && message.applied?.some((done) => sameEdit(done, ref)))) {

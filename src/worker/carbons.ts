@@ -11,6 +11,7 @@ import type { Element } from '@xmpp/xml';
 import { bareJid } from '../shared/jid.js';
 import type { Direction } from '../shared/records.js';
 import { storeMessages } from '../storage/write.js';
+import { arrivalOf } from './clock.js';
 import { chatRecord, parseChatMessage, type ChatMessage } from './message.js';
 import type { Plugin, PluginContext } from './plugin.js';
 
@@ -114,7 +115,7 @@ export function carbons(ctx: PluginContext): Plugin {
       if (!carbon) return;
       // Same key as the live copy (origin-id, else id), so a message seen both ways is stored once.
       ctx.commit(
-        await storeMessages(ctx.db, [chatRecord(carbon.message, carbon.conversation, carbon.direction)], {
+        await storeMessages(ctx.db, [chatRecord(carbon.message, carbon.conversation, carbon.direction, arrivalOf(el))], {
           coarse: carbon.message.delayed !== undefined,
         }),
       );

@@ -2,8 +2,7 @@
 import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
 import { bareJid } from '../shared/jid.js';
-import type { ChatState } from '../shared/records.js';
-import { setChatState } from '../storage/write.js';
+import type { ChatState, ChatStateNote } from '../shared/records.js';
 import type { Plugin, PluginContext } from './plugin.js';
 
 export const NS_CHATSTATES = 'http://jabber.org/protocol/chatstates';
@@ -26,10 +25,17 @@ export interface ChatStatePlugin extends Plugin {
   set(to: string, state: ChatState): Promise<void>;
   /** A message went out, which says `active` by itself. */
   noteSent(to: string): void;
+  /** Contacts' current states. */
+  current(): Record<string, ChatStateNote>;
 }
 
-export function chatStates(ctx: PluginContext): ChatStatePlugin {
+/**
+ * Contacts' states live in memory only: they are stale within seconds, and a write per message for
+ * them made every message cost a read-write transaction. `tell` hands a changed state to the pages.
+ */
+export function chatStates(ctx: PluginContext, tell: (jid: string, note: ChatStateNote) => void): ChatStatePlugin {
   const sent = new Map<string, ChatState>();
+  const received = new Map<string, ChatStateNote>();
   return {
     async stanza(el) {
       const from = el.attrs.from;
@@ -38,11 +44,19 @@ export function chatStates(ctx: PluginContext): ChatStatePlugin {
       const state = parseChatState(el) ?? (el.getChild('body') && el.attrs.type !== 'error' ? 'active' : null);
       const conversation = bareJid(from);
       // Our own devices' states and carbons are not the contact's.
-      if (!state || conversation === ctx.jid) return;
-      ctx.commit(await setChatState(ctx.db, conversation, state));
+      if (!state || conversation === ctx.jid || received.get(conversation)?.state === state) return;
+      const note = { state, ts: Date.now() };
+      received.set(conversation, note);
+      tell(conversation, note);
     },
     async offline() {
       sent.clear();
+      // Nobody is typing to us while we cannot hear them stop.
+      for (const [jid, note] of received) if (note.state !== 'active') tell(jid, { state: 'active', ts: Date.now() });
+      received.clear();
+    },
+    current() {
+      return Object.fromEntries(received);
     },
     async set(to, state) {
       if (sent.get(to) === state || ctx.xmpp.status !== 'online') return;

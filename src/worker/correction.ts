@@ -65,13 +65,10 @@ export function parseCorrection(el: Element): Correction | null {
 
 /** Our newest message in a conversation that can still be corrected (not retracted). */
 export async function lastOwnMessage(db: ParleyDb, conversation: string): Promise<MessageRecord | undefined> {
-  const range = IDBKeyRange.bound([conversation, -Infinity], [conversation, Infinity]);
-  let cursor = await db.transaction('messages').store.index('byConversation').openCursor(range, 'prev');
-  while (cursor) {
-    if (cursor.value.direction === 'out' && !cursor.value.retracted) return cursor.value;
-    cursor = await cursor.continue();
-  }
-  return undefined;
+  const range = IDBKeyRange.bound([conversation, 'out', -Infinity], [conversation, 'out', Infinity]);
+  let cursor = await db.transaction('messages').store.index('byDirection').openCursor(range, 'prev');
+  while (cursor?.value.retracted) cursor = await cursor.continue();
+  return cursor?.value;
 }
 
 export interface CorrectionPlugin extends Plugin {

@@ -309,11 +309,18 @@ function vouched(message: Element, ownJid: string): Element {
 
 /** Time of the oldest stored message of a conversation, and the oldest archive id stored. */
 async function oldestStored(ctx: PluginContext, conversation: string): Promise<{ stanzaId?: string; ts: number }> {
-  const range = IDBKeyRange.bound([conversation, -Infinity], [conversation, Infinity]);
-  let cursor = await ctx.db.transaction('messages').store.index('byConversation').openCursor(range);
-  const ts = cursor?.value.ts ?? Infinity;
-  while (cursor && !cursor.value.stanzaId) cursor = await cursor.continue();
-  return { ts, ...(cursor?.value.stanzaId ? { stanzaId: cursor.value.stanzaId } : {}) };
+  const tx = ctx.db.transaction('messages');
+  const first = await tx.store.index('byConversation').openKeyCursor(IDBKeyRange.bound([conversation, -Infinity], [conversation, Infinity]));
+  const ts = first ? (first.key as [string, number])[1] : Infinity;
+  // The oldest with an archive id is the older of the oldest incoming and outgoing one that has one.
+  const archived = tx.store.index('byArchived');
+  const oldest = async (direction: string) =>
+    (await archived.openKeyCursor(IDBKeyRange.bound([conversation, direction, -Infinity, ''], [conversation, direction, Infinity, []])))?.key as
+      | [string, string, number, string]
+      | undefined;
+  const [inbound, outbound] = [await oldest('in'), await oldest('out')];
+  const found = !outbound || (inbound && inbound[2] <= outbound[2]) ? inbound : outbound;
+  return { ts, ...(found ? { stanzaId: found[3] } : {}) };
 }
 
 /** The catch-up was stopped (logout): whatever a query brings back afterwards is not written. */

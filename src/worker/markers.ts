@@ -8,6 +8,9 @@ import type { Plugin, PluginContext } from './plugin.js';
 
 export const NS_MARKERS = 'urn:xmpp:chat-markers:0';
 
+/** How many incoming messages back a displayed marker is looked for. */
+const LOOKBACK = 100;
+
 export const buildDisplayed = (to: string, id: string): Element =>
   xml('message', { to, type: 'chat', id: crypto.randomUUID() }, xml('displayed', { xmlns: NS_MARKERS, id }), xml('store', { xmlns: 'urn:xmpp:hints' }));
 
@@ -45,12 +48,14 @@ export function markers(ctx: PluginContext): MarkersPlugin {
       const from = told.get(conversation) ?? -Infinity;
       // Markers only move forward: an older message is never told after a newer one.
       if (until <= from) return;
-      // Newest incoming message that asked for markers, not past what was seen nor before what was told.
-      const range = IDBKeyRange.bound([conversation, from], [conversation, until], true, false);
-      let cursor = await messages.index('byConversation').openCursor(range, 'prev');
+      // Newest incoming message that asked for markers, not past what was seen nor before what was told,
+      // among the last LOOKBACK incoming ones: a contact whose client asks for none must not make every
+      // first call walk the whole conversation.
+      const range = IDBKeyRange.bound([conversation, 'in', from], [conversation, 'in', until], true, false);
+      let cursor = await messages.index('byDirection').openCursor(range, 'prev');
       const newest = cursor?.value.ts;
-      while (cursor && !(cursor.value.direction === 'in' && cursor.value.markable && cursor.value.id)) cursor = await cursor.continue();
-      const found = cursor?.value;
+      for (let looked = 1; cursor && looked < LOOKBACK && !(cursor.value.markable && cursor.value.id); looked++) cursor = await cursor.continue();
+      const found = cursor?.value.markable ? cursor.value : undefined;
       // Looked through up to `newest` either way: the next call does not walk these again.
       if (newest !== undefined) told.set(conversation, newest);
       if (!found?.id) return;

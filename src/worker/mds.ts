@@ -135,10 +135,8 @@ export function mds(ctx: PluginContext, caughtUp: () => Promise<void>): MdsPlugi
     async seen(conversation) {
       if (ctx.xmpp.status !== 'online') return;
       // Newest incoming message our server stamped.
-      const range = IDBKeyRange.bound([conversation, -Infinity], [conversation, Infinity]);
-      let cursor = await ctx.db.transaction('messages').store.index('byConversation').openCursor(range, 'prev');
-      while (cursor && !(cursor.value.direction === 'in' && cursor.value.stanzaId)) cursor = await cursor.continue();
-      const stanzaId = cursor?.value.stanzaId;
+      const range = IDBKeyRange.bound([conversation, 'in', -Infinity, ''], [conversation, 'in', Infinity, []]);
+      const stanzaId = (await ctx.db.transaction('messages').store.index('byArchived').openCursor(range, 'prev'))?.value.stanzaId;
       if (!stanzaId || known.get(conversation) === stanzaId) return;
       known.set(conversation, stanzaId);
       try {

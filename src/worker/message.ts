@@ -4,7 +4,7 @@ import type { Element } from '@xmpp/xml';
 import { bareJid } from '../shared/jid.js';
 import type { Direction, MessageRecord, OutboxRecord, OutgoingReply } from '../shared/records.js';
 import { storeMessage, storeMessages } from '../storage/write.js';
-import { now } from './clock.js';
+import { arrivalOf, now } from './clock.js';
 import { MAX_ID } from './limits.js';
 import type { OutboxPlugin } from './outbox.js';
 import type { Plugin, PluginContext } from './plugin.js';
@@ -98,7 +98,7 @@ export function buildChatMessage(to: string, body: string, originId: string): El
  * are 'received', outgoing ones (copies of what our other devices sent) 'sent'. Its key is new:
  * whether it is a copy of a stored message is storage's question (src/storage/identity.ts).
  */
-export function chatRecord(parsed: ChatMessage, conversation: string, direction: Direction): MessageRecord {
+export function chatRecord(parsed: ChatMessage, conversation: string, direction: Direction, arrived = now()): MessageRecord {
   const id = parsed.id ?? parsed.originId;
   const record: MessageRecord = {
     key: messageKey(conversation, direction, crypto.randomUUID()),
@@ -106,7 +106,7 @@ export function chatRecord(parsed: ChatMessage, conversation: string, direction:
     direction,
     from: parsed.from,
     body: parsed.body,
-    ts: parsed.delayed ?? now(),
+    ts: parsed.delayed ?? arrived,
     state: direction === 'in' ? 'received' : 'sent',
   };
   if (id) record.id = id;
@@ -132,17 +132,30 @@ export interface MessagePlugin extends Plugin {
 
 export function messages(ctx: PluginContext, outbox: OutboxPlugin): MessagePlugin {
   return {
-    async stanza(el) {
-      let parsed: ChatMessage | null;
-      try {
-        parsed = parseChatMessage(el, ctx.jid);
-      } catch (err) {
-        return ctx.log('message dropped', err);
+    stanza(el) {
+      return this.stanzas!([el]);
+    },
+
+    // What arrived together is stored in one transaction, in arrival order.
+    async stanzas(batch) {
+      const records: MessageRecord[] = [];
+      const coarse = new Set<MessageRecord>();
+      for (const el of batch) {
+        let parsed: ChatMessage | null;
+        try {
+          parsed = parseChatMessage(el, ctx.jid);
+        } catch (err) {
+          ctx.log('message dropped', err);
+          continue;
+        }
+        if (!parsed) continue;
+        const conversation = bareJid(parsed.from);
+        if (conversation === ctx.jid) continue; // our other devices: carbons' job, with their checks
+        const record = chatRecord(parsed, conversation, 'in', arrivalOf(el));
+        if (parsed.delayed !== undefined) coarse.add(record);
+        records.push(record);
       }
-      if (!parsed) return;
-      const conversation = bareJid(parsed.from);
-      if (conversation === ctx.jid) return; // our other devices: carbons' job, with their checks
-      ctx.commit(await storeMessages(ctx.db, [chatRecord(parsed, conversation, 'in')], { coarse: parsed.delayed !== undefined }));
+      if (records.length) ctx.commit(await storeMessages(ctx.db, records, { coarse: (m) => coarse.has(m) }));
     },
 
     async send(to, body, options = {}) {

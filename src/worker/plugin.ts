@@ -21,6 +21,12 @@ export interface Plugin {
   /** A message or presence stanza (IQs reach plugins through the iq callee they register). */
   stanza?(stanza: Element): Promise<void> | void;
   /**
+   * Instead of `stanza`: every message and presence that arrived while earlier ones were handled,
+   * in arrival order, at once (to store them in one transaction). Plugins added earlier have
+   * handled the whole batch before; later ones handle it after.
+   */
+  stanzas?(batch: Element[]): Promise<void>;
+  /**
    * A message from our own archive (trusted as the server recorded it), after the page it came in
    * was stored: for what changes stored messages, like corrections, retractions and reactions.
    */

@@ -7,7 +7,7 @@ import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
 import { bareJid } from '../shared/jid.js';
 import type { MessageRecord } from '../shared/records.js';
-import { isStored, markDelivered } from '../storage/write.js';
+import { areStored, markDelivered } from '../storage/write.js';
 import { NS_CARBONS } from './carbons.js';
 import { MAX_ID } from './limits.js';
 import { chatRecord, NS_RECEIPTS, parseChatMessage } from './message.js';
@@ -78,18 +78,31 @@ export function receipts(ctx: PluginContext): Plugin {
   }
 
   return {
-    // Runs after the message plugin's hook for the same stanza (hooks run in registration order).
-    async stanza(el) {
-      const receipt = parseReceipt(el, ctx.jid);
-      // One that matches no message of ours changes nothing.
-      if (receipt) ctx.commit(await markDelivered(ctx.db, receipt.conversation, receipt.id));
-      const request = parseReceiptRequest(el, ctx.jid);
-      if (!request) return;
+    stanza(el) {
+      return this.stanzas!([el]);
+    },
+
+    // Runs after the message plugin has handled the same stanzas (hooks run in registration order).
+    async stanzas(batch) {
+      const requests: ReceiptRequest[] = [];
+      for (const el of batch) {
+        const receipt = parseReceipt(el, ctx.jid);
+        // One that matches no message of ours changes nothing.
+        if (receipt) ctx.commit(await markDelivered(ctx.db, receipt.conversation, receipt.id));
+        const request = parseReceiptRequest(el, ctx.jid);
+        if (request) requests.push(request);
+      }
+      if (!requests.length) return;
       // Only what is stored is confirmed: a message the message plugin dropped was not delivered,
       // even when another message with its id was.
-      if (!(await isStored(ctx.db, request.message))) return;
-      if (!(await mayKnowPresence(bareJid(request.to)))) return;
-      await ctx.xmpp.send(buildReceipt(request.to, request.id, crypto.randomUUID()));
+      const stored = await areStored(ctx.db, requests.map((r) => r.message));
+      const allowed = new Map<string, boolean>();
+      for (const [i, request] of requests.entries()) {
+        if (!stored[i]) continue;
+        const contact = bareJid(request.to);
+        if (!allowed.has(contact)) allowed.set(contact, await mayKnowPresence(contact));
+        if (allowed.get(contact)) await ctx.xmpp.send(buildReceipt(request.to, request.id, crypto.randomUUID()));
+      }
     },
   };
 }

@@ -4,7 +4,7 @@
  */
 import { bareJid, isBareJid } from '../shared/jid.js';
 import { EVENTS_CHANNEL, type Change, type LoginOptions, type ParleyApi, type Status, type WorkerEvent } from '../shared/api.js';
-import type { AccountRecord, ChatState, FastTokenRecord, Show } from '../shared/records.js';
+import type { AccountRecord, ChatState, ChatStateNote, FastTokenRecord, Show } from '../shared/records.js';
 import type { AuthResult } from './auth.js';
 import { getAccount } from '../storage/read.js';
 import { DB_NAME, openParleyDb, type ParleyDb } from '../storage/db.js';
@@ -182,6 +182,10 @@ export class ParleyService implements ParleyApi {
       if (!Array.isArray(emojis) || !emojis.every((e) => typeof e === 'string')) throw new Error('Reactions must be a list of emoji.');
       await running.reactions?.react(this.contactJid(conversation), key, emojis);
     });
+  }
+
+  async chatStates(): Promise<Record<string, ChatStateNote>> {
+    return this.running?.chatStates?.current() ?? {};
   }
 
   setChatState(to: string, state: ChatState): Promise<void> {
@@ -383,7 +387,7 @@ export class ParleyService implements ParleyApi {
     // After messages: a receipt is only sent for what the message plugin has stored.
     session.use(carbons);
     this.running.csi = session.use((ctx) => csi(ctx, this.visibility));
-    this.running.chatStates = session.use(chatStates);
+    this.running.chatStates = session.use((ctx) => chatStates(ctx, (jid, note) => this.post({ type: 'chatState', jid, note })));
     // After messages: reactions find the message they are for in storage.
     this.running.reactions = session.use((ctx) => alsoArchived(reactions(ctx, outboxPlugin)));
     const messagePlugin = this.running.messages;

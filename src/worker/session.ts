@@ -11,6 +11,7 @@ import { bareErrorReplies } from './iq-errors.js';
 import { noSmAfterInline } from './sasl2.js';
 import type { Plugin, PluginContext } from './plugin.js';
 import { ScramError, ScramKeysStaleError } from './scram.js';
+import { arrived } from './clock.js';
 import { ackWatchdog, countInbound, persistStreamManagement, smAnswers, smSettled, type SmPersistence } from './stream-management.js';
 
 export interface SessionOptions {
@@ -48,6 +49,8 @@ export class Session {
   private stopped = false;
   /** Stanzas received and not yet handled by the plugins. */
   private backlog = 0;
+  /** The batch still taking stanzas: those that arrive while earlier ones are being handled. */
+  private open: Element[] | undefined;
   private readonly persistence: SmPersistence;
   private restored = false;
   private resumedH = 0;
@@ -100,8 +103,16 @@ export class Session {
     this.xmpp.on('stanza', (stanza: Element) => {
       if (stanza.name === 'iq') return; // the iq callee middleware routes those
       this.backlog++;
-      this.enqueue('stanza', (p) => p.stanza?.(stanza));
-      this.queue = this.queue.then(() => void this.backlog--);
+      arrived(stanza);
+      if (!this.open) {
+        const batch: Element[] = (this.open = []);
+        this.queue = this.queue.then(async () => {
+          if (this.open === batch) this.open = undefined;
+          await handleBatch(this.plugins, batch, this.options.log);
+          this.backlog -= batch.length;
+        });
+      }
+      this.open.push(stanza);
     });
     this.persistence = persistStreamManagement(this.xmpp, {
       db: options.db,
@@ -274,6 +285,7 @@ export class Session {
   }
 
   private enqueue(hook: string, run: (plugin: Plugin) => Promise<void> | void): void {
+    this.open = undefined; // stanzas after this hook wait for it
     this.queue = this.queue.then(async () => {
       for (const plugin of this.plugins) {
         try {
@@ -283,6 +295,28 @@ export class Session {
         }
       }
     });
+  }
+}
+
+/**
+ * Stanzas that arrived together, plugin by plugin in the order they were added, each plugin
+ * taking them in arrival order (noted with `arrived`, clock.ts): one with a `stanzas` hook takes
+ * them all at once (one transaction).
+ */
+export async function handleBatch(plugins: readonly Plugin[], batch: Element[], log: (message: string, detail?: unknown) => void): Promise<void> {
+  for (const plugin of plugins) {
+    if (plugin.stanzas) {
+      await plugin.stanzas(batch).catch((err: unknown) => log('plugin failed on stanzas', err));
+      continue;
+    }
+    if (!plugin.stanza) continue;
+    for (const stanza of batch) {
+      try {
+        await plugin.stanza(stanza);
+      } catch (err) {
+        log('plugin failed on stanza', err);
+      }
+    }
   }
 }
 

@@ -18,6 +18,8 @@ import type { Plugin, PluginContext } from '../../src/worker/plugin.js';
 import { reactions } from '../../src/worker/reactions.js';
 import { receipts } from '../../src/worker/receipts.js';
 import { retractions } from '../../src/worker/retraction.js';
+import { arrived } from '../../src/worker/clock.js';
+import { handleBatch } from '../../src/worker/session.js';
 
 const ME = 'alice@localhost';
 const BOB = 'bob@localhost';
@@ -45,6 +47,12 @@ async function fresh() {
     /** A stanza as the session hands it to the plugins. */
     async live(xml: string) {
       for (const p of plugins) await p.stanza?.(el(xml));
+    },
+    /** Stanzas that arrived together, handled as the session handles a batch. */
+    async batch(xmls: string[]) {
+      const els = xmls.map(el);
+      for (const e of els) arrived(e);
+      await handleBatch(plugins, els, () => undefined);
     },
     /** The receipts plugin alone, as if the message plugin had failed to store the stanza. */
     async receiptOnly(xml: string) {
@@ -83,6 +91,24 @@ describe('exactly once in storage (real IndexedDB)', () => {
     await t.live(msg('7', 'one'));
     await t.live(msg('7', 'two'));
     expect(await t.bodies()).to.have.length(4);
+    t.db.close();
+  });
+
+  it('a batch (stanzas that arrived while earlier ones were stored) keeps arrival order across contacts and our other device, stores a resent copy once, and confirms after storing', async () => {
+    const t = await fresh();
+    const carol = `<message from='carol@localhost/x' to='${ME}/web' type='chat' id='c1'><body>from carol</body>${REQUEST}</message>`;
+    const mine = `<message from='${ME}/phone' to='${BOB}' type='chat' id='o1'><body>from my phone</body></message>`;
+    await t.batch([
+      msg('b1', 'first', sid('s1') + REQUEST),
+      `<message from='${ME}' to='${ME}/web'><sent xmlns='urn:xmpp:carbons:2'><forwarded xmlns='urn:xmpp:forward:0'>${mine}</forwarded></sent></message>`,
+      carol,
+      msg('b2', 'third', REQUEST),
+      msg('b1', 'first', sid('s1') + REQUEST), // resent on resumption
+    ]);
+    expect(await t.bodies()).to.deep.equal(['first', 'from my phone', 'third']);
+    expect(await t.bodies('carol@localhost')).to.deep.equal(['from carol']);
+    // Receipts only to those who may see our presence (bob), for each stored message as it came.
+    expect(t.sent.map((r) => r.getChild('received', 'urn:xmpp:receipts')?.attrs.id)).to.deep.equal(['b1', 'b2', 'b1']);
     t.db.close();
   });
 
