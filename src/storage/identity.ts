@@ -41,3 +41,27 @@ export const MAX_APPLIED = 50;
 export function remember(applied: EditRef[] | undefined, ref: EditRef): EditRef[] {
   return [...(applied ?? []), ref].slice(-MAX_APPLIED);
 }
+
+/** Earlier texts kept per corrected message: the original (copies are recognised by it) and the latest others. */
+export const MAX_EDITS = 10;
+
+/** `edits` with `earlier` added, keeping the first and the latest MAX_EDITS - 1. */
+export function withEarlierText(edits: { body: string; ts: number }[] | undefined, earlier: { body: string; ts: number }): { body: string; ts: number }[] {
+  const all = [...(edits ?? []), earlier];
+  return all.length <= MAX_EDITS ? all : [all[0]!, ...all.slice(-(MAX_EDITS - 1))];
+}
+
+/**
+ * A short fingerprint of a text (FNV-1a, twice with different offsets: 64 bits), so a remembered
+ * edit does not keep a copy of what may be a long text. Not for security: it tells replays apart.
+ */
+export function textPrint(text: string): string {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193) >>> 0;
+    b = Math.imul(b ^ c, 0x5bd1e995) >>> 0;
+  }
+  return a.toString(16).padStart(8, '0') + b.toString(16).padStart(8, '0');
+}

@@ -10,7 +10,7 @@ import type {
   AccountRecord, ConversationRecord, Direction, EditRef, MessageRecord, MessageState, OutboxRecord, PresenceRecord, RosterItem,
   StateRecord,
 } from '../shared/records.js';
-import { remember, sameEdit, sameMessage } from './identity.js';
+import { remember, sameEdit, sameMessage, textPrint, withEarlierText } from './identity.js';
 
 export async function saveAccount(db: ParleyDb, account: AccountRecord): Promise<Change> {
   await db.put('account', account);
@@ -393,10 +393,10 @@ export type EditOrigin = Omit<EditRef, 'effect'>;
  */
 export function applyCorrection(db: ParleyDb, target: EditTarget, body: string, ts: number, origin?: EditOrigin): Promise<EditResult> {
   return applyEdit(db, target, (found) => {
-    const ref: EditRef | undefined = origin && { ...origin, effect: `correct ${body}` };
+    const ref: EditRef | undefined = origin && { ...origin, effect: `correct ${textPrint(body)}` };
     if (ref && found.applied?.some((done) => sameEdit(done, ref))) return 'correction applied before';
     if (found.body === body) return 'correction to the text it has';
-    const edits = [...(found.edits ?? []), { body: found.body, ts }];
+    const edits = withEarlierText(found.edits, { body: found.body, ts });
     return { ...found, body, edits, ...(ref ? { applied: remember(found.applied, ref) } : {}) };
   });
 }
