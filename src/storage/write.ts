@@ -107,7 +107,7 @@ async function findSame<Mode extends IDBTransactionMode>(tx: MessageTx<Mode>, me
  * Adds a message unless a copy is stored (identity.ts). A copy of our own pending message seen in
  * the archive proves the server has it: it leaves the outbox. Returns the stored copy, null when new.
  */
-async function addOnce(tx: MessageTx, message: MessageRecord): Promise<MessageRecord | null> {
+async function addOnce(tx: MessageTx, message: MessageRecord, placed = false): Promise<MessageRecord | null> {
   const messages = tx.objectStore('messages');
   const existing = await findSame(tx, message);
   if (!existing) {
@@ -116,11 +116,12 @@ async function addOnce(tx: MessageTx, message: MessageRecord): Promise<MessageRe
   }
   const archived = !existing.stanzaId && message.stanzaId;
   const proven = existing.state === 'pending' && message.stanzaId;
-  if (archived || proven) {
-    await messages.put({ ...existing, stanzaId: message.stanzaId, state: proven ? 'sent' : existing.state });
+  const moved = placed && existing.ts !== message.ts;
+  if (archived || proven || moved) {
+    await messages.put({ ...existing, stanzaId: message.stanzaId ?? existing.stanzaId, state: proven ? 'sent' : existing.state, ts: moved ? message.ts : existing.ts });
     if (proven && existing.originId) await tx.objectStore('outbox').delete(existing.originId);
   }
-  return existing;
+  return moved ? { ...existing, ts: message.ts } : existing;
 }
 
 /** Whether a copy of each message is stored, in one transaction: a receipt confirms only that (XEP-0184). */
@@ -144,7 +145,18 @@ export async function storeMessages(
     outbox,
     order,
     coarse = false,
-  }: { unread?: boolean; outbox?: OutboxRecord; order?: { after: number }; coarse?: boolean | ((message: MessageRecord) => boolean) } = {},
+    placed = false,
+  }: {
+    unread?: boolean;
+    outbox?: OutboxRecord;
+    order?: { after: number };
+    coarse?: boolean | ((message: MessageRecord) => boolean);
+    /**
+     * The times are the messages' places in the server's order (a window of the archive): a copy
+     * stored earlier by its arrival moves there, as the archive's order is the truth.
+     */
+    placed?: boolean;
+  } = {},
 ): Promise<Change | null> {
   // Relaxed durability: a crash of the whole OS may lose the last writes, which the next sync refetches.
   const tx = db.transaction(['messages', 'conversations', 'outbox'], 'readwrite', { durability: 'relaxed' });
@@ -153,6 +165,7 @@ export async function storeMessages(
   // seconds. Keep that order: each new one sorts after the one before it, stored earlier or now.
   // `order.after` carries the last position from one call to the next.
   let previous = order?.after ?? -Infinity;
+  const moved = new Set<string>();
   for (const message of list) {
     if (order) message.ts = Math.max(message.ts, previous + 0.001);
     // `coarse`: a delay stamp with whole seconds. Within its second, arrival order is all we know:
@@ -163,9 +176,12 @@ export async function storeMessages(
       const t = latest ? (latest.key as [string, number])[1] : -Infinity;
       if (t >= message.ts) message.ts = t + 0.001;
     }
-    const existing = await addOnce(tx, message);
+    const existing = await addOnce(tx, message, placed);
     previous = existing ? Math.max(previous, existing.ts) : message.ts;
-    if (existing) continue;
+    if (existing) {
+      if (placed) moved.add(message.conversation);
+      continue;
+    }
     const t = touched.get(message.conversation) ?? { lastTs: 0, unread: 0 };
     if (message.ts >= t.lastTs) {
       t.lastTs = message.ts;
@@ -185,6 +201,14 @@ export async function storeMessages(
     }
     c.unread += t.unread;
     await conversations.put(c);
+  }
+  // A message that moved may have been the newest: the preview follows what is newest now.
+  for (const jid of moved) {
+    const c = await conversations.get(jid);
+    const newest = await tx.objectStore('messages').index('byConversation').openCursor(IDBKeyRange.bound([jid, -Infinity], [jid, Infinity]), 'prev');
+    if (!c || !newest || c.lastTs === newest.value.ts) continue;
+    const m = newest.value;
+    await conversations.put({ ...c, lastTs: m.ts, last: { body: m.body, direction: m.direction, ...(m.fallback ? { fallback: m.fallback } : {}) } });
   }
   await tx.done;
   if (!touched.size) return list.length ? { stores: ['messages', 'outbox'], conversations: [...new Set(list.map((m) => m.conversation))] } : null;

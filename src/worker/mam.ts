@@ -185,7 +185,8 @@ export function mam(ctx: PluginContext): MamPlugin {
       const { results, fin } = await query({ before });
       if (results.length === 0) return;
       const records = beneath(toRecords(results), ceiling);
-      await store(results, records, { unread });
+      // The window's order is the archive's: what arrived live meanwhile takes its place in it.
+      await store(results, records, { unread, placed: true });
       ceiling = Math.min(ceiling, ...records.map((r) => r.ts));
       const first = fin.first ?? results[0]!.id;
       const oldest = Number.isFinite(ceiling) ? ceiling : Date.now();

@@ -86,8 +86,12 @@ export function presence(
       // Our own other devices are not contacts.
       if ((parsed.kind === 'available' ? parsed.presence.jid : parsed.jid) === ctx.jid) return;
       switch (parsed.kind) {
-        case 'available':
+        case 'available': {
+          // Directed presence reaches us from anyone who knows our JID; only whom we follow is shown.
+          const item = await ctx.db.get('roster', parsed.presence.jid);
+          if (item?.subscription !== 'to' && item?.subscription !== 'both') return ctx.log('presence from someone we do not follow ignored', parsed.presence.jid);
           return ctx.commit(await putPresence(ctx.db, parsed.presence));
+        }
         case 'unavailable':
           return ctx.commit(await removePresence(ctx.db, parsed.jid, parsed.resource));
         case 'error':

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { xml } from '@xmpp/client';
 import type { Element } from '@xmpp/xml';
 import { ClientPage, launch, type Profile } from '../harness/browser.js';
-import { prosodyOf, setup, PASSWORD, type Fixture } from '../harness/fixture.js';
+import { onProsody, prosodyOf, setup, PASSWORD, type Fixture } from '../harness/fixture.js';
 import { connectPeer, type Peer } from '../harness/peer.js';
 import { until } from '../harness/wait.js';
 
@@ -29,7 +29,7 @@ describe('what a hostile peer sends does not break our session or our archive id
     await fx?.dispose();
   });
 
-  it('an IQ just under the size limit gets an error reply without its payload, and our session stays', async () => {
+  it('an IQ just under the size limit gets an error reply without its payload, and our session stays', onProsody, async () => {
     const [session] = await fx.server.sessions('alice');
     assert.ok(session);
     // Marks the server's session object: a fresh login after a closed stream would not have it.
@@ -69,5 +69,15 @@ describe('what a hostile peer sends does not break our session or our archive id
     const stored = await until(async () => (await alice.stored(fx.jid('mallory'))).find((m) => m.body === 'trust me'), { what: "mallory's message stored" });
     assert.ok(stored.stanzaId, 'the server stamped its own');
     assert.ok(!stored.stanzaId.startsWith('forged'), `stored archive id ${stored.stanzaId}`);
+  });
+
+  it('presence from someone we do not follow is not stored', async () => {
+    const [session] = await fx.server.sessions('alice');
+    await mallory.xmpp.send(xml('presence', { to: session }, xml('status', {}, 'look at me')));
+    // A round trip after it: mallory's next message is stored, so the presence was handled before.
+    await mallory.xmpp.send(xml('message', { to: fx.jid('alice'), type: 'chat', id: 'after-presence' }, xml('body', {}, 'after presence')));
+    await until(async () => (await alice.stored(fx.jid('mallory'))).some((m) => m.body === 'after presence'), { what: 'the message after the presence' });
+    const stored = JSON.parse(await alice.storedText()) as { presence: { jid: string }[] };
+    assert.deepEqual(stored.presence.filter((p) => p.jid === fx.jid('mallory')), []);
   });
 });

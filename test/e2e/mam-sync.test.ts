@@ -7,7 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ClientPage, launch, type Profile } from '../harness/browser.js';
-import { prosodyOf, setup, PASSWORD, type Fixture } from '../harness/fixture.js';
+import { onProsody, prosodyOf, setup, PASSWORD, type Fixture } from '../harness/fixture.js';
 import { befriend, connectPeer, type Peer } from '../harness/peer.js';
 import { until } from '../harness/wait.js';
 import { countArchiveQueries, emptyArchive, fillArchive } from '../harness/archive.js';
@@ -17,7 +17,7 @@ const range = (prefix: string, from: number, to: number) => Array.from({ length:
 /** The conversation's stored messages, read from the page's IndexedDB. */
 const storedBodies = async (page: ClientPage, jid: string) => (await page.stored(jid)).map((m) => m.body);
 
-describe('first login with 20,000 archived messages', () => {
+describe('first login with 20,000 archived messages', onProsody, () => {
   const ARCHIVED = 20_000;
   let fx: Fixture;
   let profile: Profile;
@@ -53,7 +53,7 @@ describe('first login with 20,000 archived messages', () => {
   });
 });
 
-describe('archive trimmed between two logins (the cursor expired)', () => {
+describe('archive trimmed between two logins (the cursor expired)', onProsody, () => {
   let fx: Fixture;
   let profile: Profile;
   let carol: Peer;

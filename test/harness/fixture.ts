@@ -20,7 +20,7 @@ export const PASSWORD = 'correct horse battery staple';
 /** The server this run uses: `PARLEY_SERVER` = `prosody` (default), `prosody-sasl1` or `ejabberd`. */
 export const SERVER: ServerKind = serverKind();
 
-/** For `it(name, onProsody, fn)`: a test that reads Prosody's own state runs only on Prosody. */
+/** For `it(name, onProsody, fn)` or a describe: a test that reads or fills Prosody's own state runs only on Prosody. */
 export const onProsody = SERVER === 'ejabberd' ? { skip: "reads Prosody's session state (admin shell)" } : {};
 
 /** The fixture's server as Prosody, for tests marked `onProsody`. */
