@@ -116,7 +116,8 @@ async function addOnce(tx: MessageTx, message: MessageRecord, placed = false): P
   }
   const archived = !existing.stanzaId && message.stanzaId;
   const proven = existing.state === 'pending' && message.stanzaId;
-  const moved = placed && existing.ts !== message.ts;
+  // Only what others sent moves: our own messages keep the place we gave them when they were typed.
+  const moved = placed && existing.direction === 'in' && existing.ts !== message.ts;
   if (archived || proven || moved) {
     await messages.put({ ...existing, stanzaId: message.stanzaId ?? existing.stanzaId, state: proven ? 'sent' : existing.state, ts: moved ? message.ts : existing.ts });
     if (proven && existing.originId) await tx.objectStore('outbox').delete(existing.originId);
