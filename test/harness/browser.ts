@@ -38,6 +38,8 @@ export class ClientPage {
 
   constructor(readonly page: Page) {
     page.on('pageerror', (err) => this.errors.push(String(err)));
+    // A dedicated worker (the tab fallback) is the page's own: its log comes through the page.
+    if (process.env.PARLEY_DEBUG) page.on('workercreated', (w) => w.on('console', (m) => console.log(`[tab worker] ${m.text()}`)));
     page.on('dialog', (d) => void d.accept());
   }
 
