@@ -1,13 +1,12 @@
 // An embedded ejabberd 24.12 for tests: an Erlang node of its own (name, cookie, dist port, mnesia dir)
 // with its own config under a temp dir, listening on 127.0.0.1 only. Debian's packaged config lacks
 // MAM for accounts and FAST, so the config is written here.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { canConnect, freePorts, onExit, sleep, tail, type ServerOptions, type XmppServer } from './server.js';
+import { childServer, freePorts, onExit, type ServerOptions, type XmppServer } from './server.js';
 
 export interface Ejabberd extends XmppServer {
   kind: 'ejabberd';
@@ -135,10 +134,6 @@ export async function startEjabberd(opts: ServerOptions = {}): Promise<Ejabberd>
     HOME: path.join(dir, 'home'),
   };
 
-  let child: ChildProcess | null = null;
-  let exited: Promise<void> = Promise.resolve();
-  const running = (): boolean => child !== null && child.exitCode === null && child.signalCode === null;
-
   async function api(command: string, body: Record<string, string | number>): Promise<unknown> {
     const res = await fetch(`http://127.0.0.1:${httpPort}/api/${command}`, {
       method: 'POST',
@@ -150,48 +145,24 @@ export async function startEjabberd(opts: ServerOptions = {}): Promise<Ejabberd>
     return JSON.parse(text) as unknown;
   }
 
-  async function start(): Promise<void> {
-    if (running()) return;
-    const outFd = openSync(outFile, 'a');
-    // `erl` execs the emulator, so this PID is ejabberd's own.
-    const c = spawn('erl', args, { env, cwd: dir, stdio: ['ignore', opts.log ? 'inherit' : outFd, outFd] });
-    closeSync(outFd);
-    child = c;
-    exited = new Promise((resolve) => c.once('exit', () => resolve()));
-    let spawnError: Error | null = null;
-    c.once('error', (e) => (spawnError = e));
-    const fail = (why: string): Error =>
-      new Error(`ejabberd ${why} (config ${cfg})\n--- ${logFile}:\n${tail(logFile)}\n--- output:\n${tail(outFile)}`);
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      if (spawnError) throw fail(`could not be spawned: ${(spawnError as Error).message}`);
-      if (c.exitCode !== null || c.signalCode !== null) throw fail(`exited early (${c.exitCode ?? c.signalCode})`);
-      if (Date.now() > deadline) {
-        await kill();
-        throw fail('did not come up within 30 s');
-      }
-      // Listeners open before every module has started: a command answering means the node is ready.
-      if ((await canConnect(c2sPort)) && (await canConnect(httpPort))) {
-        const ready = await api('status', {}).then(() => true, () => false);
-        if (ready) return;
-      }
-      await sleep(50);
-    }
-  }
-
-  async function stop(): Promise<void> {
-    if (!running()) return;
-    child!.kill('SIGTERM'); // the Erlang runtime shuts down cleanly on SIGTERM
-    const hardKill = setTimeout(() => child!.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(hardKill);
-  }
-
-  async function kill(): Promise<void> {
-    if (!running()) return;
-    child!.kill('SIGKILL');
-    await exited;
-  }
+  // `erl` execs the emulator, so the child's PID is ejabberd's own.
+  const proc = childServer({
+    name: 'ejabberd',
+    command: 'erl',
+    args,
+    env,
+    cwd: dir,
+    outFile,
+    logFile,
+    cfg,
+    ports: [c2sPort, httpPort],
+    // Listeners open before every module has started: a command answering means the node is ready.
+    ready: () => api('status', {}).then(() => true, () => false),
+    startMs: 30_000,
+    stopMs: 10_000, // the Erlang runtime shuts down cleanly on SIGTERM
+    inheritOutput: !!opts.log,
+  });
+  const { start, stop, kill } = proc;
 
   async function register(user: string, password: string): Promise<void> {
     try {
@@ -228,7 +199,7 @@ export async function startEjabberd(opts: ServerOptions = {}): Promise<Ejabberd>
   };
 
   const forget = onExit(() => {
-    if (running()) child!.kill('SIGKILL');
+    proc.killNow();
     rmSync(dir, { recursive: true, force: true });
   });
   try {

@@ -1,11 +1,11 @@
 // An embedded Prosody 13 for tests and the demo: own config, ports and data under a temp dir.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { canConnect, freePorts, onExit, sleep, tail, type ServerOptions, type XmppServer } from './server.js';
+import { childServer, freePorts, onExit, type ServerOptions, type XmppServer } from './server.js';
 
 export interface ProsodyOptions extends ServerOptions {
   /** The SASL2 (XEP-0388), Bind2 (XEP-0386) and FAST (XEP-0484) community modules; default true. */
@@ -146,56 +146,27 @@ ${opts.extraConfig ?? ''}
 `,
   );
 
-  let child: ChildProcess | null = null;
-  let exited: Promise<void> = Promise.resolve();
-
-  const running = (): boolean => child !== null && child.exitCode === null && child.signalCode === null;
-
-  async function start(): Promise<void> {
-    if (running()) return;
-    // Prosody reports config and startup errors on stdout/stderr, not in its log: keep them for error messages.
-    const outFd = openSync(outFile, 'a');
-    const c = spawn('prosody', ['--config', cfg, '-F'], { stdio: ['ignore', opts.log ? 'inherit' : outFd, outFd] });
-    closeSync(outFd);
-    child = c;
-    exited = new Promise((resolve) => c.once('exit', () => resolve()));
-    let spawnError: Error | null = null;
-    c.once('error', (e) => (spawnError = e));
-    const fail = (why: string): Error =>
-      new Error(`prosody ${why} (config ${cfg})\n--- ${logFile}:\n${tail(logFile)}\n--- output:\n${tail(outFile)}`);
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      if (spawnError) throw fail(`could not be spawned: ${(spawnError as Error).message}`);
-      if (c.exitCode !== null || c.signalCode !== null) throw fail(`exited early (${c.exitCode ?? c.signalCode})`);
-      if (Date.now() > deadline) {
-        await kill();
-        throw fail('did not come up within 15 s');
-      }
-      if ((await canConnect(c2sPort)) && (await canConnect(httpPort))) {
-        // The admin socket answering with the host's websocket (and SASL2) modules loaded means the host is fully set up;
-        // a community module that failed to load keeps it from being ready, rather than leaving a server without SASL2.
-        const loaded = ['websocket', ...(sasl2 ? SASL2_MODULES : [])].map((m) => `h.modules[${q(m)}]`).join(' and ');
-        const ready = await luaCall(sockPath, `local h = prosody.hosts[${q(host)}]; return h and ${loaded} and "ok" or ""`)
-          .catch(() => '');
-        if (ready === 'ok') return;
-      }
-      await sleep(20);
-    }
-  }
-
-  async function stop(): Promise<void> {
-    if (!running()) return;
-    child!.kill('SIGTERM');
-    const hardKill = setTimeout(() => child!.kill('SIGKILL'), 5_000);
-    await exited;
-    clearTimeout(hardKill);
-  }
-
-  async function kill(): Promise<void> {
-    if (!running()) return;
-    child!.kill('SIGKILL');
-    await exited;
-  }
+  // Prosody reports config and startup errors on stdout/stderr, not in its log: the child keeps them.
+  const proc = childServer({
+    name: 'prosody',
+    command: 'prosody',
+    args: ['--config', cfg, '-F'],
+    outFile,
+    logFile,
+    cfg,
+    ports: [c2sPort, httpPort],
+    // The admin socket answering with the host's websocket (and SASL2) modules loaded means the host is fully set up;
+    // a community module that failed to load keeps it from being ready, rather than leaving a server without SASL2.
+    ready: async () => {
+      const loaded = ['websocket', ...(sasl2 ? SASL2_MODULES : [])].map((m) => `h.modules[${q(m)}]`).join(' and ');
+      const answer = await luaCall(sockPath, `local h = prosody.hosts[${q(host)}]; return h and ${loaded} and "ok" or ""`).catch(() => '');
+      return answer === 'ok';
+    },
+    startMs: 15_000,
+    stopMs: 5_000,
+    inheritOutput: !!opts.log,
+  });
+  const { running, start, stop, kill } = proc;
 
   async function registerAll(users: { user: string; password: string }[]): Promise<void> {
     if (!users.length) return;
@@ -248,7 +219,7 @@ ${opts.extraConfig ?? ''}
   };
 
   const forget = onExit(() => {
-    if (running()) child!.kill('SIGKILL');
+    proc.killNow();
     rmSync(dir, { recursive: true, force: true });
   });
   try {

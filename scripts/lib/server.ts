@@ -1,5 +1,6 @@
 // What the harness needs of an XMPP server, whichever one runs, plus the process plumbing both share.
-import { existsSync, readFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 
 /**
@@ -102,4 +103,79 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 
 export function tail(file: string, lines = 30): string {
   return existsSync(file) ? readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n') : '';
+}
+
+/** How to run one server as a child process and know it is up. */
+export interface ChildSpec {
+  name: string;
+  command: string;
+  args: string[];
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Where its stdout/stderr go (startup errors are reported there, not in its log). */
+  outFile: string;
+  logFile: string;
+  cfg: string;
+  /** Ports that must accept connections before `ready` is asked. */
+  ports: number[];
+  ready(): Promise<boolean>;
+  startMs: number;
+  /** How long SIGTERM may take before SIGKILL. */
+  stopMs: number;
+  inheritOutput?: boolean;
+}
+
+/** A server child process: started and waited for, stopped by its PID. */
+export function childServer(spec: ChildSpec) {
+  let child: ChildProcess | null = null;
+  let exited: Promise<void> = Promise.resolve();
+  const running = (): boolean => child !== null && child.exitCode === null && child.signalCode === null;
+
+  async function kill(): Promise<void> {
+    if (!running()) return;
+    child!.kill('SIGKILL');
+    await exited;
+  }
+
+  return {
+    running,
+    kill,
+    killNow(): void {
+      if (running()) child!.kill('SIGKILL');
+    },
+    async start(): Promise<void> {
+      if (running()) return;
+      const outFd = openSync(spec.outFile, 'a');
+      const c = spawn(spec.command, spec.args, {
+        ...(spec.env ? { env: spec.env } : {}),
+        ...(spec.cwd ? { cwd: spec.cwd } : {}),
+        stdio: ['ignore', spec.inheritOutput ? 'inherit' : outFd, outFd],
+      });
+      closeSync(outFd);
+      child = c;
+      exited = new Promise((resolve) => c.once('exit', () => resolve()));
+      let spawnError: Error | null = null;
+      c.once('error', (e) => (spawnError = e));
+      const fail = (why: string): Error =>
+        new Error(`${spec.name} ${why} (config ${spec.cfg})\n--- ${spec.logFile}:\n${tail(spec.logFile)}\n--- output:\n${tail(spec.outFile)}`);
+      const deadline = Date.now() + spec.startMs;
+      for (;;) {
+        if (spawnError) throw fail(`could not be spawned: ${(spawnError as Error).message}`);
+        if (c.exitCode !== null || c.signalCode !== null) throw fail(`exited early (${c.exitCode ?? c.signalCode})`);
+        if (Date.now() > deadline) {
+          await kill();
+          throw fail(`did not come up within ${spec.startMs / 1000} s`);
+        }
+        if ((await Promise.all(spec.ports.map(canConnect))).every(Boolean) && (await spec.ready())) return;
+        await sleep(25);
+      }
+    },
+    async stop(): Promise<void> {
+      if (!running()) return;
+      child!.kill('SIGTERM');
+      const hardKill = setTimeout(() => child!.kill('SIGKILL'), spec.stopMs);
+      await exited;
+      clearTimeout(hardKill);
+    },
+  };
 }
