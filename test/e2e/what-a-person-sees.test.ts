@@ -222,6 +222,7 @@ describe('what a person sees: read state, scrolling, previews, hostile text', ()
     const more = await alice.page.$$(`${C}button.more`);
     assert.equal(more.length, 5);
     assert.equal(await more[0]!.evaluate((b) => b.getAttribute('aria-expanded')), 'false');
+    await alice.page.bringToFront(); // clicks land only in the tab in front, as for a person
     await more[0]!.click();
     const whole = await until(async () => (await alice.messages()).find((b) => b.length === body.length), { what: 'whole text shown' });
     assert.equal(whole, body);
