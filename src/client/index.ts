@@ -8,11 +8,13 @@ import { EVENTS_CHANNEL, type ParleyApi, type WorkerEvent } from '../shared/api.
 import { openParleyDb, type ParleyDb } from '../storage/db.js';
 import { RoutedEndpoint } from './endpoint.js';
 import { electedEndpoint } from './leader.js';
+import { abortReadsOnFreeze } from './freeze.js';
 
 export type { ParleyApi, Status, ConnectionState, LoginOptions, Change, WorkerEvent } from '../shared/api.js';
 export type * from '../shared/records.js';
 export * from '../storage/read.js';
 export type { ParleyDb } from '../storage/db.js';
+export { abortedByFreeze } from './freeze.js';
 
 export interface ParleyOptions {
   /**
@@ -25,7 +27,10 @@ export interface ParleyOptions {
 export interface Parley {
   /** Commands, answered by the worker. */
   readonly api: Remote<ParleyApi>;
-  /** The local database, read-only by convention: only the worker writes. */
+  /**
+   * The local database, read-only by convention: only the worker writes. A read open when the page
+   * freezes is aborted (`abortedByFreeze(err)`): read again on the document's `resume` event.
+   */
   readonly db: Promise<ParleyDb>;
   /** Calls `listener` for every worker event; returns the unsubscribe function. */
   on(listener: (event: WorkerEvent) => void): () => void;
@@ -67,7 +72,10 @@ function create({ workerUrl = new URL('./parley-worker.js', import.meta.url) }: 
   };
   return {
     api,
-    db: openParleyDb(),
+    db: openParleyDb().then((db) => {
+      abortReadsOnFreeze(db);
+      return db;
+    }),
     on(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
