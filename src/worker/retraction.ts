@@ -8,7 +8,7 @@ import type { Element } from '@xmpp/xml';
 import type { OutgoingRetraction } from '../shared/records.js';
 import { applyRetraction } from '../storage/write.js';
 import { now } from './clock.js';
-import { editSource, editTargetOf } from './edit-source.js';
+import { editTargetOf } from './edit-source.js';
 import { MAX_ID } from './limits.js';
 import type { OutboxPlugin } from './outbox.js';
 import type { Plugin, PluginContext } from './plugin.js';
@@ -61,13 +61,11 @@ export interface RetractionPlugin extends Plugin {
 
 export function retractions(ctx: PluginContext, outbox: OutboxPlugin): RetractionPlugin {
   return {
-    async stanza(el) {
+    async envelope(env) {
       try {
-        const source = editSource(el, ctx.jid);
-        if (!source) return;
-        const retraction = parseRetraction(source.message);
+        const retraction = parseRetraction(env.message);
         if (!retraction) return;
-        const result = await applyRetraction(ctx.db, editTargetOf(source, retraction.id), now());
+        const result = await applyRetraction(ctx.db, editTargetOf(env, retraction.id), now());
         if ('ignored' in result) return ctx.log(`retraction from ${retraction.from} ignored`, result.ignored);
         ctx.commit(result.change);
       } catch (err) {
