@@ -7,8 +7,11 @@ import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
 import { NS_CARBONS } from './envelope.js';
 import type { Plugin, PluginContext } from './plugin.js';
+import type { Feature } from './feature.js';
 
 export { NS_CARBONS };
+
+export const feature: Feature = { disco: [NS_CARBONS] };
 
 export function buildEnable(): Element {
   return xml('enable', { xmlns: NS_CARBONS });

@@ -3,8 +3,10 @@ import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
 import type { ChatState, ChatStateNote } from '../shared/records.js';
 import type { Plugin, PluginContext } from './plugin.js';
+import type { Feature } from './feature.js';
 
 export const NS_CHATSTATES = 'http://jabber.org/protocol/chatstates';
+export const feature: Feature = { disco: [NS_CHATSTATES] };
 const STATES: readonly ChatState[] = ['active', 'composing', 'paused', 'inactive', 'gone'];
 
 /** The chat state a message carries, if any (a state may ride on a message with a body). */

@@ -14,8 +14,10 @@ import { MAX_ID } from './limits.js';
 import { MAX_BODY, NS_SID } from './message.js';
 import type { OutboxPlugin } from './outbox.js';
 import type { Plugin, PluginContext } from './plugin.js';
+import type { Feature } from './feature.js';
 
 export const NS_CORRECT = 'urn:xmpp:message-correct:0';
+export const feature: Feature = { disco: [NS_CORRECT] };
 
 export class CorrectionError extends Error {
   override name = 'CorrectionError';

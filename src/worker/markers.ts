@@ -4,8 +4,10 @@ import type { Element } from '@xmpp/xml';
 import { markDisplayed } from '../storage/write.js';
 import { MAX_ID } from './limits.js';
 import type { Plugin, PluginContext } from './plugin.js';
+import type { Feature } from './feature.js';
 
 export const NS_MARKERS = 'urn:xmpp:chat-markers:0';
+export const feature: Feature = { disco: [NS_MARKERS] };
 
 /** How many incoming messages back a displayed marker is looked for. */
 const LOOKBACK = 100;

@@ -9,8 +9,11 @@ import { markDisplayedUpTo } from '../storage/write.js';
 import { archiveId, NS_SID } from './envelope.js';
 import type { Plugin, PluginContext } from './plugin.js';
 import { buildFetch as buildPubSubFetch, buildPublish as buildPubSubPublish, type PublishOptions, type PubSubPlugin } from './pubsub.js';
+import type { Feature } from './feature.js';
 
 export const NS_MDS = 'urn:xmpp:mds:displayed:0';
+export const feature: Feature = { notify: [NS_MDS] };
+
 /** One chat displayed up to the message our server stamped with `stanzaId`. */
 export interface Displayed {
   conversation: string;

@@ -11,8 +11,10 @@ import { MAX_ID } from './limits.js';
 import { now } from './clock.js';
 import type { OutboxPlugin } from './outbox.js';
 import type { Plugin, PluginContext } from './plugin.js';
+import type { Feature } from './feature.js';
 
 export const NS_REACTIONS = 'urn:xmpp:reactions:0';
+export const feature: Feature = { disco: [NS_REACTIONS] };
 /** At most this many different reactions per sender and message; the rest are ignored. */
 export const MAX_REACTIONS = 10;
 /** An emoji is one grapheme, but ZWJ sequences and tag flags run long; more code points is no emoji. */

@@ -12,8 +12,10 @@ import type { Envelope } from './envelope.js';
 import { MAX_ID } from './limits.js';
 import { chatRecord, NS_RECEIPTS } from './message.js';
 import type { Plugin, PluginContext } from './plugin.js';
+import type { Feature } from './feature.js';
 
 export { NS_RECEIPTS };
+export const feature: Feature = { disco: [NS_RECEIPTS] };
 
 /** A request we should answer: who asked (full JID), for which message id, and that message as stored. */
 export interface ReceiptRequest {

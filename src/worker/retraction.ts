@@ -12,8 +12,10 @@ import { editTargetOf } from './edit-source.js';
 import { MAX_ID } from './limits.js';
 import type { OutboxPlugin } from './outbox.js';
 import type { Plugin, PluginContext } from './plugin.js';
+import type { Feature } from './feature.js';
 
 export const NS_RETRACT = 'urn:xmpp:message-retract:1';
+export const feature: Feature = { disco: [NS_RETRACT] };
 export const NS_FALLBACK = 'urn:xmpp:fallback:0';
 /** XEP-0424 §3: what clients without retraction support show (a XEP-0245 /me). */
 export const RETRACTION_FALLBACK = "/me retracted a previous message, but it's unsupported by your client.";
