@@ -1,5 +1,5 @@
 import { LitElement, html, css, nothing } from 'lit';
-import { parley, getAccount, listConversations } from '../client/index.js';
+import { parley, getAccount, totalUnread } from '../client/index.js';
 import type { Show } from '../shared/records.js';
 import { LiveQuery, StatusController, touches } from './live.js';
 import { base } from './styles.js';
@@ -52,7 +52,7 @@ export class ParleyClient extends LitElement {
   private readonly account = new LiveQuery(this, getAccount, touches('account'));
   private readonly unread = new LiveQuery(
     this,
-    async (db) => (await listConversations(db)).reduce((n, c) => n + c.unread, 0),
+    totalUnread,
     touches('conversations'),
   );
   private readonly baseTitle = document.title;
