@@ -135,6 +135,9 @@ export async function areStored(db: ParleyDb, list: MessageRecord[]): Promise<bo
   return found;
 }
 
+/** How much later than the server sent it a message's arrival may be noted (see storeMessages). */
+const LATE_ARRIVAL_MS = 10_000;
+
 /**
  * Stores messages once each, in one transaction, and updates their conversations. Incoming ones
  * count as unread unless `unread` is false (history seen for the first time). Null when nothing changed.
@@ -170,12 +173,20 @@ export async function storeMessages(
   const moved = new Set<string>();
   for (const message of list) {
     if (order) message.ts = Math.max(message.ts, previous + 0.001);
-    // `coarse`: a delay stamp with whole seconds. Within its second, arrival order is all we know:
-    // it goes after whatever is stored for that second.
+    // `coarse`: a delay stamp with whole seconds, on a message that came in the stream. Within its
+    // second, arrival order is all we know: it goes after whatever is stored for that second. An
+    // incoming one also goes after incoming messages noted up to LATE_ARRIVAL_MS later: those came
+    // before it in the same stream, and their arrival was noted late (a busy or closing worker).
     if (coarse === true || (coarse && coarse(message))) {
-      const range = IDBKeyRange.bound([message.conversation, -Infinity], [message.conversation, message.ts + 1000], false, true);
-      const latest = await tx.objectStore('messages').index('byConversation').openKeyCursor(range, 'prev');
-      const t = latest ? (latest.key as [string, number])[1] : -Infinity;
+      const { conversation, direction, ts } = message;
+      const window = (index: 'byConversation' | 'byDirection', lower: unknown[], upper: unknown[]) =>
+        tx.objectStore('messages').index(index).openKeyCursor(IDBKeyRange.bound(lower, upper, false, true), 'prev');
+      const latest = await window('byConversation', [conversation, ts], [conversation, ts + 1000]);
+      let t = latest ? (latest.key as [string, number])[1] : -Infinity;
+      if (direction === 'in') {
+        const late = await window('byDirection', [conversation, 'in', ts], [conversation, 'in', ts + 1000 + LATE_ARRIVAL_MS]);
+        t = Math.max(t, late ? (late.key as [string, string, number])[2] : -Infinity);
+      }
       if (t >= message.ts) message.ts = t + 0.001;
     }
     const existing = await addOnce(tx, message, placed);

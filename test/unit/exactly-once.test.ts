@@ -216,6 +216,19 @@ describe('exactly once in storage (real IndexedDB)', () => {
     expect((await listMessages(t.db, BOB)).map((m) => m.body)).to.deep.equal(['while you were away', 'second']);
     t.db.close();
   });
+
+  it('keeps the stream\'s order when a message was noted late and the next one comes back with a whole-second stamp', async () => {
+    const t = await fresh();
+    // A closing (or busy) worker noted when "1" arrived a second or more after the server sent it; the
+    // server then queued "2" and, on resumption, sends it stamped with its second (Prosody's stamps
+    // have whole seconds), which is now earlier than the arrival noted for "1".
+    await t.live(msg('m1', '1'));
+    const noted = (await listMessages(t.db, BOB))[0]!.ts;
+    const second = new Date(Math.floor(noted / 1000) * 1000 - 1000).toISOString().replace('.000', '');
+    await t.live(msg('m2', '2', `<delay xmlns='urn:xmpp:delay' from='localhost' stamp='${second}'/>`));
+    expect(await t.bodies()).to.deep.equal(['1', '2']);
+    t.db.close();
+  });
 });
 
 describe('schema 3: messages found by sender id', () => {
