@@ -100,6 +100,8 @@ declare module '@xmpp/client' {
   export interface XmppClient extends EventEmitter {
     jid: JID | null;
     status: Status;
+    /** ms to wait for the server's stream header (`open`) and for its close. */
+    timeout: number;
     options: { service: string; domain: string };
     start(): Promise<JID>;
     connect(service: string): Promise<void>;

@@ -16,7 +16,7 @@ describe('login, credentials at rest, and hostile input', () => {
   let unreachable: Served;
 
   before(async () => {
-    fx = await setup(['alice', 'bob', 'mallory']);
+    fx = await setup(['alice', 'bob', 'mallory'], { proxy: true });
     await befriend(fx.server, ['alice', PASSWORD], ['bob', PASSWORD]);
     // The same page, pointed at a port where nothing listens.
     unreachable = await serve({ mounts: { '/': 'demo', '/dist/': 'dist' }, vars: { SERVICE: `ws://127.0.0.1:${await freePort()}/xmpp-websocket` } });
@@ -44,6 +44,19 @@ describe('login, credentials at rest, and hostile input', () => {
     await page.login(fx.jid('alice'), PASSWORD);
     assert.match(await page.loginError(), /^Cannot reach the server at ws:\/\/127\.0\.0\.1:\d+\/xmpp-websocket/);
     await page.page.close();
+  });
+
+  it('a slow link (1.2 s each way, as on a poor mobile network) still logs in', async () => {
+    fx.proxy!.latency(1200);
+    const slow = await launch();
+    try {
+      const page = await ClientPage.open(slow, fx.url);
+      await page.login(fx.jid('mallory'), PASSWORD);
+      assert.equal(await page.waitForStatus('Online', 30_000), 'Online');
+    } finally {
+      fx.proxy!.latency(0);
+      await slow.close();
+    }
   });
 
   it('a good login stores a FAST token where the server offers FAST, else SCRAM keys; never the password', async () => {

@@ -14,6 +14,8 @@ export interface Proxy {
    * connections work normally.
    */
   halfOpen(dead: 'to-server' | 'to-client'): void;
+  /** New connections carry every byte `ms` later each way, as a slow mobile link does (0: none). */
+  latency(ms: number): void;
   /** Refuses new connections until `open()`; also drops the open ones. */
   close(): Promise<void>;
   open(): Promise<void>;
@@ -26,6 +28,7 @@ export async function startProxy(targetPort: number): Promise<Proxy> {
   const pairs = new Set<{ client: net.Socket; upstream: net.Socket }>();
   let port = 0;
   let server: net.Server | undefined;
+  let delay = 0;
 
   const listen = () =>
     new Promise<void>((resolve, reject) => {
@@ -36,14 +39,24 @@ export async function startProxy(targetPort: number): Promise<Proxy> {
           s.on('close', () => sockets.delete(s));
           s.on('error', () => undefined);
         }
-        client.pipe(upstream).pipe(client);
+        if (delay === 0) client.pipe(upstream).pipe(client);
+        else {
+          // Equal delays keep the order.
+          const slow = (from: net.Socket, to: net.Socket, ms: number) =>
+            from.on('data', (chunk) => setTimeout(() => to.writable && to.write(chunk), ms));
+          slow(client, upstream, delay);
+          slow(upstream, client, delay);
+        }
         const pair = { client, upstream };
         pairs.add(pair);
         client.on('close', () => pairs.delete(pair));
-        // A side that ends or closes takes the other with it, as a direct connection would.
+        // A side that ends or closes takes the other with it, as a direct connection would (after
+        // the bytes still on their way).
+        const lag = delay;
+        const later = (f: () => void) => (lag === 0 ? f() : setTimeout(f, lag));
         for (const [a, b] of [[client, upstream], [upstream, client]] as const) {
-          a.on('end', () => b.end());
-          a.on('close', () => b.destroy());
+          a.on('end', () => later(() => b.end()));
+          a.on('close', () => later(() => b.destroy()));
         }
       });
       server.once('error', reject);
@@ -77,6 +90,9 @@ export async function startProxy(targetPort: number): Promise<Proxy> {
       target = port;
     },
     halfOpen,
+    latency(ms) {
+      delay = ms;
+    },
     async close() {
       drop();
       await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
