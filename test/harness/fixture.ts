@@ -41,17 +41,21 @@ export async function setup(
     proxy: withProxy = false,
     prosody: prosodyOpts,
     mounts = {},
+    push,
   }: {
     proxy?: boolean;
     /** used when the server is Prosody */
     prosody?: ProsodyOptions;
     /** More URL prefix → directory mounts beside the demo. */
     mounts?: Record<string, string>;
+    /** The server's push module and a component for the push gateway (see ServerOptions). */
+    push?: ServerOptions['push'];
   } = {},
 ): Promise<Fixture> {
   const server = await startServer(SERVER, {
     users: users.map((user) => ({ user, password: PASSWORD })),
     ...(prosodyOpts ? { prosody: prosodyOpts } : {}),
+    ...(push ? { push } : {}),
   });
   const proxy = withProxy ? await startProxy(server.httpPort) : undefined;
   const service = proxy ? `ws://127.0.0.1:${proxy.port}${new URL(server.wsUrl).pathname}` : server.wsUrl;
