@@ -5,7 +5,7 @@
  */
 import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
-import { NS_PARLEY_PUSH, type WebPushSubscription } from '../shared/push.js';
+import { NS_PARLEY_PUSH, validSubscription, type WebPushSubscription } from '../shared/push.js';
 import type { PushRecord } from '../shared/records.js';
 import { getAccount } from '../storage/read.js';
 import { saveAccount } from '../storage/write.js';
@@ -14,6 +14,13 @@ import type { Plugin, PluginContext } from './plugin.js';
 export const NS_PUSH = 'urn:xmpp:push:0';
 const NS_DATA = 'jabber:x:data';
 const PUBLISH_OPTIONS = 'http://jabber.org/protocol/pubsub#publish-options';
+
+/** A gateway is a component: a domain, no user part. */
+export function gatewayAddress(jid: string): string {
+  const domain = String(jid).trim().toLowerCase();
+  if (!/^[a-z0-9-]+(\.[a-z0-9-]+)+$|^localhost$/.test(domain)) throw new Error(`"${jid}" is not a push gateway address (push.example.org).`);
+  return domain;
+}
 
 export const buildVapidQuery = (): Element => xml('vapid', { xmlns: NS_PARLEY_PUSH });
 
@@ -75,6 +82,8 @@ export function push(ctx: PluginContext): PushPlugin {
       return key;
     },
     async enable(gateway, subscription) {
+      // Its shape only: which endpoints it sends to is the gateway's policy.
+      if (!validSubscription(subscription, { allowHttp: true })) throw new Error('Not a push subscription the gateway can use.');
       const registered = parseRegistered(await ctx.xmpp.iqCaller.set(buildRegister(subscription), gateway));
       if (!registered) throw new Error(`${gateway} did not register this browser for push.`);
       // One node per browser: the one this browser had before goes first.

@@ -8,7 +8,8 @@ import type { AccountRecord, ChatState, ChatStateNote, FastTokenRecord, Show } f
 import type { AuthResult } from './auth.js';
 import { getAccount } from '../storage/read.js';
 import { DB_NAME, openParleyDb, type ParleyDb } from '../storage/db.js';
-import { clearAll, markRead, saveAccount } from '../storage/write.js';
+import { clearAll, markRead, saveAccount, setMuted } from '../storage/write.js';
+import type { WebPushSubscription } from '../shared/push.js';
 import { LoginError, transportRefusal } from './auth.js';
 import { carbons } from './carbons.js';
 import { chatStates, type ChatStatePlugin } from './chatstates.js';
@@ -22,6 +23,7 @@ import { mam, type MamPlugin } from './mam.js';
 import { messages, type MessagePlugin } from './message.js';
 import { outbox } from './outbox.js';
 import { presence, type PresencePlugin } from './presence.js';
+import { gatewayAddress, push, type PushPlugin } from './push.js';
 import { reactions, type ReactionPlugin } from './reactions.js';
 import { receipts } from './receipts.js';
 import { replies, type ReplyPlugin } from './replies.js';
@@ -44,6 +46,7 @@ interface Running {
   retractions?: RetractionPlugin;
   markers?: MarkersPlugin;
   mds?: MdsPlugin;
+  push?: PushPlugin;
 }
 
 const CHANGE_BATCH_MS = 16;
@@ -250,6 +253,31 @@ export class ParleyService implements ParleyApi {
     });
   }
 
+  pushKey(gateway: string): Promise<string> {
+    return this.command(() => this.pushPlugin().key(gatewayAddress(gateway)));
+  }
+
+  pushEnable(gateway: string, subscription: WebPushSubscription): Promise<void> {
+    return this.command(() => this.pushPlugin().enable(gatewayAddress(gateway), subscription));
+  }
+
+  pushDisable(): Promise<void> {
+    return this.command(() => this.pushPlugin().disable());
+  }
+
+  mute(conversation: string, muted: boolean): Promise<void> {
+    return this.command(async () => {
+      this.plugins();
+      this.commit(await setMuted(this.db, this.contactJid(conversation), !!muted));
+    });
+  }
+
+  private pushPlugin(): PushPlugin {
+    const running = this.onlinePlugins();
+    if (!running.push) throw new Error('Not logged in.');
+    return running.push;
+  }
+
   loadOlder(conversation: string): Promise<boolean> {
     return this.command(() => this.onlinePlugins().mam.loadOlder(this.contactJid(conversation)));
   }
@@ -398,6 +426,7 @@ export class ParleyService implements ParleyApi {
     this.running.markers = session.use(markers);
     this.running.mds = session.use((ctx) => mds(ctx, () => mamPlugin.caughtUp()));
     session.use(receipts);
+    this.running.push = session.use(push);
     try {
       await session.start({ retry });
     } catch (err) {
