@@ -8,11 +8,16 @@ import { EVENTS_CHANNEL, type ParleyApi, type WorkerEvent } from '../shared/api.
 import { openParleyDb, type ParleyDb } from '../storage/db.js';
 import { RoutedEndpoint } from './endpoint.js';
 import { electedEndpoint } from './leader.js';
+import { pushControl, type PushControl } from './push.js';
 
 export type { ParleyApi, Status, ConnectionState, LoginOptions, Change, WorkerEvent } from '../shared/api.js';
 export type * from '../shared/records.js';
 export * from '../storage/read.js';
 export type { ParleyDb } from '../storage/db.js';
+export type { PushControl, PushState, Subscribe } from './push.js';
+export type { WebPushSubscription } from '../shared/push.js';
+export { pushSubscribe } from './push.js';
+export { registerServiceWorker } from './sw.js';
 
 export interface ParleyOptions {
   /**
@@ -27,6 +32,8 @@ export interface Parley {
   readonly api: Remote<ParleyApi>;
   /** The local database, read-only by convention: only the worker writes. */
   readonly db: Promise<ParleyDb>;
+  /** Push notifications (XEP-0357 through a Parley push gateway): `enable()` from a user gesture. */
+  readonly push: PushControl;
   /** Calls `listener` for every worker event; returns the unsubscribe function. */
   on(listener: (event: WorkerEvent) => void): () => void;
 }
@@ -65,9 +72,11 @@ function create({ workerUrl = new URL('./parley-worker.js', import.meta.url) }: 
     if (shared && event.type === 'status' && (own === undefined || (event.status.worker ?? own) !== own)) return;
     emit(event);
   };
+  const db = openParleyDb();
   return {
     api,
-    db: openParleyDb(),
+    db,
+    push: pushControl(api, db),
     on(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

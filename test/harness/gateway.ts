@@ -15,11 +15,12 @@ export const pushComponent = (): NonNullable<ServerOptions['push']> => ({ domain
 
 export interface RunningGateway extends Gateway {
   keys: GatewayKeys;
-  events: GatewayEvent[];
+  /** Each with when it happened (ms since the epoch). */
+  events: (GatewayEvent & { at: number })[];
 }
 
 export async function runGateway(server: XmppServer, secret: string, keys: GatewayKeys = newKeys()): Promise<RunningGateway> {
-  const events: GatewayEvent[] = [];
+  const events: RunningGateway['events'] = [];
   const gateway = await startGateway({
     service: `xmpp://127.0.0.1:${server.componentPort}`,
     domain: PUSH_DOMAIN,
@@ -28,7 +29,7 @@ export async function runGateway(server: XmppServer, secret: string, keys: Gatew
     vapid: { publicKey: keys.vapidPublicKey, privateKey: keys.vapidPrivateKey, subject: 'mailto:admin@localhost' },
     allowHttpEndpoints: true,
     log: (m) => process.env.PARLEY_DEBUG && console.log(`[gateway] ${m}`),
-    onEvent: (e) => events.push(e),
+    onEvent: (e) => events.push({ ...e, at: Date.now() }),
   });
   return Object.assign(gateway, { keys, events });
 }

@@ -1,0 +1,30 @@
+/** What a push shows: one notification per conversation with the sender's name and text, and the badge. */
+import type { ParleyDb } from '../storage/db.js';
+import { listConversations } from '../storage/read.js';
+
+export const TAG = 'parley:';
+
+/** Shows (or replaces) the notification of each changed conversation that has unread messages and is not muted. */
+export async function notifyConversations(registration: ServiceWorkerRegistration, db: ParleyDb, changed: Iterable<string>): Promise<number> {
+  let shown = 0;
+  for (const jid of changed) {
+    const c = await db.get('conversations', jid);
+    if (!c || c.muted || !c.unread || c.last?.direction !== 'in') continue;
+    const name = (await db.get('roster', jid))?.name || jid;
+    // Shown as text by the system: nothing in it is markup.
+    await registration.showNotification(c.unread > 1 ? `${name} (${c.unread})` : name, {
+      body: c.last.body,
+      tag: TAG + jid,
+      data: { conversation: jid },
+    });
+    shown++;
+  }
+  return shown;
+}
+
+/** The app badge shows the total unread (where the browser has badges). */
+export async function updateBadge(db: ParleyDb): Promise<void> {
+  const total = (await listConversations(db)).reduce((n, c) => n + (c.muted ? 0 : c.unread), 0);
+  const nav = navigator as Navigator & { setAppBadge?(n: number): Promise<void>; clearAppBadge?(): Promise<void> };
+  await (total ? nav.setAppBadge?.(total) : nav.clearAppBadge?.())?.catch(() => undefined);
+}
