@@ -4,12 +4,16 @@ import { listConversations } from '../storage/read.js';
 
 export const TAG = 'parley:';
 
-/** Shows (or replaces) the notification of each changed conversation that has unread messages and is not muted. */
+/**
+ * Shows (or replaces) the notification of each conversation the catch-up changed whose newest message
+ * is incoming, unless muted. Not by unread count alone: a first sync (an archive that was empty
+ * before) stores what it finds as history, not unread, and it is still what the push was for.
+ */
 export async function notifyConversations(registration: ServiceWorkerRegistration, db: ParleyDb, changed: Iterable<string>): Promise<number> {
   let shown = 0;
   for (const jid of changed) {
     const c = await db.get('conversations', jid);
-    if (!c || c.muted || !c.unread || c.last?.direction !== 'in') continue;
+    if (!c || c.muted || c.last?.direction !== 'in') continue;
     const name = (await db.get('roster', jid))?.name || jid;
     // Shown as text by the system: nothing in it is markup.
     await registration.showNotification(c.unread > 1 ? `${name} (${c.unread})` : name, {

@@ -63,7 +63,11 @@ describe('push wakeups in the browser', () => {
   });
 
   it('the page enables push: gateway key, subscription, registration, enable on the server', async () => {
+    // Alice has history (her first sync then leaves a cursor in the archive): what comes next is new.
+    await bob.say(fx.jid('alice'), 'earlier');
     const page = await ClientPage.loggedIn(profile, fx, 'alice', PASSWORD);
+    await page.open(fx.jid('bob'));
+    await page.waitForMessages(1);
     sub = service.subscribe();
     // A string: tsx-compiled functions call a `__name` helper the page lacks.
     const state = await page.page.evaluate(`(async () => {
@@ -122,11 +126,11 @@ describe('push wakeups in the browser', () => {
     await until(async () => (await page.page.$eval('parley-client >>> parley-conversation', (el) => el.getAttribute('aria-label'))) === `Conversation with ${fx.jid('bob')}`, {
       what: 'the conversation with bob shown',
     });
-    assert.deepEqual(await page.waitForMessages(2), ['Hello from bob', 'And another']);
+    assert.deepEqual(await page.waitForMessages(3), ['earlier', 'Hello from bob', 'And another']);
     // A round trip after the resumed stream's queue (which held both messages) was handled.
     await bob.say(fx.jid('alice'), 'live again');
-    await page.waitForMessages(3);
-    assert.deepEqual((await page.stored(fx.jid('bob'))).map((m) => m.body), ['Hello from bob', 'And another', 'live again']);
+    await page.waitForMessages(4);
+    assert.deepEqual((await page.stored(fx.jid('bob'))).map((m) => m.body), ['earlier', 'Hello from bob', 'And another', 'live again']);
   });
 
   it('with a tab open, a push makes no second connection: the open tab’s worker has the message', async () => {
