@@ -148,6 +148,8 @@ export class ParleyService implements ParleyApi {
     this.waitAbort?.abort(); // a login waiting for the lock is given up at once
     return this.serially(async () => {
       this.supersede();
+      // The server stops waking this browser for an account that is no longer here.
+      if (this.current.state === 'online') await this.running?.push?.disable().catch((err: unknown) => log('push not disabled at logout', err));
       await this.end();
       const account = await getAccount(this.db);
       // Clearing is writing: only the account's owner may, and another worker owns it.
