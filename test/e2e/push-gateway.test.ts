@@ -1,5 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { Sealer } from '../../gateway/seal.js';
 import { parsePushPayload } from '../../src/shared/push.js';
 import { setup, PASSWORD, type Fixture } from '../harness/fixture.js';
 import { enablePush, publishIq, pushComponent, runGateway, type RunningGateway } from '../harness/gateway.js';
@@ -105,5 +107,29 @@ describe('push gateway', () => {
     await service.next(dave.sub.id, daveSeen);
     assert.equal(service.deliveries.filter((d) => d.subscription === alice.sub.id).length, seen + 1, 'alice’s dropped subscription got nothing more');
     assert.equal(gateway.events.filter((e) => e.type === 'received').length, received + 1, 'the server published only dave’s');
+  });
+});
+
+describe('push gateway nodes (no database)', () => {
+  const sealer = new Sealer(randomBytes(32));
+  const registration = { jid: 'alice@example.org', subscription: { endpoint: 'https://push.example.net/x', keys: { p256dh: 'B' + 'A'.repeat(86), auth: 'a'.repeat(22) } } };
+
+  it('a node opens to the registration it sealed, with this key only, and its secret is its own', () => {
+    const { node, secret } = sealer.seal(registration);
+    assert.deepEqual(sealer.open(node), registration);
+    assert.equal(new Sealer(randomBytes(32)).open(node), null, 'another gateway key');
+    assert.equal(sealer.verify(node, secret), true);
+    assert.equal(sealer.verify(sealer.seal(registration).node, secret), false, 'a secret belongs to one node');
+  });
+
+  it('an altered node opens to nothing', () => {
+    const { node } = sealer.seal(registration);
+    const raw = Buffer.from(node, 'base64url');
+    for (const at of [0, 12, raw.length - 1]) {
+      const bad = Buffer.from(raw);
+      bad[at]! ^= 1;
+      assert.equal(sealer.open(bad.toString('base64url')), null, `byte ${at} flipped`);
+    }
+    assert.equal(sealer.open(''), null);
   });
 });
