@@ -141,7 +141,7 @@ export class ParleyClient extends LitElement {
         ${account && loggedIn ? html`<span class="jid">${account.jid}</span>` : nothing}
         <span class="status" role="status" data-state=${state}>${STATE_TEXT[state]}${status?.error && (state === 'offline' || state === 'connecting' || state === 'waiting') ? html` — ${status.error}` : nothing}</span>
         <span class="spacer"></span>
-        ${loggedIn && this.open ? html`<button aria-pressed=${this.muted.value ? 'true' : 'false'} @click=${() => void parley().api.mute(this.open, !this.muted.value)}>${this.muted.value ? 'Unmute' : 'Mute'} conversation</button>` : nothing}
+        ${loggedIn && this.open ? html`<button class="mute" aria-pressed=${this.muted.value ? 'true' : 'false'} @click=${() => void parley().api.mute(this.open, !this.muted.value)}>${this.muted.value ? 'Unmute' : 'Mute'} conversation</button>` : nothing}
         ${loggedIn && this.pushGateway && this.pushState && this.pushState !== 'unsupported' ? this.renderBell() : nothing}
         ${loggedIn ? this.renderPresence(account?.presence.show) : nothing}
         ${loggedIn ? html`<button @click=${this.logout}>Log out</button>` : nothing}

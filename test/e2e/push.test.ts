@@ -25,6 +25,7 @@ describe('push wakeups in the browser', () => {
   let bob: Peer;
   let sub: ReturnType<PushService['subscribe']>;
   let shown: ShownNotification;
+  let page: ClientPage;
 
   /** Copies of a message in the origin's IndexedDB, read from the Service Worker (no tab may be open). */
   const storedCopies = async (body: string) =>
@@ -43,7 +44,7 @@ describe('push wakeups in the browser', () => {
     }, body);
 
   before(async () => {
-    fx = await setup(['alice', 'bob'], { push: component });
+    fx = await setup(['alice', 'bob'], { push: component, proxy: true });
     origin = new URL(fx.url).origin;
     await befriend(fx.server, ['alice', PASSWORD], ['bob', PASSWORD]);
     service = await startPushService();
@@ -111,7 +112,7 @@ describe('push wakeups in the browser', () => {
   });
 
   it('the app opened later stores nothing twice, and a click on the notification shows that conversation', async () => {
-    const page = await ClientPage.open(profile, fx.url);
+    page = await ClientPage.open(profile, fx.url);
     await page.waitForStatus('Online', 20_000);
     // What a person's click does, from the notification the Service Worker showed; the event is
     // dispatched by the test (DevTools cannot click a notification), the handler is Parley's.
@@ -142,5 +143,31 @@ describe('push wakeups in the browser', () => {
     await driver.waitForLog(/push handled: a tab is connected, badge only/);
     assert.deepEqual(await fx.server.sessions('alice'), before);
     assert.equal(before.length, 1);
+  });
+
+  it('a muted conversation shows no notification; its message is stored all the same', async () => {
+    await page.click('parley-client >>> header button.mute[aria-pressed="false"]');
+    await until(async () => (await page.page.$('parley-client >>> header button.mute[aria-pressed="true"]')) !== null, { what: 'the conversation muted' });
+    await page.closeLast();
+    const seen = service.deliveries.filter((d) => d.subscription === sub.id).length;
+    await bob.say(fx.jid('alice'), 'while muted');
+    const delivery = await service.next(sub.id, seen);
+    const handled = driver.logs.filter((l) => /push handled: caught up/.test(l)).length;
+    await driver.deliverPush(origin, delivery.text);
+    assert.match(await driver.waitForLog(/push handled: caught up/, handled), /0 notification/);
+    assert.equal((await driver.notifications(origin)).filter((n) => n.body === 'while muted').length, 0);
+    assert.equal(await storedCopies('while muted'), 1);
+  });
+
+  it('when the server cannot be reached in time, the push still shows "New message"', async () => {
+    await fx.proxy!.close(); // the Service Worker reaches the server through it, as the page did
+    try {
+      const last = service.deliveries.filter((d) => d.subscription === sub.id).at(-1)!;
+      await driver.deliverPush(origin, last.text);
+      await driver.waitForLog(/push handled: catch-up failed/);
+      assert.ok((await driver.notifications(origin)).some((n) => n.title === 'New message'));
+    } finally {
+      await fx.proxy!.open();
+    }
   });
 });
