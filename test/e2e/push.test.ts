@@ -87,7 +87,6 @@ describe('push wakeups in the browser', () => {
   it('with every tab closed, a push stores the message once and shows the sender and the text', async () => {
     await bob.say(fx.jid('alice'), 'Hello from bob');
     const delivery = await service.next(sub.id);
-    const published = gateway.events.find((e) => e.type === 'received')!.at;
     assert.ok(!delivery.text.includes('Hello from bob'), 'no message text crosses the push service');
     await driver.deliverPush(origin, delivery.text);
     await driver.waitForLog(/push handled: caught up, 1 notification/);
@@ -98,7 +97,6 @@ describe('push wakeups in the browser', () => {
     assert.equal(await storedCopies('Hello from bob'), 1);
     // The Service Worker's login ended with it: only the stream the closed tab left waits to resume.
     assert.ok(!(await fx.server.sessions('alice')).some((s) => s.includes('/parley-push-')), 'no push session left');
-    console.log(`figure: server publish → notification shown ${shown.timestamp - published} ms (push service → Service Worker ${shown.timestamp - delivery.at} ms)`);
   });
 
   it('a second message replaces the conversation’s notification instead of adding one', async () => {
