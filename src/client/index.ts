@@ -8,12 +8,14 @@ import { EVENTS_CHANNEL, type ParleyApi, type WorkerEvent } from '../shared/api.
 import { openParleyDb, type ParleyDb } from '../storage/db.js';
 import { RoutedEndpoint } from './endpoint.js';
 import { electedEndpoint } from './leader.js';
+import { abortReadsOnFreeze } from './freeze.js';
 import { pushControl, type PushControl } from './push.js';
 
 export type { ParleyApi, Status, ConnectionState, LoginOptions, Change, WorkerEvent } from '../shared/api.js';
 export type * from '../shared/records.js';
 export * from '../storage/read.js';
 export type { ParleyDb } from '../storage/db.js';
+export { abortedByFreeze } from './freeze.js';
 export type { PushControl, PushState, Subscribe } from './push.js';
 export type { WebPushSubscription } from '../shared/push.js';
 export { pushSubscribe } from './push.js';
@@ -30,7 +32,10 @@ export interface ParleyOptions {
 export interface Parley {
   /** Commands, answered by the worker. */
   readonly api: Remote<ParleyApi>;
-  /** The local database, read-only by convention: only the worker writes. */
+  /**
+   * The local database, read-only by convention: only the worker writes. A read open when the page
+   * freezes is aborted (`abortedByFreeze(err)`): read again on the document's `resume` event.
+   */
   readonly db: Promise<ParleyDb>;
   /** Push notifications (XEP-0357 through a Parley push gateway): `enable()` from a user gesture. */
   readonly push: PushControl;
@@ -72,7 +77,10 @@ function create({ workerUrl = new URL('./parley-worker.js', import.meta.url) }: 
     if (shared && event.type === 'status' && (own === undefined || (event.status.worker ?? own) !== own)) return;
     emit(event);
   };
-  const db = openParleyDb();
+  const db = openParleyDb().then((opened) => {
+    abortReadsOnFreeze(opened);
+    return opened;
+  });
   return {
     api,
     db,

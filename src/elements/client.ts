@@ -1,5 +1,5 @@
 import { LitElement, html, css, nothing } from 'lit';
-import { parley, getAccount, listConversations, registerServiceWorker, type PushState } from '../client/index.js';
+import { parley, getAccount, getConversation, totalUnread, registerServiceWorker, type PushState } from '../client/index.js';
 import type { Show } from '../shared/records.js';
 import { LiveQuery, StatusController, touches } from './live.js';
 import { base } from './styles.js';
@@ -68,11 +68,11 @@ export class ParleyClient extends LitElement {
   private readonly account = new LiveQuery(this, getAccount, touches('account'));
   private readonly unread = new LiveQuery(
     this,
-    async (db) => (await listConversations(db)).reduce((n, c) => n + c.unread, 0),
+    totalUnread,
     touches('conversations'),
   );
   private readonly baseTitle = document.title;
-  private readonly muted = new LiveQuery(this, async (db) => !!(this.open && (await db.get('conversations', this.open))?.muted), touches('conversations'));
+  private readonly muted = new LiveQuery(this, async (db) => !!(this.open && (await getConversation(db, this.open))?.muted), touches('conversations'));
 
   constructor() {
     super();

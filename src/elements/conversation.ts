@@ -1,6 +1,6 @@
 import { LitElement, html, css, nothing, type PropertyValues } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
-import { parley, listMessages, searchMessages, type MessageRecord } from '../client/index.js';
+import { parley, getAccount, getConversation, listMessages, searchMessages, type MessageRecord } from '../client/index.js';
 import { isMeCommand, meText } from '../shared/styling.js';
 import { ChatStateController, LiveQuery, touches } from './live.js';
 import { renderStyled, styledCss } from './styled-text.js';
@@ -105,7 +105,7 @@ export class ParleyConversation extends LitElement {
   );
   private readonly record = new LiveQuery(
     this,
-    async (db) => (this.jid ? db.get('conversations', this.jid) : undefined),
+    async (db) => (this.jid ? getConversation(db, this.jid) : undefined),
     touches('conversations'),
   );
   /** Scrolled to the newest message: new ones keep it in view. */
@@ -114,7 +114,7 @@ export class ParleyConversation extends LitElement {
   declare expanded: ReadonlySet<string>;
   /** Key of the message whose reaction picker is open (XEP-0444). */
   declare picking: string | undefined;
-  private readonly account = new LiveQuery(this, (db) => db.get('account', 'current'), touches('account'));
+  private readonly account = new LiveQuery(this, getAccount, touches('account'));
   private readonly chatStates = new ChatStateController(this);
   private markTimer: ReturnType<typeof setTimeout> | undefined;
   private searchTimer: ReturnType<typeof setTimeout> | undefined;

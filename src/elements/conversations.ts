@@ -1,5 +1,5 @@
 import { LitElement, html, css, nothing } from 'lit';
-import { listContacts, listConversations, type ConversationRecord } from '../client/index.js';
+import { contactNames, listConversations, type ConversationRecord } from '../client/index.js';
 import { LiveQuery, touches } from './live.js';
 import { base } from './styles.js';
 import { withoutFallback } from './replying.js';
@@ -35,7 +35,7 @@ export class ParleyConversations extends LitElement {
   );
   private readonly names = new LiveQuery(
     this,
-    async (db) => new Map((await listContacts(db)).flatMap((c) => (c.name ? [[c.jid, c.name] as const] : []))),
+    contactNames,
     touches('roster'),
   );
 

@@ -1,5 +1,5 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { parley } from '../client/index.js';
+import { abortedByFreeze, parley } from '../client/index.js';
 import type { Change, Status } from '../shared/api.js';
 import type { ChatStateNote } from '../shared/records.js';
 import type { ParleyDb } from '../storage/db.js';
@@ -15,6 +15,8 @@ export class LiveQuery<T> implements ReactiveController {
   private off: (() => void) | undefined;
   private running = false;
   private again = false;
+  /** The page thawed: a read may have been aborted as it froze (client/freeze.ts). */
+  private readonly resume = () => void this.refresh();
 
   constructor(
     private readonly host: ReactiveControllerHost,
@@ -28,11 +30,13 @@ export class LiveQuery<T> implements ReactiveController {
     this.off = parley().on((e) => {
       if (e.type === 'change' && this.relevant(e.change)) void this.refresh();
     });
+    document.addEventListener('resume', this.resume);
     void this.refresh();
   }
 
   hostDisconnected(): void {
     this.off?.();
+    document.removeEventListener('resume', this.resume);
   }
 
   /** Reads again; calls made while a read runs collapse into one more read. */
@@ -49,6 +53,8 @@ export class LiveQuery<T> implements ReactiveController {
         this.loaded = true;
         this.host.requestUpdate();
       } while (this.again);
+    } catch (err) {
+      if (!abortedByFreeze(err)) throw err;
     } finally {
       this.running = false;
     }

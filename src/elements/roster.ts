@@ -1,5 +1,5 @@
 import { LitElement, html, css, nothing, type TemplateResult } from 'lit';
-import { parley, listContacts, listConversations, listRequests, type Contact } from '../client/index.js';
+import { parley, listContacts, listRequests, unreadCounts, type Contact } from '../client/index.js';
 import { LiveQuery, touches } from './live.js';
 import { base } from './styles.js';
 
@@ -46,7 +46,7 @@ export class ParleyRoster extends LitElement {
   private readonly requests = new LiveQuery(this, listRequests, touches('requests'));
   private readonly unread = new LiveQuery(
     this,
-    async (db) => new Map((await listConversations(db)).map((c) => [c.jid, c.unread])),
+    unreadCounts,
     touches('conversations'),
   );
 

@@ -3,8 +3,21 @@
  * the holes left when the server no longer knew that place. Pages use `shownFrom` so a hole is never
  * shown as if nothing were missing; the worker writes the rest, one transaction per function.
  */
-import type { ParleyDb } from './db.js';
+import type { ParleyDb, SchemaPart } from './db.js';
 import type { ArchiveGap, ArchiveSync, StateRecord } from '../shared/records.js';
+
+/** Version 4: one sync record per archive (ArchiveSync) replaces the single cursor `mam` of our own archive. */
+export const ARCHIVE_SCHEMA: SchemaPart = [
+  { version: 4, run: (_db, tx) => {
+    const state = tx.objectStore('state');
+    void (async () => {
+      const legacy = (await state.get('mam')) as { last?: string } | undefined;
+      const account = await tx.objectStore('account').get('current');
+      if (legacy?.last !== undefined && account) await state.put({ key: `archive:${account.jid}`, last: legacy.last, gaps: [] });
+      await state.delete('mam');
+    })();
+  } },
+];
 
 export const syncKey = (archive: string): ArchiveSync['key'] => `archive:${archive}`;
 

@@ -1,9 +1,15 @@
-import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction } from 'idb';
+import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
+import { ARCHIVE_SCHEMA } from './archive.js';
 import type {
   AccountRecord, ConversationRecord, MessageRecord, OutboxRecord, PresenceRecord, RosterItem, StateRecord,
   SubscriptionRequest,
 } from '../shared/records.js';
 
+/**
+ * Every store and index. A feature that needs a store of its own adds it to this interface from its
+ * storage module (`declare module './db.js' { interface ParleySchema { … } }`) and declares the
+ * migration that creates it there (a `SchemaPart`, collected below).
+ */
 export interface ParleySchema extends DBSchema {
   account: { key: 'current'; value: AccountRecord };
   roster: { key: string; value: RosterItem };
@@ -28,18 +34,24 @@ export interface ParleySchema extends DBSchema {
 }
 
 export type ParleyDb = IDBPDatabase<ParleySchema>;
-export type StoreName = 'account' | 'roster' | 'requests' | 'presence' | 'conversations' | 'messages' | 'outbox' | 'state';
-export const STORE_NAMES: readonly StoreName[] = [
-  'account', 'roster', 'requests', 'presence', 'conversations', 'messages', 'outbox', 'state',
-];
+export type StoreName = StoreNames<ParleySchema>;
 
 export const DB_NAME = 'parley';
 
-type UpgradeTx = IDBPTransaction<ParleySchema, StoreName[], 'versionchange'>;
+export type UpgradeTx = IDBPTransaction<ParleySchema, StoreName[], 'versionchange'>;
 
-/** One entry per schema version; entry i upgrades version i to i+1. Never edit a shipped entry. */
-const migrations: ((db: IDBPDatabase<ParleySchema>, tx: UpgradeTx) => void)[] = [
-  (db) => {
+/** One schema version: `run` upgrades version - 1 to `version`. Never edit a shipped one. */
+export interface Migration {
+  readonly version: number;
+  run(db: IDBPDatabase<ParleySchema>, tx: UpgradeTx): void;
+}
+
+/** The migrations one feature's storage module declares. */
+export type SchemaPart = readonly Migration[];
+
+/** The core stores: account, roster, presence, conversations, messages, outbox, protocol state. */
+const CORE: SchemaPart = [
+  { version: 1, run: (db) => {
     db.createObjectStore('account', { keyPath: 'key' });
     db.createObjectStore('roster', { keyPath: 'jid' });
     db.createObjectStore('requests', { keyPath: 'jid' });
@@ -49,11 +61,11 @@ const migrations: ((db: IDBPDatabase<ParleySchema>, tx: UpgradeTx) => void)[] = 
     messages.createIndex('byConversation', ['conversation', 'ts']);
     messages.createIndex('byStanzaId', 'stanzaId');
     db.createObjectStore('outbox', { keyPath: 'originId' }).createIndex('byTs', 'ts');
-  },
-  (db) => {
+  } },
+  { version: 2, run: (db) => {
     db.createObjectStore('state', { keyPath: 'key' });
-  },
-  (_db, tx) => {
+  } },
+  { version: 3, run: (_db, tx) => {
     // Sender ids repeat, so they stop being keys: edits, reactions and markers find their message here.
     const messages = tx.objectStore('messages');
     messages.createIndex('byRef', ['conversation', 'direction', 'id']);
@@ -67,28 +79,29 @@ const migrations: ((db: IDBPDatabase<ParleySchema>, tx: UpgradeTx) => void)[] = 
         if (m.id === undefined && m.key.startsWith(prefix) && !id.startsWith('archive:')) await c.update({ ...m, id });
       }
     })();
-  },
-  (_db, tx) => {
-    // One sync record per archive (ArchiveSync) replaces the single cursor `mam` of the own archive.
-    const state = tx.objectStore('state');
-    void (async () => {
-      const legacy = (await state.get('mam')) as { last?: string } | undefined;
-      const account = await tx.objectStore('account').get('current');
-      if (legacy?.last !== undefined && account) await state.put({ key: `archive:${account.jid}`, last: legacy.last, gaps: [] });
-      await state.delete('mam');
-    })();
-  },
-  (_db, tx) => {
+  } },
+  { version: 5, run: (_db, tx) => {
     // Lookups that used to walk a conversation. Records without the last key part are left out of
     // an index: byArchived holds only messages with an archive id, byOrigin only those with an origin-id.
     const messages = tx.objectStore('messages');
     messages.createIndex('byDirection', ['conversation', 'direction', 'ts']);
     messages.createIndex('byArchived', ['conversation', 'direction', 'ts', 'stanzaId']);
     messages.createIndex('byOrigin', ['conversation', 'originId']);
-  },
+  } },
 ];
 
-export const DB_VERSION = migrations.length;
+/** Every feature's part, in version order: each version once, from 1 up, or nothing opens. */
+function collect(parts: readonly SchemaPart[]): Migration[] {
+  const all = parts.flat().sort((a, b) => a.version - b.version);
+  all.forEach((m, i) => {
+    if (m.version !== i + 1) throw new Error(`schema version ${m.version} where ${i + 1} belongs: each version is declared once`);
+  });
+  return all;
+}
+
+const MIGRATIONS = collect([CORE, ARCHIVE_SCHEMA]);
+
+export const DB_VERSION = MIGRATIONS.length;
 
 /**
  * Opens (and if needed migrates) the database. Pages and the worker share this so whichever starts
@@ -98,7 +111,7 @@ export const DB_VERSION = migrations.length;
 export async function openParleyDb(name = DB_NAME, { blocking }: { blocking?: () => void } = {}): Promise<ParleyDb> {
   const db = await openDB<ParleySchema>(name, DB_VERSION, {
     upgrade(db, oldVersion, _newVersion, transaction) {
-      for (let v = oldVersion; v < DB_VERSION; v++) migrations[v]!(db, transaction);
+      for (const m of MIGRATIONS.slice(oldVersion)) m.run(db, transaction);
     },
     blocking() {
       // Let it: the next open picks up the new schema.

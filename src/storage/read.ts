@@ -43,6 +43,25 @@ export async function listConversations(db: ParleyDb): Promise<ConversationRecor
   return (await db.getAllFromIndex('conversations', 'byLastTs')).reverse();
 }
 
+export function getConversation(db: ParleyDb, jid: string): Promise<ConversationRecord | undefined> {
+  return db.get('conversations', jid);
+}
+
+/** Unread messages per conversation. */
+export async function unreadCounts(db: ParleyDb): Promise<Map<string, number>> {
+  return new Map((await db.getAll('conversations')).map((c) => [c.jid, c.unread]));
+}
+
+/** Unread messages in all conversations. */
+export async function totalUnread(db: ParleyDb): Promise<number> {
+  return (await db.getAll('conversations')).reduce((n, c) => n + c.unread, 0);
+}
+
+/** The names the user gave contacts, by bare JID. */
+export async function contactNames(db: ParleyDb): Promise<Map<string, string>> {
+  return new Map((await db.getAll('roster')).flatMap((c) => (c.name ? [[c.jid, c.name] as const] : [])));
+}
+
 /**
  * The newest `limit` messages of a conversation older than `before`, oldest first. Never across a
  * hole in what is stored (src/storage/archive.ts): fewer come back, and paging back fills it.

@@ -4,7 +4,6 @@
  */
 import type { IDBPTransaction } from 'idb';
 import type { ParleyDb, ParleySchema, StoreName } from './db.js';
-import { STORE_NAMES } from './db.js';
 import type { Change } from '../shared/api.js';
 import type {
   AccountRecord, ConversationRecord, Direction, EditRef, MessageRecord, MessageState, OutboxRecord, PresenceRecord, RosterItem,
@@ -18,9 +17,11 @@ export async function saveAccount(db: ParleyDb, account: AccountRecord): Promise
 }
 
 export async function clearAll(db: ParleyDb): Promise<Change> {
-  const tx = db.transaction(STORE_NAMES as StoreName[], 'readwrite');
-  await Promise.all([...STORE_NAMES.map((name) => tx.objectStore(name).clear()), tx.done]);
-  return { stores: [...STORE_NAMES] };
+  // Every store the schema has, whichever feature declared it.
+  const names = [...db.objectStoreNames] as StoreName[];
+  const tx = db.transaction(names, 'readwrite');
+  await Promise.all([...names.map((name) => tx.objectStore(name).clear()), tx.done]);
+  return { stores: names };
 }
 
 export async function replaceRoster(db: ParleyDb, items: RosterItem[]): Promise<Change> {

@@ -1,6 +1,6 @@
 /** What a push shows: one notification per conversation with the sender's name and text, and the badge. */
 import type { ParleyDb } from '../storage/db.js';
-import { listConversations } from '../storage/read.js';
+import { contactNames, getConversation, totalUnread } from '../storage/read.js';
 
 export const TAG = 'parley:';
 
@@ -11,10 +11,11 @@ export const TAG = 'parley:';
  */
 export async function notifyConversations(registration: ServiceWorkerRegistration, db: ParleyDb, changed: Iterable<string>): Promise<number> {
   let shown = 0;
+  const names = await contactNames(db);
   for (const jid of changed) {
-    const c = await db.get('conversations', jid);
+    const c = await getConversation(db, jid);
     if (!c || c.muted || c.last?.direction !== 'in') continue;
-    const name = (await db.get('roster', jid))?.name || jid;
+    const name = names.get(jid) ?? jid;
     // Shown as text by the system: nothing in it is markup.
     await registration.showNotification(c.unread > 1 ? `${name} (${c.unread})` : name, {
       body: c.last.body,
@@ -26,9 +27,9 @@ export async function notifyConversations(registration: ServiceWorkerRegistratio
   return shown;
 }
 
-/** The app badge shows the total unread (where the browser has badges). */
+/** The app badge shows the total unread, as the page does (where the browser has badges). */
 export async function updateBadge(db: ParleyDb): Promise<void> {
-  const total = (await listConversations(db)).reduce((n, c) => n + (c.muted ? 0 : c.unread), 0);
+  const total = await totalUnread(db);
   const nav = navigator as Navigator & { setAppBadge?(n: number): Promise<void>; clearAppBadge?(): Promise<void> };
   await (total ? nav.setAppBadge?.(total) : nav.clearAppBadge?.())?.catch(() => undefined);
 }

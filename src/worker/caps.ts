@@ -5,14 +5,8 @@
  */
 import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
-import { NS_CARBONS } from './carbons.js';
-import { NS_CHATSTATES } from './chatstates.js';
-import { NS_CORRECT } from './correction.js';
-import { NS_MARKERS } from './markers.js';
-import { NS_RECEIPTS } from './message.js';
-import { NS_REACTIONS } from './reactions.js';
-import { NS_REPLY } from './replies.js';
-import { NS_RETRACT } from './retraction.js';
+import type { Feature } from './feature.js';
+import { FEATURES } from './features.js';
 import type { Plugin, PluginContext } from './plugin.js';
 
 export const NS_CAPS = 'http://jabber.org/protocol/caps';
@@ -31,22 +25,15 @@ export interface DiscoInfo {
   features: string[];
 }
 
-export const PARLEY_INFO: DiscoInfo = {
-  identities: [{ category: 'client', type: 'web', name: 'Parley' }],
-  features: [
-    NS_DISCO_INFO,
-    NS_CAPS,
-    NS_CHATSTATES,
-    NS_MARKERS,
-    NS_RECEIPTS,
-    NS_CARBONS,
-    NS_CORRECT,
-    NS_REACTIONS,
-    NS_REPLY,
-    NS_RETRACT,
-    'urn:xmpp:mds:displayed:0+notify',
-  ],
-};
+/** Our disco#info: a web client with what each feature declares, its `+notify` nodes included. */
+export function discoInfoOf(features: readonly Feature[]): DiscoInfo {
+  return {
+    identities: [{ category: 'client', type: 'web', name: 'Parley' }],
+    features: [NS_DISCO_INFO, NS_CAPS, ...features.flatMap((f) => [...(f.disco ?? []), ...(f.notify ?? []).map((node) => `${node}+notify`)])],
+  };
+}
+
+export const PARLEY_INFO: DiscoInfo = discoInfoOf(FEATURES);
 
 /** i;octet collation: compare by UTF-8 bytes, which for these strings is code point order. */
 const octets = (a: string, b: string): number => {

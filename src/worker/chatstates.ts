@@ -1,11 +1,12 @@
 /** Chat State Notifications (XEP-0085): typing shown both ways in one-to-one chats. */
 import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
-import { bareJid } from '../shared/jid.js';
 import type { ChatState, ChatStateNote } from '../shared/records.js';
 import type { Plugin, PluginContext } from './plugin.js';
+import type { Feature } from './feature.js';
 
 export const NS_CHATSTATES = 'http://jabber.org/protocol/chatstates';
+export const feature: Feature = { disco: [NS_CHATSTATES] };
 const STATES: readonly ChatState[] = ['active', 'composing', 'paused', 'inactive', 'gone'];
 
 /** The chat state a message carries, if any (a state may ride on a message with a body). */
@@ -37,14 +38,13 @@ export function chatStates(ctx: PluginContext, tell: (jid: string, note: ChatSta
   const sent = new Map<string, ChatState>();
   const received = new Map<string, ChatStateNote>();
   return {
-    async stanza(el) {
-      const from = el.attrs.from;
-      if (el.name !== 'message' || !from) return;
+    async envelope(env) {
+      // Copies (carbons, archive) are not the contact's state now.
+      if (env.via !== 'live') return;
       // A message with a body ends "typing" even when it carries no state (older clients).
-      const state = parseChatState(el) ?? (el.getChild('body') && el.attrs.type !== 'error' ? 'active' : null);
-      const conversation = bareJid(from);
-      // Our own devices' states and carbons are not the contact's.
-      if (!state || conversation === ctx.jid || received.get(conversation)?.state === state) return;
+      const state = parseChatState(env.message) ?? (env.message.getChild('body') ? 'active' : null);
+      const { conversation } = env;
+      if (!state || received.get(conversation)?.state === state) return;
       const note = { state, ts: Date.now() };
       received.set(conversation, note);
       tell(conversation, note);

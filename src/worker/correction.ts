@@ -9,13 +9,15 @@ import type { MessageRecord, OutgoingCorrection } from '../shared/records.js';
 import { applyCorrection } from '../storage/write.js';
 import type { ParleyDb } from '../storage/db.js';
 import { now } from './clock.js';
-import { editOrigin, editSource, editTargetOf } from './edit-source.js';
+import { editOrigin, editTargetOf } from './edit-source.js';
 import { MAX_ID } from './limits.js';
 import { MAX_BODY, NS_SID } from './message.js';
 import type { OutboxPlugin } from './outbox.js';
 import type { Plugin, PluginContext } from './plugin.js';
+import type { Feature } from './feature.js';
 
 export const NS_CORRECT = 'urn:xmpp:message-correct:0';
+export const feature: Feature = { disco: [NS_CORRECT] };
 
 export class CorrectionError extends Error {
   override name = 'CorrectionError';
@@ -78,13 +80,11 @@ export interface CorrectionPlugin extends Plugin {
 
 export function corrections(ctx: PluginContext, outbox: OutboxPlugin): CorrectionPlugin {
   return {
-    async stanza(el) {
+    async envelope(env) {
       try {
-        const source = editSource(el, ctx.jid);
-        if (!source) return;
-        const correction = parseCorrection(source.message);
+        const correction = parseCorrection(env.message);
         if (!correction) return;
-        const result = await applyCorrection(ctx.db, editTargetOf(source, correction.replaceId), correction.body, now(), editOrigin(source, ctx.jid));
+        const result = await applyCorrection(ctx.db, editTargetOf(env, correction.replaceId), correction.body, now(), editOrigin(env));
         if ('ignored' in result) return ctx.log(`correction from ${correction.from} ignored`, result.ignored);
         ctx.commit(result.change);
       } catch (err) {

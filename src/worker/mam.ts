@@ -6,18 +6,15 @@
  */
 import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
-import { bareJid } from '../shared/jid.js';
 import type { ArchiveGap, MessageRecord } from '../shared/records.js';
 import { advanceSync, closeGap, lowerGap, nextGap, openGap, progressGap, readSync, storedTimes } from '../storage/archive.js';
 import { putState, storeMessages } from '../storage/write.js';
-import { chatRecord, parseChatMessage } from './message.js';
+import { NS_MAM, unwrapResult, type ArchiveResult } from './envelope.js';
+import { chatRecord } from './message.js';
 import type { Plugin, PluginContext } from './plugin.js';
 
-export const NS_MAM = 'urn:xmpp:mam:2';
+export { NS_MAM };
 const NS_RSM = 'http://jabber.org/protocol/rsm';
-const NS_FORWARD = 'urn:xmpp:forward:0';
-const NS_CARBONS = 'urn:xmpp:carbons:2';
-const NS_DELAY = 'urn:xmpp:delay';
 const NS_DATA = 'jabber:x:data';
 
 /** Asked per page; servers cap it (Prosody at 50 by default). */
@@ -43,32 +40,6 @@ export function buildQuery(q: MamQuery): Element {
   return xml('query', { xmlns: NS_MAM, queryid: q.queryid }, xml('x', { xmlns: NS_DATA, type: 'submit' }, ...fields), set);
 }
 
-export interface MamResult {
-  queryid: string;
-  /** Archive id, which is also the message's stanza-id in our archive. */
-  id: string;
-  message: Element;
-  stamp?: number;
-}
-
-/**
- * A result of our own archive: the wrapper must come from our bare JID (or carry no `from`, which
- * means our account too). Anyone else sending one is forging history: null.
- */
-export function parseResult(outer: Element, ownJid: string): MamResult | null {
-  if (outer.name !== 'message') return null;
-  const result = outer.getChild('result', NS_MAM);
-  if (!result) return null;
-  const from = outer.attrs.from;
-  if (from !== undefined && (from.includes('/') || bareJid(from) !== ownJid)) return null;
-  const forwarded = result.getChild('forwarded', NS_FORWARD);
-  const message = forwarded?.getChild('message');
-  const { queryid, id } = result.attrs;
-  if (!message || !queryid || !id) return null;
-  const stamp = Date.parse(forwarded!.getChild('delay', NS_DELAY)?.attrs.stamp ?? '');
-  return { queryid, id, message, ...(Number.isFinite(stamp) ? { stamp } : {}) };
-}
-
 export interface Fin {
   complete: boolean;
   first?: string;
@@ -83,22 +54,15 @@ export function parseFin(fin: Element | undefined): Fin | null {
   return { complete: fin.attrs.complete === 'true', ...(first ? { first } : {}), ...(last ? { last } : {}) };
 }
 
-/** The stored form of an archived one-to-one message, or null for anything else. */
-export function resultToRecord(r: MamResult, ownJid: string): MessageRecord | null {
-  let parsed;
-  try {
-    parsed = parseChatMessage(r.message, ownJid);
-  } catch {
-    return null; // oversized body: dropped like a live one
-  }
-  if (!parsed) return null;
-  const out = bareJid(parsed.from) === ownJid;
-  const conversation = out ? bareJid(r.message.attrs.to ?? '') : bareJid(parsed.from);
-  if (!conversation || conversation === ownJid) return null;
-  const record = chatRecord(parsed, conversation, out ? 'out' : 'in');
-  record.ts = Math.min(r.stamp ?? parsed.delayed ?? Date.now(), Date.now());
-  record.stanzaId = r.id; // our archive's id for it: its identity (src/storage/identity.ts)
-  return record;
+/** The stored form of the chat messages among archive results (an oversized body is dropped as a live one). */
+function toRecords(results: ArchiveResult[]): MessageRecord[] {
+  return results.flatMap((r) => {
+    try {
+      return (r.envelope && chatRecord(r.envelope)) ?? [];
+    } catch {
+      return [];
+    }
+  });
 }
 
 export interface MamPlugin extends Plugin {
@@ -129,7 +93,8 @@ function beneath(records: MessageRecord[], ceiling: number): MessageRecord[] {
 }
 
 export function mam(ctx: PluginContext): MamPlugin {
-  const pending = new Map<string, MamResult[]>();
+  /** Our queries waiting for their <fin/>: the archive each went to, and its results so far. */
+  const pending = new Map<string, { archive: string; results: ArchiveResult[] }>();
   let done: Promise<void> = Promise.resolve();
   // Only our own archive for now; rooms will be archives of their own, each with its record.
   const archive = ctx.jid;
@@ -139,23 +104,24 @@ export function mam(ctx: PluginContext): MamPlugin {
 
   // Collected synchronously as they arrive, so a page is complete when its <fin/> resolves the query.
   ctx.xmpp.on('stanza', (el: Element) => {
-    if (el.name !== 'message' || !el.getChild('result', NS_MAM)) return;
-    const result = parseResult(el, ctx.jid);
-    const page = result && pending.get(result.queryid);
-    if (page) page.push(result);
-    else ctx.log('dropped an archive result that is not an answer to our query', el.attrs.from);
+    try {
+      const result = unwrapResult(el, ctx.jid, (queryid) => pending.get(queryid)?.archive);
+      if (result) pending.get(result.queryid)!.results.push(result);
+    } catch (err) {
+      ctx.log('dropped an archive result', err);
+    }
   });
 
-  async function query(q: Omit<MamQuery, 'queryid'>): Promise<{ results: MamResult[]; fin: Fin }> {
+  async function query(q: Omit<MamQuery, 'queryid'>): Promise<{ results: ArchiveResult[]; fin: Fin }> {
     const queryid = crypto.randomUUID();
-    pending.set(queryid, []);
+    pending.set(queryid, { archive, results: [] });
     try {
       // An unanswered query must not hold up a logout, nor its answer be written after one.
       const request = ctx.xmpp.iqCaller.request(xml('iq', { type: 'set', id: queryid }, buildQuery({ ...q, queryid })), QUERY_TIMEOUT);
       const answer = await Promise.race([request, stopped]);
       const fin = parseFin(answer.getChild('fin', NS_MAM));
       if (!fin) throw new Error('archive query answered without <fin/>');
-      return { results: pending.get(queryid)!, fin };
+      return { results: pending.get(queryid)!.results, fin };
     } finally {
       pending.delete(queryid);
     }
@@ -165,12 +131,10 @@ export function mam(ctx: PluginContext): MamPlugin {
     if (!(err instanceof StoppedError)) ctx.log('archive catch-up failed', err);
   };
 
-  const toRecords = (results: MamResult[]) => results.flatMap((r) => resultToRecord(r, ctx.jid) ?? []);
-
   /** Stores a page, then lets the plugins apply the edits, retractions and reactions in it. */
-  async function store(results: MamResult[], records: MessageRecord[], options: Parameters<typeof storeMessages>[2]): Promise<void> {
+  async function store(results: ArchiveResult[], records: MessageRecord[], options: Parameters<typeof storeMessages>[2]): Promise<void> {
     ctx.commit(await storeMessages(ctx.db, records, options));
-    for (const r of results) await ctx.archived(vouched(r.message, ctx.jid));
+    for (const r of results) if (r.envelope) await ctx.archived(r.envelope);
   }
 
   /**
@@ -296,16 +260,6 @@ export function mam(ctx: PluginContext): MamPlugin {
       return complete;
     },
   };
-}
-
-/**
- * What we sent, as our own archive holds it, is vouched for by our server just as a carbon is: hand
- * it on in that form, so plugins apply the edits of our other devices with the checks they already have.
- */
-function vouched(message: Element, ownJid: string): Element {
-  const from = message.attrs.from;
-  if (!from || bareJid(from) !== ownJid) return message;
-  return xml('message', { from: ownJid }, xml('sent', { xmlns: NS_CARBONS }, xml('forwarded', { xmlns: NS_FORWARD }, message)));
 }
 
 /** Time of the oldest stored message of a conversation, and the oldest archive id stored. */

@@ -1,12 +1,13 @@
 /** Chat Markers (XEP-0333): tell a contact what we have seen, and show what they have seen. */
 import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
-import { bareJid } from '../shared/jid.js';
 import { markDisplayed } from '../storage/write.js';
 import { MAX_ID } from './limits.js';
 import type { Plugin, PluginContext } from './plugin.js';
+import type { Feature } from './feature.js';
 
 export const NS_MARKERS = 'urn:xmpp:chat-markers:0';
+export const feature: Feature = { disco: [NS_MARKERS] };
 
 /** How many incoming messages back a displayed marker is looked for. */
 const LOOKBACK = 100;
@@ -32,12 +33,10 @@ export function markers(ctx: PluginContext): MarkersPlugin {
   /** Per conversation, the position (ts) up to which markable messages were looked for and told. */
   const told = new Map<string, number>();
   return {
-    async stanza(el) {
-      const marker = parseDisplayed(el);
-      if (!marker) return;
-      const conversation = bareJid(marker.from);
-      if (conversation === ctx.jid) return; // our own devices: XEP-0490's business
-      ctx.commit(await markDisplayed(ctx.db, conversation, marker.id));
+    async envelope(env) {
+      // A copy of a marker (carbon, archive) is our own devices' business: XEP-0490's.
+      const marker = env.via === 'live' && parseDisplayed(env.message);
+      if (marker) ctx.commit(await markDisplayed(ctx.db, env.conversation, marker.id));
     },
     async seen(conversation, upTo) {
       if (ctx.xmpp.status !== 'online') return;

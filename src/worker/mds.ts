@@ -6,14 +6,13 @@ import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
 import { isBareJid } from '../shared/jid.js';
 import { markDisplayedUpTo } from '../storage/write.js';
-import { MAX_ID } from './limits.js';
-import { NS_SID, ownStanzaId } from './message.js';
+import { archiveId, NS_SID } from './envelope.js';
 import type { Plugin, PluginContext } from './plugin.js';
+import { buildFetch as buildPubSubFetch, buildPublish as buildPubSubPublish, type PublishOptions, type PubSubPlugin } from './pubsub.js';
+import type { Feature } from './feature.js';
 
 export const NS_MDS = 'urn:xmpp:mds:displayed:0';
-export const NS_PUBSUB = 'http://jabber.org/protocol/pubsub';
-export const NS_PUBSUB_EVENT = 'http://jabber.org/protocol/pubsub#event';
-const NS_DATA = 'jabber:x:data';
+export const feature: Feature = { notify: [NS_MDS] };
 
 /** One chat displayed up to the message our server stamped with `stanzaId`. */
 export interface Displayed {
@@ -21,46 +20,31 @@ export interface Displayed {
   stanzaId: string;
 }
 
-const field = (name: string, value: string, type?: string): Element =>
-  xml('field', { var: name, ...(type ? { type } : {}) }, xml('value', {}, value));
+/** XEP-0490 §5: a private node that keeps every item. */
+const OPTIONS: PublishOptions = {
+  'pubsub#persist_items': 'true',
+  'pubsub#max_items': 'max',
+  'pubsub#send_last_published_item': 'never',
+  'pubsub#access_model': 'whitelist',
+};
+
+/** The item saying that `conversation` is displayed up to `stanzaId`. */
+export const buildItem = (ownJid: string, { conversation, stanzaId }: Displayed): Element =>
+  xml('item', { id: conversation }, xml('displayed', { xmlns: NS_MDS }, xml('stanza-id', { xmlns: NS_SID, by: ownJid, id: stanzaId })));
 
 /** The `<pubsub/>` of an iq set publishing that `conversation` is displayed up to `stanzaId`. */
-export function buildPublish(ownJid: string, { conversation, stanzaId }: Displayed): Element {
-  return xml(
-    'pubsub',
-    { xmlns: NS_PUBSUB },
-    xml(
-      'publish',
-      { node: NS_MDS },
-      xml('item', { id: conversation }, xml('displayed', { xmlns: NS_MDS }, xml('stanza-id', { xmlns: NS_SID, by: ownJid, id: stanzaId }))),
-    ),
-    xml(
-      'publish-options',
-      {},
-      xml(
-        'x',
-        { xmlns: NS_DATA, type: 'submit' },
-        field('FORM_TYPE', 'http://jabber.org/protocol/pubsub#publish-options', 'hidden'),
-        field('pubsub#persist_items', 'true'),
-        field('pubsub#max_items', 'max'),
-        field('pubsub#send_last_published_item', 'never'),
-        field('pubsub#access_model', 'whitelist'),
-      ),
-    ),
-  );
-}
+export const buildPublish = (ownJid: string, displayed: Displayed): Element => buildPubSubPublish(NS_MDS, buildItem(ownJid, displayed), OPTIONS);
 
 /** The `<pubsub/>` of an iq get for every item of the node (sent to our own bare JID). */
-export const buildFetch = (): Element => xml('pubsub', { xmlns: NS_PUBSUB }, xml('items', { node: NS_MDS }));
+export const buildFetch = (): Element => buildPubSubFetch(NS_MDS);
 
 /** One `<item/>`: a one-to-one chat (bare JID id) and a stanza-id stamped by our own server. */
 export function parseItem(item: Element, ownJid: string): Displayed | null {
   const conversation = item.attrs.id as string | undefined;
   if (!conversation || !isBareJid(conversation) || conversation === ownJid) return null;
   const displayed = item.getChild('displayed', NS_MDS);
-  const sid = displayed && ownStanzaId(displayed, ownJid);
-  const stanzaId = sid?.attrs.id as string | undefined;
-  return stanzaId && stanzaId.length <= MAX_ID ? { conversation, stanzaId } : null;
+  const stanzaId = displayed && archiveId(displayed, ownJid);
+  return stanzaId ? { conversation, stanzaId } : null;
 }
 
 /** The items of a node: `<items node='urn:xmpp:mds:displayed:0'>` (pubsub result or event). */
@@ -69,25 +53,13 @@ export function parseItems(items: Element | undefined, ownJid: string): Displaye
   return items.getChildren('item').flatMap((i) => parseItem(i, ownJid) ?? []);
 }
 
-/**
- * A PEP notification of the node. Only our own account (from = own bare JID) may send one: the
- * same payload from anyone else is forged. Not a notification of this node: null.
- */
-export function parseEvent(el: Element, ownJid: string): Displayed[] | null {
-  if (el.name !== 'message' || el.attrs.type === 'error') return null;
-  const items = el.getChild('event', NS_PUBSUB_EVENT)?.getChild('items');
-  if (!items || items.attrs.node !== NS_MDS) return null;
-  if (el.attrs.from !== ownJid) return null;
-  return parseItems(items, ownJid);
-}
-
 export interface MdsPlugin extends Plugin {
   /** The user has read the conversation: tell the other devices, up to its newest incoming message. */
   seen(conversation: string): Promise<void>;
 }
 
 /** `caughtUp` settles when the archive catch-up after a fresh login is done (see mam.ts). */
-export function mds(ctx: PluginContext, caughtUp: () => Promise<void>): MdsPlugin {
+export function mds(ctx: PluginContext, pep: PubSubPlugin, caughtUp: () => Promise<void>): MdsPlugin {
   /** Per conversation, the stanza-id last published or received. */
   const known = new Map<string, string>();
   /** Items naming messages not stored yet, applied again once the archive caught up. */
@@ -108,7 +80,7 @@ export function mds(ctx: PluginContext, caughtUp: () => Promise<void>): MdsPlugi
   async function fetchAll(): Promise<void> {
     let items: Element | undefined;
     try {
-      items = (await ctx.xmpp.iqCaller.get(buildFetch(), ctx.jid))?.getChild('items');
+      items = await pep.fetch(NS_MDS);
     } catch (err) {
       // No node yet (item-not-found) is the common case of a new account.
       ctx.log('displayed state not fetched', (err as Error).message);
@@ -119,15 +91,11 @@ export function mds(ctx: PluginContext, caughtUp: () => Promise<void>): MdsPlugi
     await retryWaiting();
   }
 
+  pep.route(NS_MDS, async (items) => {
+    for (const d of parseItems(items, ctx.jid)) await apply(d);
+  });
+
   return {
-    async stanza(el) {
-      const list = parseEvent(el, ctx.jid);
-      if (!list) {
-        if (el.name === 'message' && el.getChild('event', NS_PUBSUB_EVENT) && el.attrs.from !== ctx.jid) ctx.log('ignored a pubsub event not from our own account', el.attrs.from);
-        return;
-      }
-      for (const d of list) await apply(d);
-    },
     async online() {
       // Not awaited: it waits for the archive, and live stanzas must keep flowing meanwhile.
       void fetchAll().catch((err) => ctx.log('displayed state sync failed', err));
@@ -140,7 +108,7 @@ export function mds(ctx: PluginContext, caughtUp: () => Promise<void>): MdsPlugi
       if (!stanzaId || known.get(conversation) === stanzaId) return;
       known.set(conversation, stanzaId);
       try {
-        await ctx.xmpp.iqCaller.set(buildPublish(ctx.jid, { conversation, stanzaId }));
+        await pep.publish(NS_MDS, buildItem(ctx.jid, { conversation, stanzaId }), OPTIONS);
       } catch (err) {
         // e.g. precondition-not-met: the node exists with another configuration. Reading still worked here.
         known.delete(conversation);

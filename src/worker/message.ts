@@ -2,17 +2,17 @@
 import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
 import { bareJid } from '../shared/jid.js';
-import type { Direction, MessageRecord, OutboxRecord, OutgoingReply } from '../shared/records.js';
+import type { MessageRecord, OutboxRecord, OutgoingReply } from '../shared/records.js';
 import { storeMessage, storeMessages } from '../storage/write.js';
-import { arrivalOf, now } from './clock.js';
+import { now } from './clock.js';
+import { NS_SID, type Envelope } from './envelope.js';
 import { MAX_ID } from './limits.js';
 import type { OutboxPlugin } from './outbox.js';
 import type { Plugin, PluginContext } from './plugin.js';
 import { outgoingFields, parseReply, type ReplyInfo } from './replies.js';
 
-export const NS_SID = 'urn:xmpp:sid:0';
+export { NS_SID };
 export const NS_RECEIPTS = 'urn:xmpp:receipts';
-const NS_DELAY = 'urn:xmpp:delay';
 
 /** Longer bodies are dropped (in) or refused (out): no chat message needs more, and storage is finite. */
 export const MAX_BODY = 64 * 1024;
@@ -22,13 +22,6 @@ export interface ChatMessage {
   body: string;
   id?: string;
   originId?: string;
-  /** Only a stanza-id stamped by our own server's archive (`by` = our bare JID) is trusted. */
-  stanzaId?: string;
-  /**
-   * XEP-0203 stamp in ms, never in the future; only one our own server (our domain or account) made,
-   * e.g. offline storage. A contact's client may claim any time: order is the server's, not theirs.
-   */
-  delayed?: number;
   /** XEP-0461 with its XEP-0428 quote range. */
   reply?: ReplyInfo;
   /** Asks for chat markers (XEP-0333). */
@@ -37,8 +30,8 @@ export interface ChatMessage {
 
 const validId = (id: string | undefined) => (id && id.length <= MAX_ID ? id : undefined);
 
-/** Parses an incoming one-to-one message with a body; null for anything else. */
-export function parseChatMessage(el: Element, ownJid: string): ChatMessage | null {
+/** Parses a one-to-one message with a body; null for anything else. */
+export function parseChatMessage(el: Element): ChatMessage | null {
   if (el.name !== 'message') return null;
   const type = el.attrs.type ?? 'normal';
   if (type !== 'chat' && type !== 'normal') return null;
@@ -48,37 +41,15 @@ export function parseChatMessage(el: Element, ownJid: string): ChatMessage | nul
   // Corrections (XEP-0308) and retractions (XEP-0424) carry a body for old clients; correction.ts and retraction.ts apply them.
   if (el.getChild('replace', 'urn:xmpp:message-correct:0') || el.getChild('retract', 'urn:xmpp:message-retract:1')) return null;
   if (body.length > MAX_BODY) throw new RangeError(`message body of ${body.length} characters from ${from} dropped`);
-  const stanzaId = ownStanzaId(el, ownJid);
-  const stamp = Date.parse(ownStamp(el, ownJid) ?? '');
   const message: ChatMessage = { from, body };
   const id = validId(el.attrs.id);
   const originId = validId(el.getChild('origin-id', NS_SID)?.attrs.id);
-  const sid = validId(stanzaId?.attrs.id);
   if (id) message.id = id;
   if (originId) message.originId = originId;
   if (el.getChild('markable', 'urn:xmpp:chat-markers:0')) message.markable = true;
-  if (sid) message.stanzaId = sid;
-  if (Number.isFinite(stamp)) message.delayed = Math.min(stamp, Date.now());
   const reply = parseReply(el, body);
   if (reply) message.reply = reply;
   return message;
-}
-
-/** The stamp of a delay our own server added (`from` our domain or our bare JID), if any. */
-function ownStamp(el: Element, ownJid: string): string | undefined {
-  const domain = ownJid.slice(ownJid.indexOf('@') + 1);
-  const delay = el.getChildren('delay', NS_DELAY).find((d) => d.attrs.from && [domain, ownJid].includes(bareJid(d.attrs.from)));
-  return delay?.attrs.stamp;
-}
-
-/**
- * The stanza-id our own server's archive stamped (XEP-0359): `by` exactly our bare JID (servers stamp
- * it so; a variant in case or with a resource is someone else's), and only one such claim: a sender
- * may add a forged one that an older server does not strip, and then neither can be told real.
- */
-export function ownStanzaId(el: Element, ownJid: string): Element | undefined {
-  const claims = el.getChildren('stanza-id', NS_SID).filter((s) => s.attrs.by === ownJid);
-  return claims.length === 1 ? claims[0] : undefined;
 }
 
 export function buildChatMessage(to: string, body: string, originId: string): Element {
@@ -94,11 +65,15 @@ export function buildChatMessage(to: string, body: string, originId: string): El
 }
 
 /**
- * The stored form of a parsed message; `conversation` is the other party's bare JID. Incoming ones
- * are 'received', outgoing ones (copies of what our other devices sent) 'sent'. Its key is new:
+ * The stored form of a chat message with a body; null for anything else, RangeError for an
+ * oversized body. Incoming ones are 'received', outgoing ones (copies of what our other devices
+ * sent) 'sent'. Ordered by the stamp our server or archive made, else by arrival. Its key is new:
  * whether it is a copy of a stored message is storage's question (src/storage/identity.ts).
  */
-export function chatRecord(parsed: ChatMessage, conversation: string, direction: Direction, arrived = now()): MessageRecord {
+export function chatRecord(env: Envelope): MessageRecord | null {
+  const parsed = parseChatMessage(env.message);
+  if (!parsed) return null;
+  const { conversation, direction } = env;
   const id = parsed.id ?? parsed.originId;
   const record: MessageRecord = {
     key: messageKey(conversation, direction, crypto.randomUUID()),
@@ -106,13 +81,14 @@ export function chatRecord(parsed: ChatMessage, conversation: string, direction:
     direction,
     from: parsed.from,
     body: parsed.body,
-    ts: parsed.delayed ?? arrived,
+    ts: env.delay?.stamp ?? env.arrived,
     state: direction === 'in' ? 'received' : 'sent',
   };
   if (id) record.id = id;
   if (parsed.markable) record.markable = true;
   if (parsed.originId) record.originId = parsed.originId;
-  if (parsed.stanzaId) record.stanzaId = parsed.stanzaId;
+  // Our archive's id for it: its identity (src/storage/identity.ts).
+  if (env.archive) record.stanzaId = env.archive.id;
   if (parsed.reply) Object.assign(record, parsed.reply);
   return record;
 }
@@ -132,27 +108,20 @@ export interface MessagePlugin extends Plugin {
 
 export function messages(ctx: PluginContext, outbox: OutboxPlugin): MessagePlugin {
   return {
-    stanza(el) {
-      return this.stanzas!([el]);
-    },
-
-    // What arrived together is stored in one transaction, in arrival order.
-    async stanzas(batch) {
+    // Live messages and carbons that arrived together are stored in one transaction, in arrival order.
+    async envelopes(batch) {
       const records: MessageRecord[] = [];
       const coarse = new Set<MessageRecord>();
-      for (const el of batch) {
-        let parsed: ChatMessage | null;
+      for (const env of batch) {
+        let record: MessageRecord | null;
         try {
-          parsed = parseChatMessage(el, ctx.jid);
+          record = chatRecord(env);
         } catch (err) {
           ctx.log('message dropped', err);
           continue;
         }
-        if (!parsed) continue;
-        const conversation = bareJid(parsed.from);
-        if (conversation === ctx.jid) continue; // our other devices: carbons' job, with their checks
-        const record = chatRecord(parsed, conversation, 'in', arrivalOf(el));
-        if (parsed.delayed !== undefined) coarse.add(record);
+        if (!record) continue;
+        if (env.delay) coarse.add(record);
         records.push(record);
       }
       if (records.length) ctx.commit(await storeMessages(ctx.db, records, { coarse: (m) => coarse.has(m) }));

@@ -5,7 +5,6 @@
  * archive proves the server has it.
  */
 import type { Element } from '@xmpp/xml';
-import { bareJid } from '../shared/jid.js';
 import type { OutboxRecord } from '../shared/records.js';
 import { markSent } from '../storage/write.js';
 import { buildCorrection } from './correction.js';
@@ -16,8 +15,6 @@ import { appendReply } from './replies.js';
 import { buildRetraction } from './retraction.js';
 import { numberedSends } from './stream-management.js';
 
-const NS_CARBONS = 'urn:xmpp:carbons:2';
-const NS_FORWARD = 'urn:xmpp:forward:0';
 /** Records numbered in one storage transaction and then written together. */
 const BATCH = 50;
 
@@ -36,15 +33,6 @@ export function buildOutgoing(out: OutboxRecord): Element {
       return stanza;
     }
   }
-}
-
-/** The id of something we sent, as our own archive returns it (vouched for as a sent carbon). */
-function ownArchivedId(el: Element, ownJid: string): { id: string; to: string } | undefined {
-  if (el.attrs.from !== ownJid) return undefined;
-  const message = el.getChild('sent', NS_CARBONS)?.getChild('forwarded', NS_FORWARD)?.getChild('message');
-  const id = message?.getChild('origin-id', NS_SID)?.attrs.id ?? message?.attrs.id;
-  const to = message?.attrs.to;
-  return id && to ? { id, to: bareJid(to) } : undefined;
 }
 
 export interface OutboxPlugin extends Plugin {
@@ -178,12 +166,13 @@ export function outbox(ctx: PluginContext, ready: () => Promise<void> = () => Pr
       void flush();
     },
 
-    async archived(el) {
-      // Our archive has it, so the server took it (a message's copy is matched by storage itself).
-      const own = ownArchivedId(el, ctx.jid);
-      if (!own || !(await known).has(own.id)) return;
-      const out = await ctx.db.get('outbox', own.id);
-      if (out && out.to === own.to) ctx.commit(await settle(out));
+    async archived(env) {
+      // Our archive has what we sent, so the server took it (a message's copy is matched by storage itself).
+      if (env.direction !== 'out') return;
+      const id = env.message.getChild('origin-id', NS_SID)?.attrs.id ?? env.message.attrs.id;
+      if (!id || !(await known).has(id)) return;
+      const out = await ctx.db.get('outbox', id);
+      if (out && out.to === env.conversation) ctx.commit(await settle(out));
     },
 
     async queued(out) {

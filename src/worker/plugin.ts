@@ -2,6 +2,7 @@ import type { Element } from '@xmpp/xml';
 import type { XmppClient } from '@xmpp/client';
 import type { Change } from '../shared/api.js';
 import type { ParleyDb } from '../storage/db.js';
+import type { AccountMessage, Envelope } from './envelope.js';
 
 /** What a protocol plugin gets from the session it runs in. */
 export interface PluginContext {
@@ -12,25 +13,29 @@ export interface PluginContext {
   /** Tells every page what a storage write changed. */
   commit(change: Change | null): void;
   log(message: string, detail?: unknown): void;
-  /** Hands a one-to-one message found in our own archive to the plugins' `archived` hooks, in order. */
-  archived(message: Element): Promise<void>;
+  /** Hands a message found in an archive to the plugins' `archived` hooks, in order. */
+  archived(envelope: Envelope): Promise<void>;
 }
 
 /** One XEP or RFC feature. Each hook is optional; errors are caught and logged by the session. */
 export interface Plugin {
-  /** A message or presence stanza (IQs reach plugins through the iq callee they register). */
+  /** A presence stanza (messages come as envelopes; IQs through the iq callee a plugin registers). */
   stanza?(stanza: Element): Promise<void> | void;
+  /** A live message or a carbon, unwrapped and vouched for by the envelope stage (envelope.ts). */
+  envelope?(envelope: Envelope): Promise<void> | void;
   /**
-   * Instead of `stanza`: every message and presence that arrived while earlier ones were handled,
-   * in arrival order, at once (to store them in one transaction). Plugins added earlier have
-   * handled the whole batch before; later ones handle it after.
+   * Instead of `envelope`: every live message and carbon that arrived while earlier ones were
+   * handled, in arrival order, at once (to store them in one transaction). Plugins added earlier
+   * have handled the whole batch before; later ones handle it after.
    */
-  stanzas?(batch: Element[]): Promise<void>;
+  envelopes?(batch: Envelope[]): Promise<void>;
+  /** A message our own account's server sent (from exactly our bare JID), e.g. a PEP notification. */
+  account?(message: AccountMessage): Promise<void> | void;
   /**
-   * A message from our own archive (trusted as the server recorded it), after the page it came in
-   * was stored: for what changes stored messages, like corrections, retractions and reactions.
+   * A message from an archive, after the page it came in was stored: for what changes stored
+   * messages, like corrections, retractions and reactions.
    */
-  archived?(message: Element): Promise<void> | void;
+  archived?(envelope: Envelope): Promise<void> | void;
   /** A fresh session is bound (not called after a stream resumption). */
   online?(): Promise<void>;
   /**
@@ -45,5 +50,5 @@ export interface Plugin {
 
 /** The plugin also applies what it handles live to messages met in the archive catch-up. */
 export function alsoArchived<P extends Plugin>(plugin: P): P {
-  return Object.assign(plugin, { archived: plugin.stanza });
+  return Object.assign(plugin, { archived: plugin.envelope });
 }

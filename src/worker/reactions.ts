@@ -6,15 +6,15 @@ import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
 import type { MessageRecord, OutgoingReactions } from '../shared/records.js';
 import { setReactions } from '../storage/write.js';
-import { editOrigin, editSource } from './edit-source.js';
+import { editOrigin } from './edit-source.js';
 import { MAX_ID } from './limits.js';
 import { now } from './clock.js';
 import type { OutboxPlugin } from './outbox.js';
 import type { Plugin, PluginContext } from './plugin.js';
+import type { Feature } from './feature.js';
 
 export const NS_REACTIONS = 'urn:xmpp:reactions:0';
-const NS_CARBONS = 'urn:xmpp:carbons:2';
-const NS_FORWARD = 'urn:xmpp:forward:0';
+export const feature: Feature = { disco: [NS_REACTIONS] };
 /** At most this many different reactions per sender and message; the rest are ignored. */
 export const MAX_REACTIONS = 10;
 /** An emoji is one grapheme, but ZWJ sequences and tag flags run long; more code points is no emoji. */
@@ -91,29 +91,15 @@ export interface ReactionPlugin extends Plugin {
   react(conversation: string, key: string, emojis: string[]): Promise<void>;
 }
 
-/** Reactions directly in the message or in the one a carbon forwards. */
-function carriesReactions(el: Element): boolean {
-  const carried = el.getChild('sent', NS_CARBONS) ?? el.getChild('received', NS_CARBONS);
-  const message = carried ? carried.getChild('forwarded', NS_FORWARD)?.getChild('message') : el;
-  return !!message?.getChild('reactions', NS_REACTIONS);
-}
-
 export function reactions(ctx: PluginContext, outbox: OutboxPlugin): ReactionPlugin {
   return {
-    async stanza(el) {
-      if (!carriesReactions(el)) return;
+    async envelope(env) {
       // Only the two parties of a chat react in it (§4.1): the contact directly, or we from another
-      // device, in a carbon our own account vouches for (the same rules as edits).
-      let source;
-      try {
-        source = editSource(el, ctx.jid);
-      } catch (err) {
-        return ctx.log('reactions dropped', err);
-      }
-      const parsed = source && parseReactions(source.message);
-      if (!source || !parsed) return;
-      const { conversation, sender } = source;
-      const change = await setReactions(ctx.db, conversation, { keys: [], id: parsed.id }, sender, parsed.emojis, editOrigin(source, ctx.jid));
+      // device, which our own server vouches for (the same rules as edits).
+      const parsed = parseReactions(env.message);
+      if (!parsed) return;
+      const { conversation, sender } = env;
+      const change = await setReactions(ctx.db, conversation, { keys: [], id: parsed.id }, sender, parsed.emojis, editOrigin(env));
       if (!change) ctx.log(`reactions from ${sender} to message ${parsed.id} ignored: unknown message, or applied before`);
       ctx.commit(change);
     },

@@ -8,14 +8,14 @@ import type { Element } from '@xmpp/xml';
 import { bareJid } from '../shared/jid.js';
 import type { MessageRecord } from '../shared/records.js';
 import { areStored, markDelivered } from '../storage/write.js';
-import { NS_CARBONS } from './carbons.js';
+import type { Envelope } from './envelope.js';
 import { MAX_ID } from './limits.js';
-import { chatRecord, NS_RECEIPTS, parseChatMessage } from './message.js';
+import { chatRecord, NS_RECEIPTS } from './message.js';
 import type { Plugin, PluginContext } from './plugin.js';
+import type { Feature } from './feature.js';
 
 export { NS_RECEIPTS };
-
-const NS_MAM = 'urn:xmpp:mam:2';
+export const feature: Feature = { disco: [NS_RECEIPTS] };
 
 /** A request we should answer: who asked (full JID), for which message id, and that message as stored. */
 export interface ReceiptRequest {
@@ -26,21 +26,20 @@ export interface ReceiptRequest {
 }
 
 /**
- * A one-to-one message with a body and an id that asks for a receipt, from someone other than
- * ourselves; null otherwise. Copies of messages (carbons, archive results) are never answered:
- * they come from our own account, and the device that got the original answers for it.
+ * A live one-to-one message with a body and an id that asks for a receipt; null otherwise. Copies
+ * of messages (carbons, archive results) are never answered: the device that got the original
+ * answers for it.
  */
-export function parseReceiptRequest(el: Element, ownJid: string): ReceiptRequest | null {
-  if (el.name !== 'message' || !el.getChild('request', NS_RECEIPTS)) return null;
-  if (el.getChild('received', NS_CARBONS) || el.getChild('sent', NS_CARBONS) || el.getChild('result', NS_MAM)) return null;
-  let parsed;
+export function parseReceiptRequest(env: Envelope): ReceiptRequest | null {
+  const id = env.message.attrs.id;
+  if (env.via !== 'live' || !env.message.getChild('request', NS_RECEIPTS) || !id || id.length > MAX_ID) return null;
+  let message;
   try {
-    parsed = parseChatMessage(el, ownJid); // chat or normal, with a sender and a body, no error or groupchat
+    message = chatRecord(env); // chat or normal, with a body
   } catch {
     return null; // dropped as too large: not stored, so not confirmed
   }
-  if (!parsed?.id || bareJid(parsed.from) === ownJid) return null;
-  return { to: parsed.from, id: parsed.id, message: chatRecord(parsed, bareJid(parsed.from), 'in') };
+  return message && { to: env.from, id, message };
 }
 
 export function buildReceipt(to: string, id: string, ownId: string): Element {
@@ -55,16 +54,11 @@ export interface Receipt {
   conversation: string;
 }
 
-/** An incoming <received/>; null for anything else (errors echo our payloads back, so not those). */
-export function parseReceipt(el: Element, ownJid: string): Receipt | null {
-  if (el.name !== 'message') return null;
-  const type = el.attrs.type ?? 'normal';
-  if (type === 'error' || type === 'groupchat') return null;
-  const received = el.getChild('received', NS_RECEIPTS);
-  const id = received?.attrs.id;
-  const from = el.attrs.from;
-  if (!id || id.length > MAX_ID || !from || bareJid(from) === ownJid) return null;
-  return { from, id, conversation: bareJid(from) };
+/** A live <received/> from a contact; null for anything else. */
+export function parseReceipt(env: Envelope): Receipt | null {
+  const id = env.message.getChild('received', NS_RECEIPTS)?.attrs.id;
+  if (env.via !== 'live' || !id || id.length > MAX_ID) return null;
+  return { from: env.from, id, conversation: env.conversation };
 }
 
 export function receipts(ctx: PluginContext): Plugin {
@@ -78,18 +72,14 @@ export function receipts(ctx: PluginContext): Plugin {
   }
 
   return {
-    stanza(el) {
-      return this.stanzas!([el]);
-    },
-
-    // Runs after the message plugin has handled the same stanzas (hooks run in registration order).
-    async stanzas(batch) {
+    // Runs after the message plugin has handled the same messages (hooks run in registration order).
+    async envelopes(batch) {
       const requests: ReceiptRequest[] = [];
-      for (const el of batch) {
-        const receipt = parseReceipt(el, ctx.jid);
+      for (const env of batch) {
+        const receipt = parseReceipt(env);
         // One that matches no message of ours changes nothing.
         if (receipt) ctx.commit(await markDelivered(ctx.db, receipt.conversation, receipt.id));
-        const request = parseReceiptRequest(el, ctx.jid);
+        const request = parseReceiptRequest(env);
         if (request) requests.push(request);
       }
       if (!requests.length) return;

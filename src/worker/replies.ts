@@ -10,8 +10,10 @@ import type { MessageRecord, OutgoingReply } from '../shared/records.js';
 import { MAX_ID } from './limits.js';
 import type { MessagePlugin } from './message.js';
 import type { Plugin, PluginContext } from './plugin.js';
+import type { Feature } from './feature.js';
 
 export const NS_REPLY = 'urn:xmpp:reply:0';
+export const feature: Feature = { disco: [NS_REPLY] };
 export const NS_FALLBACK = 'urn:xmpp:fallback:0';
 /** The namespace XEP-0461's own example uses; some clients send it. Read, never written. */
 const NS_FALLBACK_ALT = 'urn:xmpp:feature-fallback:0';

@@ -8,12 +8,14 @@ import type { Element } from '@xmpp/xml';
 import type { OutgoingRetraction } from '../shared/records.js';
 import { applyRetraction } from '../storage/write.js';
 import { now } from './clock.js';
-import { editSource, editTargetOf } from './edit-source.js';
+import { editTargetOf } from './edit-source.js';
 import { MAX_ID } from './limits.js';
 import type { OutboxPlugin } from './outbox.js';
 import type { Plugin, PluginContext } from './plugin.js';
+import type { Feature } from './feature.js';
 
 export const NS_RETRACT = 'urn:xmpp:message-retract:1';
+export const feature: Feature = { disco: [NS_RETRACT] };
 export const NS_FALLBACK = 'urn:xmpp:fallback:0';
 /** XEP-0424 §3: what clients without retraction support show (a XEP-0245 /me). */
 export const RETRACTION_FALLBACK = "/me retracted a previous message, but it's unsupported by your client.";
@@ -61,13 +63,11 @@ export interface RetractionPlugin extends Plugin {
 
 export function retractions(ctx: PluginContext, outbox: OutboxPlugin): RetractionPlugin {
   return {
-    async stanza(el) {
+    async envelope(env) {
       try {
-        const source = editSource(el, ctx.jid);
-        if (!source) return;
-        const retraction = parseRetraction(source.message);
+        const retraction = parseRetraction(env.message);
         if (!retraction) return;
-        const result = await applyRetraction(ctx.db, editTargetOf(source, retraction.id), now());
+        const result = await applyRetraction(ctx.db, editTargetOf(env, retraction.id), now());
         if ('ignored' in result) return ctx.log(`retraction from ${retraction.from} ignored`, result.ignored);
         ctx.commit(result.change);
       } catch (err) {

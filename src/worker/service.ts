@@ -23,6 +23,7 @@ import { mam, type MamPlugin } from './mam.js';
 import { messages, type MessagePlugin } from './message.js';
 import { outbox } from './outbox.js';
 import { presence, type PresencePlugin } from './presence.js';
+import { pubsub } from './pubsub.js';
 import { gatewayAddress, push, type PushPlugin } from './push.js';
 import { reactions, type ReactionPlugin } from './reactions.js';
 import { receipts } from './receipts.js';
@@ -414,7 +415,6 @@ export class ParleyService implements ParleyApi {
       mam: mamPlugin,
       messages: session.use((ctx) => messages(ctx, outboxPlugin)),
     };
-    // After messages: a receipt is only sent for what the message plugin has stored.
     session.use(carbons);
     this.running.csi = session.use((ctx) => csi(ctx, this.visibility));
     this.running.chatStates = session.use((ctx) => chatStates(ctx, (jid, note) => this.post({ type: 'chatState', jid, note })));
@@ -426,7 +426,9 @@ export class ParleyService implements ParleyApi {
     this.running.corrections = session.use((ctx) => alsoArchived(corrections(ctx, outboxPlugin)));
     this.running.retractions = session.use((ctx) => alsoArchived(retractions(ctx, outboxPlugin)));
     this.running.markers = session.use(markers);
-    this.running.mds = session.use((ctx) => mds(ctx, () => mamPlugin.caughtUp()));
+    const pep = session.use(pubsub);
+    this.running.mds = session.use((ctx) => mds(ctx, pep, () => mamPlugin.caughtUp()));
+    // After messages: a receipt is only sent for what the message plugin has stored.
     session.use(receipts);
     this.running.push = session.use(push);
     try {

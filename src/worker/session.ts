@@ -12,6 +12,7 @@ import { noSmAfterInline } from './sasl2.js';
 import type { Plugin, PluginContext } from './plugin.js';
 import { ScramError, ScramKeysStaleError } from './scram.js';
 import { arrived } from './clock.js';
+import { unwrap, type AccountMessage, type Envelope } from './envelope.js';
 import { ackWatchdog, countInbound, persistStreamManagement, smAnswers, smSettled, type SmPersistence } from './stream-management.js';
 
 export interface SessionOptions {
@@ -94,10 +95,10 @@ export class Session {
       jid: options.jid,
       commit: options.commit,
       log: options.log,
-      archived: async (message) => {
+      archived: async (envelope) => {
         for (const plugin of this.plugins) {
           try {
-            await plugin.archived?.(message);
+            await plugin.archived?.(envelope);
           } catch (err) {
             options.log('plugin failed on an archived message', err);
           }
@@ -113,7 +114,7 @@ export class Session {
         const batch: Element[] = (this.open = []);
         this.queue = this.queue.then(async () => {
           if (this.open === batch) this.open = undefined;
-          await handleBatch(this.plugins, batch, this.options.log);
+          await handleBatch(this.plugins, batch, options.jid, this.options.log);
           this.backlog -= batch.length;
         });
       }
@@ -305,25 +306,44 @@ export class Session {
 
 /**
  * Stanzas that arrived together, plugin by plugin in the order they were added, each plugin
- * taking them in arrival order (noted with `arrived`, clock.ts): one with a `stanzas` hook takes
- * them all at once (one transaction).
+ * taking them in arrival order (noted with `arrived`, clock.ts). Messages pass the envelope stage
+ * first (envelope.ts): what it refuses is logged and reaches no plugin. A plugin with an
+ * `envelopes` hook takes all the batch's envelopes at once (one transaction).
  */
-export async function handleBatch(plugins: readonly Plugin[], batch: Element[], log: (message: string, detail?: unknown) => void): Promise<void> {
-  for (const plugin of plugins) {
-    if (plugin.stanzas) {
-      await plugin.stanzas(batch).catch((err: unknown) => log('plugin failed on stanzas', err));
+export async function handleBatch(plugins: readonly Plugin[], batch: Element[], ownJid: string, log: (message: string, detail?: unknown) => void): Promise<void> {
+  const items: Item[] = [];
+  for (const el of batch) {
+    if (el.name === 'presence') {
+      items.push({ presence: el });
       continue;
     }
-    if (!plugin.stanza) continue;
-    for (const stanza of batch) {
-      try {
-        await plugin.stanza(stanza);
-      } catch (err) {
-        log('plugin failed on stanza', err);
-      }
+    try {
+      const opened = unwrap(el, ownJid);
+      if (opened?.via === 'account') items.push({ account: opened });
+      else if (opened) items.push({ envelope: opened });
+    } catch (err) {
+      log('message dropped', err);
+    }
+  }
+  const envelopes = items.flatMap((i) => ('envelope' in i ? [i.envelope] : []));
+  const run = async (hook: string, call: () => Promise<void> | void) => {
+    try {
+      await call();
+    } catch (err) {
+      log(`plugin failed on ${hook}`, err);
+    }
+  };
+  for (const plugin of plugins) {
+    if (plugin.envelopes && envelopes.length) await run('envelopes', () => plugin.envelopes!(envelopes));
+    for (const item of items) {
+      if ('presence' in item && plugin.stanza) await run('stanza', () => plugin.stanza!(item.presence));
+      if ('account' in item && plugin.account) await run('account', () => plugin.account!(item.account));
+      if ('envelope' in item && plugin.envelope && !plugin.envelopes) await run('envelope', () => plugin.envelope!(item.envelope));
     }
   }
 }
+
+type Item = { presence: Element } | { envelope: Envelope } | { account: AccountMessage };
 
 /**
  * Turns whatever a failed login threw into words for the user. Only a failure before the stream

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { buildCaps, buildDiscoInfo, capsVer, PARLEY_INFO, verificationString, type DiscoInfo } from '../../src/worker/caps.js';
+import { buildCaps, buildDiscoInfo, capsVer, discoInfoOf, PARLEY_INFO, verificationString, type DiscoInfo } from '../../src/worker/caps.js';
 import { buildPresence } from '../../src/worker/presence.js';
 
 describe('entity capabilities (XEP-0115) and disco#info', () => {
@@ -57,5 +57,12 @@ describe('entity capabilities (XEP-0115) and disco#info', () => {
     const s = verificationString(PARLEY_INFO);
     expect(s.startsWith('client/web//Parley<')).to.equal(true);
     expect(await capsVer(PARLEY_INFO)).to.match(/^[A-Za-z0-9+/]{27}=$/);
+  });
+
+  it('collects what each feature declares: its disco features and its PEP nodes as +notify', () => {
+    const info = discoInfoOf([{ disco: ['urn:example:a'] }, { notify: ['urn:example:node'] }, {}]);
+    expect(info.features).to.deep.equal([
+      'http://jabber.org/protocol/disco#info', 'http://jabber.org/protocol/caps', 'urn:example:a', 'urn:example:node+notify',
+    ]);
   });
 });

@@ -11,8 +11,8 @@ import { listConversations, listMessages } from '../../src/storage/read.js';
 import { storeMessages } from '../../src/storage/write.js';
 import { carbons } from '../../src/worker/carbons.js';
 import { corrections } from '../../src/worker/correction.js';
-import { parseResult, resultToRecord } from '../../src/worker/mam.js';
-import { messages } from '../../src/worker/message.js';
+import { unwrap, unwrapResult, type Envelope } from '../../src/worker/envelope.js';
+import { chatRecord, messages } from '../../src/worker/message.js';
 import { outbox } from '../../src/worker/outbox.js';
 import type { Plugin, PluginContext } from '../../src/worker/plugin.js';
 import { reactions } from '../../src/worker/reactions.js';
@@ -46,17 +46,17 @@ async function fresh() {
     sent,
     /** A stanza as the session hands it to the plugins. */
     async live(xml: string) {
-      for (const p of plugins) await p.stanza?.(el(xml));
+      await this.batch([xml]);
     },
     /** Stanzas that arrived together, handled as the session handles a batch. */
     async batch(xmls: string[]) {
       const els = xmls.map(el);
       for (const e of els) arrived(e);
-      await handleBatch(plugins, els, () => undefined);
+      await handleBatch(plugins, els, ME, () => undefined);
     },
     /** The receipts plugin alone, as if the message plugin had failed to store the stanza. */
     async receiptOnly(xml: string) {
-      await receipt.stanza!(el(xml));
+      await receipt.envelopes!([unwrap(el(xml), ME) as Envelope]);
     },
     /** Another resource's copy, from our server. */
     async carbon(inner: string) {
@@ -64,10 +64,10 @@ async function fresh() {
     },
     /** As the archive catch-up stores a result, then hands it to the plugins that apply edits. */
     async archived(inner: string, archiveId: string) {
-      const r = parseResult(el(`<message from='${ME}'><result xmlns='urn:xmpp:mam:2' queryid='q' id='${archiveId}'><forwarded xmlns='urn:xmpp:forward:0'><delay xmlns='urn:xmpp:delay' stamp='2026-01-01T10:00:00Z'/>${inner}</forwarded></result></message>`), ME)!;
-      const record = resultToRecord(r, ME);
+      const r = unwrapResult(el(`<message from='${ME}'><result xmlns='urn:xmpp:mam:2' queryid='q' id='${archiveId}'><forwarded xmlns='urn:xmpp:forward:0'><delay xmlns='urn:xmpp:delay' stamp='2026-01-01T10:00:00Z'/>${inner}</forwarded></result></message>`), ME, () => ME)!;
+      const record = r.envelope && chatRecord(r.envelope);
       if (record) await storeMessages(db, [record], { unread: true, order: { after: -Infinity } });
-      for (const p of edits) await p.stanza?.(r.message);
+      for (const p of edits) await p.envelope?.(r.envelope!);
     },
     async bodies(conversation = BOB): Promise<string[]> {
       return (await listMessages(db, conversation)).map((m) => m.body);

@@ -1,8 +1,21 @@
 import { expect } from 'chai';
 import { parse } from 'ltx';
-import { buildFetch, buildPublish, parseEvent, parseItems } from '../../src/worker/mds.js';
+import type { Element } from '@xmpp/xml';
+import { unwrap } from '../../src/worker/envelope.js';
+import { buildFetch, buildPublish, parseItems } from '../../src/worker/mds.js';
+import { parseEvent as pubsubEvent } from '../../src/worker/pubsub.js';
 
 const ME = 'alice@localhost';
+
+/**
+ * A notification as the envelope stage and the PEP service route it: only what our own account
+ * sent reaches the node's owner; null when it reaches nothing (or nothing of this node).
+ */
+function parseEvent(el: Element, own: string) {
+  const opened = unwrap(el, own);
+  const items = opened?.via === 'account' ? pubsubEvent(opened.message) : null;
+  return items && items.attrs.node === 'urn:xmpp:mds:displayed:0' ? parseItems(items, own) : null;
+}
 
 describe('message displayed synchronization (XEP-0490)', () => {
   it('publishes the displayed item with the publish-options the spec asks for', () => {

@@ -12,6 +12,7 @@ import { searchMessages } from '../../src/storage/read.js';
 import { markDisplayed, markRead, setReactions, storeMessages } from '../../src/storage/write.js';
 import type { ChatStateNote, MessageRecord } from '../../src/shared/records.js';
 import { chatStates } from '../../src/worker/chatstates.js';
+import { unwrap, type Envelope } from '../../src/worker/envelope.js';
 import { lastOwnMessage } from '../../src/worker/correction.js';
 import type { PluginContext } from '../../src/worker/plugin.js';
 
@@ -36,17 +37,17 @@ describe('flat per-message cost', () => {
     const ctx: PluginContext = { xmpp: xmpp as unknown as XmppClient, db, jid: ME, commit: (c) => void commits.push(c), log() {}, archived: async () => {} };
     const told: [string, ChatStateNote['state']][] = [];
     const plugin = chatStates(ctx, (jid, note) => void told.push([jid, note.state]));
-    const el = (xml: string) => parse(xml) as unknown as Element;
-    await plugin.stanza!(el(`<message from='eve@localhost/x' type='chat'><composing xmlns='http://jabber.org/protocol/chatstates'/></message>`));
-    await plugin.stanza!(el(`<message from='eve@localhost/x' type='chat'><composing xmlns='http://jabber.org/protocol/chatstates'/></message>`));
-    await plugin.stanza!(el(`<message from='eve@localhost/x' type='chat'><body>hi</body></message>`));
+    const el = (xml: string) => unwrap(parse(xml) as unknown as Element, ME) as Envelope;
+    await plugin.envelope!(el(`<message from='eve@localhost/x' type='chat'><composing xmlns='http://jabber.org/protocol/chatstates'/></message>`));
+    await plugin.envelope!(el(`<message from='eve@localhost/x' type='chat'><composing xmlns='http://jabber.org/protocol/chatstates'/></message>`));
+    await plugin.envelope!(el(`<message from='eve@localhost/x' type='chat'><body>hi</body></message>`));
     expect(await db.count('conversations')).to.equal(0);
     expect(commits).to.deep.equal([]);
     // A repeated state is not told twice; a body without a state ends typing.
     expect(told).to.deep.equal([['eve@localhost', 'composing'], ['eve@localhost', 'active']]);
     expect(plugin.current()['eve@localhost']?.state).to.equal('active');
     // Going offline, nobody is left typing.
-    await plugin.stanza!(el(`<message from='eve@localhost/x' type='chat'><composing xmlns='http://jabber.org/protocol/chatstates'/></message>`));
+    await plugin.envelope!(el(`<message from='eve@localhost/x' type='chat'><composing xmlns='http://jabber.org/protocol/chatstates'/></message>`));
     await plugin.offline!();
     expect(told.at(-1)).to.deep.equal(['eve@localhost', 'active']);
     expect(plugin.current()).to.deep.equal({});

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { parse } from 'ltx';
 import xml from '@xmpp/xml';
 import { appendReply, codePointLength, codePointOffset, displayText, outgoingFields, parseReply, quoteOf, stanzaIdOf } from '../../src/worker/replies.js';
+import { unwrap, type Envelope } from '../../src/worker/envelope.js';
 import { buildChatMessage, chatRecord, parseChatMessage } from '../../src/worker/message.js';
 import type { MessageRecord } from '../../src/shared/records.js';
 
@@ -60,9 +61,9 @@ describe('message replies (XEP-0461) with fallback (XEP-0428)', () => {
   it("parses the spec's reply with a fallback and hides it", () => {
     const body = '> Anna wrote:\n> We should bake a cake\nGreat idea!';
     const el = reply(body, `<fallback xmlns='${FB}' for='${REPLY}'><body start="0" end="38"/></fallback>`);
-    const parsed = parseChatMessage(el, 'max@example.com')!;
+    const parsed = parseChatMessage(el)!;
     expect(parsed.reply).to.deep.equal({ replyTo: { id: 'message-id1', to: 'max@example.com/tablet' }, fallback: { start: 0, end: 38 } });
-    const record = chatRecord(parsed, 'anna@example.com', 'in');
+    const record = chatRecord(unwrap(el, 'max@example.com') as Envelope)!;
     expect(record.body).to.equal(body); // the whole body is kept
     expect(displayText(record)).to.equal('Great idea!');
   });
@@ -128,8 +129,8 @@ describe('message replies (XEP-0461) with fallback (XEP-0428)', () => {
   });
 
   it('leaves the body of an ordinary message alone', () => {
-    const parsed = parseChatMessage(xml('message', { from: 'a@b/c', type: 'chat', id: 'x' }, xml('body', {}, '> not a reply')), 'me@b')!;
-    expect(parsed.reply).to.equal(undefined);
-    expect(chatRecord(parsed, 'a@b', 'in').fallback).to.equal(undefined);
+    const el = xml('message', { from: 'a@b/c', type: 'chat', id: 'x' }, xml('body', {}, '> not a reply'));
+    expect(parseChatMessage(el)!.reply).to.equal(undefined);
+    expect(chatRecord(unwrap(el, 'me@b') as Envelope)!.fallback).to.equal(undefined);
   });
 });
