@@ -72,6 +72,8 @@ export class ParleyClient extends LitElement {
     touches('conversations'),
   );
   private readonly baseTitle = document.title;
+  /** The push node stored when the bell last looked. */
+  private pushNode: string | undefined;
   private readonly muted = new LiveQuery(this, async (db) => !!(this.open && (await getConversation(db, this.open))?.muted), touches('conversations'));
 
   constructor() {
@@ -89,6 +91,10 @@ export class ParleyClient extends LitElement {
   }
 
   override updated(changed: Map<PropertyKey, unknown>): void {
+    // Push turned on or off (here, in another tab, or through the API): the bell follows.
+    const node = this.account.value?.push?.node;
+    if (this.pushState && node !== this.pushNode) void parley().push.state().then((state) => (this.pushState = state));
+    this.pushNode = node;
     if (changed.has('open')) {
       localStorage.setItem(OPEN_KEY, this.open);
       void this.muted.refresh();
