@@ -3,8 +3,9 @@
  *  - ms from navigation to the first rendered conversation with 1,000 stored messages:
  *    cold (new tab while the worker runs) and first open (no worker yet);
  *  - archive sync: a first login's window, and a later login's forward catch-up (see mamCatchUp);
- *  - per-message cost in an open conversation of 1,000 and 10,000 messages, and a burst (see liveCost).
- * PARLEY_BENCH_ONLY=live runs only liveCost.
+ *  - per-message cost in an open conversation of 1,000 and 10,000 messages, and a burst (see liveCost);
+ *  - push: server publish → notification shown with every tab closed (see bench-push.ts).
+ * PARLEY_BENCH_ONLY=live runs only liveCost, PARLEY_BENCH_ONLY=push only the push figure.
  */
 import { spawnSync } from 'node:child_process';
 import { ClientPage, launch } from '../test/harness/browser.js';
@@ -15,6 +16,7 @@ import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
 import { buildQuery, NS_MAM, parseFin, RECENT } from '../src/worker/mam.js';
 import { countArchiveQueries, fillArchive } from '../test/harness/archive.js';
+import { pushWake } from './bench-push.js';
 
 const MESSAGES = Number(process.env.PARLEY_BENCH_MESSAGES ?? 1000);
 const RUNS = 7;
@@ -26,6 +28,16 @@ if (build.status !== 0) process.exit(1);
 
 const LIVE_SAMPLES = Number(process.env.PARLEY_BENCH_LIVE_SAMPLES ?? 30);
 const BURST = Number(process.env.PARLEY_BENCH_BURST ?? 2000);
+
+const fmt = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return `median ${s[Math.floor(s.length / 2)]!.toFixed(0)} ms (min ${s[0]!.toFixed(0)}, max ${s.at(-1)!.toFixed(0)}, n=${s.length})`;
+};
+
+if (process.env.PARLEY_BENCH_ONLY === 'push') {
+  await pushWake(RUNS, fmt);
+  process.exit(0);
+}
 
 const fx = await setup(['alice', 'bob', 'carol', 'dave', 'erin']);
 const profile = await launch();
@@ -70,10 +82,6 @@ try {
     first.push(await firstRender());
   }
 
-  const fmt = (xs: number[]) => {
-    const s = [...xs].sort((a, b) => a - b);
-    return `median ${s[Math.floor(s.length / 2)]!.toFixed(0)} ms (min ${s[0]!.toFixed(0)}, max ${s.at(-1)!.toFixed(0)}, n=${s.length})`;
-  };
   console.log(`bench: first rendered conversation, cold (new tab, worker running): ${fmt(cold)}`);
   console.log(`bench: first rendered conversation, first open (no worker yet):   ${fmt(first)}`);
   await mamCatchUp();
@@ -81,6 +89,7 @@ try {
   await profile.close();
   await fx.dispose();
 }
+await pushWake(RUNS, fmt);
 
 /**
  * Archive sync (XEP-0313) with ARCHIVE messages in the server archive, filled server-side:

@@ -18,7 +18,7 @@ const TYPES: Record<string, string> = {
 export interface ServeOptions {
   /** URL prefix → directory, e.g. { '/': 'demo', '/dist/': 'dist' }. Longest prefix wins. */
   mounts: Record<string, string>;
-  /** Replaced in served HTML: `{{NAME}}` → value. */
+  /** Replaced in served HTML: `{{NAME}}` → value (names not given: nothing). */
   vars?: Record<string, string>;
   port?: number;
   host?: string;
@@ -48,8 +48,10 @@ export async function serve({ mounts, vars = {}, port = 0, host = '127.0.0.1' }:
     try {
       let body: Buffer | string = await readFile(file);
       const type = TYPES[extname(file)] ?? 'application/octet-stream';
-      if (type.startsWith('text/html')) body = body.toString().replace(/\{\{(\w+)\}\}/g, (m, name: string) => vars[name] ?? m);
-      res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' }).end(body);
+      if (type.startsWith('text/html')) body = body.toString().replace(/\{\{(\w+)\}\}/g, (_, name: string) => vars[name] ?? '');
+      // Parley's Service Worker lives in /dist/ but serves the page above it.
+      const swScope = file.endsWith('-sw.js') ? { 'service-worker-allowed': '/' } : {};
+      res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store', ...swScope }).end(body);
     } catch {
       res.writeHead(404).end();
     }

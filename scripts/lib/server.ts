@@ -19,6 +19,8 @@ export interface XmppServer {
   /** The HTTP listener that carries the WebSocket endpoint. */
   httpPort: number;
   wsUrl: string;
+  /** The external component listener (XEP-0114) on 127.0.0.1, when `push` was asked for. */
+  componentPort?: number;
   dir: string;
   /** Creates the account, or sets its password when it exists. */
   register(user: string, password: string): Promise<void>;
@@ -37,6 +39,11 @@ export interface ServerOptions {
   host?: string; // default 'localhost'
   users?: { user: string; password: string }[];
   log?: boolean; // also log to stdout
+  /**
+   * The server's XEP-0357 module (Prosody's cloud_notify, ejabberd's mod_push) and a component
+   * `domain` (the push gateway) accepted with `secret` on a loopback port.
+   */
+  push?: { domain: string; secret: string };
 }
 
 /** The server `PARLEY_SERVER` names (default `prosody`). */

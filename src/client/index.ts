@@ -9,12 +9,17 @@ import { openParleyDb, type ParleyDb } from '../storage/db.js';
 import { RoutedEndpoint } from './endpoint.js';
 import { electedEndpoint } from './leader.js';
 import { abortReadsOnFreeze } from './freeze.js';
+import { pushControl, type PushControl } from './push.js';
 
 export type { ParleyApi, Status, ConnectionState, LoginOptions, Change, WorkerEvent } from '../shared/api.js';
 export type * from '../shared/records.js';
 export * from '../storage/read.js';
 export type { ParleyDb } from '../storage/db.js';
 export { abortedByFreeze } from './freeze.js';
+export type { PushControl, PushState, Subscribe } from './push.js';
+export type { WebPushSubscription } from '../shared/push.js';
+export { pushSubscribe } from './push.js';
+export { registerServiceWorker } from './sw.js';
 
 export interface ParleyOptions {
   /**
@@ -32,6 +37,8 @@ export interface Parley {
    * freezes is aborted (`abortedByFreeze(err)`): read again on the document's `resume` event.
    */
   readonly db: Promise<ParleyDb>;
+  /** Push notifications (XEP-0357 through a Parley push gateway): `enable()` from a user gesture. */
+  readonly push: PushControl;
   /** Calls `listener` for every worker event; returns the unsubscribe function. */
   on(listener: (event: WorkerEvent) => void): () => void;
 }
@@ -70,12 +77,14 @@ function create({ workerUrl = new URL('./parley-worker.js', import.meta.url) }: 
     if (shared && event.type === 'status' && (own === undefined || (event.status.worker ?? own) !== own)) return;
     emit(event);
   };
+  const db = openParleyDb().then((opened) => {
+    abortReadsOnFreeze(opened);
+    return opened;
+  });
   return {
     api,
-    db: openParleyDb().then((db) => {
-      abortReadsOnFreeze(db);
-      return db;
-    }),
+    db,
+    push: pushControl(api, db),
     on(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

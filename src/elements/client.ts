@@ -1,5 +1,5 @@
 import { LitElement, html, css, nothing } from 'lit';
-import { parley, getAccount, totalUnread } from '../client/index.js';
+import { parley, getAccount, getConversation, totalUnread, registerServiceWorker, type PushState } from '../client/index.js';
 import type { Show } from '../shared/records.js';
 import { LiveQuery, StatusController, touches } from './live.js';
 import { base } from './styles.js';
@@ -10,12 +10,16 @@ import './conversation.js';
 import './composer.js';
 
 const OPEN_KEY = 'parley:open';
+/** A notification click: the Service Worker names the conversation (src/sw/handlers.ts). */
+const OPEN_MESSAGE = 'parley-open';
+const OPEN_HASH = /^#parley=(.+)$/;
 const STATE_TEXT = { 'logged-out': 'Logged out', connecting: 'Connecting…', online: 'Online', offline: 'Offline', waiting: 'Waiting' } as const;
 
 /**
  * The whole client: login form when logged out; roster and conversation when logged in.
  * Renders from local storage at once, before the worker or the server answers.
- * `open` is the JID of the conversation shown.
+ * `open` is the JID of the conversation shown. With `sw-url` it registers Parley's Service Worker
+ * (offline shell, "Reload to update"); with `push-gateway` too, a bell turns push notifications on.
  */
 export class ParleyClient extends LitElement {
   static override properties = {
@@ -24,6 +28,11 @@ export class ParleyClient extends LitElement {
     allowPlain: { type: Boolean, attribute: 'allow-plain' },
     allowInsecure: { type: Boolean, attribute: 'allow-insecure' },
     open: { type: String, reflect: true },
+    swUrl: { type: String, attribute: 'sw-url' },
+    pushGateway: { type: String, attribute: 'push-gateway' },
+    applyUpdate: { state: true },
+    pushState: { state: true },
+    pushError: { state: true },
   };
   static override styles = [
     base,
@@ -39,6 +48,7 @@ export class ParleyClient extends LitElement {
       .side { border-right: 1px solid var(--_line); overflow-y: auto; }
       .chat { display: flex; flex-direction: column; min-height: 0; }
       parley-conversation { flex: 1; }
+      .update { display: flex; gap: 1em; align-items: center; padding: 0.4em 1em; background: var(--_line); }
       @media (max-width: 40em) { .main { grid-template-columns: 1fr; } }
     `,
   ];
@@ -48,6 +58,12 @@ export class ParleyClient extends LitElement {
   declare allowPlain: boolean;
   declare allowInsecure: boolean;
   declare open: string;
+  declare swUrl: string;
+  declare pushGateway: string;
+  /** A new version waits: this lets it take over (and reloads). */
+  declare applyUpdate: (() => void) | undefined;
+  declare pushState: PushState | undefined;
+  declare pushError: string;
   private readonly status = new StatusController(this);
   private readonly account = new LiveQuery(this, getAccount, touches('account'));
   private readonly unread = new LiveQuery(
@@ -56,6 +72,9 @@ export class ParleyClient extends LitElement {
     touches('conversations'),
   );
   private readonly baseTitle = document.title;
+  /** The push node stored when the bell last looked. */
+  private pushNode: string | undefined;
+  private readonly muted = new LiveQuery(this, async (db) => !!(this.open && (await getConversation(db, this.open))?.muted), touches('conversations'));
 
   constructor() {
     super();
@@ -63,12 +82,23 @@ export class ParleyClient extends LitElement {
     this.workerUrl = '';
     this.allowPlain = false;
     this.allowInsecure = false;
+    this.swUrl = '';
+    this.pushGateway = '';
+    this.applyUpdate = undefined;
+    this.pushError = '';
     // A reload or a new tab comes back to the conversation last open here.
-    this.open = localStorage.getItem(OPEN_KEY) ?? '';
+    this.open = decodeURIComponent(OPEN_HASH.exec(location.hash)?.[1] ?? '') || (localStorage.getItem(OPEN_KEY) ?? '');
   }
 
   override updated(changed: Map<PropertyKey, unknown>): void {
-    if (changed.has('open')) localStorage.setItem(OPEN_KEY, this.open);
+    // Push turned on or off (here, in another tab, or through the API): the bell follows.
+    const node = this.account.value?.push?.node;
+    if (this.pushState && node !== this.pushNode) void parley().push.state().then((state) => (this.pushState = state));
+    this.pushNode = node;
+    if (changed.has('open')) {
+      localStorage.setItem(OPEN_KEY, this.open);
+      void this.muted.refresh();
+    }
     // The total unread, where people look for it: the tab title and, installed, the app badge.
     const total = this.unread.value ?? 0;
     document.title = total ? `(${total}) ${this.baseTitle}` : this.baseTitle;
@@ -80,6 +110,27 @@ export class ParleyClient extends LitElement {
     // Before the controllers connect: they use the instance this creates.
     parley(this.workerUrl ? { workerUrl: new URL(this.workerUrl, document.baseURI) } : {});
     super.connectedCallback();
+    if (this.swUrl) void this.startServiceWorker();
+  }
+
+  private async startServiceWorker(): Promise<void> {
+    navigator.serviceWorker?.addEventListener('message', ({ data }: MessageEvent<{ type?: string; conversation?: unknown }>) => {
+      if (data?.type === OPEN_MESSAGE && typeof data.conversation === 'string' && data.conversation) this.open = data.conversation;
+    });
+    await registerServiceWorker(new URL(this.swUrl, document.baseURI).href, { scope: new URL('./', document.baseURI).pathname, onUpdate: (apply) => (this.applyUpdate = apply) }).catch(
+      (err: unknown) => console.warn('[parley] service worker not registered', err),
+    );
+    this.pushState = await parley().push.state();
+  }
+
+  private async togglePush(): Promise<void> {
+    this.pushError = '';
+    try {
+      await (this.pushState === 'on' ? parley().push.disable() : parley().push.enable({ gateway: this.pushGateway }));
+    } catch (err) {
+      this.pushError = (err as Error).message;
+    }
+    this.pushState = await parley().push.state();
   }
 
   override render() {
@@ -96,9 +147,12 @@ export class ParleyClient extends LitElement {
         ${account && loggedIn ? html`<span class="jid">${account.jid}</span>` : nothing}
         <span class="status" role="status" data-state=${state}>${STATE_TEXT[state]}${status?.error && (state === 'offline' || state === 'connecting' || state === 'waiting') ? html` — ${status.error}` : nothing}</span>
         <span class="spacer"></span>
+        ${loggedIn && this.open ? html`<button class="mute" aria-pressed=${this.muted.value ? 'true' : 'false'} @click=${() => void parley().api.mute(this.open, !this.muted.value)}>${this.muted.value ? 'Unmute' : 'Mute'} conversation</button>` : nothing}
+        ${loggedIn && this.pushGateway && this.pushState && this.pushState !== 'unsupported' ? this.renderBell() : nothing}
         ${loggedIn ? this.renderPresence(account?.presence.show) : nothing}
         ${loggedIn ? html`<button @click=${this.logout}>Log out</button>` : nothing}
       </header>
+      ${this.applyUpdate ? html`<div class="update" role="alert">A new version of Parley is ready. <button @click=${this.applyUpdate}>Reload to update</button></div>` : nothing}
       ${loggedIn
         ? html`<div class="main">
             <div class="side" @parley-open=${(e: CustomEvent<string>) => (this.open = e.detail)}>
@@ -117,6 +171,13 @@ export class ParleyClient extends LitElement {
   private async logout(): Promise<void> {
     this.open = '';
     await parley().api.logout();
+  }
+
+  private renderBell() {
+    const on = this.pushState === 'on';
+    const label = this.pushState === 'denied' ? 'Notifications are blocked for this site' : on ? 'Turn notifications off' : 'Turn notifications on';
+    return html`<button class="bell" aria-pressed=${on ? 'true' : 'false'} aria-label=${label} title=${this.pushError || label} ?disabled=${this.pushState === 'denied'} @click=${this.togglePush}>
+      ${on ? '🔔' : '🔕'}</button>${this.pushError ? html`<span role="alert">${this.pushError}</span>` : nothing}`;
   }
 
   private renderPresence(show: Show | undefined) {

@@ -1,4 +1,5 @@
 import type { ChatState, ChatStateNote, Show } from './records.js';
+import type { WebPushSubscription } from './push.js';
 
 /**
  * Connection state as every page shows it. `waiting`: another worker of this origin (another deploy
@@ -91,4 +92,12 @@ export interface ParleyApi {
   correct(conversation: string, key: string, body: string): Promise<void>;
   /** Retracts one of our messages (XEP-0424): its text is deleted here and the contact is asked to delete it (queued while offline). */
   retract(conversation: string, key: string): Promise<void>;
+  /** Push (XEP-0357): the VAPID public key of the push gateway `gateway` (a component address), to subscribe the browser with. */
+  pushKey(gateway: string): Promise<string>;
+  /** Registers the browser's push subscription with the gateway and enables it on our server. */
+  pushEnable(gateway: string, subscription: WebPushSubscription): Promise<void>;
+  /** Disables push on our server. */
+  pushDisable(): Promise<void>;
+  /** No notifications for a conversation, or again. */
+  mute(conversation: string, muted: boolean): Promise<void>;
 }

@@ -32,6 +32,16 @@ export interface AccountRecord {
   /** The page allowed ws:// to a server that is not on this machine. */
   allowInsecure?: boolean;
   presence: { show?: Show; status?: string };
+  /** Push wakeups (XEP-0357) enabled through this gateway, with the node it gave this browser. */
+  push?: PushRecord;
+}
+
+export interface PushRecord {
+  /** The gateway component's address. */
+  gateway: string;
+  node: string;
+  /** The browser's push endpoint it was registered for. */
+  endpoint: string;
 }
 
 export interface RosterItem {
@@ -117,6 +127,8 @@ export interface ConversationRecord {
   /** The newest message; `fallback` as in MessageRecord, so the preview can leave the reply quote out. */
   last?: { body: string; direction: Direction; fallback?: { start: number; end: number } };
   unread: number;
+  /** No notifications for it (push). */
+  muted?: boolean;
 }
 
 /** A contact's last chat state and when it came (typing goes stale if they vanish). Kept in memory only. */

@@ -308,6 +308,16 @@ function countIncomingAfter(tx: IDBPTransaction<ParleySchema, ('messages' | 'con
   return tx.objectStore('messages').index('byDirection').count(IDBKeyRange.bound([conversation, 'in', ts], [conversation, 'in', Infinity], true, false));
 }
 
+/** Mutes or unmutes a conversation's notifications. */
+export async function setMuted(db: ParleyDb, conversation: string, muted: boolean): Promise<Change> {
+  const tx = db.transaction('conversations', 'readwrite');
+  const record = (await tx.store.get(conversation)) ?? { jid: conversation, lastTs: 0, unread: 0 };
+  const { muted: _was, ...rest } = record;
+  await tx.store.put(muted ? { ...rest, muted: true } : rest);
+  await tx.done;
+  return { stores: ['conversations'], conversations: [conversation] };
+}
+
 /**
  * The user saw `conversation` up to its incoming message `upTo` (a key), or all of it without one:
  * unread becomes the incoming messages stored after that one, never more than now.

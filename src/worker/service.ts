@@ -8,7 +8,8 @@ import type { AccountRecord, ChatState, ChatStateNote, FastTokenRecord, Show } f
 import type { AuthResult } from './auth.js';
 import { getAccount } from '../storage/read.js';
 import { DB_NAME, openParleyDb, type ParleyDb } from '../storage/db.js';
-import { clearAll, markRead, saveAccount } from '../storage/write.js';
+import { clearAll, markRead, saveAccount, setMuted } from '../storage/write.js';
+import type { WebPushSubscription } from '../shared/push.js';
 import { LoginError, transportRefusal } from './auth.js';
 import { carbons } from './carbons.js';
 import { chatStates, type ChatStatePlugin } from './chatstates.js';
@@ -23,6 +24,7 @@ import { messages, type MessagePlugin } from './message.js';
 import { outbox } from './outbox.js';
 import { presence, type PresencePlugin } from './presence.js';
 import { pubsub } from './pubsub.js';
+import { gatewayAddress, push, type PushPlugin } from './push.js';
 import { reactions, type ReactionPlugin } from './reactions.js';
 import { receipts } from './receipts.js';
 import { replies, type ReplyPlugin } from './replies.js';
@@ -45,6 +47,7 @@ interface Running {
   retractions?: RetractionPlugin;
   markers?: MarkersPlugin;
   mds?: MdsPlugin;
+  push?: PushPlugin;
 }
 
 const CHANGE_BATCH_MS = 16;
@@ -146,6 +149,8 @@ export class ParleyService implements ParleyApi {
     this.waitAbort?.abort(); // a login waiting for the lock is given up at once
     return this.serially(async () => {
       this.supersede();
+      // The server stops waking this browser for an account that is no longer here.
+      if (this.current.state === 'online') await this.running?.push?.disable().catch((err: unknown) => log('push not disabled at logout', err));
       await this.end();
       const account = await getAccount(this.db);
       // Clearing is writing: only the account's owner may, and another worker owns it.
@@ -249,6 +254,31 @@ export class ParleyService implements ParleyApi {
       if (!running.retractions) throw new Error('Not logged in.');
       await running.retractions.retract(this.contactJid(conversation), key);
     });
+  }
+
+  pushKey(gateway: string): Promise<string> {
+    return this.command(() => this.pushPlugin().key(gatewayAddress(gateway)));
+  }
+
+  pushEnable(gateway: string, subscription: WebPushSubscription): Promise<void> {
+    return this.command(() => this.pushPlugin().enable(gatewayAddress(gateway), subscription));
+  }
+
+  pushDisable(): Promise<void> {
+    return this.command(() => this.pushPlugin().disable());
+  }
+
+  mute(conversation: string, muted: boolean): Promise<void> {
+    return this.command(async () => {
+      this.plugins();
+      this.commit(await setMuted(this.db, this.contactJid(conversation), !!muted));
+    });
+  }
+
+  private pushPlugin(): PushPlugin {
+    const running = this.onlinePlugins();
+    if (!running.push) throw new Error('Not logged in.');
+    return running.push;
   }
 
   loadOlder(conversation: string): Promise<boolean> {
@@ -400,6 +430,7 @@ export class ParleyService implements ParleyApi {
     this.running.mds = session.use((ctx) => mds(ctx, pep, () => mamPlugin.caughtUp()));
     // After messages: a receipt is only sent for what the message plugin has stored.
     session.use(receipts);
+    this.running.push = session.use(push);
     try {
       await session.start({ retry });
     } catch (err) {

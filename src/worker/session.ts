@@ -31,6 +31,11 @@ export interface SessionOptions {
   /** The server refused credentials that used to work: the user must log in again. */
   onAuthLost(error: LoginError): void;
   log(message: string, detail?: unknown): void;
+  /**
+   * A short login of its own (the push Service Worker's): its stream is neither resumed from nor
+   * saved over the one the tabs' worker left for resumption.
+   */
+  brief?: boolean;
 }
 
 const BACKOFF_MIN_MS = 500;
@@ -122,7 +127,7 @@ export class Session {
       }
       this.open.push(stanza);
     });
-    this.persistence = persistStreamManagement(this.xmpp, {
+    this.persistence = options.brief ? { restore: async () => false, flush: async () => undefined } : persistStreamManagement(this.xmpp, {
       db: options.db,
       bareJid: options.jid,
       counter,

@@ -41,21 +41,25 @@ export async function setup(
     proxy: withProxy = false,
     prosody: prosodyOpts,
     mounts = {},
+    push,
   }: {
     proxy?: boolean;
     /** used when the server is Prosody */
     prosody?: ProsodyOptions;
     /** More URL prefix → directory mounts beside the demo. */
     mounts?: Record<string, string>;
+    /** The server's push module and a component for the push gateway (see ServerOptions). */
+    push?: ServerOptions['push'];
   } = {},
 ): Promise<Fixture> {
   const server = await startServer(SERVER, {
     users: users.map((user) => ({ user, password: PASSWORD })),
     ...(prosodyOpts ? { prosody: prosodyOpts } : {}),
+    ...(push ? { push } : {}),
   });
   const proxy = withProxy ? await startProxy(server.httpPort) : undefined;
   const service = proxy ? `ws://127.0.0.1:${proxy.port}${new URL(server.wsUrl).pathname}` : server.wsUrl;
-  const page = await serve({ mounts: { '/': 'demo', '/dist/': 'dist', ...mounts }, vars: { SERVICE: service } });
+  const page = await serve({ mounts: { '/': 'demo', '/dist/': 'dist', ...mounts }, vars: { SERVICE: service, PUSH_GATEWAY: push?.domain ?? '' } });
   return {
     server,
     url: page.url,
