@@ -4,6 +4,7 @@ import { feature as carbons } from './carbons.js';
 import { feature as chatStates } from './chatstates.js';
 import { feature as correction } from './correction.js';
 import type { Feature } from './feature.js';
+import { feature as invitations } from './invitations.js';
 import { feature as markers } from './markers.js';
 import { feature as mds } from './mds.js';
 import { feature as reactions } from './reactions.js';
@@ -11,4 +12,4 @@ import { feature as receipts } from './receipts.js';
 import { feature as replies } from './replies.js';
 import { feature as retraction } from './retraction.js';
 
-export const FEATURES: readonly Feature[] = [chatStates, markers, receipts, carbons, correction, reactions, replies, retraction, mds, bookmarks];
+export const FEATURES: readonly Feature[] = [chatStates, markers, receipts, carbons, correction, reactions, replies, retraction, mds, bookmarks, invitations];
