@@ -155,8 +155,17 @@ export function mucsub(ctx: PluginContext, rooms: RoomMessages): MucSubPlugin {
     }
   }
 
+  /** One catch-up per room at a time: a second (login and subscribe at once) starts from where the first ended. */
+  const running = new Map<string, Promise<void>>();
+  function catchUp(room: string): Promise<void> {
+    const next = (running.get(room) ?? Promise.resolve()).catch(() => undefined).then(() => fetchSince(room));
+    running.set(room, next);
+    void next.catch(() => undefined).finally(() => running.get(room) === next && running.delete(room));
+    return next;
+  }
+
   /** What the room said since the last archive id stored for it; its recent history the first time. */
-  async function catchUp(room: string): Promise<void> {
+  async function fetchSince(room: string): Promise<void> {
     let after = (await readSync(ctx.db, room)).last;
     for (;;) {
       const { results, fin } = await page(room, after === undefined ? { before: '', max: FIRST_PAGE } : { after, max: PAGE });
@@ -168,12 +177,27 @@ export function mucsub(ctx: PluginContext, rooms: RoomMessages): MucSubPlugin {
     }
   }
 
+  /** Subscribing and unsubscribing here, numbered: what the server listed before one of them does not undo it. */
+  let tick = 0;
+  const changed = new Map<string, { at: number; on: boolean }>();
+  function note(room: string, on: boolean): void {
+    changed.set(room, { at: ++tick, on });
+    if (on) subscribed.add(room);
+    else subscribed.delete(room);
+  }
+
   async function refresh(): Promise<MucSubscription[]> {
+    const asked = tick;
     services ??= discover();
     const lists = await Promise.all((await services).map(async (s) => parseSubscriptions(await ctx.xmpp.iqCaller.get(buildSubscriptions(), s))));
     const all = lists.flat();
     subscribed.clear();
     for (const s of all) subscribed.add(s.room);
+    for (const [room, { at, on }] of changed) {
+      if (at <= asked) changed.delete(room);
+      else if (on) subscribed.add(room);
+      else subscribed.delete(room);
+    }
     return all;
   }
 
@@ -193,12 +217,12 @@ export function mucsub(ctx: PluginContext, rooms: RoomMessages): MucSubPlugin {
     async subscribe(room, nick, { password } = {}) {
       if (!isRoom(room)) throw new Error(`"${room}" is not a room address.`);
       await ctx.xmpp.iqCaller.set(buildSubscribe(nick, password), room);
-      subscribed.add(room);
+      note(room, true);
       await catchUp(room);
     },
     async unsubscribe(room) {
       await ctx.xmpp.iqCaller.set(buildUnsubscribe(), room);
-      subscribed.delete(room);
+      note(room, false);
     },
     subscriptions: refresh,
   };

@@ -77,6 +77,8 @@ async function setup(archive: string[]) {
   const listeners: ((el: Element) => void)[] = [];
   const asked: string[] = [];
   const subs = new Set<string>();
+  /** Holds the answer to a subscriptions list while set: a login's list still on its way. */
+  let held: Promise<void> | undefined;
   const iq = async (payload: Element, to: string) => {
     asked.push(`${payload.name} ${to}`);
     if (payload.is('query', 'http://jabber.org/protocol/disco#items')) return el(`<query xmlns="http://jabber.org/protocol/disco#items"><item jid="conference.localhost"/><item jid="upload.localhost"/></query>`);
@@ -85,7 +87,11 @@ async function setup(archive: string[]) {
     }
     if (payload.is('subscribe')) subs.add(to);
     if (payload.is('unsubscribe')) subs.delete(to);
-    if (payload.is('subscriptions')) return el(`<subscriptions xmlns="urn:xmpp:mucsub:0">${[...subs].map((r) => `<subscription jid="${r}"/>`).join('')}</subscriptions>`);
+    if (payload.is('subscriptions')) {
+      const list = [...subs];
+      await held;
+      return el(`<subscriptions xmlns="urn:xmpp:mucsub:0">${list.map((r) => `<subscription jid="${r}"/>`).join('')}</subscriptions>`);
+    }
     return undefined;
   };
   const request = async (stanza: Element) => {
@@ -111,7 +117,7 @@ async function setup(archive: string[]) {
     const ctx: PluginContext = { xmpp: xmpp as unknown as XmppClient, db, jid: ME, commit() {}, log() {}, archived: async () => {} };
     return mucsub(ctx, { received: async (m) => void received.push(...m) });
   };
-  return { db, asked, received, login, archive };
+  return { db, asked, received, login, archive, subs, hold: (p: Promise<void> | undefined) => void (held = p) };
 }
 
 const until = async (check: () => boolean) => {
@@ -119,6 +125,24 @@ const until = async (check: () => boolean) => {
 };
 
 describe('MUC-Sub plugin', () => {
+  it('a subscription made while the login\'s list is on its way is kept', async () => {
+    const s = await setup([]);
+    s.subs.add('other@conference.localhost');
+    const plugin = s.login();
+    let answer!: () => void;
+    s.hold(new Promise<void>((r) => (answer = r)));
+    await plugin.online!();
+    await until(() => s.asked.some((a) => a.startsWith('subscriptions')));
+    await plugin.subscribe(ROOM, 'alice');
+    // The list the server made before the subscription arrives now, without the room; the login
+    // then catches up with the room it listed.
+    answer();
+    s.hold(undefined);
+    await until(() => s.asked.some((a) => a.startsWith('mam other@')));
+    await plugin.envelope!(envelope(EVENT()));
+    expect(s.received.map((m) => m.message.getChildText('body'))).to.deep.equal(['live one']);
+  });
+
   it('subscribing fetches the room\'s recent history; after being offline, what the room said since', async () => {
     const ids = Array.from({ length: 60 }, (_, i) => `a${i + 1}`);
     const s = await setup(ids.slice(0, 55));
