@@ -8,6 +8,7 @@
  */
 import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
+import type { MucSubscription } from '../shared/api.js';
 import { bareJid, isBareJid } from '../shared/jid.js';
 import { advanceSync, readSync } from '../storage/archive.js';
 import { archiveId, NS_FORWARD, NS_MAM, type Envelope } from './envelope.js';
@@ -41,13 +42,6 @@ export interface RoomMessage {
 /** Where room messages go (the MUC plugin's room stage stores them, once per room archive id). */
 export interface RoomMessages {
   received(messages: RoomMessage[]): Promise<void>;
-}
-
-export interface MucSubscription {
-  room: string;
-  nick?: string;
-  /** The nodes subscribed to (messages, subject…). */
-  events: string[];
 }
 
 const isRoom = (jid: string | undefined): jid is string => !!jid && isBareJid(jid) && bareJid(jid) === jid;
