@@ -8,7 +8,7 @@
  */
 import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
-import { bareJid, isBareJid } from '../shared/jid.js';
+import { isRoomJid } from '../shared/jid.js';
 import type { BookmarkRecord } from '../shared/records.js';
 import { deleteBookmark, listBookmarks, putBookmark, replaceBookmarks } from '../storage/bookmarks.js';
 import type { Feature } from './feature.js';
@@ -46,7 +46,6 @@ export interface ParsedBookmark {
 }
 
 const MAX_TEXT = 1024;
-const isRoom = (jid: string | undefined): jid is string => !!jid && jid.length <= 3071 && isBareJid(jid) && bareJid(jid) === jid;
 const isTrue = (s: string | undefined) => s === 'true' || s === '1';
 const limited = (s: string | null | undefined) => (s ? s.slice(0, MAX_TEXT) : undefined);
 
@@ -73,7 +72,7 @@ export function buildItem(b: BookmarkRecord, extensions?: Element): Element {
 export function parseItem(item: Element): ParsedBookmark | null {
   const jid = item.attrs.id;
   const conference = item.getChild('conference', NS_BOOKMARKS);
-  if (!isRoom(jid) || !conference) return null;
+  if (!isRoomJid(jid) || !conference) return null;
   const extensions = conference.getChild('extensions');
   const bookmark = record(jid, isTrue(conference.attrs.autojoin), limited(conference.attrs.name), limited(conference.getChildText('nick')), limited(conference.getChildText('password')));
   return { bookmark, ...(extensions ? { extensions } : {}) };
@@ -84,7 +83,7 @@ export function parseItems(items: Element | undefined): { set: ParsedBookmark[];
   if (!items || items.attrs.node !== NS_BOOKMARKS) return { set: [], retracted: [] };
   return {
     set: items.getChildren('item').flatMap((i) => parseItem(i) ?? []),
-    retracted: items.getChildren('retract').flatMap((r) => (isRoom(r.attrs.id) ? [r.attrs.id] : [])),
+    retracted: items.getChildren('retract').flatMap((r) => (isRoomJid(r.attrs.id) ? [r.attrs.id] : [])),
   };
 }
 
@@ -119,7 +118,7 @@ export function parseLegacy(query: Element | undefined): { bookmarks: BookmarkRe
   const bookmarks = new Map<string, BookmarkRecord>();
   for (const c of storage.getChildren('conference')) {
     const jid = c.attrs.jid;
-    if (isRoom(jid) && !bookmarks.has(jid)) {
+    if (isRoomJid(jid) && !bookmarks.has(jid)) {
       bookmarks.set(jid, record(jid, isTrue(c.attrs.autojoin), limited(c.attrs.name), limited(c.getChildText('nick')), limited(c.getChildText('password'))));
     }
   }

@@ -7,7 +7,7 @@
  */
 import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
-import { bareJid, isBareJid } from '../shared/jid.js';
+import { bareJid, isBareJid, isRoomJid } from '../shared/jid.js';
 import type { InvitationRecord } from '../shared/records.js';
 import { deleteInvitation, getInvitation, putInvitation } from '../storage/invitations.js';
 import type { RoomJoiner } from './bookmarks.js';
@@ -22,7 +22,6 @@ export const feature: Feature = { disco: [NS_CONFERENCE] };
 
 const MAX_TEXT = 1024;
 const limited = (s: string | null | undefined) => (s ? s.slice(0, MAX_TEXT) : undefined);
-const isRoom = (jid: string | undefined): jid is string => !!jid && jid.length <= 3071 && isBareJid(jid) && bareJid(jid) === jid;
 
 /** An invitation as received, before it is stored. */
 export type Invitation = Omit<InvitationRecord, 'ts'>;
@@ -40,12 +39,12 @@ export function parseInvitation(message: Element, from: string): Invitation | nu
   const invite = mediated?.getChild('invite');
   if (invite) {
     const inviter = invite.attrs.from && bareJid(invite.attrs.from);
-    if (!isRoom(from) || !inviter || !isBareJid(inviter)) return null;
+    if (!isRoomJid(from) || !inviter || !isBareJid(inviter)) return null;
     return invitation('mediated', from, inviter, limited(invite.getChildText('reason')), limited(mediated!.getChildText('password')));
   }
   const direct = message.getChild('x', NS_CONFERENCE);
   const room = direct?.attrs.jid;
-  if (!direct || !isRoom(room)) return null;
+  if (!direct || !isRoomJid(room)) return null;
   return invitation('direct', room, bareJid(from), limited(direct.attrs.reason), limited(direct.attrs.password));
 }
 
@@ -101,7 +100,7 @@ export function invitations(ctx: PluginContext, rooms: RoomJoiner): InvitationsP
       ctx.commit(await putInvitation(ctx.db, { ...found, ts: envelope.delay?.stamp ?? Date.now() }));
     },
     async invite(room, jid, { reason, password, mediated = false } = {}) {
-      if (!isRoom(room)) throw new Error(`"${room}" is not a room address.`);
+      if (!isRoomJid(room)) throw new Error(`"${room}" is not a room address.`);
       const why = limited(reason?.trim());
       await ctx.xmpp.send(mediated ? buildMediatedInvite(room, jid, why) : buildDirectInvite(jid, room, { ...(why ? { reason: why } : {}), ...(password ? { password } : {}) }));
     },

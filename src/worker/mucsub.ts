@@ -9,7 +9,7 @@
 import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
 import type { MucSubscription } from '../shared/api.js';
-import { bareJid, isBareJid } from '../shared/jid.js';
+import { bareJid, isRoomJid } from '../shared/jid.js';
 import { advanceSync, readSync } from '../storage/archive.js';
 import { archiveId, NS_FORWARD, NS_MAM, type Envelope } from './envelope.js';
 import { buildQuery, parseFin } from './mam.js';
@@ -44,7 +44,6 @@ export interface RoomMessages {
   received(messages: RoomMessage[]): Promise<void>;
 }
 
-const isRoom = (jid: string | undefined): jid is string => !!jid && isBareJid(jid) && bareJid(jid) === jid;
 
 /** The `<subscribe/>` of an iq set to the room: its messages and subject, under `nick`. */
 export function buildSubscribe(nick: string, password?: string): Element {
@@ -65,7 +64,7 @@ export function parseSubscriptions(el: Element | undefined): MucSubscription[] {
   if (!el?.is('subscriptions', NS_MUCSUB)) return [];
   return el.getChildren('subscription').flatMap((s) => {
     const room = s.attrs.jid && bareJid(s.attrs.jid);
-    if (!isRoom(room)) return [];
+    if (!isRoomJid(room)) return [];
     const events = s.getChildren('event').flatMap((e) => (e.attrs.node ? [e.attrs.node] : []));
     return [{ room, ...(s.attrs.nick ? { nick: s.attrs.nick } : {}), events }];
   });
@@ -209,7 +208,7 @@ export function mucsub(ctx: PluginContext, rooms: RoomMessages): MucSubPlugin {
       })().catch((err) => ctx.log('MUC-Sub subscriptions not fetched', err));
     },
     async subscribe(room, nick, { password } = {}) {
-      if (!isRoom(room)) throw new Error(`"${room}" is not a room address.`);
+      if (!isRoomJid(room)) throw new Error(`"${room}" is not a room address.`);
       await ctx.xmpp.iqCaller.set(buildSubscribe(nick, password), room);
       note(room, true);
       await catchUp(room);

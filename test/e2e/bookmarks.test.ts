@@ -14,8 +14,7 @@ import { startProsody, type Prosody } from '../../scripts/lib/prosody.js';
 import { launch, type Profile } from '../harness/browser.js';
 import { setup, PASSWORD, type Fixture } from '../harness/fixture.js';
 import { connectPeer, type Peer } from '../harness/peer.js';
-import { buildPluginPage, openPluginPage } from '../harness/plugin-page.js';
-import type { PluginPageApi } from '../harness/plugin-page/page.js';
+import { buildPluginPage, callPlugin as call, openPluginPage } from '../harness/plugin-page.js';
 import { until } from '../harness/wait.js';
 
 const NS = 'urn:xmpp:bookmarks:1';
@@ -23,10 +22,6 @@ const NS_PUBSUB = 'http://jabber.org/protocol/pubsub';
 const PLAY = 'theplay@conference.localhost';
 const ORCHARD = 'orchard@conference.localhost';
 
-type Api = PluginPageApi;
-/** Calls the page's plugin API. */
-const call = <K extends keyof Api>(page: Page, method: K, ...args: Parameters<Api[K]>) =>
-  page.evaluate((m, a) => (globalThis as unknown as { parleyPlugins: Record<string, (...x: unknown[]) => unknown> }).parleyPlugins[m]!(...a), method, args as unknown[]) as Promise<Awaited<ReturnType<Api[K]>>>;
 
 /** What another client of the account publishes: one room, with XEP-0402's publish-options. */
 function publishFromPhone(phone: Peer, room: string, { autojoin, nick, password }: { autojoin: boolean; nick?: string; password?: string }) {

@@ -13,14 +13,10 @@ import { serve } from '../../scripts/lib/serve.js';
 import { launch, type Profile } from '../harness/browser.js';
 import { PASSWORD } from '../harness/fixture.js';
 import { connectPeer, type Peer } from '../harness/peer.js';
-import { buildPluginPage, openPluginPage } from '../harness/plugin-page.js';
-import type { PluginPageApi } from '../harness/plugin-page/page.js';
+import { buildPluginPage, callPlugin as call, openPluginPage } from '../harness/plugin-page.js';
 import { until } from '../harness/wait.js';
 
 const ROOM = 'coven@conference.localhost';
-type Api = PluginPageApi;
-const call = <K extends keyof Api>(page: Page, method: K, ...args: Parameters<Api[K]>) =>
-  page.evaluate((m, a) => (globalThis as unknown as { parleyPlugins: Record<string, (...x: unknown[]) => unknown> }).parleyPlugins[m]!(...a), method, args as unknown[]) as Promise<Awaited<ReturnType<Api[K]>>>;
 
 describe('MUC-Sub (ejabberd): a room\'s messages without joining it', () => {
   let server: Ejabberd;

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import type { Page } from 'puppeteer-core';
 import type { Profile } from './browser.js';
+import type { PluginPageApi } from './plugin-page/page.js';
 
 export async function buildPluginPage(): Promise<{ dir: string; dispose(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'parley-plugin-page-'));
@@ -41,3 +42,11 @@ export async function openPluginPage(profile: Profile, url: string): Promise<Pag
   await page.waitForFunction('!!globalThis.parleyPlugins');
   return page;
 }
+
+/** Calls the plugin page's API (`window.parleyPlugins`) in `page`. */
+export const callPlugin = <K extends keyof PluginPageApi>(page: Page, method: K, ...args: Parameters<PluginPageApi[K]>) =>
+  page.evaluate(
+    (m, a) => (globalThis as unknown as { parleyPlugins: Record<string, (...x: unknown[]) => unknown> }).parleyPlugins[m]!(...a),
+    method,
+    args as unknown[],
+  ) as Promise<Awaited<ReturnType<PluginPageApi[K]>>>;

@@ -10,10 +10,11 @@ import type { XmppClient } from '@xmpp/client';
 import { openParleyDb } from '../../src/storage/db.js';
 import { listBookmarks } from '../../src/storage/bookmarks.js';
 import {
-  bookmarks, buildItem, buildLegacyStorage, buildRetract, OPTIONS, parseItems, parseLegacy, type RoomJoiner,
+  bookmarks, buildItem, buildLegacyStorage, buildRetract, OPTIONS, parseItems, parseLegacy,
 } from '../../src/worker/bookmarks.js';
 import { buildPublish, pubsub } from '../../src/worker/pubsub.js';
 import type { PluginContext } from '../../src/worker/plugin.js';
+import { RoomRecorder } from '../harness/room-recorder.js';
 
 const ME = 'juliet@capulet.lit';
 const PLAY = 'theplay@conference.shakespeare.lit';
@@ -86,21 +87,6 @@ describe('bookmark stanzas (XEP-0402, XEP-0048)', () => {
   });
 });
 
-/** Records what the bookmarks plugin asks of the MUC plugin. */
-class Rooms implements RoomJoiner {
-  calls: string[] = [];
-  now = new Set<string>();
-  async join(room: string, nick: string, options?: { password?: string }) {
-    this.calls.push(`join ${room} as ${nick}${options?.password ? ` with ${options.password}` : ''}`);
-    this.now.add(room);
-  }
-  async leave(room: string) {
-    this.calls.push(`leave ${room}`);
-    this.now.delete(room);
-  }
-  joined = () => [...this.now];
-}
-
 /** A login of the plugin against a stand-in server holding `node` (XEP-0402 items) or `storage` (XEP-0048). */
 async function login({ compat, answer }: { compat: boolean; answer: string }) {
   const db = await openParleyDb(`bookmarks-${Date.now()}-${n++}`);
@@ -117,7 +103,7 @@ async function login({ compat, answer }: { compat: boolean; answer: string }) {
   const xmpp = { iqCaller: { get: iq, set: iq } };
   const ctx: PluginContext = { xmpp: xmpp as unknown as XmppClient, db, jid: ME, commit() {}, log() {}, archived: async () => {} };
   const pep = pubsub(ctx);
-  const rooms = new Rooms();
+  const rooms = new RoomRecorder();
   const plugin = bookmarks(ctx, pep, rooms);
   await plugin.online!();
   const stored = async () => (await listBookmarks(db)).map((b) => `${b.jid}${b.autojoin ? ' autojoin' : ''}`);

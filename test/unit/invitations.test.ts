@@ -10,9 +10,9 @@ import type { XmppClient } from '@xmpp/client';
 import { openParleyDb } from '../../src/storage/db.js';
 import { listInvitations } from '../../src/storage/invitations.js';
 import { unwrap, type Envelope } from '../../src/worker/envelope.js';
-import type { RoomJoiner } from '../../src/worker/bookmarks.js';
 import { buildDecline, buildDirectInvite, buildMediatedInvite, invitations, parseInvitation } from '../../src/worker/invitations.js';
 import type { PluginContext } from '../../src/worker/plugin.js';
+import { RoomRecorder } from '../harness/room-recorder.js';
 
 const ME = 'hecate@shakespeare.lit';
 const COVEN = 'coven@chat.shakespeare.lit';
@@ -65,25 +65,12 @@ describe('invitation stanzas', () => {
   });
 });
 
-class Rooms implements RoomJoiner {
-  calls: string[] = [];
-  now = new Set<string>();
-  async join(room: string, nick: string, options?: { password?: string }) {
-    this.calls.push(`join ${room} as ${nick}${options?.password ? ` with ${options.password}` : ''}`);
-    this.now.add(room);
-  }
-  async leave(room: string) {
-    this.calls.push(`leave ${room}`);
-  }
-  joined = () => [...this.now];
-}
-
 async function setup() {
   const db = await openParleyDb(`invitations-${Date.now()}-${n++}`);
   const sent: string[] = [];
   const xmpp = { send: async (m: Element) => void sent.push(strip(m.toString())) };
   const ctx: PluginContext = { xmpp: xmpp as unknown as XmppClient, db, jid: ME, commit() {}, log() {}, archived: async () => {} };
-  const rooms = new Rooms();
+  const rooms = new RoomRecorder();
   const plugin = invitations(ctx, rooms);
   const receive = async (stanza: string) => {
     const opened = unwrap(el(stanza), ME);

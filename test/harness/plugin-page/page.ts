@@ -7,7 +7,7 @@
 import { listBookmarks } from '../../../src/storage/bookmarks.js';
 import { openParleyDb } from '../../../src/storage/db.js';
 import type { BookmarkRecord } from '../../../src/shared/records.js';
-import { bookmarks, type BookmarksPlugin, type RoomJoiner } from '../../../src/worker/bookmarks.js';
+import { bookmarks, type BookmarksPlugin } from '../../../src/worker/bookmarks.js';
 import { caps } from '../../../src/worker/caps.js';
 import type { MucSubscription } from '../../../src/shared/api.js';
 import { mucsub, type MucSubPlugin, type RoomMessage } from '../../../src/worker/mucsub.js';
@@ -15,21 +15,10 @@ import { presence } from '../../../src/worker/presence.js';
 import { pubsub } from '../../../src/worker/pubsub.js';
 import { roster } from '../../../src/worker/roster.js';
 import { Session } from '../../../src/worker/session.js';
+import { RoomRecorder } from '../room-recorder.js';
 
 /** What the bookmarks plugin asked the MUC plugin to do. */
-const calls: string[] = [];
-const joined = new Set<string>();
-const rooms: RoomJoiner = {
-  async join(room, nick, options) {
-    calls.push(`join ${room} as ${nick}${options?.password ? ` with ${options.password}` : ''}`);
-    joined.add(room);
-  },
-  async leave(room) {
-    calls.push(`leave ${room}`);
-    joined.delete(room);
-  },
-  joined: () => [...joined],
-};
+const rooms = new RoomRecorder();
 /** Room messages MUC-Sub handed on: room, body, archive id, how they came. */
 const messages: [string, string, string, string][] = [];
 const onRoomMessages = async (batch: RoomMessage[]) => {
@@ -72,7 +61,7 @@ const api = {
     await session?.stop();
     session = undefined;
   },
-  calls: () => [...calls],
+  calls: () => [...rooms.calls],
   messages: () => [...messages],
   logs: () => [...logs],
   storedBookmarks: (): Promise<BookmarkRecord[]> => listBookmarks(db!),
