@@ -65,8 +65,16 @@ const api = {
   messages: () => [...messages],
   logs: () => [...logs],
   storedBookmarks: (): Promise<BookmarkRecord[]> => listBookmarks(db!),
-  bookmarkJoined: (room: string, nick: string, password?: string) => plugins!.bookmarks.joined(room, nick, password),
-  forget: (room: string) => plugins!.bookmarks.forget(room),
+  /** The user joined `room` (as the MUC plugin would have), which bookmarks it. */
+  bookmarkJoined: (room: string, nick: string, password?: string) => {
+    rooms.now.add(room);
+    return plugins!.bookmarks.joined(room, nick, password);
+  },
+  /** The user left `room` for good. */
+  forget: (room: string) => {
+    rooms.now.delete(room);
+    return plugins!.bookmarks.forget(room);
+  },
   subscribe: (room: string, nick: string) => plugins!.mucsub.subscribe(room, nick),
   unsubscribe: (room: string) => plugins!.mucsub.unsubscribe(room),
   subscriptions: (): Promise<MucSubscription[]> => plugins!.mucsub.subscriptions(),
