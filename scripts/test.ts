@@ -56,9 +56,9 @@ if (!unit || unit.length) {
   if (!counts || (code !== 0 && counts.failed === 0)) step('unit test runner', false);
 }
 
-// The whole e2e suite on the default server; the login, reconnect, delivery, archive and bookmark suites again on
+// The whole e2e suite on the default server; the login, reconnect, delivery, archive, bookmark and invitation suites again on
 // a server without SASL2 and on ejabberd. Naming files (or PARLEY_SERVER) runs just those, on that server.
-const CROSS = ['login-and-bad-input', 'local-first', 'delivery', 'mam', 'bookmarks'].map((n) => `test/e2e/${n}.test.ts`);
+const CROSS = ['login-and-bad-input', 'local-first', 'delivery', 'mam', 'bookmarks', 'invitations'].map((n) => `test/e2e/${n}.test.ts`);
 const e2e = wanted('test/e2e/');
 if (built && (!e2e || e2e.length)) {
   const all = (await readdir('test/e2e')).filter((f) => f.endsWith('.test.ts')).sort().map((f) => `test/e2e/${f}`);

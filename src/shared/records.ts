@@ -244,7 +244,10 @@ export interface BookmarkRecord {
 export interface InvitationRecord {
   room: string;
   kind: 'direct' | 'mediated';
-  /** Bare JID of who invites. */
+  /**
+   * Who invites: a bare JID; for a mediated one from a room that hides real JIDs, the inviter's
+   * occupant JID (`room/nick`).
+   */
   from: string;
   reason?: string;
   password?: string;

@@ -38,9 +38,11 @@ export function parseInvitation(message: Element, from: string): Invitation | nu
   const mediated = message.getChild('x', NS_MUC_USER);
   const invite = mediated?.getChild('invite');
   if (invite) {
-    const inviter = invite.attrs.from && bareJid(invite.attrs.from);
-    if (!isRoomJid(from) || !inviter || !isBareJid(inviter)) return null;
-    return invitation('mediated', from, inviter, limited(invite.getChildText('reason')), limited(mediated!.getChildText('password')));
+    const inviter = invite.attrs.from;
+    if (!isRoomJid(from) || !inviter || !isBareJid(bareJid(inviter))) return null;
+    // A room that hides real JIDs names the inviter by occupant JID (room/nick), kept whole; else a user, by bare JID.
+    const who = bareJid(inviter) === from ? inviter : bareJid(inviter);
+    return invitation('mediated', from, who, limited(invite.getChildText('reason')), limited(mediated!.getChildText('password')));
   }
   const direct = message.getChild('x', NS_CONFERENCE);
   const room = direct?.attrs.jid;

@@ -46,6 +46,8 @@ describe('invitation stanzas', () => {
     expect(parseInvitation(el(MEDIATED()), COVEN)).to.deep.equal({
       room: COVEN, kind: 'mediated', from: 'crone1@shakespeare.lit', reason: 'Hey Hecate, this is the place for all good witches!', password: 'cauldronburn',
     });
+    // A room hiding real JIDs names the inviter by nick (Prosody 13 does).
+    expect(parseInvitation(el(MEDIATED().replace('crone1@shakespeare.lit/desktop', `${COVEN}/crone1`)), COVEN)?.from).to.equal(`${COVEN}/crone1`);
     // From an occupant or a user's device it is someone pretending to be the room.
     expect(parseInvitation(el(MEDIATED()), `${COVEN}/crone1`)).to.equal(null);
     expect(parseInvitation(el(`<message><x xmlns='jabber:x:conference' jid='${CAVE}/nick'/></message>`), 'crone1@shakespeare.lit/desktop')).to.equal(null);

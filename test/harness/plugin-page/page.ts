@@ -1,14 +1,17 @@
 /**
- * A device running the group-chat plugins of part B (bookmarks, MUC-Sub) in a real page: a real
+ * A device running the group-chat plugins of part B (bookmarks, invitations, MUC-Sub) in a real page: a real
  * session over WebSocket, real IndexedDB, the real roster, caps (announcing `+notify`) and presence
  * plugins. The MUC plugin they will be wired to is stood in for by recorders of what they ask of it.
  * Driven by the e2e tests through `window.parleyPlugins`.
  */
+import xml from '@xmpp/xml';
 import { listBookmarks } from '../../../src/storage/bookmarks.js';
+import { listInvitations } from '../../../src/storage/invitations.js';
 import { openParleyDb } from '../../../src/storage/db.js';
-import type { BookmarkRecord } from '../../../src/shared/records.js';
+import type { BookmarkRecord, InvitationRecord } from '../../../src/shared/records.js';
 import { bookmarks, type BookmarksPlugin } from '../../../src/worker/bookmarks.js';
 import { caps } from '../../../src/worker/caps.js';
+import { invitations, type InvitationsPlugin } from '../../../src/worker/invitations.js';
 import type { MucSubscription } from '../../../src/shared/api.js';
 import { mucsub, type MucSubPlugin, type RoomMessage } from '../../../src/worker/mucsub.js';
 import { presence } from '../../../src/worker/presence.js';
@@ -26,7 +29,7 @@ const onRoomMessages = async (batch: RoomMessage[]) => {
 };
 
 let session: Session | undefined;
-let plugins: { bookmarks: BookmarksPlugin; mucsub: MucSubPlugin } | undefined;
+let plugins: { bookmarks: BookmarksPlugin; mucsub: MucSubPlugin; invitations: InvitationsPlugin } | undefined;
 let db: Awaited<ReturnType<typeof openParleyDb>> | undefined;
 const logs: string[] = [];
 
@@ -53,6 +56,7 @@ const api = {
     plugins = {
       bookmarks: s.use((ctx) => bookmarks(ctx, pep, rooms)),
       mucsub: s.use((ctx) => mucsub(ctx, { received: onRoomMessages })),
+      invitations: s.use((ctx) => invitations(ctx, rooms)),
     };
     session = s;
     await s.start();
@@ -62,6 +66,8 @@ const api = {
     session = undefined;
   },
   calls: () => [...rooms.calls],
+  /** Enters `room` as `nick` with a bare MUC presence: what the MUC plugin will do, for tests that need an occupant. */
+  enter: (room: string, nick: string) => session!.xmpp.send(xml('presence', { to: `${room}/${nick}` }, xml('x', { xmlns: 'http://jabber.org/protocol/muc' }))),
   messages: () => [...messages],
   logs: () => [...logs],
   storedBookmarks: (): Promise<BookmarkRecord[]> => listBookmarks(db!),
@@ -75,6 +81,10 @@ const api = {
     rooms.now.delete(room);
     return plugins!.bookmarks.forget(room);
   },
+  storedInvitations: (): Promise<InvitationRecord[]> => listInvitations(db!),
+  invite: (...args: Parameters<InvitationsPlugin['invite']>) => plugins!.invitations.invite(...args),
+  accept: (room: string, nick: string) => plugins!.invitations.accept(room, nick),
+  decline: (room: string, reason?: string) => plugins!.invitations.decline(room, reason),
   subscribe: (room: string, nick: string) => plugins!.mucsub.subscribe(room, nick),
   unsubscribe: (room: string) => plugins!.mucsub.unsubscribe(room),
   subscriptions: (): Promise<MucSubscription[]> => plugins!.mucsub.subscriptions(),
