@@ -1,5 +1,5 @@
 import { LitElement, html, css, nothing, type TemplateResult } from 'lit';
-import { validateForm, type DataForm, type FormField, type FormValues } from '../shared/forms.js';
+import { validateForm, type DataForm, type FormField, type FormValues } from '../shared/form-model.js';
 import { base } from './styles.js';
 
 /** What every input of a field carries. */

@@ -1,4 +1,4 @@
-import type { DataForm, FormValues } from './forms.js';
+import type { DataForm, FormValues } from './form-model.js';
 import type { ChatState, ChatStateNote, Show } from './records.js';
 
 /**

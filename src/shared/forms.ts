@@ -7,57 +7,13 @@
  */
 import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
+import { MULTI, TYPES, validateForm, type DataForm, type FieldType, type FormField, type FormMedia, type FormValues } from './form-model.js';
+
+export * from './form-model.js';
 
 export const NS_DATA = 'jabber:x:data';
 const NS_MEDIA = 'urn:xmpp:media-element';
 const NS_BOB = 'urn:xmpp:bob';
-
-export type FieldType =
-  | 'boolean' | 'fixed' | 'hidden' | 'jid-multi' | 'jid-single' | 'list-multi' | 'list-single'
-  | 'text-multi' | 'text-private' | 'text-single';
-
-const TYPES: readonly FieldType[] = [
-  'boolean', 'fixed', 'hidden', 'jid-multi', 'jid-single', 'list-multi', 'list-single', 'text-multi', 'text-private', 'text-single',
-];
-const MULTI: readonly FieldType[] = ['jid-multi', 'list-multi', 'text-multi'];
-
-/** An image to show with a field (a CAPTCHA), as a URI a page may load. */
-export interface FormMedia {
-  width?: number;
-  height?: number;
-  type: string;
-  uri: string;
-}
-
-export interface FormOption {
-  label?: string;
-  value: string;
-}
-
-export interface FormField {
-  /** Absent only on `fixed` fields (text to show). */
-  var?: string;
-  type: FieldType;
-  label?: string;
-  desc?: string;
-  required: boolean;
-  /** The default (form) or the value (result). */
-  values: string[];
-  options: FormOption[];
-  media?: FormMedia;
-}
-
-export interface DataForm {
-  type: 'form' | 'result' | 'submit' | 'cancel';
-  /** The hidden FORM_TYPE field's value: which kind of form this is (e.g. muc#roomconfig). */
-  formType?: string;
-  title?: string;
-  instructions: string[];
-  fields: FormField[];
-}
-
-/** Field values as a user gave them: every value of a field, by its `var`. */
-export type FormValues = Readonly<Record<string, readonly string[]>>;
 
 /** Anything longer is not a form a server means: it is dropped, not shown. */
 const MAX_FIELDS = 500;
@@ -148,36 +104,6 @@ function findBob(el: Element, cid: string): Element | undefined {
   for (const child of el.getChildElements()) {
     const found = findBob(child, cid);
     if (found) return found;
-  }
-  return undefined;
-}
-
-const isJid = (s: string) => /^(?:[^@/\s"&'<>:]+@)?[^@/\s]+(?:\/.+)?$/.test(s);
-
-/**
- * What is wrong with `values` as an answer to `form`, by field `var` (empty when nothing is): a
- * required field left empty, several values where one belongs, a boolean that is none, an address
- * that is none, a choice not offered.
- */
-export function validateForm(form: DataForm, values: FormValues): Record<string, string> {
-  const errors: Record<string, string> = {};
-  for (const field of form.fields) {
-    if (!field.var || field.type === 'fixed' || field.type === 'hidden') continue;
-    const given = (values[field.var] ?? field.values).filter((v) => v !== '');
-    const error = fieldError(field, given);
-    if (error) errors[field.var] = error;
-  }
-  return errors;
-}
-
-function fieldError(field: FormField, given: readonly string[]): string | undefined {
-  if (field.required && given.length === 0) return 'Required.';
-  if (!MULTI.includes(field.type) && given.length > 1) return 'Only one value is allowed.';
-  if (field.type === 'boolean' && given.some((v) => !['0', '1', 'true', 'false'].includes(v))) return 'Must be yes or no.';
-  if ((field.type === 'jid-single' || field.type === 'jid-multi') && given.some((v) => !isJid(v))) return 'Not an address (name@example.org).';
-  const offered = field.options.map((o) => o.value);
-  if ((field.type === 'list-single' || field.type === 'list-multi') && offered.length && given.some((v) => !offered.includes(v))) {
-    return 'Not one of the choices.';
   }
   return undefined;
 }
