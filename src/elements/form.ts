@@ -122,6 +122,8 @@ export class ParleyForm extends LitElement {
       const inputs = [...root.querySelectorAll<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>('[name]')].filter((el) => el.name === f.var);
       if (f.type === 'boolean') values[f.var] = [(inputs[0] as HTMLInputElement | undefined)?.checked ? '1' : '0'];
       else if (f.type === 'list-multi' && f.options.length) values[f.var] = inputs.filter((el) => (el as HTMLInputElement).checked).map((el) => el.value);
+      else if (f.type === 'text-multi') values[f.var] = inputs[0]?.value ? inputs[0].value.split('\n') : [];
+      // Addresses and choices typed one per line: blank lines and stray spaces are nothing.
       else if (inputs[0] instanceof HTMLTextAreaElement) values[f.var] = inputs[0].value.split('\n').map((v) => v.trim()).filter(Boolean);
       else values[f.var] = inputs[0]?.value ? [inputs[0].value] : [];
     }

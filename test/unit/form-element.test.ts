@@ -19,6 +19,7 @@ const FORM = parseForm(parse(`<x xmlns='jabber:x:data' type='form'>
   <field type='fixed'><value>&lt;b&gt;Owners&lt;/b&gt; may do anything.</value></field>
   <field label='Password' type='text-private' var='secret'/>
   <field label='Admins' type='jid-multi' var='admins'/>
+  <field label='Welcome text' type='text-multi' var='welcome'/>
 </x>`) as unknown as Element)!;
 
 async function mount(): Promise<ParleyForm> {
@@ -79,6 +80,7 @@ describe('<parley-form>', () => {
     byLabel(el, 'Participant').checked = true;
     byLabel(el, 'Password').value = 'cauldronburn';
     byLabel(el, 'Admins').value = 'wiccarocks@shakespeare.lit\n\nhecate@shakespeare.lit';
+    byLabel(el, 'Welcome text').value = 'Welcome!\n\n  Mind the cauldron.';
     q<HTMLButtonElement>(el, 'button[type="submit"]').click();
     expect(await got).to.deep.equal({
       name: ['The Cave'],
@@ -87,6 +89,8 @@ describe('<parley-form>', () => {
       broadcast: ['moderator', 'participant'],
       secret: ['cauldronburn'],
       admins: ['wiccarocks@shakespeare.lit', 'hecate@shakespeare.lit'],
+      // Text keeps its lines as written.
+      welcome: ['Welcome!', '', '  Mind the cauldron.'],
     });
   });
 
