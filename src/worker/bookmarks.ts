@@ -135,6 +135,8 @@ export interface BookmarksPlugin extends Plugin {
 export function bookmarks(ctx: PluginContext, pep: PubSubPlugin, rooms: RoomJoiner): BookmarksPlugin {
   /** Known at login: the server keeps XEP-0402 (and XEP-0048 in step), or only private storage is used. */
   let native = true;
+  /** Settles once the login found out which: a change made meanwhile waits for it. */
+  let known: Promise<unknown> = Promise.resolve();
   /** Other clients' extensions per room (XEP-0402 §3: kept on every change). */
   const extensions = new Map<string, Element>();
   /** What private storage held beside rooms, written back with them. */
@@ -204,14 +206,16 @@ export function bookmarks(ctx: PluginContext, pep: PubSubPlugin, rooms: RoomJoin
   return {
     async online() {
       // Not awaited: joining rooms must not hold up the stanzas behind it.
+      const found = (known = offersCompat().then((compat) => (native = compat)));
       void (async () => {
-        native = await offersCompat();
+        await found;
         const list = await fetchAll();
         ctx.commit(await replaceBookmarks(ctx.db, list));
         for (const b of list) if (b.autojoin) join(b);
       })().catch((err) => ctx.log('bookmarks not fetched', err));
     },
     async joined(room, nick, password) {
+      await known.catch(() => undefined);
       const was = await ctx.db.get('bookmarks', room);
       const b = record(room, true, was?.name, nick, password ?? was?.password);
       if (was && JSON.stringify(was) === JSON.stringify(b)) return;
@@ -219,6 +223,7 @@ export function bookmarks(ctx: PluginContext, pep: PubSubPlugin, rooms: RoomJoin
       await save(b);
     },
     async forget(room) {
+      await known.catch(() => undefined);
       if (!(await ctx.db.get('bookmarks', room))) return;
       ctx.commit(await deleteBookmark(ctx.db, room));
       await save({ retract: room });
