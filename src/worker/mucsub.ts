@@ -199,7 +199,7 @@ export function mucsub(ctx: PluginContext, rooms: RoomMessages): MucSubPlugin {
       const found = unwrapEvent(envelope, subscribed);
       if (found === null) return;
       if (found.length) await rooms.received(found);
-      else ctx.log('MUC-Sub event dropped: not from a room we subscribed to', envelope.from);
+      else ctx.log('MUC-Sub event dropped: not from a room we subscribed to, or not that room\'s messages', envelope.from);
     },
     async online() {
       // Not awaited: live stanzas keep flowing while the rooms' archives page in.
