@@ -56,9 +56,10 @@ if (!unit || unit.length) {
   if (!counts || (code !== 0 && counts.failed === 0)) step('unit test runner', false);
 }
 
-// The whole e2e suite on the default server; the login, reconnect, delivery and archive suites again on
-// a server without SASL2 and on ejabberd, and the push suites on ejabberd. Naming files (or PARLEY_SERVER) runs just those, on that server.
-const CROSS = ['login-and-bad-input', 'local-first', 'delivery', 'mam'].map((n) => `test/e2e/${n}.test.ts`);
+// The whole e2e suite on the default server; the login, reconnect, delivery, archive, bookmark and invitation
+// suites again on a server without SASL2 and on ejabberd, and the push suites on ejabberd. Naming files (or
+// PARLEY_SERVER) runs just those, on that server.
+const CROSS = ['login-and-bad-input', 'local-first', 'delivery', 'mam', 'bookmarks', 'invitations'].map((n) => `test/e2e/${n}.test.ts`);
 // Push goes through the server's own module (Prosody's cloud_notify, ejabberd's mod_push): ejabberd too.
 const PUSH = ['push-gateway', 'push'].map((n) => `test/e2e/${n}.test.ts`);
 const e2e = wanted('test/e2e/');

@@ -6,3 +6,4 @@ export { ParleyRoster } from './elements/roster.js';
 export { ParleyConversations } from './elements/conversations.js';
 export { ParleyConversation } from './elements/conversation.js';
 export { ParleyComposer } from './elements/composer.js';
+export { ParleyForm } from './elements/form.js';

@@ -1,3 +1,4 @@
+import type { DataForm, FormValues } from './form-model.js';
 import type { ChatState, ChatStateNote, Show } from './records.js';
 import type { WebPushSubscription } from './push.js';
 
@@ -100,4 +101,36 @@ export interface ParleyApi {
   pushDisable(): Promise<void>;
   /** No notifications for a conversation, or again. */
   mute(conversation: string, muted: boolean): Promise<void>;
+}
+
+/** A room we receive through MUC-Sub (ejabberd), as its MUC service lists it. */
+export interface MucSubscription {
+  room: string;
+  nick?: string;
+  /** The nodes subscribed to (messages, subject…). */
+  events: string[];
+}
+
+/**
+ * Group chat commands built on the MUC plugin (src/worker/muc.ts): they join ParleyApi once that
+ * plugin is wired in service.ts. Forms cross as plain data: the worker parses the server's form
+ * (`parseForm`, src/shared/forms.ts), a page shows it in `<parley-form>`, and the values it emits
+ * come back to be answered with `buildSubmit`. Bookmarks and invitations are read from storage
+ * (`listBookmarks`, `listInvitations`).
+ */
+export interface GroupChatApi {
+  /** The room's configuration form (XEP-0045 §10.2), for its owner. */
+  roomConfig(room: string): Promise<DataForm>;
+  /** Answers it with the values `<parley-form>` emitted; rejects with what is wrong with them. */
+  submitRoomConfig(room: string, values: FormValues): Promise<void>;
+  /** Invites `jid` to `room`: directly (XEP-0249), or through the room (`mediated`, for members-only rooms). */
+  invite(room: string, jid: string, options?: { reason?: string; password?: string; mediated?: boolean }): Promise<void>;
+  /** Joins the room of a stored invitation as `nick`; the request goes. */
+  acceptInvitation(room: string, nick: string): Promise<void>;
+  /** Tells the inviter no (through the room for a mediated invitation); the request goes. */
+  declineInvitation(room: string, reason?: string): Promise<void>;
+  /** MUC-Sub (ejabberd): a room's messages and subject without joining it. */
+  subscribeRoom(room: string, nick: string, password?: string): Promise<void>;
+  unsubscribeRoom(room: string): Promise<void>;
+  roomSubscriptions(): Promise<MucSubscription[]>;
 }

@@ -15,3 +15,8 @@ export function resourceOf(jid: string): string {
 export function isBareJid(jid: string): boolean {
   return /^[^@/\s"&'<>:]+@[^@/\s]+$/.test(jid);
 }
+
+/** A room's address as rooms send it: `room@service`, bare, already in lower case. */
+export function isRoomJid(jid: string | undefined): jid is string {
+  return !!jid && jid.length <= 3071 && isBareJid(jid) && bareJid(jid) === jid;
+}

@@ -237,3 +237,31 @@ export interface ArchiveStart {
 }
 
 export type StateRecord = ArchiveSync | SmState | ArchiveStart;
+
+/** A bookmarked room (XEP-0402, or XEP-0048 where the server keeps those), keyed by its bare JID. */
+export interface BookmarkRecord {
+  jid: string;
+  name?: string;
+  /** Join it at login. */
+  autojoin: boolean;
+  nick?: string;
+  password?: string;
+}
+
+/**
+ * An invitation to a room waiting for the user's answer, one per room (the newest). `direct`
+ * (XEP-0249): the inviter sent it, and it is only their suggestion; `mediated` (XEP-0045): the
+ * room relayed it, naming the inviter.
+ */
+export interface InvitationRecord {
+  room: string;
+  kind: 'direct' | 'mediated';
+  /**
+   * Who invites: a bare JID; for a mediated one from a room that hides real JIDs, the inviter's
+   * occupant JID (`room/nick`).
+   */
+  from: string;
+  reason?: string;
+  password?: string;
+  ts: number;
+}

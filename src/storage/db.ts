@@ -1,5 +1,7 @@
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import { ARCHIVE_SCHEMA } from './archive.js';
+import { BOOKMARKS_SCHEMA } from './bookmarks.js';
+import { INVITATIONS_SCHEMA } from './invitations.js';
 import type {
   AccountRecord, ConversationRecord, MessageRecord, OutboxRecord, PresenceRecord, RosterItem, StateRecord,
   SubscriptionRequest,
@@ -99,7 +101,7 @@ function collect(parts: readonly SchemaPart[]): Migration[] {
   return all;
 }
 
-const MIGRATIONS = collect([CORE, ARCHIVE_SCHEMA]);
+const MIGRATIONS = collect([CORE, ARCHIVE_SCHEMA, BOOKMARKS_SCHEMA, INVITATIONS_SCHEMA]);
 
 export const DB_VERSION = MIGRATIONS.length;
 

@@ -1,8 +1,10 @@
 /** Every feature module that declares something others see (feature.ts); a new one is added here. */
+import { feature as bookmarks } from './bookmarks.js';
 import { feature as carbons } from './carbons.js';
 import { feature as chatStates } from './chatstates.js';
 import { feature as correction } from './correction.js';
 import type { Feature } from './feature.js';
+import { feature as invitations } from './invitations.js';
 import { feature as markers } from './markers.js';
 import { feature as mds } from './mds.js';
 import { feature as reactions } from './reactions.js';
@@ -10,4 +12,4 @@ import { feature as receipts } from './receipts.js';
 import { feature as replies } from './replies.js';
 import { feature as retraction } from './retraction.js';
 
-export const FEATURES: readonly Feature[] = [chatStates, markers, receipts, carbons, correction, reactions, replies, retraction, mds];
+export const FEATURES: readonly Feature[] = [chatStates, markers, receipts, carbons, correction, reactions, replies, retraction, mds, bookmarks, invitations];
