@@ -195,6 +195,8 @@ export interface ArchiveSync {
   key: `archive:${string}`;
   /** The newest archive id stored from a contiguous run of pages; none before the first page. */
   last?: string;
+  /** Without `last`: sync found the archive empty, so all it holds later is new. */
+  emptied?: true;
   /** Holes between runs, oldest first. */
   gaps: ArchiveGap[];
 }

@@ -39,7 +39,12 @@ async function update(db: ParleyDb, archive: string, change: (sync: ArchiveSync)
 
 /** A contiguous page was stored up to archive id `last`: forward sync resumes after it. */
 export function advanceSync(db: ParleyDb, archive: string, last: string): Promise<void> {
-  return update(db, archive, (sync) => ({ ...sync, last }));
+  return update(db, archive, ({ emptied: _emptied, ...sync }) => ({ ...sync, last }));
+}
+
+/** Sync found the archive empty: the next one pages forward from its start. */
+export function syncedEmpty(db: ParleyDb, archive: string): Promise<void> {
+  return update(db, archive, ({ last: _last, ...sync }) => ({ ...sync, emptied: true }));
 }
 
 /**

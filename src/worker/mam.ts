@@ -7,7 +7,7 @@
 import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
 import type { ArchiveGap, MessageRecord } from '../shared/records.js';
-import { advanceSync, closeGap, lowerGap, nextGap, openGap, progressGap, readSync, storedTimes } from '../storage/archive.js';
+import { advanceSync, closeGap, lowerGap, nextGap, openGap, progressGap, readSync, storedTimes, syncedEmpty } from '../storage/archive.js';
 import { putState, storeMessages } from '../storage/write.js';
 import { NS_MAM, unwrapResult, type ArchiveResult } from './envelope.js';
 import { chatRecord } from './message.js';
@@ -147,7 +147,8 @@ export function mam(ctx: PluginContext): MamPlugin {
     let ceiling = Infinity;
     for (;;) {
       const { results, fin } = await query({ before });
-      if (results.length === 0) return;
+      // Nothing archived (or all of it expired): whatever comes later is news, from the archive's start.
+      if (results.length === 0) return fetched === 0 ? syncedEmpty(ctx.db, archive) : undefined;
       const records = beneath(toRecords(results), ceiling);
       // The window's order is the archive's: what arrived live meanwhile takes its place in it.
       await store(results, records, { unread, placed: true });
@@ -169,17 +170,19 @@ export function mam(ctx: PluginContext): MamPlugin {
   }
 
   async function catchUp(): Promise<void> {
-    let after = (await readSync(ctx.db, archive)).last;
+    const sync = await readSync(ctx.db, archive);
+    let after = sync.last;
     // The first sync is history, not news: it does not count as unread, and the rest of it waits
     // until the user scrolls back.
-    if (after === undefined) return recent({ unread: false });
+    if (after === undefined && !sync.emptied) return recent({ unread: false });
     const order = { after: -Infinity };
+    // From the archive's start when it was empty last time (`after` undefined).
     for (;;) {
       let page;
       try {
         page = await query({ after });
       } catch (err) {
-        if (!unknownId(err)) throw err;
+        if (!unknownId(err) || after === undefined) throw err;
         ctx.log('the archive no longer knows where sync stopped: fetching the newest, leaving a gap', after);
         const below = (await storedTimes(ctx.db, [after])).get(after);
         return recent({ gap: { forgotten: after, ...(below === undefined ? {} : { below }) }, unread: true });

@@ -10,7 +10,7 @@ import { parse } from 'ltx';
 import type { Element } from '@xmpp/xml';
 import type { XmppClient } from '@xmpp/client';
 import { openParleyDb, type ParleyDb } from '../../src/storage/db.js';
-import { listMessages } from '../../src/storage/read.js';
+import { listConversations, listMessages } from '../../src/storage/read.js';
 import { storeMessages } from '../../src/storage/write.js';
 import { mam } from '../../src/worker/mam.js';
 import type { PluginContext } from '../../src/worker/plugin.js';
@@ -133,6 +133,18 @@ describe('archive sync (XEP-0313) that scales', () => {
     await alice.login();
     expect(archive.queries.map((q) => q.after)).to.deep.equal(['a60', 'a110', 'a160']);
     expect(await alice.shown(BOB)).to.deep.equal([...bodies('bob', 1, 60), ...bodies('new', 1, 120)]);
+  });
+
+  it('an archive empty at the first login: what it holds by the next login is news (unread), paged forward from its start', async () => {
+    const archive = new Archive();
+    const alice = await device(archive);
+    await alice.login();
+    archive.add(BOB, bodies('new', 1, 60));
+    archive.queries = [];
+    await alice.login();
+    expect(archive.queries.map((q) => q.after ?? q.before)).to.deep.equal([undefined, 'a50']);
+    expect(await alice.shown(BOB)).to.deep.equal(bodies('new', 1, 60));
+    expect((await listConversations(alice.db)).find((c) => c.jid === BOB)?.unread).to.equal(60);
   });
 
   it('a live message does not move the cursor: the next login pages forward from the last archive page', async () => {
