@@ -7,6 +7,7 @@ import { parse } from 'ltx';
 import type { Element } from '@xmpp/xml';
 import type { XmppClient } from '@xmpp/client';
 import { openParleyDb } from '../../src/storage/db.js';
+import { shippedDb } from './shipped-db.js';
 import { listConversations, listMessages } from '../../src/storage/read.js';
 import { storeMessages } from '../../src/storage/write.js';
 import { carbons } from '../../src/worker/carbons.js';
@@ -232,34 +233,13 @@ describe('exactly once in storage (real IndexedDB)', () => {
 });
 
 describe('schema 3: messages found by sender id', () => {
-  /** A database as schema 2 left it (its stores and indexes), with records stored before `id` was kept. */
-  async function version2(name: string, records: object[]): Promise<void> {
-    const db = await new Promise<IDBDatabase>((ok, fail) => {
-      const r = indexedDB.open(name, 2);
-      r.onupgradeneeded = () => {
-        const d = r.result;
-        for (const [store, keyPath] of [['account', 'key'], ['roster', 'jid'], ['requests', 'jid'], ['state', 'key']] as const) d.createObjectStore(store, { keyPath });
-        d.createObjectStore('presence', { keyPath: ['jid', 'resource'] }).createIndex('byJid', 'jid');
-        d.createObjectStore('conversations', { keyPath: 'jid' }).createIndex('byLastTs', 'lastTs');
-        const messages = d.createObjectStore('messages', { keyPath: 'key' });
-        messages.createIndex('byConversation', ['conversation', 'ts']);
-        messages.createIndex('byStanzaId', 'stanzaId');
-        d.createObjectStore('outbox', { keyPath: 'originId' }).createIndex('byTs', 'ts');
-        for (const record of records) messages.put(record);
-      };
-      r.onsuccess = () => ok(r.result);
-      r.onerror = () => fail(r.error);
-    });
-    db.close();
-  }
-
   it('gives old records their sender id from their key, so edits still find them', async () => {
     const name = `exactly-once-migration-${Date.now()}`;
     const base = { conversation: BOB, direction: 'in', from: `${BOB}/phone`, state: 'received' };
-    await version2(name, [
+    await shippedDb(name, 2, [
       { ...base, key: `${BOB} in m1`, body: 'helo', ts: 1 },
       { ...base, key: `${BOB} in archive:s9`, body: 'no id', ts: 2, stanzaId: 's9' },
-    ]);
+    ].map((value) => ({ store: 'messages', value })));
     const db = await openParleyDb(name);
     const byKey = Object.fromEntries((await db.getAll('messages')).map((m) => [m.key, m.id]));
     expect(byKey).to.deep.equal({ [`${BOB} in m1`]: 'm1', [`${BOB} in archive:s9`]: undefined });

@@ -10,6 +10,7 @@ import { parse } from 'ltx';
 import type { Element } from '@xmpp/xml';
 import type { XmppClient } from '@xmpp/client';
 import { openParleyDb, type ParleyDb } from '../../src/storage/db.js';
+import { shippedDb } from './shipped-db.js';
 import { listConversations, listMessages } from '../../src/storage/read.js';
 import { storeMessages } from '../../src/storage/write.js';
 import { mam } from '../../src/worker/mam.js';
@@ -264,24 +265,10 @@ describe('archive sync (XEP-0313) that scales', () => {
 describe('schema 4: one sync record per archive', () => {
   it("moves the old single cursor to the own archive's record, so an upgraded device pages forward from it", async () => {
     const name = `mam-sync-migration-${Date.now()}`;
-    await new Promise<void>((ok, fail) => {
-      const r = indexedDB.open(name, 3);
-      r.onupgradeneeded = () => {
-        const d = r.result;
-        for (const [store, keyPath] of [['account', 'key'], ['roster', 'jid'], ['requests', 'jid'], ['state', 'key']] as const) d.createObjectStore(store, { keyPath });
-        d.createObjectStore('presence', { keyPath: ['jid', 'resource'] }).createIndex('byJid', 'jid');
-        d.createObjectStore('conversations', { keyPath: 'jid' }).createIndex('byLastTs', 'lastTs');
-        const messages = d.createObjectStore('messages', { keyPath: 'key' });
-        messages.createIndex('byConversation', ['conversation', 'ts']);
-        messages.createIndex('byStanzaId', 'stanzaId');
-        messages.createIndex('byRef', ['conversation', 'direction', 'id']);
-        d.createObjectStore('outbox', { keyPath: 'originId' }).createIndex('byTs', 'ts');
-        r.transaction!.objectStore('account').put({ key: 'current', jid: ME });
-        r.transaction!.objectStore('state').put({ key: 'mam', last: 'a42' });
-      };
-      r.onsuccess = () => (r.result.close(), ok());
-      r.onerror = () => fail(r.error);
-    });
+    await shippedDb(name, 3, [
+      { store: 'account', value: { key: 'current', jid: ME } },
+      { store: 'state', value: { key: 'mam', last: 'a42' } },
+    ]);
     const db = await openParleyDb(name);
     expect(await db.getAll('state')).to.deep.equal([{ key: `archive:${ME}`, last: 'a42', gaps: [] }]);
     db.close();
