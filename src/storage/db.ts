@@ -1,5 +1,6 @@
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import { ARCHIVE_SCHEMA } from './archive.js';
+import { ROOMS_SCHEMA } from './rooms.js';
 import type {
   AccountRecord, ConversationRecord, MessageRecord, OutboxRecord, PresenceRecord, RosterItem, StateRecord,
   SubscriptionRequest,
@@ -99,7 +100,7 @@ function collect(parts: readonly SchemaPart[]): Migration[] {
   return all;
 }
 
-const MIGRATIONS = collect([CORE, ARCHIVE_SCHEMA]);
+const MIGRATIONS = collect([CORE, ARCHIVE_SCHEMA, ROOMS_SCHEMA]);
 
 export const DB_VERSION = MIGRATIONS.length;
 

@@ -13,6 +13,7 @@ import { openParleyDb, type ParleyDb } from '../../src/storage/db.js';
 import { listMessages } from '../../src/storage/read.js';
 import { storeMessages } from '../../src/storage/write.js';
 import { mam } from '../../src/worker/mam.js';
+import { JoinedRooms } from '../../src/worker/joined-rooms.js';
 import type { PluginContext } from '../../src/worker/plugin.js';
 
 const ME = 'alice@localhost';
@@ -90,7 +91,7 @@ async function device(archive: Archive) {
         on: (event: string, l: (el: Element) => void) => void (event === 'stanza' && listeners.push(l)),
         iqCaller: { request: async (iq: Element) => archive.answer(iq, deliver) },
       };
-      const ctx: PluginContext = { xmpp: xmpp as unknown as XmppClient, db, jid: ME, commit() {}, log() {}, archived: async () => {} };
+      const ctx: PluginContext = { xmpp: xmpp as unknown as XmppClient, db, jid: ME, rooms: new JoinedRooms(), commit() {}, log() {}, archived: async () => {} };
       plugin = mam(ctx);
       await plugin.online!();
       await plugin.caughtUp();
