@@ -28,7 +28,7 @@ export function buildOutgoing(out: OutboxRecord): Element {
     case 'reactions':
       return buildReactions(out.to, out.target, out.emojis, out.originId);
     default: {
-      const stanza = buildChatMessage(out.to, out.body, out.originId);
+      const stanza = buildChatMessage(out.to, out.body, out.originId, out.groupchat);
       if (out.reply) appendReply(stanza, out.reply);
       return stanza;
     }
