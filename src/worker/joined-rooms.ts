@@ -10,6 +10,8 @@ export interface JoinedRoom {
   nick: string;
   /** Ours in this room; set only when the room offers occupant-ids. */
   occupantId?: string;
+  /** The room's archive was caught up after joining: what waits in the outbox for it may go. */
+  synced?: boolean;
 }
 
 export class JoinedRooms {

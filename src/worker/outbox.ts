@@ -128,7 +128,8 @@ export function outbox(ctx: PluginContext, ready: () => Promise<void> = () => Pr
       .then(async () => {
         next = undefined;
         await gate;
-        const waiting = await ctx.db.getAllFromIndex('outbox', 'byTs');
+        // A room's messages wait until we are back in it and its archive showed what it already has.
+        const waiting = (await ctx.db.getAllFromIndex('outbox', 'byTs')).filter((out) => !out.groupchat || ctx.rooms.get(out.to)?.synced);
         for (let i = 0; i < waiting.length && online(); i += BATCH) await transmit(waiting.slice(i, i + BATCH));
       })
       .catch((err) => ctx.log('outbox flush failed', err));
