@@ -6,3 +6,6 @@ export { ParleyRoster } from './elements/roster.js';
 export { ParleyConversations } from './elements/conversations.js';
 export { ParleyConversation } from './elements/conversation.js';
 export { ParleyComposer } from './elements/composer.js';
+export { ParleyJoin } from './elements/join.js';
+export { ParleyRoom } from './elements/room.js';
+export { ParleyOccupants } from './elements/occupants.js';

@@ -1,5 +1,5 @@
 import { LitElement, html, css, nothing } from 'lit';
-import { parley, getAccount, totalUnread } from '../client/index.js';
+import { parley, getAccount, listRooms, totalUnread } from '../client/index.js';
 import type { Show } from '../shared/records.js';
 import { LiveQuery, StatusController, touches } from './live.js';
 import { base } from './styles.js';
@@ -8,6 +8,8 @@ import './roster.js';
 import './conversations.js';
 import './conversation.js';
 import './composer.js';
+import './join.js';
+import './room.js';
 
 const OPEN_KEY = 'parley:open';
 const STATE_TEXT = { 'logged-out': 'Logged out', connecting: 'Connecting…', online: 'Online', offline: 'Offline', waiting: 'Waiting' } as const;
@@ -38,6 +40,8 @@ export class ParleyClient extends LitElement {
       .main { flex: 1; display: grid; grid-template-columns: minmax(12em, 18em) 1fr; min-height: 0; }
       .side { border-right: 1px solid var(--_line); overflow-y: auto; }
       .chat { display: flex; flex-direction: column; min-height: 0; }
+      .main.in-room { grid-template-columns: minmax(12em, 18em) 1fr minmax(10em, 16em); }
+      @media (max-width: 60em) { .main.in-room { grid-template-columns: minmax(12em, 18em) 1fr; } .main.in-room parley-room { grid-column: 2; } }
       parley-conversation { flex: 1; }
       @media (max-width: 40em) { .main { grid-template-columns: 1fr; } }
     `,
@@ -55,6 +59,7 @@ export class ParleyClient extends LitElement {
     totalUnread,
     touches('conversations'),
   );
+  private readonly rooms = new LiveQuery(this, listRooms, touches('rooms'));
   private readonly baseTitle = document.title;
 
   constructor() {
@@ -90,6 +95,7 @@ export class ParleyClient extends LitElement {
     if (!status && !this.account.loaded) return html`<header><h1>Parley</h1><span class="status" role="status"></span></header>`;
     const loggedIn = status ? status.state !== 'logged-out' : !!(account?.keys || account?.fast);
     const state = status?.state ?? (loggedIn ? 'connecting' : 'logged-out');
+    const inRoom = !!this.open && !!this.rooms.value?.has(this.open);
     return html`
       <header>
         <h1>Parley</h1>
@@ -100,8 +106,9 @@ export class ParleyClient extends LitElement {
         ${loggedIn ? html`<button @click=${this.logout}>Log out</button>` : nothing}
       </header>
       ${loggedIn
-        ? html`<div class="main">
+        ? html`<div class=${inRoom ? 'main in-room' : 'main'}>
             <div class="side" @parley-open=${(e: CustomEvent<string>) => (this.open = e.detail)}>
+              <parley-join></parley-join>
               <parley-conversations .selected=${this.open}></parley-conversations>
               <parley-roster .selected=${this.open}></parley-roster>
             </div>
@@ -109,6 +116,7 @@ export class ParleyClient extends LitElement {
               <parley-conversation .jid=${this.open}></parley-conversation>
               <parley-composer .jid=${this.open}></parley-composer>
             </div>
+            ${inRoom ? html`<parley-room .jid=${this.open}></parley-room>` : nothing}
           </div>`
         : html`<parley-login .service=${this.service} .allowPlain=${this.allowPlain} .allowInsecure=${this.allowInsecure} .jid=${account?.jid ?? ''} .error=${status?.error ?? ''}></parley-login>`}
     `;

@@ -196,7 +196,9 @@ export class ParleyService implements ParleyApi {
 
   setChatState(to: string, state: ChatState): Promise<void> {
     return this.command(async () => {
-      if (this.current.state === 'online') await this.running?.chatStates?.set(this.contactJid(to), state);
+      // Typing in a room would tell every occupant; rooms are left out.
+      const jid = this.contactJid(to);
+      if (this.current.state === 'online' && !(await this.isRoom(jid))) await this.running?.chatStates?.set(jid, state);
     });
   }
 
