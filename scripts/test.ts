@@ -57,13 +57,15 @@ if (!unit || unit.length) {
 }
 
 // The whole e2e suite on the default server; the login, reconnect, delivery and archive suites again on
-// a server without SASL2 and on ejabberd. Naming files (or PARLEY_SERVER) runs just those, on that server.
+// a server without SASL2 and on ejabberd, and group chat again on ejabberd. Naming files (or PARLEY_SERVER) runs just those, on that server.
 const CROSS = ['login-and-bad-input', 'local-first', 'delivery', 'mam'].map((n) => `test/e2e/${n}.test.ts`);
+// Group chat runs on both servers' own MUC (the SASL1 Prosody has the same MUC as the default one).
+const ON_EJABBERD = [...CROSS, 'test/e2e/muc.test.ts'];
 const e2e = wanted('test/e2e/');
 if (built && (!e2e || e2e.length)) {
   const all = (await readdir('test/e2e')).filter((f) => f.endsWith('.test.ts')).sort().map((f) => `test/e2e/${f}`);
   const runs: { server: ServerKind; files: string[] }[] = [{ server: serverKind(), files: e2e ?? all }];
-  if (!e2e && !process.env.PARLEY_SERVER) runs.push({ server: 'prosody-sasl1', files: CROSS }, { server: 'ejabberd', files: CROSS });
+  if (!e2e && !process.env.PARLEY_SERVER) runs.push({ server: 'prosody-sasl1', files: CROSS }, { server: 'ejabberd', files: ON_EJABBERD });
   const lines: string[] = [];
   for (const [i, { server, files }] of runs.entries()) {
     console.log(`\n=== e2e on ${server}: ${files.length} file(s) ===`);

@@ -48,8 +48,8 @@ export interface MucPlugin extends Plugin {
   destroy(room: string, reason?: string): Promise<void>;
   /** Rooms a conference service lists, with names and (where rooms tell) occupant counts. */
   discover(service: string): Promise<RoomListing[]>;
-  /** Self-pings every room we are in (XEP-0410) and joins again those that lost us. */
-  checkRooms(): Promise<void>;
+  /** Self-pings every room we are in (XEP-0410) and joins again those that lost us; not again within `notWithin` ms. */
+  checkRooms(notWithin?: number): Promise<void>;
 }
 
 /** A join waiting for the room's answer. */
@@ -186,8 +186,10 @@ export function muc(ctx: PluginContext, messages: MessagePlugin, mam: MamPlugin,
     }
   }
 
-  async function checkRooms(): Promise<void> {
-    if (ctx.xmpp.status !== 'online') return;
+  let lastCheck = -Infinity;
+  async function checkRooms(notWithin = 0): Promise<void> {
+    if (ctx.xmpp.status !== 'online' || Date.now() - lastCheck < notWithin) return;
+    lastCheck = Date.now();
     await Promise.all(
       ctx.rooms.list().map(async (room) => {
         const joined = ctx.rooms.get(room);

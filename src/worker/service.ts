@@ -52,6 +52,8 @@ interface Running {
 }
 
 const CHANGE_BATCH_MS = 16;
+/** A page shown again checks the rooms at most this often. */
+const CHECK_ON_LOOK_MS = 5_000;
 
 const WAITING = 'Parley is connected in another window of this site; this one takes over when that one closes.';
 const NEWER = 'A newer version of Parley took over: reload this page.';
@@ -331,6 +333,8 @@ export class ParleyService implements ParleyApi {
 
   async pageVisible(page: string, visible: boolean): Promise<void> {
     if (this.running?.csi) await this.running.csi.pageVisible(page, visible);
+    // Someone looks again: make sure the rooms they see still have us (XEP-0410), not waiting for the timer.
+    if (visible && this.current.state === 'online') void this.running?.muc?.checkRooms(CHECK_ON_LOOK_MS);
     else this.visibility.set(page, visible);
   }
 
