@@ -40,12 +40,13 @@ export interface Moderation {
 export function parseModeration(el: Element): Moderation | undefined {
   const retract = el.getChild('retract', NS_RETRACT);
   const moderated = retract?.getChild('moderated', NS_MODERATE);
-  if (retract?.attrs.id && moderated) {
-    const reason = retract.getChildText('reason') ?? retract.getChildText('reason', NS_MODERATE) ?? undefined;
-    return notice(String(retract.attrs.id), moderated, reason);
-  }
   const applyTo = el.getChild('apply-to', NS_FASTEN);
   const old = applyTo?.getChild('moderated', NS_MODERATE_0);
+  if (retract?.attrs.id && moderated) {
+    const reason = retract.getChildText('reason') ?? retract.getChildText('reason', NS_MODERATE) ?? undefined;
+    // v0.3 names the moderator by occupant-id only; the older form beside it (Prosody sends both) by nick.
+    return notice(String(retract.attrs.id), moderated.attrs.by ? moderated : (old ?? moderated), reason);
+  }
   if (applyTo?.attrs.id && old?.getChild('retract', 'urn:xmpp:message-retract:0')) return notice(String(applyTo.attrs.id), old, old.getChildText('reason') ?? undefined);
   return undefined;
 }

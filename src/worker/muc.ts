@@ -88,7 +88,7 @@ export function muc(ctx: PluginContext, messages: MessagePlugin, mam: MamPlugin,
   }
   function validNick(nick: string): string {
     const n = nick.trim();
-    if (!n || n.length > MAX_NICK || n.includes('/')) throw new Error('Choose a nickname (no "/", at most 256 characters).');
+    if (!n || n.length > MAX_NICK) throw new Error('Choose a nickname (at most 256 characters).');
     return n;
   }
   const request = (el: Element) => ctx.xmpp.iqCaller.request(el);
