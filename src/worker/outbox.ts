@@ -22,9 +22,9 @@ const BATCH = 50;
 export function buildOutgoing(out: OutboxRecord): Element {
   switch (out.kind) {
     case 'correction':
-      return buildCorrection(out.to, out.body, out.replaceId, out.originId);
+      return buildCorrection(out.to, out.body, out.replaceId, out.originId, out.groupchat);
     case 'retraction':
-      return buildRetraction(out.to, out.retractId, out.originId);
+      return buildRetraction(out.to, out.retractId, out.originId, out.groupchat);
     case 'reactions':
       return buildReactions(out.to, out.target, out.emojis, out.originId);
     default: {

@@ -39,7 +39,7 @@ function version4(name: string, records: { store: string; value: object }[]): Pr
 
 describe('schema 5: indexes for the lookups a message triggers', () => {
   it('opens a version 4 database with its data kept, and finds its messages through the new indexes', async () => {
-    expect(DB_VERSION).to.equal(5);
+    expect(DB_VERSION).to.equal(6); // 6 adds rooms and occupants (storage/rooms.ts)
     const name = `schema-v5-${crypto.randomUUID()}`;
     const messages = [
       message(1, 'in', { stanzaId: 's1', markable: true }),
@@ -59,7 +59,8 @@ describe('schema 5: indexes for the lookups a message triggers', () => {
     ]);
 
     const db = await openParleyDb(name);
-    expect(db.version).to.equal(5);
+    expect(db.version).to.equal(6);
+    expect([...db.objectStoreNames]).to.include.members(['rooms', 'occupants']);
     expect((await db.get('account', 'current'))?.jid).to.equal(ME);
     expect(await db.get('roster', BOB)).to.include({ subscription: 'both' });
     expect(await db.get('conversations', BOB)).to.include({ unread: 1 });
