@@ -134,6 +134,14 @@ describe(`group chat on ${SERVER}`, () => {
     assert.equal(line, 'carol: removed by alice: spam');
   });
 
+  it('an occupant corrects their own message; everyone sees the new text', async () => {
+    const own = (await stored(bob)).find((m) => m.body === 'I am robert now')!;
+    await bob.api('correct', room, own.key, 'I am Robert now');
+    await until(async () => (await stored(alice)).some((m) => m.body === 'I am Robert now'), { what: 'correction at alice' });
+    await until(() => carol.received.find((el) => el.getChild('replace', 'urn:xmpp:message-correct:0') && el.attrs.type === 'groupchat'), { what: 'correction in the room' });
+    assert.equal((await stored(bob)).filter((m) => m.body === 'I am Robert now').length, 1, 'its reflection changes nothing more');
+  });
+
   it('bad input: forged rooms, occupants and edits are dropped; markup stays text', async () => {
     const aliceMessage = (await stored(bob)).find((m) => m.body === 'hello from alice')!;
     // carol "corrects" and "retracts" alice's message: only alice may.
