@@ -106,8 +106,8 @@ export class ParleyClient extends LitElement {
         ${loggedIn ? html`<button @click=${this.logout}>Log out</button>` : nothing}
       </header>
       ${loggedIn
-        ? html`<div class=${inRoom ? 'main in-room' : 'main'}>
-            <div class="side" @parley-open=${(e: CustomEvent<string>) => (this.open = e.detail)}>
+        ? html`<div class=${inRoom ? 'main in-room' : 'main'} @parley-open=${(e: CustomEvent<string>) => (this.open = e.detail)}>
+            <div class="side">
               <parley-join></parley-join>
               <parley-conversations .selected=${this.open}></parley-conversations>
               <parley-roster .selected=${this.open}></parley-roster>

@@ -10,8 +10,8 @@ const OVERSCAN = 8;
 const ROLE_TEXT: Record<Role, string> = { moderator: 'moderator', participant: '', visitor: 'no voice', none: '' };
 
 /**
- * A room's occupants, virtualised, with their role. Choosing one shows what a moderator or admin
- * may do to them (kick, ban, voice, moderator, admin, owner).
+ * A room's occupants, virtualised, with their role. Choosing one offers a private conversation and
+ * what a moderator or admin may do to them (kick, ban, voice, moderator, admin, owner).
  */
 export class ParleyOccupants extends LitElement {
   static override properties = { room: { type: String }, first: { state: true }, chosen: { state: true }, error: { state: true } };
@@ -87,15 +87,20 @@ export class ParleyOccupants extends LitElement {
     const moderator = me?.role === 'moderator';
     const admin = me?.affiliation === 'owner' || me?.affiliation === 'admin';
     const owner = me?.affiliation === 'owner';
-    if (!moderator && !admin) return nothing;
     const role = (r: Role, label: string) => html`<button @click=${() => this.act(() => parley().api.setRole(this.room, o.nick, r))}>${label}</button>`;
     const affiliation = (a: Affiliation, label: string) =>
       o.jid ? html`<button @click=${() => this.act(() => parley().api.setAffiliation(this.room, o.jid!, a))}>${label}</button>` : nothing;
     return html`<div class="actions" role="group" aria-label=${`Actions for ${o.nick}`}>
+      ${o.nick !== me?.nick ? html`<button class="private" @click=${() => this.privately(o.nick)}>Message privately</button>` : nothing}
       ${moderator ? html`${role('none', 'Kick')}${o.role === 'visitor' ? role('participant', 'Give voice') : role('visitor', 'Take voice')}` : nothing}
       ${admin ? html`${affiliation('outcast', 'Ban')}${o.role !== 'moderator' ? role('moderator', 'Make moderator') : nothing}${affiliation('member', 'Make member')}` : nothing}
       ${owner ? html`${affiliation('admin', 'Make admin')}${affiliation('owner', 'Make owner')}` : nothing}
     </div>`;
+  }
+
+  /** Opens the private conversation with an occupant (their full JID in the room). */
+  private privately(nick: string): void {
+    this.dispatchEvent(new CustomEvent('parley-open', { detail: `${this.room}/${nick}`, bubbles: true, composed: true }));
   }
 
   private async act(run: () => Promise<void>): Promise<void> {

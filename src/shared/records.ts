@@ -191,6 +191,8 @@ interface OutboxBase {
   sm?: { id: string; seq: number };
   /** To a room (XEP-0045): sent as `groupchat`; the room's reflection of it is its acknowledgement. */
   groupchat?: true;
+  /** To an occupant of a room (`to` is its full JID): a private message, marked as one (XEP-0045 §7.5). */
+  occupant?: true;
 }
 
 /** A message waiting to be sent (no `kind`: records stored before edits were queued). */

@@ -220,7 +220,7 @@ export function unwrapResult(outer: Element, ownJid: string, archiveOf: (queryid
   if (archive !== ownJid) return { queryid, id, envelope: roomResult(outer, message, archive, id, stamp, ownJid, rooms) };
   if (!from_ || !isChat(message)) return { queryid, id, envelope: null };
   const out = bareJid(from_) === ownJid;
-  const conversation = out ? bareJid(message.attrs.to ?? '') : bareJid(from_);
+  const conversation = out ? peerOf(message.attrs.to ?? '', rooms) : peerOf(from_, rooms);
   if (!conversation || conversation === ownJid) return { queryid, id, envelope: null };
   const inner = ownDelay(message, ownJid);
   // The archive's own stamp orders it; else one our server put on the message (offline storage).

@@ -126,7 +126,7 @@ export interface MessagePlugin extends Plugin {
    * Stores the message and queues it; resolves with its origin-id. `id`, chosen by the page, makes a
    * retry of a call whose answer was lost store and send nothing new.
    */
-  send(to: string, body: string, options?: { reply?: OutgoingReply; id?: string; room?: { nick: string } }): Promise<string>;
+  send(to: string, body: string, options?: { reply?: OutgoingReply; id?: string; room?: { nick: string }; occupant?: true }): Promise<string>;
 }
 
 export function messages(ctx: PluginContext, outbox: OutboxPlugin): MessagePlugin {
@@ -154,11 +154,12 @@ export function messages(ctx: PluginContext, outbox: OutboxPlugin): MessagePlugi
       if (body.trim() === '') throw new Error('Cannot send an empty message.');
       if (body.length > MAX_BODY) throw new Error(`Message too long (${body.length} characters, at most ${MAX_BODY}).`);
       if (options.id !== undefined && (typeof options.id !== 'string' || !options.id || options.id.length > MAX_ID)) throw new Error('Invalid message id.');
-      const conversation = bareJid(to);
+      // An occupant of a room (a private message) is a full JID; anyone else a bare one.
+      const conversation = options.occupant ? to : bareJid(to);
       const originId = options.id ?? crypto.randomUUID();
       const ts = now();
       const room = options.room;
-      const out: OutboxRecord = { originId, to: conversation, body, ts, ...(options.reply ? { reply: options.reply } : {}), ...(room ? { groupchat: true as const } : {}) };
+      const out: OutboxRecord = { originId, to: conversation, body, ts, ...(options.reply ? { reply: options.reply } : {}), ...(room ? { groupchat: true as const } : {}), ...(options.occupant ? { occupant: true as const } : {}) };
       // Stored once by its key: a second call with the same id finds it and queues nothing.
       ctx.commit(
         await storeMessage(

@@ -4,11 +4,13 @@
  * and leaves the outbox on the server's ack (XEP-0198), or when a resumed stream's count or our own
  * archive proves the server has it.
  */
+import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
 import type { OutboxRecord } from '../shared/records.js';
 import { markSent } from '../storage/write.js';
 import { buildCorrection } from './correction.js';
 import { buildChatMessage, messageKey, NS_SID } from './message.js';
+import { NS_MUC_USER } from './muc-stanzas.js';
 import type { Plugin, PluginContext } from './plugin.js';
 import { buildReactions } from './reactions.js';
 import { appendReply } from './replies.js';
@@ -30,6 +32,7 @@ export function buildOutgoing(out: OutboxRecord): Element {
     default: {
       const stanza = buildChatMessage(out.to, out.body, out.originId, out.groupchat);
       if (out.reply) appendReply(stanza, out.reply);
+      if (out.occupant) stanza.append(xml('x', { xmlns: NS_MUC_USER }));
       return stanza;
     }
   }

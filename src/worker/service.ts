@@ -2,7 +2,7 @@
  * The worker's side of the Comlink API: one account, one session, shared by every page.
  * Pages read IndexedDB themselves; this tells them what changed on the `parley` BroadcastChannel.
  */
-import { bareJid, isBareJid } from '../shared/jid.js';
+import { bareJid, isBareJid, resourceOf } from '../shared/jid.js';
 import { EVENTS_CHANNEL, type Change, type JoinResult, type LoginOptions, type ParleyApi, type RoomListing, type Status, type WorkerEvent } from '../shared/api.js';
 import type { AccountRecord, Affiliation, ChatState, ChatStateNote, FastTokenRecord, Role, Show } from '../shared/records.js';
 import type { AuthResult } from './auth.js';
@@ -165,9 +165,9 @@ export class ParleyService implements ParleyApi {
   send(to: string, body: string, id?: string): Promise<string> {
     return this.command(async () => {
       const running = this.plugins();
-      const jid = this.contactJid(to);
+      const jid = await this.conversationJid(to);
       if (running.muc && (await this.isRoom(jid))) return running.muc.send(jid, body, id);
-      const originId = await running.messages.send(jid, body, id === undefined ? {} : { id });
+      const originId = await running.messages.send(jid, body, { ...(id === undefined ? {} : { id }), ...(jid.includes('/') ? { occupant: true as const } : {}) });
       running.chatStates?.noteSent(jid);
       return originId;
     });
@@ -328,7 +328,7 @@ export class ParleyService implements ParleyApi {
   }
 
   loadOlder(conversation: string): Promise<boolean> {
-    return this.command(() => this.onlinePlugins().mam.loadOlder(this.contactJid(conversation)));
+    return this.command(async () => this.onlinePlugins().mam.loadOlder(await this.conversationJid(conversation)));
   }
 
   async pageVisible(page: string, visible: boolean): Promise<void> {
@@ -342,7 +342,7 @@ export class ParleyService implements ParleyApi {
     return this.command(async () => {
       // Read state is written by the account's owner; a waiting window's reading is not recorded.
       if (!this.running) return;
-      const jid = bareJid(conversation);
+      const jid = await this.conversationJid(conversation);
       this.commit(await markRead(this.db, jid, upTo));
       // Markers (XEP-0333) go to the one person who wrote; a room would pass them to everyone.
       if (!(await this.isRoom(jid))) await this.running?.markers?.seen(jid, upTo);
@@ -530,6 +530,16 @@ export class ParleyService implements ParleyApi {
     const running = this.plugins();
     if (this.current.state !== 'online') throw new Error('You are offline; try again when connected.');
     return running;
+  }
+
+  /**
+   * A conversation's JID: a contact's or a room's bare JID, or an occupant's full JID for private
+   * messages in a room we are in.
+   */
+  private async conversationJid(jid: string): Promise<string> {
+    const bare = this.contactJid(jid);
+    const nick = resourceOf(jid.trim());
+    return nick && (await this.isRoom(bare)) ? `${bare}/${nick}` : bare;
   }
 
   private contactJid(jid: string): string {

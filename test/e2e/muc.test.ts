@@ -110,6 +110,21 @@ describe(`group chat on ${SERVER}`, () => {
     assert.equal(count(list, 'bob: hello from bob'), 1, 'the earlier message keeps the earlier nick');
   });
 
+  it('private messages with an occupant stay out of the room', async () => {
+    const bobInRoom = `${room}/robert`;
+    await carol.xmpp.send(xml('message', { to: bobInRoom, type: 'chat', id: 'pm1' }, xml('body', {}, 'psst, robert'), xml('x', { xmlns: `${NS_MUC}#user` })));
+    await until(async () => (await bob.stored(`${room}/carol`)).some((m) => m.body === 'psst, robert'), { what: 'private message stored apart' });
+    await bob.click(`${C}parley-room >>> parley-occupants >>> li[data-nick="carol"] button`);
+    await bob.click(`${C}parley-room >>> parley-occupants >>> button.private`);
+    await until(async () => (await bob.messages()).includes('psst, robert'), { what: 'private conversation open' });
+    await bob.type('hi carol, privately');
+    const reply = await carol.waitForBody('hi carol, privately');
+    assert.equal(reply.attrs.type, 'chat');
+    assert.equal(reply.attrs.from, bobInRoom);
+    assert.ok(!(await stored(bob)).some((m) => m.body.includes('privately') || m.body.includes('psst')), 'nothing private in the room');
+    await bob.click(`${C}parley-conversations >>> li[data-jid="${room}"] button`);
+  });
+
   it('a message naming our nick counts as a mention', async () => {
     await alice.click(`${C}parley-roster >>> button`); // any other view: the room is not on screen
     await alice.page.evaluate(() => document.querySelector('parley-client')!.setAttribute('open', ''));
@@ -169,7 +184,7 @@ describe(`group chat on ${SERVER}`, () => {
 
   it('kick and ban: the banned user cannot come back', async () => {
     await alice.click(`${C}parley-room >>> parley-occupants >>> li[data-nick="<i>carol</i>"] button`);
-    await alice.click(`${C}parley-room >>> parley-occupants >>> .actions button`); // Kick, the first action
+    await alice.click(`${C}parley-room >>> parley-occupants >>> .actions ::-p-text(Kick)`);
     await until(() => carol.received.find((el) => el.name === 'presence' && el.attrs.type === 'unavailable' && el.toString().includes('code="307"')), { what: 'carol kicked' });
     await carolJoins('carol');
     await until(async () => (await occupants(alice)).includes('carol'), { what: 'carol back' });
