@@ -230,4 +230,17 @@ describe(`group chat on ${SERVER}`, () => {
     };
     await until(back, { what: 'bob back in the room', timeout: 20_000, interval: 1000 });
   });
+
+  it('the owner grants admin (a moderator with it), then destroys the room; the others are told why', async () => {
+    const roomOf = async (page: ClientPage) => (JSON.parse(await page.storedText()) as { rooms: { jid: string; affiliation?: string; role?: string; state: string; reason?: string }[] }).rooms.find((r) => r.jid === room);
+    await alice.click(`${C}parley-room >>> parley-occupants >>> li[data-nick="robert"] button`);
+    await alice.click(`${C}parley-room >>> parley-occupants >>> .actions ::-p-text(Make admin)`);
+    await until(async () => (await roomOf(bob))?.affiliation === 'admin', { what: 'bob is admin' });
+    // An admin is a moderator while in the room (XEP-0045 §5.1.2).
+    await until(async () => (await roomOf(bob))?.role === 'moderator', { what: 'bob is moderator' });
+    await alice.api('destroyRoom', room, 'tea is over');
+    const state = await until(() => bob.page.$eval(`${C}parley-room >>> .state`, (el) => el.textContent).catch(() => null), { what: 'bob told' });
+    assert.equal(state, 'The room was closed: tea is over');
+    await until(async () => (await roomOf(alice)) === undefined, { what: 'gone from alice' });
+  });
 });
