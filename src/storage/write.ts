@@ -472,6 +472,8 @@ export async function setReactions(
     const all = await store.index('byOrigin').getAll([conversation, target.id]);
     message = all.reduce<MessageRecord | undefined>((newest, m) => (newest && newest.ts > m.ts ? newest : m), undefined);
   }
+  // In a room, the id the room gave it (XEP-0444 §4.2).
+  message ??= (await store.index('byStanzaId').getAll(target.id)).find((m) => m.conversation === conversation);
   const ref: EditRef | undefined = origin && { ...origin, effect: `react ${sender} ${emojis.join(' ')}` };
   if (!message || message.conversation !== conversation || (ref && message.applied?.some((done) => sameEdit(done, ref)))) {
     await tx.done;

@@ -124,10 +124,12 @@ export function muc(ctx: PluginContext, messages: MessagePlugin, mam: MamPlugin,
     ctx.commit(await updateRoom(ctx.db, room, { state: 'out', reason }));
   }
 
-  async function occupantPresence(p: OccupantPresence): Promise<void> {
-    const room = p.room;
+  async function occupantPresence(presence: OccupantPresence): Promise<void> {
+    const room = presence.room;
     const joined = ctx.rooms.get(room);
     heard.set(room, Date.now());
+    // Status 110 says it is us; some rooms leave it out (ejabberd, when destroying): our nick is ours too.
+    const p = { ...presence, self: presence.self || (!!joined && !pending.has(room) && presence.nick === joined.nick) };
     if (p.self && p.available) {
       // The room's answer to our join, or our presence under a new nick.
       if (pending.has(room) || !joined) await entered(room, p, p.codes.includes('201'));

@@ -28,7 +28,7 @@ export function buildOutgoing(out: OutboxRecord): Element {
     case 'retraction':
       return buildRetraction(out.to, out.retractId, out.originId, out.groupchat);
     case 'reactions':
-      return buildReactions(out.to, out.target, out.emojis, out.originId);
+      return buildReactions(out.to, out.target, out.emojis, out.originId, out.groupchat);
     default: {
       const stanza = buildChatMessage(out.to, out.body, out.originId, out.groupchat);
       if (out.reply) appendReply(stanza, out.reply);

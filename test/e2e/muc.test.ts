@@ -155,6 +155,12 @@ describe(`group chat on ${SERVER}`, () => {
     await until(async () => (await stored(alice)).some((m) => m.body === 'I am Robert now'), { what: 'correction at alice' });
     await until(() => carol.received.find((el) => el.getChild('replace', 'urn:xmpp:message-correct:0') && el.attrs.type === 'groupchat'), { what: 'correction in the room' });
     assert.equal((await stored(bob)).filter((m) => m.body === 'I am Robert now').length, 1, 'its reflection changes nothing more');
+    // A reaction names the message by the room's id for it; others see whose it is.
+    await alice.api('react', room, (await stored(alice)).find((m) => m.body === 'I am Robert now')!.key, ['👍']);
+    const reacted = await until(() => carol.received.find((el) => el.getChild('reactions', 'urn:xmpp:reactions:0')), { what: 'reaction in the room' });
+    assert.equal(reacted.attrs.type, 'groupchat');
+    assert.equal(reacted.getChild('reactions', 'urn:xmpp:reactions:0')!.attrs.id, own.stanzaId ?? (await stored(alice)).find((m) => m.body === 'I am Robert now')!.stanzaId);
+    await until(async () => (await bob.page.$(`${C}parley-conversation >>> li.message .reactions button[data-emoji="👍"]`)) !== null, { what: 'bob sees the reaction' });
   });
 
   it('bad input: forged rooms, occupants and edits are dropped; markup stays text', async () => {
