@@ -333,9 +333,9 @@ export class ParleyService implements ParleyApi {
 
   async pageVisible(page: string, visible: boolean): Promise<void> {
     if (this.running?.csi) await this.running.csi.pageVisible(page, visible);
+    else this.visibility.set(page, visible);
     // Someone looks again: make sure the rooms they see still have us (XEP-0410), not waiting for the timer.
     if (visible && this.current.state === 'online') void this.running?.muc?.checkRooms(CHECK_ON_LOOK_MS);
-    else this.visibility.set(page, visible);
   }
 
   markRead(conversation: string, upTo?: string): Promise<void> {
