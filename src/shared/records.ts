@@ -150,6 +150,8 @@ export interface RoomRecord {
   reason?: string;
   role?: Role;
   affiliation?: Affiliation;
+  /** Ours in the room (XEP-0421), when it offers them: a worker taking over the stream needs it. */
+  occupantId?: string;
 }
 
 /**

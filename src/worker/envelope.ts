@@ -8,7 +8,8 @@
  * Security (the CVE-2017-5589 family): a carbon is believed only from exactly our own bare JID; an
  * archive result only from the archive we queried (our own: our bare JID, or no `from`) and only
  * with a queryid we sent; a stanza-id only with `by` exactly the archive's JID, and only when one
- * alone claims it. Later, a room's messages are believed only from a room we joined (see `unwrap`).
+ * alone claims it. A room's messages are believed only from a room we are in, and tied to the occupant
+ * who wrote them (see `roomMessage`).
  */
 import type { Element } from '@xmpp/xml';
 import { bareJid, resourceOf } from '../shared/jid.js';
@@ -98,11 +99,11 @@ function ownDelay(el: Element, ownJid: string): { stamp: number; by: string } | 
 const isChat = (el: Element) => el.attrs.type !== 'error' && el.attrs.type !== 'groupchat';
 
 /**
- * One live stanza: an Envelope (a contact's message, or a carbon), an AccountMessage, or null for
- * what no plugin takes here: no message, an archive result (the archive plugin matches those to its
- * queries with `unwrapResult`), an error reply, a group chat message (the room stage goes here:
- * believed only from a joined room), a message from one of our devices that is no carbon, a carbon
- * between two of our own devices. Throws EnvelopeError for a forged or malformed carbon.
+ * One live stanza: an Envelope (a contact's message, a room's, or a carbon), an AccountMessage, or
+ * null for what no plugin takes here: no message, an archive result (the archive plugin matches those
+ * to its queries with `unwrapResult`), an error reply, a message from one of our devices that is no
+ * carbon, a carbon between two of our own devices. Throws EnvelopeError for a forged or malformed
+ * carbon, and for group chat from anything but a room we are in.
  */
 export function unwrap(el: Element, ownJid: string, rooms: Rooms = NO_ROOMS): Envelope | AccountMessage | null {
   if (el.name !== 'message' || el.getChild('result', NS_MAM)) return null;
@@ -197,7 +198,7 @@ export interface ArchiveResult {
 
 /**
  * An archive result (XEP-0313), or null for a message that carries none. `archiveOf(queryid)` names
- * the archive a query of ours went to (our bare JID; later a room), undefined for a queryid we never
+ * the archive a query of ours went to (our bare JID, or a room's), undefined for a queryid we never
  * sent. Throws EnvelopeError for a result that answers no query of ours or comes from anyone but
  * that archive: someone forging history.
  */

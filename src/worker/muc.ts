@@ -98,8 +98,9 @@ export function muc(ctx: PluginContext, messages: MessagePlugin, mam: MamPlugin,
     ctx.rooms.set(room, { nick: self.nick, ...(self.occupantId ? { occupantId: self.occupantId } : {}) });
     const record = await ctx.db.get('rooms', room);
     if (record) {
-      const { reason: _was, ...rest } = record;
-      ctx.commit(await putRoom(ctx.db, { ...rest, nick: self.nick, state: 'joined', role: self.role, affiliation: self.affiliation }));
+      const { reason: _was, occupantId: _old, ...rest } = record;
+      const occupantId = self.occupantId ? { occupantId: self.occupantId } : {};
+      ctx.commit(await putRoom(ctx.db, { ...rest, nick: self.nick, state: 'joined', role: self.role, affiliation: self.affiliation, ...occupantId }));
     }
     const join = pending.get(room);
     pending.delete(room);
@@ -256,7 +257,9 @@ export function muc(ctx: PluginContext, messages: MessagePlugin, mam: MamPlugin,
       // The server kept us in our rooms. A worker that takes over a stream learns which from storage,
       // and asks each room whether that is still so.
       if (!restored) return;
-      for (const r of await ctx.db.getAll('rooms')) if (r.state === 'joined') ctx.rooms.set(r.jid, { nick: r.nick, synced: true });
+      for (const r of await ctx.db.getAll('rooms')) {
+        if (r.state === 'joined') ctx.rooms.set(r.jid, { nick: r.nick, synced: true, ...(r.occupantId ? { occupantId: r.occupantId } : {}) });
+      }
       void checkRooms();
     },
 
