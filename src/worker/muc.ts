@@ -105,6 +105,13 @@ export function muc(ctx: PluginContext, messages: MessagePlugin, mam: MamPlugin,
     const join = pending.get(room);
     pending.delete(room);
     join?.resolve({ status: 'joined', nick: self.nick, created });
+    // The room's name, for the conversation list (a new room gets it once configured: ask again then).
+    void request(buildDiscoInfo(room))
+      .then(async (answer) => {
+        const { name } = parseRoomInfo(answer);
+        if (name) ctx.commit(await updateRoom(ctx.db, room, { name }));
+      })
+      .catch((err) => ctx.log('room name not known', err));
     void mam.catchUpRoom(room).then(() => {
       const joined = ctx.rooms.get(room);
       if (joined) ctx.rooms.set(room, { ...joined, synced: true });
@@ -307,6 +314,8 @@ export function muc(ctx: PluginContext, messages: MessagePlugin, mam: MamPlugin,
       const form = parseConfigForm(await request(buildConfigRequest(jid)));
       if (!form) throw new Error('The room sent no configuration form.');
       await request(buildConfigSubmit(jid, fillForm(form, values)));
+      const name = values['muc#roomconfig_roomname']?.[0]?.trim().slice(0, 1024);
+      if (name) ctx.commit(await updateRoom(ctx.db, jid, { name }));
     },
 
     async send(room, body, id) {
@@ -346,7 +355,8 @@ export function muc(ctx: PluginContext, messages: MessagePlugin, mam: MamPlugin,
       return Promise.all(
         rooms.slice(0, 200).map(async (r) => {
           const info = await request(buildDiscoInfo(r.jid)).then(parseRoomInfo, () => ({}));
-          return { ...r, ...info, ...(r.name ? { name: r.name } : {}) };
+          // The room's own name over the listing's (ejabberd adds the occupant count to it).
+          return { ...r, ...info };
         }),
       );
     },

@@ -60,6 +60,8 @@ describe(`group chat on ${SERVER}`, () => {
     assert.deepEqual(result, { status: 'joined', nick: 'alice', created: true });
     const listed = await until(async () => (await alice.api<{ jid: string; name?: string; occupants?: number }[]>('discoverRooms')).find((r) => r.jid === room), { what: 'room listed' });
     assert.equal(listed.occupants, 1);
+    assert.equal(listed.name, 'Tea room');
+    await until(async () => (await alice.page.$eval(`${C}parley-conversations >>> li[data-jid="${room}"] .name`, (el) => el.textContent).catch(() => '')) === '# Tea room', { what: 'the room listed by its name' });
     const info = await carol.xmpp.iqCaller.request(xml('iq', { type: 'get', to: room }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })));
     assert.ok(info.toString().includes('Tea room'), 'the room took the name from the submitted form');
   });
