@@ -112,6 +112,15 @@ modules:
     ip_access: all
     access: register
   mod_auth_fast: {}
+  # Group chat (XEP-0045) at conference.HOST, rooms archived (XEP-0313), occupant-id (XEP-0421).
+  mod_muc:
+    host: ${y(`conference.${o.host}`)}
+    access_create: all
+    history_size: 20
+    default_room_options:
+      mam: true
+      allow_subscription: true
+  mod_muc_occupantid: {}
   mod_http_api: {}
   mod_admin_extra: {} # change_password, for idempotent register()
 ${o.push ? '  mod_push: {}\n' : ''}`;

@@ -150,6 +150,14 @@ log = {
 VirtualHost ${q(host)}
 ${opts.extraConfig ?? ''}
 ${push ? `Component ${q(push.domain)}\n  component_secret = ${q(push.secret)}` : ''}
+
+-- Group chat (XEP-0045) with room archives (XEP-0313), moderation (XEP-0425); occupant-id (XEP-0421) is built in.
+Component ${q(`conference.${host}`)} "muc"
+modules_enabled = { "muc_mam", "muc_moderation" }
+muc_log_all_rooms = true
+muc_log_by_default = true
+muc_log_expires_after = "never"
+muc_room_default_history_length = 20
 `,
   );
 

@@ -83,8 +83,9 @@ export function presence(
       if (el.name !== 'presence') return;
       const parsed = parsePresence(el);
       if (!parsed) return;
-      // Our own other devices are not contacts.
-      if ((parsed.kind === 'available' ? parsed.presence.jid : parsed.jid) === ctx.jid) return;
+      // Our own other devices are not contacts; rooms' occupants are the MUC plugin's.
+      const from = parsed.kind === 'available' ? parsed.presence.jid : parsed.jid;
+      if (from === ctx.jid || ctx.rooms.get(from)) return;
       switch (parsed.kind) {
         case 'available': {
           // Directed presence reaches us from anyone who knows our JID; only whom we follow is shown.

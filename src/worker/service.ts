@@ -2,9 +2,9 @@
  * The worker's side of the Comlink API: one account, one session, shared by every page.
  * Pages read IndexedDB themselves; this tells them what changed on the `parley` BroadcastChannel.
  */
-import { bareJid, isBareJid } from '../shared/jid.js';
-import { EVENTS_CHANNEL, type Change, type LoginOptions, type ParleyApi, type Status, type WorkerEvent } from '../shared/api.js';
-import type { AccountRecord, ChatState, ChatStateNote, FastTokenRecord, Show } from '../shared/records.js';
+import { bareJid, isBareJid, resourceOf } from '../shared/jid.js';
+import { EVENTS_CHANNEL, type Change, type JoinResult, type LoginOptions, type ParleyApi, type RoomListing, type Status, type WorkerEvent } from '../shared/api.js';
+import type { AccountRecord, Affiliation, ChatState, ChatStateNote, FastTokenRecord, Role, Show } from '../shared/records.js';
 import type { AuthResult } from './auth.js';
 import { getAccount } from '../storage/read.js';
 import { DB_NAME, openParleyDb, type ParleyDb } from '../storage/db.js';
@@ -21,6 +21,8 @@ import { markers, type MarkersPlugin } from './markers.js';
 import { mds, type MdsPlugin } from './mds.js';
 import { mam, type MamPlugin } from './mam.js';
 import { messages, type MessagePlugin } from './message.js';
+import { moderation, type ModerationPlugin } from './moderation.js';
+import { muc, type MucPlugin } from './muc.js';
 import { outbox } from './outbox.js';
 import { presence, type PresencePlugin } from './presence.js';
 import { pubsub } from './pubsub.js';
@@ -48,9 +50,13 @@ interface Running {
   markers?: MarkersPlugin;
   mds?: MdsPlugin;
   push?: PushPlugin;
+  muc?: MucPlugin;
+  moderation?: ModerationPlugin;
 }
 
 const CHANGE_BATCH_MS = 16;
+/** A page shown again checks the rooms at most this often. */
+const CHECK_ON_LOOK_MS = 5_000;
 
 const WAITING = 'Parley is connected in another window of this site; this one takes over when that one closes.';
 const NEWER = 'A newer version of Parley took over: reload this page.';
@@ -164,8 +170,9 @@ export class ParleyService implements ParleyApi {
   send(to: string, body: string, id?: string): Promise<string> {
     return this.command(async () => {
       const running = this.plugins();
-      const jid = this.contactJid(to);
-      const originId = await running.messages.send(jid, body, id === undefined ? {} : { id });
+      const jid = await this.conversationJid(to);
+      if (running.muc && (await this.isRoom(jid))) return running.muc.send(jid, body, id);
+      const originId = await running.messages.send(jid, body, { ...(id === undefined ? {} : { id }), ...(jid.includes('/') ? { occupant: true as const } : {}) });
       running.chatStates?.noteSent(jid);
       return originId;
     });
@@ -196,7 +203,9 @@ export class ParleyService implements ParleyApi {
 
   setChatState(to: string, state: ChatState): Promise<void> {
     return this.command(async () => {
-      if (this.current.state === 'online') await this.running?.chatStates?.set(this.contactJid(to), state);
+      // Typing in a room would tell every occupant; rooms are left out.
+      const jid = this.contactJid(to);
+      if (this.current.state === 'online' && !(await this.isRoom(jid))) await this.running?.chatStates?.set(jid, state);
     });
   }
 
@@ -281,22 +290,92 @@ export class ParleyService implements ParleyApi {
     return running.push;
   }
 
+  joinRoom(room: string, nick: string, password?: string): Promise<JoinResult> {
+    return this.command(() => this.mucPlugin().join(room, nick, password ? { password } : {}));
+  }
+
+  createRoom(room: string, nick: string, config?: Record<string, string[]>): Promise<JoinResult> {
+    return this.command(async () => {
+      const plugin = this.mucPlugin();
+      const result = await plugin.join(room, nick);
+      // A new room stays locked until its owner submits a configuration (XEP-0045 §10.1).
+      if (result.status === 'joined' && result.created) await plugin.configureWith(room, config ?? {});
+      return result;
+    });
+  }
+
+  leaveRoom(room: string): Promise<void> {
+    return this.command(() => this.mucPlugin().leave(room));
+  }
+
+  configureRoom(room: string, config: Record<string, string[]>): Promise<void> {
+    return this.command(() => this.mucPlugin().configureWith(room, config));
+  }
+
+  setSubject(room: string, subject: string): Promise<void> {
+    return this.command(() => this.mucPlugin().setSubject(room, String(subject)));
+  }
+
+  changeNick(room: string, nick: string): Promise<void> {
+    return this.command(() => this.mucPlugin().changeNick(room, String(nick)));
+  }
+
+  setRole(room: string, nick: string, role: Role, reason?: string): Promise<void> {
+    return this.command(() => this.mucPlugin().setRole(room, String(nick), oneOf(role, ['moderator', 'participant', 'visitor', 'none']), reason));
+  }
+
+  setAffiliation(room: string, jid: string, affiliation: Affiliation, reason?: string): Promise<void> {
+    return this.command(() => this.mucPlugin().setAffiliation(room, this.contactJid(jid), oneOf(affiliation, ['owner', 'admin', 'member', 'outcast', 'none']), reason));
+  }
+
+  destroyRoom(room: string, reason?: string): Promise<void> {
+    return this.command(() => this.mucPlugin().destroy(room, reason));
+  }
+
+  discoverRooms(service?: string): Promise<RoomListing[]> {
+    return this.command(async () => {
+      const jid = this.current.jid;
+      return this.mucPlugin().discover(service?.trim() || `conference.${jid?.slice(jid.indexOf('@') + 1) ?? ''}`);
+    });
+  }
+
+  moderate(room: string, key: string, reason?: string): Promise<void> {
+    return this.command(async () => {
+      const running = this.onlinePlugins();
+      if (!running.moderation) throw new Error('Not logged in.');
+      await running.moderation.moderate(this.contactJid(room), String(key), reason);
+    });
+  }
+
+  private mucPlugin(): MucPlugin {
+    const running = this.onlinePlugins();
+    if (!running.muc) throw new Error('Not logged in.');
+    return running.muc;
+  }
+
+  private async isRoom(jid: string): Promise<boolean> {
+    return (await this.db.getKey('rooms', jid)) !== undefined;
+  }
+
   loadOlder(conversation: string): Promise<boolean> {
-    return this.command(() => this.onlinePlugins().mam.loadOlder(this.contactJid(conversation)));
+    return this.command(async () => this.onlinePlugins().mam.loadOlder(await this.conversationJid(conversation)));
   }
 
   async pageVisible(page: string, visible: boolean): Promise<void> {
     if (this.running?.csi) await this.running.csi.pageVisible(page, visible);
     else this.visibility.set(page, visible);
+    // Someone looks again: make sure the rooms they see still have us (XEP-0410), not waiting for the timer.
+    if (visible && this.current.state === 'online') void this.running?.muc?.checkRooms(CHECK_ON_LOOK_MS);
   }
 
   markRead(conversation: string, upTo?: string): Promise<void> {
     return this.command(async () => {
       // Read state is written by the account's owner; a waiting window's reading is not recorded.
       if (!this.running) return;
-      const jid = bareJid(conversation);
+      const jid = await this.conversationJid(conversation);
       this.commit(await markRead(this.db, jid, upTo));
-      await this.running?.markers?.seen(jid, upTo);
+      // Markers (XEP-0333) go to the one person who wrote; a room would pass them to everyone.
+      if (!(await this.isRoom(jid))) await this.running?.markers?.seen(jid, upTo);
       // Other devices learn only a whole read (XEP-0490 publishes the newest message): never more than was seen.
       if (!upTo || (await this.db.get('conversations', jid))?.unread === 0) await this.running?.mds?.seen(jid);
     });
@@ -425,6 +504,9 @@ export class ParleyService implements ParleyApi {
     // After messages, which leaves corrections and retractions (they carry fallback bodies) to these.
     this.running.corrections = session.use((ctx) => alsoArchived(corrections(ctx, outboxPlugin)));
     this.running.retractions = session.use((ctx) => alsoArchived(retractions(ctx, outboxPlugin)));
+    // After messages: a moderation finds the message it takes back in storage.
+    this.running.moderation = session.use(moderation);
+    this.running.muc = session.use((ctx) => muc(ctx, messagePlugin, mamPlugin, outboxPlugin));
     this.running.markers = session.use(markers);
     const pep = session.use(pubsub);
     this.running.mds = session.use((ctx) => mds(ctx, pep, () => mamPlugin.caughtUp()));
@@ -481,6 +563,16 @@ export class ParleyService implements ParleyApi {
     return running;
   }
 
+  /**
+   * A conversation's JID: a contact's or a room's bare JID, or an occupant's full JID for private
+   * messages in a room we are in.
+   */
+  private async conversationJid(jid: string): Promise<string> {
+    const bare = this.contactJid(jid);
+    const nick = resourceOf(jid.trim());
+    return nick && (await this.isRoom(bare)) ? `${bare}/${nick}` : bare;
+  }
+
   private contactJid(jid: string): string {
     const bare = bareJid(jid.trim());
     if (!isBareJid(bare)) throw new Error(`"${jid}" is not a valid address (name@example.org).`);
@@ -535,6 +627,12 @@ export class ParleyService implements ParleyApi {
   private post(event: WorkerEvent): void {
     this.channel.postMessage(event);
   }
+}
+
+/** `value` when it is one of `allowed` (a page's argument crosses no type check). */
+function oneOf<T extends string>(value: T, allowed: readonly T[]): T {
+  if (!allowed.includes(value)) throw new Error(`"${String(value)}" is not one of ${allowed.join(', ')}.`);
+  return value;
 }
 
 /** What a login leaves to store: a FAST token where the server gives one (then no SCRAM keys), else the keys. */

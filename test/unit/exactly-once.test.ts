@@ -15,6 +15,7 @@ import { corrections } from '../../src/worker/correction.js';
 import { unwrap, unwrapResult, type Envelope } from '../../src/worker/envelope.js';
 import { chatRecord, messages } from '../../src/worker/message.js';
 import { outbox } from '../../src/worker/outbox.js';
+import { JoinedRooms } from '../../src/worker/joined-rooms.js';
 import type { Plugin, PluginContext } from '../../src/worker/plugin.js';
 import { reactions } from '../../src/worker/reactions.js';
 import { receipts } from '../../src/worker/receipts.js';
@@ -36,7 +37,7 @@ async function fresh() {
   await db.put('roster', { jid: BOB, groups: [], subscription: 'both', pendingOut: false });
   const sent: Element[] = [];
   const xmpp = { status: 'offline', streamManagement: { on() {} }, bind2: { use() {} }, send: async (el: Element) => void sent.push(el) };
-  const ctx: PluginContext = { xmpp: xmpp as unknown as XmppClient, db, jid: ME, commit() {}, log() {}, archived: async () => {} };
+  const ctx: PluginContext = { xmpp: xmpp as unknown as XmppClient, db, jid: ME, rooms: new JoinedRooms(), commit() {}, log() {}, archived: async () => {} };
   const box = outbox(ctx);
   const edits: Plugin[] = [reactions(ctx, box), corrections(ctx, box), retractions(ctx, box)];
   const receipt = receipts(ctx);

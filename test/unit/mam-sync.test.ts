@@ -14,6 +14,7 @@ import { shippedDb } from './shipped-db.js';
 import { listConversations, listMessages } from '../../src/storage/read.js';
 import { storeMessages } from '../../src/storage/write.js';
 import { mam } from '../../src/worker/mam.js';
+import { JoinedRooms } from '../../src/worker/joined-rooms.js';
 import type { PluginContext } from '../../src/worker/plugin.js';
 
 const ME = 'alice@localhost';
@@ -91,7 +92,7 @@ async function device(archive: Archive) {
         on: (event: string, l: (el: Element) => void) => void (event === 'stanza' && listeners.push(l)),
         iqCaller: { request: async (iq: Element) => archive.answer(iq, deliver) },
       };
-      const ctx: PluginContext = { xmpp: xmpp as unknown as XmppClient, db, jid: ME, commit() {}, log() {}, archived: async () => {} };
+      const ctx: PluginContext = { xmpp: xmpp as unknown as XmppClient, db, jid: ME, rooms: new JoinedRooms(), commit() {}, log() {}, archived: async () => {} };
       plugin = mam(ctx);
       await plugin.online!();
       await plugin.caughtUp();

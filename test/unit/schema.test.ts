@@ -40,7 +40,7 @@ describe('schema 5: indexes for the lookups a message triggers', () => {
     const db = await openParleyDb(name);
     expect(db.version).to.equal(DB_VERSION);
     // Later versions' stores are there too, empty.
-    expect([...db.objectStoreNames]).to.include.members(['bookmarks', 'invitations']);
+    expect([...db.objectStoreNames]).to.include.members(['rooms', 'occupants', 'bookmarks', 'invitations']);
     expect(await db.count('bookmarks')).to.equal(0);
     expect((await db.get('account', 'current'))?.jid).to.equal(ME);
     expect(await db.get('roster', BOB)).to.include({ subscription: 'both' });
