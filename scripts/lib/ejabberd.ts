@@ -101,12 +101,6 @@ modules:
     show_os: false
   mod_offline: {}
   # Rooms on conference.HOST, archived, open to MUC-Sub (subscribing without joining).
-  mod_muc:
-    host: ${y(`conference.${o.host}`)}
-    access_create: all
-    default_room_options:
-      allow_subscription: true
-      mam: true
   mod_client_state: {}
   mod_register:
     ip_access: all
