@@ -1,16 +1,28 @@
 import { LitElement, html, css, nothing, type TemplateResult } from 'lit';
-import { parley, listContacts, listRequests, unreadCounts, type Contact } from '../client/index.js';
+import { parley, listContacts, listLastSeen, listRequests, unreadCounts, type Contact, type ContactTime } from '../client/index.js';
+import { formatOffset } from '../shared/time.js';
 import { LiveQuery, touches } from './live.js';
 import { base } from './styles.js';
 
 const SHOW_TEXT: Record<string, string> = { chat: 'free to chat', away: 'away', xa: 'away for long', dnd: 'busy' };
 
-/** The most available resource's state, with its status message isolated (any script, any direction) from ours. */
-export function presenceText(contact: Contact): TemplateResult | string {
+const when = (ts: number): string => new Date(ts).toLocaleString([], { dateStyle: 'short', timeStyle: 'short' });
+
+/**
+ * The most available resource's state, with its status message isolated (any script, any direction)
+ * from ours, and since when they are idle (XEP-0319); offline, when they were last seen.
+ */
+export function presenceText(contact: Contact, lastSeen?: number): TemplateResult | string {
   const best = contact.presence[0];
-  if (!best) return 'offline';
+  if (!best) return lastSeen === undefined ? 'offline' : `offline · last seen ${when(lastSeen)}`;
   const state = best.show ? SHOW_TEXT[best.show]! : 'online';
-  return best.status ? html`${state} — <bdi>${best.status}</bdi>` : state;
+  const idle = best.idleSince === undefined ? '' : ` · idle since ${when(best.idleSince)}`;
+  return best.status ? html`${state}${idle} — <bdi>${best.status}</bdi>` : `${state}${idle}`;
+}
+
+/** A contact's clock now (XEP-0202): their wall time and UTC offset, as `14:05 (UTC+01:00)`. */
+export function localTime(time: ContactTime, now = Date.now()): string {
+  return `${new Date(now + time.offset * 60_000).toISOString().slice(11, 16)} (UTC${formatOffset(time.offset)})`;
 }
 
 /**
@@ -18,7 +30,7 @@ export function presenceText(contact: Contact): TemplateResult | string {
  * Fires `parley-open` (detail: the contact's JID) when a contact is chosen.
  */
 export class ParleyRoster extends LitElement {
-  static override properties = { selected: { type: String }, error: { state: true } };
+  static override properties = { selected: { type: String }, error: { state: true }, time: { state: true } };
   static override styles = [
     base,
     css`
@@ -34,6 +46,7 @@ export class ParleyRoster extends LitElement {
       .dot[data-online] { background: #16a34a; }
       .dot[data-show='away'], .dot[data-show='xa'] { background: #d97706; }
       .dot[data-show='dnd'] { background: var(--_danger); }
+      .detail { font-size: 0.85em; padding-left: 1.1em; }
       .badge { background: var(--_accent); color: #fff; border-radius: 1em; padding: 0 0.5em; font-size: 0.8em; }
       form { display: flex; gap: 0.4em; }
       form input { flex: 1; min-width: 0; }
@@ -42,8 +55,11 @@ export class ParleyRoster extends LitElement {
 
   declare selected: string;
   declare error: string;
+  /** The selected contact's clock, and which resource answered (asked again when that changes). */
+  declare time: { of: string; time: ContactTime | null } | undefined;
   private readonly contacts = new LiveQuery(this, listContacts, touches('roster', 'presence'));
   private readonly requests = new LiveQuery(this, listRequests, touches('requests'));
+  private readonly lastSeen = new LiveQuery(this, listLastSeen, touches('lastSeen'));
   private readonly unread = new LiveQuery(
     this,
     unreadCounts,
@@ -91,7 +107,7 @@ export class ParleyRoster extends LitElement {
   }
 
   private renderContact(c: Contact) {
-    const status = presenceText(c);
+    const status = presenceText(c, this.lastSeen.value?.get(c.jid));
     const unread = this.unread.value?.get(c.jid) ?? 0;
     const best = c.presence[0];
     return html`<li class="contact-row" data-jid=${c.jid}>
@@ -102,7 +118,22 @@ export class ParleyRoster extends LitElement {
         ${unread ? html`<span class="badge" aria-label="${unread} unread">${unread}</span>` : nothing}
       </button>
       <button aria-label="Remove ${c.jid}" title="Remove" @click=${() => this.removeContact(c.jid)}>×</button>
-    </li>`;
+    </li>
+    ${this.selected === c.jid && best && this.time?.time ? html`<li class="detail muted">Local time ${localTime(this.time.time)}</li>` : nothing}`;
+  }
+
+  /** Asks the selected contact's clock once per resource it is online with. */
+  override updated(): void {
+    const best = (this.contacts.value ?? []).find((c) => c.jid === this.selected)?.presence[0];
+    const of = best ? `${this.selected}/${best.resource}` : '';
+    if (!of || this.time?.of === of) return;
+    this.time = { of, time: null };
+    parley().api.contactTime(this.selected).then(
+      (time) => {
+        if (this.time?.of === of) this.time = { of, time };
+      },
+      () => undefined, // offline meanwhile: nothing to show
+    );
   }
 
   private open(jid: string): void {

@@ -1,5 +1,5 @@
 import type { DataForm, FormValues } from './form-model.js';
-import type { ChatState, ChatStateNote, Show } from './records.js';
+import type { ChatState, ChatStateNote, ContactTime, Show } from './records.js';
 import type { WebPushSubscription } from './push.js';
 
 /**
@@ -101,6 +101,8 @@ export interface ParleyApi {
   pushDisable(): Promise<void>;
   /** No notifications for a conversation, or again. */
   mute(conversation: string, muted: boolean): Promise<void>;
+  /** XEP-0202: a contact's clock, from their most available resource; null when they are offline or do not say. */
+  contactTime(jid: string): Promise<ContactTime | null>;
 }
 
 /** A room we receive through MUC-Sub (ejabberd), as its MUC service lists it. */

@@ -1,5 +1,6 @@
 import type { ParleyDb } from './db.js';
 import { shownFrom } from './archive.js';
+export { listLastSeen } from './last-seen.js';
 import type {
   AccountRecord, ConversationRecord, MessageRecord, PresenceRecord, RosterItem, SubscriptionRequest,
 } from '../shared/records.js';

@@ -4,9 +4,9 @@
  */
 import { bareJid, isBareJid } from '../shared/jid.js';
 import { EVENTS_CHANNEL, type Change, type LoginOptions, type ParleyApi, type Status, type WorkerEvent } from '../shared/api.js';
-import type { AccountRecord, ChatState, ChatStateNote, FastTokenRecord, Show } from '../shared/records.js';
+import type { AccountRecord, ChatState, ChatStateNote, ContactTime, FastTokenRecord, Show } from '../shared/records.js';
 import type { AuthResult } from './auth.js';
-import { getAccount } from '../storage/read.js';
+import { getAccount, listContacts } from '../storage/read.js';
 import { DB_NAME, openParleyDb, type ParleyDb } from '../storage/db.js';
 import { clearAll, markRead, saveAccount, setMuted } from '../storage/write.js';
 import type { WebPushSubscription } from '../shared/push.js';
@@ -17,6 +17,9 @@ import { corrections, type CorrectionPlugin } from './correction.js';
 import { retractions, type RetractionPlugin } from './retraction.js';
 import { csi, Visibility, type CsiPlugin } from './csi.js';
 import { caps } from './caps.js';
+import { entityTime, type EntityTimePlugin } from './entity-time.js';
+import { buildIdle } from './idle.js';
+import { softwareVersion } from './software-version.js';
 import { markers, type MarkersPlugin } from './markers.js';
 import { mds, type MdsPlugin } from './mds.js';
 import { mam, type MamPlugin } from './mam.js';
@@ -48,6 +51,7 @@ interface Running {
   markers?: MarkersPlugin;
   mds?: MdsPlugin;
   push?: PushPlugin;
+  time?: EntityTimePlugin;
 }
 
 const CHANGE_BATCH_MS = 16;
@@ -286,8 +290,23 @@ export class ParleyService implements ParleyApi {
   }
 
   async pageVisible(page: string, visible: boolean): Promise<void> {
+    const wasActive = this.visibility.active;
     if (this.running?.csi) await this.running.csi.pageVisible(page, visible);
     else this.visibility.set(page, visible);
+    // Our presence says whether the user is away from every page (XEP-0319).
+    if (wasActive !== this.visibility.active && this.current.state === 'online' && this.running) {
+      const { show, status } = (await getAccount(this.db))?.presence ?? {};
+      await this.running.presence.announce(show, status);
+    }
+  }
+
+  /** XEP-0202: a contact's clock, asked of their most available resource; null when offline or unanswered. */
+  contactTime(jid: string): Promise<ContactTime | null> {
+    return this.command(async () => {
+      const { time } = this.onlinePlugins();
+      const resource = (await listContacts(this.db)).find((c) => c.jid === this.contactJid(jid))?.presence[0]?.resource;
+      return resource && time ? time.ask(`${this.contactJid(jid)}/${resource}`) : null;
+    });
   }
 
   markRead(conversation: string, upTo?: string): Promise<void> {
@@ -404,7 +423,8 @@ export class ParleyService implements ParleyApi {
     // Order matters: the roster is fetched before initial presence (RFC 6121 §2.2).
     const capsPlugin = session.use(caps);
     const rosterPlugin = session.use(roster);
-    const presencePlugin = session.use((ctx) => presence(ctx, async () => (await getAccount(this.db))?.presence ?? {}, capsPlugin.element));
+    const idle = () => (this.visibility.inactiveSince === undefined ? [] : [buildIdle(this.visibility.inactiveSince)]);
+    const presencePlugin = session.use((ctx) => presence(ctx, async () => (await getAccount(this.db))?.presence ?? {}, async () => [await capsPlugin.element(), ...idle()]));
     const mamPlugin = session.use(mam);
     // Messages and edits leave through one outbox, in the order they were made.
     const outboxPlugin = session.use((ctx) => outbox(ctx, () => mamPlugin.caughtUp()));
@@ -431,6 +451,8 @@ export class ParleyService implements ParleyApi {
     // After messages: a receipt is only sent for what the message plugin has stored.
     session.use(receipts);
     this.running.push = session.use(push);
+    this.running.time = session.use(entityTime);
+    session.use(softwareVersion);
     try {
       await session.start({ retry });
     } catch (err) {

@@ -1,0 +1,95 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import xml from '@xmpp/xml';
+import { ClientPage, launch, type Profile } from '../harness/browser.js';
+import { setup, PASSWORD, type Fixture } from '../harness/fixture.js';
+import { befriend, connectPeer, type Peer } from '../harness/peer.js';
+import { until } from '../harness/wait.js';
+
+const C = 'parley-client >>> ';
+
+describe('services: entity time, software version, idle', () => {
+  let fx: Fixture;
+  let profile: Profile;
+  let alice: ClientPage;
+  let bob: Peer;
+
+  /** Alice's full JID, as her presence reached bob. */
+  const aliceFull = () => bob.received.find((el) => el.name === 'presence' && el.attrs.from?.startsWith(`${fx.jid('alice')}/`))?.attrs.from as string | undefined;
+  const presencesOfAlice = () => bob.received.filter((el) => el.name === 'presence' && el.attrs.from?.startsWith(`${fx.jid('alice')}/`));
+  /** What the page shows for a time, in its own locale. */
+  const shown = (ts: number) => alice.page.evaluate((t) => new Date(t).toLocaleString([], { dateStyle: 'short', timeStyle: 'short' }), ts);
+
+  before(async () => {
+    fx = await setup(['alice', 'bob']);
+    await befriend(fx.server, ['alice', PASSWORD], ['bob', PASSWORD]);
+    bob = await connectPeer(fx.server, 'bob', PASSWORD);
+    // Bob's clock is five and a half hours east of UTC.
+    bob.xmpp.iqCallee.get('urn:xmpp:time', 'time', () =>
+      xml('time', { xmlns: 'urn:xmpp:time' }, xml('tzo', {}, '+05:30'), xml('utc', {}, `${new Date().toISOString().slice(0, 19)}Z`)),
+    );
+    profile = await launch();
+    alice = await ClientPage.loggedIn(profile, fx, 'alice', PASSWORD);
+  });
+
+  after(async () => {
+    await bob?.stop();
+    await profile?.close();
+    await fx?.dispose();
+  });
+
+  it("answers a peer's entity time (XEP-0202) and software version (XEP-0092), and advertises both", async () => {
+    const to = await until(aliceFull, { what: "alice's presence at bob" });
+    const before = Date.now();
+    const time = (await bob.xmpp.iqCaller.get(xml('time', { xmlns: 'urn:xmpp:time' }), to))!;
+    const utc = Date.parse(time.getChildText('utc')!);
+    assert.ok(utc >= before - 1000 && utc <= Date.now() + 1000, `utc ${time.getChildText('utc')} is now`);
+    assert.match(time.getChildText('tzo')!, /^[+-]\d{2}:\d{2}$/);
+    const version = (await bob.xmpp.iqCaller.get(xml('query', { xmlns: 'jabber:iq:version' }), to))!;
+    assert.equal(version.getChildText('name'), 'Parley');
+    assert.match(version.getChildText('version') ?? '', /^\d+\.\d+\.\d+$/);
+    assert.equal(version.getChild('os'), undefined);
+    const info = (await bob.xmpp.iqCaller.get(xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' }), to))!;
+    const features = info.getChildren('feature').map((f) => f.attrs.var);
+    for (const ns of ['urn:xmpp:time', 'jabber:iq:version', 'urn:xmpp:idle:1']) assert.ok(features.includes(ns), `${ns} advertised`);
+  });
+
+  it("shows a contact's local time on the chosen contact", async () => {
+    await until(async () => (await alice.contacts())[fx.jid('bob')] === 'online', { what: 'bob online' });
+    await alice.open(fx.jid('bob'));
+    const line = await until(() => alice.page.$eval(`${C}parley-roster >>> li.detail`, (el) => el.textContent!.trim()).catch(() => ''), {
+      what: "bob's local time shown",
+    });
+    const wall = (ms: number) => new Date(ms + 330 * 60_000).toISOString().slice(11, 16);
+    const now = Date.now();
+    assert.ok([wall(now), wall(now - 60_000)].map((w) => `Local time ${w} (UTC+05:30)`).includes(line), line);
+  });
+
+  it('says in our presence since when the user is away from every page (XEP-0319)', async () => {
+    const hiddenAt = Date.now();
+    const other = await profile.browser.newPage();
+    await other.bringToFront();
+    await until(() => alice.page.evaluate(() => document.visibilityState === 'hidden'), { what: "alice's page hidden" });
+    const idle = await until(() => presencesOfAlice().at(-1)?.getChild('idle', 'urn:xmpp:idle:1'), { what: 'idle presence at bob' });
+    assert.ok(Date.parse(String(idle.attrs.since)) >= hiddenAt - 1000, `since ${idle.attrs.since}`);
+    assert.ok(presencesOfAlice().at(-1)?.getChild('c', 'http://jabber.org/protocol/caps'), 'caps still sent');
+    await alice.page.bringToFront();
+    await until(() => presencesOfAlice().at(-1)?.getChild('idle', 'urn:xmpp:idle:1') === undefined, { what: 'active again' });
+    await other.close();
+  });
+
+  it("shows a contact's idle time, and when they were last seen", async () => {
+    const idleSince = Date.parse('2026-01-02T03:04:00Z');
+    await bob.xmpp.send(xml('presence', {}, xml('show', {}, 'away'), xml('idle', { xmlns: 'urn:xmpp:idle:1', since: '2026-01-02T03:04:00Z' })));
+    const idleText = `away · idle since ${await shown(idleSince)}`;
+    await until(async () => (await alice.contacts())[fx.jid('bob')] === idleText, { what: 'bob idle shown' });
+    const lastSeen = Date.parse('2026-01-03T04:05:00Z');
+    await bob.xmpp.send(xml('presence', { type: 'unavailable' }, xml('idle', { xmlns: 'urn:xmpp:idle:1', since: '2026-01-03T04:05:00Z' })));
+    const seenText = `offline · last seen ${await shown(lastSeen)}`;
+    await until(async () => (await alice.contacts())[fx.jid('bob')] === seenText, { what: 'bob last seen shown' });
+    // Kept across a reload: it is stored, not held in the page.
+    await alice.page.reload();
+    await until(async () => (await alice.contacts().catch(() => ({}) as Record<string, string>))[fx.jid('bob')] === seenText, { what: 'last seen after reload' });
+    assert.deepEqual(alice.errors, []);
+  });
+});
