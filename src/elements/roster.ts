@@ -1,5 +1,5 @@
 import { LitElement, html, css, nothing, type TemplateResult } from 'lit';
-import { parley, listContacts, listLastSeen, listRequests, unreadCounts, type Contact, type ContactTime } from '../client/index.js';
+import { parley, listBlocked, listContacts, listLastSeen, listRequests, unreadCounts, type Contact, type ContactTime } from '../client/index.js';
 import { formatOffset } from '../shared/time.js';
 import { LiveQuery, touches } from './live.js';
 import { base } from './styles.js';
@@ -30,7 +30,7 @@ export function localTime(time: ContactTime, now = Date.now()): string {
  * Fires `parley-open` (detail: the contact's JID) when a contact is chosen.
  */
 export class ParleyRoster extends LitElement {
-  static override properties = { selected: { type: String }, error: { state: true }, time: { state: true } };
+  static override properties = { selected: { type: String }, error: { state: true }, time: { state: true }, support: { state: true } };
   static override styles = [
     base,
     css`
@@ -57,9 +57,13 @@ export class ParleyRoster extends LitElement {
   declare error: string;
   /** The selected contact's clock, and which resource answered (asked again when that changes). */
   declare time: { of: string; time: ContactTime | null } | undefined;
+  /** What our server offers (XEP-0191, XEP-0377): asked of the worker until it knows blocking is there. */
+  declare support: { blocking: boolean; reporting: boolean } | undefined;
+  private askingSupport = false;
   private readonly contacts = new LiveQuery(this, listContacts, touches('roster', 'presence'));
   private readonly requests = new LiveQuery(this, listRequests, touches('requests'));
   private readonly lastSeen = new LiveQuery(this, listLastSeen, touches('lastSeen'));
+  private readonly blocked = new LiveQuery(this, listBlocked, touches('blocked'));
   private readonly unread = new LiveQuery(
     this,
     unreadCounts,
@@ -84,6 +88,7 @@ export class ParleyRoster extends LitElement {
                   <span class="name"><bdi>${r.jid}</bdi></span>
                   <button class="primary" aria-label="Approve ${r.jid}" @click=${() => this.run(() => parley().api.approve(r.jid))}>Approve</button>
                   <button aria-label="Deny ${r.jid}" @click=${() => this.run(() => parley().api.deny(r.jid))}>Deny</button>
+                  ${this.blockButtons(r.jid)}
                 </li>`,
               )}
             </ul>
@@ -95,6 +100,7 @@ export class ParleyRoster extends LitElement {
           ${(this.contacts.value ?? []).map((c) => this.renderContact(c))}
         </ul>
       </section>
+      ${this.renderBlocked()}
       <section>
         <form @submit=${this.add}>
           <label class="visually-hidden" for="add">Contact address</label>
@@ -117,13 +123,54 @@ export class ParleyRoster extends LitElement {
         <span class="presence muted">${status}${c.pendingOut ? ' · awaiting approval' : ''}</span>
         ${unread ? html`<span class="badge" aria-label="${unread} unread">${unread}</span>` : nothing}
       </button>
+      ${this.blockButtons(c.jid)}
       <button aria-label="Remove ${c.jid}" title="Remove" @click=${() => this.removeContact(c.jid)}>×</button>
     </li>
     ${this.selected === c.jid && best && this.time?.time ? html`<li class="detail muted">Local time ${localTime(this.time.time)}</li>` : nothing}`;
   }
 
-  /** Asks the selected contact's clock once per resource it is online with. */
+  /** Block, and block and report where the server takes reports; none where it offers no blocking. */
+  private blockButtons(jid: string) {
+    if (!this.support?.blocking || this.blocked.value?.includes(jid)) return nothing;
+    return html`<button class="block" aria-label="Block ${jid}" @click=${() => this.block(jid, false)}>Block</button>
+      ${this.support.reporting
+        ? html`<button class="report" aria-label="Block and report ${jid}" @click=${() => this.block(jid, true)}>Report</button>`
+        : nothing}`;
+  }
+
+  private renderBlocked() {
+    const blocked = this.blocked.value ?? [];
+    if (!blocked.length) return nothing;
+    return html`<section aria-labelledby="blocked-h">
+      <h2 id="blocked-h">Blocked</h2>
+      <ul>
+        ${blocked.map(
+          (jid) => html`<li class="blocked" data-jid=${jid}>
+            <span class="name"><bdi>${jid}</bdi></span>
+            <button aria-label="Unblock ${jid}" @click=${() => this.run(() => parley().api.unblock(jid))}>Unblock</button>
+          </li>`,
+        )}
+      </ul>
+    </section>`;
+  }
+
+  private async block(jid: string, report: boolean): Promise<void> {
+    const what = report ? `Block ${jid} and report them to your server as spam?` : `Block ${jid}? You will get nothing more from them.`;
+    if (confirm(what)) await this.run(() => parley().api.block(jid, report));
+  }
+
+  /** Asks what the server offers until blocking is known, and the chosen contact's clock once per resource they are online with. */
   override updated(): void {
+    if (!this.support?.blocking && !this.askingSupport) {
+      this.askingSupport = true;
+      parley().api.blockingSupport().then(
+        (support) => {
+          this.askingSupport = false;
+          if (support.blocking) this.support = support;
+        },
+        () => (this.askingSupport = false),
+      );
+    }
     const best = (this.contacts.value ?? []).find((c) => c.jid === this.selected)?.presence[0];
     const of = best ? `${this.selected}/${best.resource}` : '';
     if (!of || this.time?.of === of) return;

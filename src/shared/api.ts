@@ -101,6 +101,11 @@ export interface ParleyApi {
   pushDisable(): Promise<void>;
   /** No notifications for a conversation, or again. */
   mute(conversation: string, muted: boolean): Promise<void>;
+  /** XEP-0191: blocks `jid` (with a spam report, XEP-0377, when `report` and the server takes them); their request goes. */
+  block(jid: string, report?: boolean): Promise<void>;
+  unblock(jid: string): Promise<void>;
+  /** Whether our server offers blocking and reporting (known once online). */
+  blockingSupport(): Promise<{ blocking: boolean; reporting: boolean }>;
   /** XEP-0202: a contact's clock, from their most available resource; null when they are offline or do not say. */
   contactTime(jid: string): Promise<ContactTime | null>;
 }

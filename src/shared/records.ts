@@ -75,6 +75,11 @@ export interface LastSeenRecord {
   ts: number;
 }
 
+/** A JID on our blocklist (XEP-0191): a bare JID, a domain or a full JID, as the server keeps it. */
+export interface BlockedRecord {
+  jid: string;
+}
+
 /** A contact's clock (XEP-0202): UTC in ms since the epoch, and their offset east of UTC in minutes. */
 export interface ContactTime {
   utc: number;

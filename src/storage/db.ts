@@ -1,5 +1,6 @@
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import { ARCHIVE_SCHEMA } from './archive.js';
+import { BLOCKLIST_SCHEMA } from './blocklist.js';
 import { BOOKMARKS_SCHEMA } from './bookmarks.js';
 import { INVITATIONS_SCHEMA } from './invitations.js';
 import { LAST_SEEN_SCHEMA } from './last-seen.js';
@@ -102,7 +103,7 @@ function collect(parts: readonly SchemaPart[]): Migration[] {
   return all;
 }
 
-const MIGRATIONS = collect([CORE, ARCHIVE_SCHEMA, BOOKMARKS_SCHEMA, INVITATIONS_SCHEMA, LAST_SEEN_SCHEMA]);
+const MIGRATIONS = collect([CORE, ARCHIVE_SCHEMA, BOOKMARKS_SCHEMA, INVITATIONS_SCHEMA, LAST_SEEN_SCHEMA, BLOCKLIST_SCHEMA]);
 
 export const DB_VERSION = MIGRATIONS.length;
 

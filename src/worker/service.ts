@@ -8,7 +8,7 @@ import type { AccountRecord, ChatState, ChatStateNote, ContactTime, FastTokenRec
 import type { AuthResult } from './auth.js';
 import { getAccount, listContacts } from '../storage/read.js';
 import { DB_NAME, openParleyDb, type ParleyDb } from '../storage/db.js';
-import { clearAll, markRead, saveAccount, setMuted } from '../storage/write.js';
+import { clearAll, markRead, removeRequest, saveAccount, setMuted } from '../storage/write.js';
 import type { WebPushSubscription } from '../shared/push.js';
 import { LoginError, transportRefusal } from './auth.js';
 import { carbons } from './carbons.js';
@@ -16,6 +16,7 @@ import { chatStates, type ChatStatePlugin } from './chatstates.js';
 import { corrections, type CorrectionPlugin } from './correction.js';
 import { retractions, type RetractionPlugin } from './retraction.js';
 import { csi, Visibility, type CsiPlugin } from './csi.js';
+import { blocking, type BlockingPlugin, type BlockingSupport } from './blocking.js';
 import { caps } from './caps.js';
 import { entityTime, type EntityTimePlugin } from './entity-time.js';
 import { buildIdle } from './idle.js';
@@ -52,6 +53,7 @@ interface Running {
   mds?: MdsPlugin;
   push?: PushPlugin;
   time?: EntityTimePlugin;
+  blocking?: BlockingPlugin;
 }
 
 const CHANGE_BATCH_MS = 16;
@@ -300,6 +302,23 @@ export class ParleyService implements ParleyApi {
     }
   }
 
+  /** XEP-0191: blocks `jid` (with a spam report, XEP-0377, when `report`); a request from them goes. */
+  block(jid: string, report = false): Promise<void> {
+    return this.command(async () => {
+      const { blocking: b } = this.onlinePlugins();
+      await b!.block(this.contactJid(jid), report);
+      this.commit(await removeRequest(this.db, this.contactJid(jid)));
+    });
+  }
+
+  unblock(jid: string): Promise<void> {
+    return this.command(() => this.onlinePlugins().blocking!.unblock(jid));
+  }
+
+  async blockingSupport(): Promise<BlockingSupport> {
+    return this.running?.blocking?.support() ?? { blocking: false, reporting: false };
+  }
+
   /** XEP-0202: a contact's clock, asked of their most available resource; null when offline or unanswered. */
   contactTime(jid: string): Promise<ContactTime | null> {
     return this.command(async () => {
@@ -452,6 +471,7 @@ export class ParleyService implements ParleyApi {
     session.use(receipts);
     this.running.push = session.use(push);
     this.running.time = session.use(entityTime);
+    this.running.blocking = session.use(blocking);
     session.use(softwareVersion);
     try {
       await session.start({ retry });

@@ -2,17 +2,19 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import xml from '@xmpp/xml';
 import { ClientPage, launch, type Profile } from '../harness/browser.js';
-import { setup, PASSWORD, type Fixture } from '../harness/fixture.js';
+import { setup, PASSWORD, SERVER, type Fixture } from '../harness/fixture.js';
 import { befriend, connectPeer, type Peer } from '../harness/peer.js';
 import { until } from '../harness/wait.js';
 
 const C = 'parley-client >>> ';
 
-describe('services: entity time, software version, idle', () => {
+describe('services: entity time, software version, idle, blocking', () => {
   let fx: Fixture;
   let profile: Profile;
   let alice: ClientPage;
   let bob: Peer;
+  let carol: Peer | undefined;
+  let aliceNode: Peer | undefined;
 
   /** Alice's full JID, as her presence reached bob. */
   const aliceFull = () => bob.received.find((el) => el.name === 'presence' && el.attrs.from?.startsWith(`${fx.jid('alice')}/`))?.attrs.from as string | undefined;
@@ -21,7 +23,8 @@ describe('services: entity time, software version, idle', () => {
   const shown = (ts: number) => alice.page.evaluate((t) => new Date(t).toLocaleString([], { dateStyle: 'short', timeStyle: 'short' }), ts);
 
   before(async () => {
-    fx = await setup(['alice', 'bob']);
+    // Prosody takes spam reports (XEP-0377) with the community module; ejabberd offers none.
+    fx = await setup(['alice', 'bob', 'carol', 'dave'], { prosody: { modules: ['spam_reporting'] } });
     await befriend(fx.server, ['alice', PASSWORD], ['bob', PASSWORD]);
     bob = await connectPeer(fx.server, 'bob', PASSWORD);
     // Bob's clock is five and a half hours east of UTC.
@@ -33,7 +36,7 @@ describe('services: entity time, software version, idle', () => {
   });
 
   after(async () => {
-    await bob?.stop();
+    await Promise.all([bob?.stop(), carol?.stop(), aliceNode?.stop()]);
     await profile?.close();
     await fx?.dispose();
   });
@@ -90,6 +93,48 @@ describe('services: entity time, software version, idle', () => {
     // Kept across a reload: it is stored, not held in the page.
     await alice.page.reload();
     await until(async () => (await alice.contacts().catch(() => ({}) as Record<string, string>))[fx.jid('bob')] === seenText, { what: 'last seen after reload' });
+    assert.deepEqual(alice.errors, []);
+  });
+
+  const blockedShown = () => alice.page.$$eval(`${C}parley-roster >>> li.blocked`, (rows) => rows.map((r) => r.getAttribute('data-jid')));
+  const serverBlocklist = async (peer: Peer) =>
+    (await peer.xmpp.iqCaller.get(xml('blocklist', { xmlns: 'urn:xmpp:blocking' })))!.getChildren('item').map((i) => String(i.attrs.jid));
+
+  it("blocking stops a contact's messages, and unblocking lets new ones in (XEP-0191)", async () => {
+    // Bob came back online (the previous test took him offline).
+    await bob.stop();
+    bob = await connectPeer(fx.server, 'bob', PASSWORD);
+    await until(async () => (await alice.contacts())[fx.jid('bob')] === 'online', { what: 'bob online' });
+    await alice.click(`${C}parley-roster >>> li[data-jid="${fx.jid('bob')}"] button.block`);
+    await until(async () => (await blockedShown()).includes(fx.jid('bob')), { what: 'bob in the blocklist view' });
+    await bob.say(fx.jid('alice'), 'while blocked');
+    // A round trip after it (the server answers or refuses bob's ping in order): the message was dealt with.
+    await bob.xmpp.iqCaller.get(xml('ping', { xmlns: 'urn:xmpp:ping' }), fx.jid('alice')).catch(() => undefined);
+    await alice.click(`${C}parley-roster >>> li.blocked[data-jid="${fx.jid('bob')}"] button`);
+    await until(async () => !(await blockedShown()).includes(fx.jid('bob')), { what: 'bob unblocked' });
+    await bob.say(fx.jid('alice'), 'after unblock');
+    await until(async () => (await alice.stored(fx.jid('bob'))).some((m) => m.body === 'after unblock'), { what: 'new message stored' });
+    assert.ok(!(await alice.stored(fx.jid('bob'))).some((m) => m.body === 'while blocked'), 'the blocked message never stored');
+  });
+
+  it("blocks a stranger's subscription request, reporting it where the server takes reports (XEP-0377)", async () => {
+    carol = await connectPeer(fx.server, 'carol', PASSWORD, { autoApprove: false });
+    await carol.xmpp.send(xml('presence', { to: fx.jid('alice'), type: 'subscribe' }));
+    await until(async () => (await alice.requests()).includes(fx.jid('carol')), { what: 'request shown' });
+    const button = SERVER === 'ejabberd' ? 'button.block' : 'button.report';
+    if (SERVER === 'ejabberd') assert.equal(await alice.page.$(`${C}parley-roster >>> li.request button.report`), null, 'no report button without XEP-0377');
+    await alice.click(`${C}parley-roster >>> li.request ${button}`);
+    await until(async () => (await alice.requests()).length === 0, { what: 'request gone' });
+    await until(async () => (await blockedShown()).includes(fx.jid('carol')), { what: 'carol blocked' });
+    aliceNode = await connectPeer(fx.server, 'alice', PASSWORD, { resource: 'laptop' });
+    assert.ok((await serverBlocklist(aliceNode)).includes(fx.jid('carol')), "on the server's blocklist");
+  });
+
+  it("applies blocklist pushes from our own account's other devices", async () => {
+    await aliceNode!.xmpp.iqCaller.set(xml('block', { xmlns: 'urn:xmpp:blocking' }, xml('item', { jid: fx.jid('dave') })));
+    await until(async () => (await blockedShown()).includes(fx.jid('dave')), { what: 'dave blocked from the laptop' });
+    await aliceNode!.xmpp.iqCaller.set(xml('unblock', { xmlns: 'urn:xmpp:blocking' }, xml('item', { jid: fx.jid('dave') })));
+    await until(async () => !(await blockedShown()).includes(fx.jid('dave')), { what: 'dave unblocked from the laptop' });
     assert.deepEqual(alice.errors, []);
   });
 });
