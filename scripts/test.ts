@@ -62,11 +62,13 @@ if (!unit || unit.length) {
 const CROSS = ['login-and-bad-input', 'local-first', 'delivery', 'mam', 'bookmarks', 'invitations'].map((n) => `test/e2e/${n}.test.ts`);
 // Push goes through the server's own module (Prosody's cloud_notify, ejabberd's mod_push): ejabberd too.
 const PUSH = ['push-gateway', 'push'].map((n) => `test/e2e/${n}.test.ts`);
+// Services (time, version, idle, blocking) differ by server module: ejabberd too.
+const SERVICES = ['test/e2e/services.test.ts'];
 const e2e = wanted('test/e2e/');
 if (built && (!e2e || e2e.length)) {
   const all = (await readdir('test/e2e')).filter((f) => f.endsWith('.test.ts')).sort().map((f) => `test/e2e/${f}`);
   const runs: { server: ServerKind; files: string[] }[] = [{ server: serverKind(), files: e2e ?? all }];
-  if (!e2e && !process.env.PARLEY_SERVER) runs.push({ server: 'prosody-sasl1', files: CROSS }, { server: 'ejabberd', files: [...CROSS, ...PUSH] });
+  if (!e2e && !process.env.PARLEY_SERVER) runs.push({ server: 'prosody-sasl1', files: CROSS }, { server: 'ejabberd', files: [...CROSS, ...PUSH, ...SERVICES] });
   const lines: string[] = [];
   for (const [i, { server, files }] of runs.entries()) {
     console.log(`\n=== e2e on ${server}: ${files.length} file(s) ===`);
