@@ -30,6 +30,7 @@ export class ParleyClient extends LitElement {
     open: { type: String, reflect: true },
     swUrl: { type: String, attribute: 'sw-url' },
     pushGateway: { type: String, attribute: 'push-gateway' },
+    discoveryOrigin: { type: String, attribute: 'discovery-origin' },
     applyUpdate: { state: true },
     pushState: { state: true },
     pushError: { state: true },
@@ -60,6 +61,8 @@ export class ParleyClient extends LitElement {
   declare open: string;
   declare swUrl: string;
   declare pushGateway: string;
+  /** Where `<parley-login>` looks up host-meta (XEP-0156) when no `service` is given. */
+  declare discoveryOrigin: string;
   /** A new version waits: this lets it take over (and reloads). */
   declare applyUpdate: (() => void) | undefined;
   declare pushState: PushState | undefined;
@@ -84,6 +87,7 @@ export class ParleyClient extends LitElement {
     this.allowInsecure = false;
     this.swUrl = '';
     this.pushGateway = '';
+    this.discoveryOrigin = '';
     this.applyUpdate = undefined;
     this.pushError = '';
     // A reload or a new tab comes back to the conversation last open here.
@@ -164,7 +168,7 @@ export class ParleyClient extends LitElement {
               <parley-composer .jid=${this.open}></parley-composer>
             </div>
           </div>`
-        : html`<parley-login .service=${this.service} .allowPlain=${this.allowPlain} .allowInsecure=${this.allowInsecure} .jid=${account?.jid ?? ''} .error=${status?.error ?? ''}></parley-login>`}
+        : html`<parley-login .service=${this.service} .allowPlain=${this.allowPlain} .allowInsecure=${this.allowInsecure} .discoveryOrigin=${this.discoveryOrigin} .jid=${account?.jid ?? ''} .error=${status?.error ?? ''}></parley-login>`}
     `;
   }
 

@@ -106,6 +106,11 @@ export interface ParleyApi {
   unblock(jid: string): Promise<void>;
   /** Whether our server offers blocking and reporting (known once online). */
   blockingSupport(): Promise<{ blocking: boolean; reporting: boolean }>;
+  /**
+   * XEP-0156: the WebSocket URL of the address's server, from its domain's host-meta (served at
+   * `origin`, by default `https://<domain>`); rejects with what was wrong.
+   */
+  discover(jid: string, origin?: string): Promise<string>;
   /** XEP-0202: a contact's clock, from their most available resource; null when they are offline or do not say. */
   contactTime(jid: string): Promise<ContactTime | null>;
 }

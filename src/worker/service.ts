@@ -18,6 +18,7 @@ import { retractions, type RetractionPlugin } from './retraction.js';
 import { csi, Visibility, type CsiPlugin } from './csi.js';
 import { blocking, type BlockingPlugin, type BlockingSupport } from './blocking.js';
 import { caps } from './caps.js';
+import { discoverWebSocket } from './host-meta.js';
 import { entityTime, type EntityTimePlugin } from './entity-time.js';
 import { buildIdle } from './idle.js';
 import { softwareVersion } from './software-version.js';
@@ -317,6 +318,12 @@ export class ParleyService implements ParleyApi {
 
   async blockingSupport(): Promise<BlockingSupport> {
     return this.running?.blocking?.support() ?? { blocking: false, reporting: false };
+  }
+
+  async discover(jid: string, origin?: string): Promise<string> {
+    const domain = bareJid(jid.trim()).split('@')[1];
+    if (!domain || !isBareJid(bareJid(jid.trim()))) throw new Error('Enter an address like name@example.org.');
+    return discoverWebSocket(domain, origin);
   }
 
   /** XEP-0202: a contact's clock, asked of their most available resource; null when offline or unanswered. */

@@ -5,6 +5,7 @@ import { ClientPage, launch, type Profile } from '../harness/browser.js';
 import { setup, PASSWORD, SERVER, type Fixture } from '../harness/fixture.js';
 import { befriend, connectPeer, type Peer } from '../harness/peer.js';
 import { until } from '../harness/wait.js';
+import { serve, type Served } from '../../scripts/lib/serve.js';
 
 const C = 'parley-client >>> ';
 
@@ -136,5 +137,44 @@ describe('services: entity time, software version, idle, blocking', () => {
     await aliceNode!.xmpp.iqCaller.set(xml('unblock', { xmlns: 'urn:xmpp:blocking' }, xml('item', { jid: fx.jid('dave') })));
     await until(async () => !(await blockedShown()).includes(fx.jid('dave')), { what: 'dave unblocked from the laptop' });
     assert.deepEqual(alice.errors, []);
+  });
+
+  /** The demo with no server configured, looking up host-meta at `origin` (its own when not given). */
+  const demoWithout = async (hostMeta: string): Promise<{ page: ClientPage; served: Served }> => {
+    const served = await serve({ mounts: { '/': 'demo', '/dist/': 'dist' }, vars: { SERVICE: '' }, hostMeta });
+    const tab = await profile.browser.newPage();
+    await tab.evaluateOnNewDocument(`new MutationObserver(() => {
+      for (const el of document.querySelectorAll('parley-client:not([discovery-origin])')) el.setAttribute('discovery-origin', location.origin);
+    }).observe(document, { childList: true, subtree: true });`);
+    const page = new ClientPage(tab);
+    await tab.goto(served.url);
+    await tab.waitForSelector(`${C}header`);
+    return { page, served };
+  };
+
+  it("finds the WebSocket endpoint from the demo's own host-meta (XEP-0156), asking for no server URL", async () => {
+    assert.equal(await alice.api('discover', fx.jid('alice'), new URL(fx.url).origin), fx.server.wsUrl);
+    const { page, served } = await demoWithout(fx.server.wsUrl);
+    try {
+      assert.equal(await page.page.$(`${C}parley-login >>> input[name="service"]`), null, 'no server field before discovery failed');
+      await page.login(fx.jid('dave'), PASSWORD);
+      await page.waitForStatus('Online');
+      assert.deepEqual(page.errors, []);
+    } finally {
+      await page.page.close();
+      await served.close();
+    }
+  });
+
+  it('refuses a host-meta pointing to a non-WebSocket URL, then asks for the server', async () => {
+    const { page, served } = await demoWithout('https://evil.example/xmpp');
+    try {
+      await page.login(fx.jid('dave'), PASSWORD);
+      assert.match(await page.loginError(), /https:\/\/evil\.example\/xmpp.*not a ws:\/\/ or wss:\/\/ URL: refused/);
+      await page.page.waitForSelector(`${C}parley-login >>> input[name="service"]`);
+    } finally {
+      await page.page.close();
+      await served.close();
+    }
   });
 });
