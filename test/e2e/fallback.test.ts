@@ -275,7 +275,7 @@ describe('without SharedWorker: private relays, and a frozen leader', () => {
     await follower.type('marker');
     await bob.waitForBody('marker');
     assert.equal(bob.received.filter((el) => el.getChildText('body') === text).length, 1);
-    assert.deepEqual(await follower.messages(), [...expected, 'marker']);
+    assert.deepEqual(await follower.waitForMessages(5), [...expected, 'marker']);
     await until(async () => (await fx.server.sessions('alice')).length === 1, { what: 'one session for alice' });
   });
 });
