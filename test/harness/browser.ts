@@ -153,10 +153,18 @@ export class ClientPage {
   }
 
   async open(jid: string): Promise<void> {
-    await this.click(`${C}parley-roster >>> li[data-jid="${jid}"] button.contact`);
-    await until(async () => (await this.page.$eval(`${C}parley-conversation`, (el) => el.getAttribute('aria-label'))) === `Conversation with ${jid}`, {
-      what: `conversation with ${jid} open`,
-    });
+    const shown = async () => (await this.page.$eval(`${C}parley-conversation`, (el) => el.getAttribute('aria-label'))) === `Conversation with ${jid}`;
+    // The roster sorts by presence: a contact going on- or offline between finding the row and the
+    // click moves another row under the pointer. A person then clicks again; so does this.
+    for (let attempt = 1; ; attempt++) {
+      await this.click(`${C}parley-roster >>> li[data-jid="${jid}"] button.contact`);
+      try {
+        await until(shown, { timeout: attempt < 3 ? 3000 : 10_000, what: `conversation with ${jid} open` });
+        return;
+      } catch (err) {
+        if (attempt === 3) throw err;
+      }
+    }
   }
 
   /** Types into the composer without sending. */
