@@ -44,6 +44,7 @@ const BACKOFF_MAX_MS = 15_000;
 /** A stream that opened but did not finish logging in by then is dropped and tried again. */
 const LOGIN_TIMEOUT_MS = 20_000;
 const OPEN_TIMEOUT_MS = 10_000;
+const OPEN_RETRY_MS = 4000;
 const CLOSE_TIMEOUT_MS = 2000;
 
 export class Session {
@@ -95,10 +96,12 @@ export class Session {
     const counter = countInbound(this.xmpp);
     this.xmpp.reconnect.stop(); // ours backs off; xmpp.js retries every second forever
     // xmpp.js gives the server 2 s to answer a stream header, too little on a slow mobile link or a
-    // busy server; half the login's time leaves room to retry on a fresh connection. Closing keeps
-    // 2 s (a dead link must not hold up a logout).
+    // busy server. A login the user waits on gets 10 s; a connection that is retried anyway starts
+    // at 4 s and doubles with each failed attempt (a header lost on one socket is soon tried on
+    // another). Closing keeps 2 s: a dead link must not hold up a logout.
     this.xmpp.on('status', (status: string) => {
-      this.xmpp.timeout = status === 'opening' ? OPEN_TIMEOUT_MS : CLOSE_TIMEOUT_MS;
+      const open = this.keepConnected ? Math.min(OPEN_TIMEOUT_MS, OPEN_RETRY_MS * 2 ** this.attempts) : OPEN_TIMEOUT_MS;
+      this.xmpp.timeout = status === 'opening' ? open : CLOSE_TIMEOUT_MS;
     });
     this.ctx = {
       xmpp: this.xmpp,
