@@ -41,10 +41,9 @@ if (!service) {
 
 const port = Number(process.env.PARLEY_DEMO_PORT ?? 8080);
 const vars = { SERVICE: service, PUSH_GATEWAY: pushGateway };
-const hostMeta = service ? { hostMeta: service } : {};
-const server = await serve({ mounts: { '/': 'demo', '/dist/': 'dist' }, vars, port, ...hostMeta }).catch(() =>
+const server = await serve({ mounts: { '/': 'demo', '/dist/': 'dist' }, vars, port }).catch(() =>
   // The usual port is taken: any free one will do.
-  serve({ mounts: { '/': 'demo', '/dist/': 'dist' }, vars, ...hostMeta }),
+  serve({ mounts: { '/': 'demo', '/dist/': 'dist' }, vars }),
 );
 
 console.log(`\nParley demo: ${server.url}\nXMPP server: ${service}${pushGateway ? `\nPush gateway: ${pushGateway}` : ''}`);

@@ -32,7 +32,6 @@ export class ParleyClient extends LitElement {
     open: { type: String, reflect: true },
     swUrl: { type: String, attribute: 'sw-url' },
     pushGateway: { type: String, attribute: 'push-gateway' },
-    discoveryOrigin: { type: String, attribute: 'discovery-origin' },
     applyUpdate: { state: true },
     pushState: { state: true },
     pushError: { state: true },
@@ -65,8 +64,6 @@ export class ParleyClient extends LitElement {
   declare open: string;
   declare swUrl: string;
   declare pushGateway: string;
-  /** Where `<parley-login>` looks up host-meta (XEP-0156) when no `service` is given. */
-  declare discoveryOrigin: string;
   /** A new version waits: this lets it take over (and reloads). */
   declare applyUpdate: (() => void) | undefined;
   declare pushState: PushState | undefined;
@@ -92,7 +89,6 @@ export class ParleyClient extends LitElement {
     this.allowInsecure = false;
     this.swUrl = '';
     this.pushGateway = '';
-    this.discoveryOrigin = '';
     this.applyUpdate = undefined;
     this.pushError = '';
     // A reload or a new tab comes back to the conversation last open here.
@@ -176,7 +172,7 @@ export class ParleyClient extends LitElement {
             </div>
             ${inRoom ? html`<parley-room .jid=${this.open}></parley-room>` : nothing}
           </div>`
-        : html`<parley-login .service=${this.service} .allowPlain=${this.allowPlain} .allowInsecure=${this.allowInsecure} .discoveryOrigin=${this.discoveryOrigin} .jid=${account?.jid ?? ''} .error=${status?.error ?? ''}></parley-login>`}
+        : html`<parley-login .service=${this.service} .allowPlain=${this.allowPlain} .allowInsecure=${this.allowInsecure} .jid=${account?.jid ?? ''} .error=${status?.error ?? ''}></parley-login>`}
     `;
   }
 
