@@ -36,6 +36,10 @@ const logs: string[] = [];
 const api = {
   async start({ jid, password, service, dbName }: { jid: string; password: string; service: string; dbName: string }): Promise<void> {
     db ??= await openParleyDb(dbName);
+    // Online means every plugin's online work is done, initial presence included: a message to the
+    // bare JID before that finds no available resource.
+    let online!: () => void;
+    const ready = new Promise<void>((resolve) => (online = resolve));
     const s = new Session({
       jid,
       service,
@@ -45,7 +49,7 @@ const api = {
       db,
       onToken() {},
       commit() {},
-      onState() {},
+      onState: (state) => state === 'online' && online(),
       onAuthLost() {},
       log: (message, detail) => void logs.push(`${message} ${String(detail ?? '')}`),
     });
@@ -60,6 +64,7 @@ const api = {
     };
     session = s;
     await s.start();
+    await ready;
   },
   async stop(): Promise<void> {
     await session?.stop();
