@@ -131,7 +131,12 @@ describe('never lose, never duplicate', () => {
     await fx.proxy!.close();
     await alice.waitForStatus('Offline');
     for (const body of range('offline', 1, 10)) await alice.type(body);
-    assert.deepEqual((await alice.stored(fx.jid('dave'))).map((m) => m.state), Array(10).fill('pending'));
+    // Enter was pressed ten times; the last may still be on its way to storage.
+    const typed = await until(async () => {
+      const stored = await alice.stored(fx.jid('dave'));
+      return stored.length === 10 ? stored : undefined;
+    }, { what: 'the 10 typed stored' });
+    assert.deepEqual(typed.map((m) => m.state), Array(10).fill('pending'));
     await alice.page.close();
     // The worker ends with its last page: the next page must start a new one.
     await until(() => !profile.browser.targets().some((t) => t.type() === 'shared_worker'), { what: 'the worker gone' });
