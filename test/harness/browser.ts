@@ -92,8 +92,14 @@ export class ClientPage {
     return this.text(`${C}[role="status"]`);
   }
 
-  waitForStatus(prefix: string, timeout = 15_000): Promise<string> {
-    return until(async () => ((await this.status()).startsWith(prefix) ? this.status() : ''), { timeout, what: `status "${prefix}"` });
+  async waitForStatus(prefix: string, timeout = 15_000): Promise<string> {
+    let last = '';
+    try {
+      return await until(async () => ((last = await this.status()).startsWith(prefix) ? last : ''), { timeout, what: `status "${prefix}"` });
+    } catch (err) {
+      // What the user saw instead says where it stuck (connecting, waiting for another tab, an error).
+      throw new Error(`${(err as Error).message} (the page showed "${last}")`);
+    }
   }
 
   async hasLoginForm(): Promise<boolean> {
