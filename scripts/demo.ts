@@ -41,9 +41,10 @@ if (!service) {
 
 const port = Number(process.env.PARLEY_DEMO_PORT ?? 8080);
 const vars = { SERVICE: service, PUSH_GATEWAY: pushGateway };
-const server = await serve({ mounts: { '/': 'demo', '/dist/': 'dist' }, vars, port }).catch(() =>
+const hostMeta = service ? { hostMeta: service } : {};
+const server = await serve({ mounts: { '/': 'demo', '/dist/': 'dist' }, vars, port, ...hostMeta }).catch(() =>
   // The usual port is taken: any free one will do.
-  serve({ mounts: { '/': 'demo', '/dist/': 'dist' }, vars }),
+  serve({ mounts: { '/': 'demo', '/dist/': 'dist' }, vars, ...hostMeta }),
 );
 
 console.log(`\nParley demo: ${server.url}\nXMPP server: ${service}${pushGateway ? `\nPush gateway: ${pushGateway}` : ''}`);

@@ -32,6 +32,7 @@ export class ParleyClient extends LitElement {
     open: { type: String, reflect: true },
     swUrl: { type: String, attribute: 'sw-url' },
     pushGateway: { type: String, attribute: 'push-gateway' },
+    discoveryOrigin: { type: String, attribute: 'discovery-origin' },
     applyUpdate: { state: true },
     pushState: { state: true },
     pushError: { state: true },
@@ -64,6 +65,8 @@ export class ParleyClient extends LitElement {
   declare open: string;
   declare swUrl: string;
   declare pushGateway: string;
+  /** Where `<parley-login>` looks up host-meta (XEP-0156) when no `service` is given. */
+  declare discoveryOrigin: string;
   /** A new version waits: this lets it take over (and reloads). */
   declare applyUpdate: (() => void) | undefined;
   declare pushState: PushState | undefined;
@@ -89,6 +92,7 @@ export class ParleyClient extends LitElement {
     this.allowInsecure = false;
     this.swUrl = '';
     this.pushGateway = '';
+    this.discoveryOrigin = '';
     this.applyUpdate = undefined;
     this.pushError = '';
     // A reload or a new tab comes back to the conversation last open here.
@@ -172,7 +176,7 @@ export class ParleyClient extends LitElement {
             </div>
             ${inRoom ? html`<parley-room .jid=${this.open}></parley-room>` : nothing}
           </div>`
-        : html`<parley-login .service=${this.service} .allowPlain=${this.allowPlain} .allowInsecure=${this.allowInsecure} .jid=${account?.jid ?? ''} .error=${status?.error ?? ''}></parley-login>`}
+        : html`<parley-login .service=${this.service} .allowPlain=${this.allowPlain} .allowInsecure=${this.allowInsecure} .discoveryOrigin=${this.discoveryOrigin} .jid=${account?.jid ?? ''} .error=${status?.error ?? ''}></parley-login>`}
     `;
   }
 

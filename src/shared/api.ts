@@ -1,5 +1,5 @@
 import type { DataForm, FormValues } from './form-model.js';
-import type { Affiliation, ChatState, ChatStateNote, Role, Show } from './records.js';
+import type { Affiliation, ChatState, ChatStateNote, ContactTime, Role, Show } from './records.js';
 import type { WebPushSubscription } from './push.js';
 
 /**
@@ -140,6 +140,18 @@ export interface ParleyApi {
   discoverRooms(service?: string): Promise<RoomListing[]>;
   /** XEP-0425: as a moderator, takes back the stored room message `key` for everyone. */
   moderate(room: string, key: string, reason?: string): Promise<void>;
+  /** XEP-0191: blocks `jid` (with a spam report, XEP-0377, when `report` and the server takes them); their request goes. */
+  block(jid: string, report?: boolean): Promise<void>;
+  unblock(jid: string): Promise<void>;
+  /** Whether our server offers blocking and reporting (known once online). */
+  blockingSupport(): Promise<{ blocking: boolean; reporting: boolean }>;
+  /**
+   * XEP-0156: the WebSocket URL of the address's server, from its domain's host-meta (served at
+   * `origin`, by default `https://<domain>`); rejects with what was wrong.
+   */
+  discover(jid: string, origin?: string): Promise<string>;
+  /** XEP-0202: a contact's clock, from their most available resource; null when they are offline or do not say. */
+  contactTime(jid: string): Promise<ContactTime | null>;
 }
 
 /** A room we receive through MUC-Sub (ejabberd), as its MUC service lists it. */

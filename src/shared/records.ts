@@ -65,6 +65,25 @@ export interface PresenceRecord {
   show?: Show;
   status?: string;
   priority: number;
+  /** XEP-0319: since when this resource's user has been away from it (ms since the epoch). */
+  idleSince?: number;
+}
+
+/** When a contact was last seen online: their last unavailable presence, or the idle time it gave (XEP-0319). */
+export interface LastSeenRecord {
+  jid: string;
+  ts: number;
+}
+
+/** A JID on our blocklist (XEP-0191): a bare JID, a domain or a full JID, as the server keeps it. */
+export interface BlockedRecord {
+  jid: string;
+}
+
+/** A contact's clock (XEP-0202): UTC in ms since the epoch, and their offset east of UTC in minutes. */
+export interface ContactTime {
+  utc: number;
+  offset: number;
 }
 
 export type Direction = 'in' | 'out';

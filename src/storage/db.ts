@@ -1,8 +1,10 @@
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import { ARCHIVE_SCHEMA } from './archive.js';
+import { BLOCKLIST_SCHEMA } from './blocklist.js';
 import { BOOKMARKS_SCHEMA } from './bookmarks.js';
 import { INVITATIONS_SCHEMA } from './invitations.js';
 import { ROOMS_SCHEMA } from './rooms.js';
+import { LAST_SEEN_SCHEMA } from './last-seen.js';
 import type {
   AccountRecord, ConversationRecord, MessageRecord, OutboxRecord, PresenceRecord, RosterItem, StateRecord,
   SubscriptionRequest,
@@ -102,7 +104,7 @@ function collect(parts: readonly SchemaPart[]): Migration[] {
   return all;
 }
 
-const MIGRATIONS = collect([CORE, ARCHIVE_SCHEMA, ROOMS_SCHEMA, BOOKMARKS_SCHEMA, INVITATIONS_SCHEMA]);
+const MIGRATIONS = collect([CORE, ARCHIVE_SCHEMA, ROOMS_SCHEMA, BOOKMARKS_SCHEMA, INVITATIONS_SCHEMA, LAST_SEEN_SCHEMA, BLOCKLIST_SCHEMA]);
 
 export const DB_VERSION = MIGRATIONS.length;
 

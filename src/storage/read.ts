@@ -1,5 +1,7 @@
 import type { ParleyDb } from './db.js';
 import { shownFrom } from './archive.js';
+export { listLastSeen } from './last-seen.js';
+export { listBlocked } from './blocklist.js';
 import type {
   AccountRecord, ConversationRecord, MessageRecord, OccupantRecord, PresenceRecord, RoomRecord, RosterItem, SubscriptionRequest,
 } from '../shared/records.js';

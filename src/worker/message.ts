@@ -3,7 +3,9 @@ import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
 import { bareJid, resourceOf } from '../shared/jid.js';
 import type { MessageRecord, OutboxRecord, OutgoingReply } from '../shared/records.js';
+import { listBlocked } from '../storage/blocklist.js';
 import { storeMessage, storeMessages } from '../storage/write.js';
+import { isBlocked } from './blocking.js';
 import { now } from './clock.js';
 import { NS_SID, type Envelope } from './envelope.js';
 import { MAX_ID } from './limits.js';
@@ -135,7 +137,12 @@ export function messages(ctx: PluginContext, outbox: OutboxPlugin): MessagePlugi
     async envelopes(batch) {
       const records: MessageRecord[] = [];
       const coarse = new Set<MessageRecord>();
+      const blocked = new Set(await listBlocked(ctx.db));
       for (const env of batch) {
+        if (env.direction === 'in' && isBlocked(blocked, env.from)) {
+          ctx.log('message from a blocked sender dropped', env.from);
+          continue;
+        }
         let record: MessageRecord | null;
         try {
           record = chatRecord(env, env.room ? ctx.rooms.get(env.conversation)?.nick : undefined);

@@ -4,11 +4,11 @@
  */
 import { bareJid, isBareJid, resourceOf } from '../shared/jid.js';
 import { EVENTS_CHANNEL, type Change, type JoinResult, type LoginOptions, type ParleyApi, type RoomListing, type Status, type WorkerEvent } from '../shared/api.js';
-import type { AccountRecord, Affiliation, ChatState, ChatStateNote, FastTokenRecord, Role, Show } from '../shared/records.js';
+import type { AccountRecord, Affiliation, ChatState, ChatStateNote, ContactTime, FastTokenRecord, Role, Show } from '../shared/records.js';
 import type { AuthResult } from './auth.js';
-import { getAccount } from '../storage/read.js';
+import { getAccount, listContacts } from '../storage/read.js';
 import { DB_NAME, openParleyDb, type ParleyDb } from '../storage/db.js';
-import { clearAll, markRead, saveAccount, setMuted } from '../storage/write.js';
+import { clearAll, markRead, removeRequest, saveAccount, setMuted } from '../storage/write.js';
 import type { WebPushSubscription } from '../shared/push.js';
 import { LoginError, transportRefusal } from './auth.js';
 import { carbons } from './carbons.js';
@@ -16,7 +16,12 @@ import { chatStates, type ChatStatePlugin } from './chatstates.js';
 import { corrections, type CorrectionPlugin } from './correction.js';
 import { retractions, type RetractionPlugin } from './retraction.js';
 import { csi, Visibility, type CsiPlugin } from './csi.js';
+import { blocking, type BlockingPlugin, type BlockingSupport } from './blocking.js';
 import { caps } from './caps.js';
+import { discoverWebSocket } from './host-meta.js';
+import { entityTime, type EntityTimePlugin } from './entity-time.js';
+import { buildIdle } from './idle.js';
+import { softwareVersion } from './software-version.js';
 import { markers, type MarkersPlugin } from './markers.js';
 import { mds, type MdsPlugin } from './mds.js';
 import { mam, type MamPlugin } from './mam.js';
@@ -52,6 +57,8 @@ interface Running {
   push?: PushPlugin;
   muc?: MucPlugin;
   moderation?: ModerationPlugin;
+  time?: EntityTimePlugin;
+  blocking?: BlockingPlugin;
 }
 
 const CHANGE_BATCH_MS = 16;
@@ -362,10 +369,48 @@ export class ParleyService implements ParleyApi {
   }
 
   async pageVisible(page: string, visible: boolean): Promise<void> {
+    const wasActive = this.visibility.active;
     if (this.running?.csi) await this.running.csi.pageVisible(page, visible);
     else this.visibility.set(page, visible);
     // Someone looks again: make sure the rooms they see still have us (XEP-0410), not waiting for the timer.
     if (visible && this.current.state === 'online') void this.running?.muc?.checkRooms(CHECK_ON_LOOK_MS);
+    // Our presence says whether the user is away from every page (XEP-0319).
+    if (wasActive !== this.visibility.active && this.current.state === 'online' && this.running) {
+      const { show, status } = (await getAccount(this.db))?.presence ?? {};
+      await this.running.presence.announce(show, status);
+    }
+  }
+
+  /** XEP-0191: blocks `jid` (with a spam report, XEP-0377, when `report`); a request from them goes. */
+  block(jid: string, report = false): Promise<void> {
+    return this.command(async () => {
+      const { blocking: b } = this.onlinePlugins();
+      await b!.block(this.contactJid(jid), report);
+      this.commit(await removeRequest(this.db, this.contactJid(jid)));
+    });
+  }
+
+  unblock(jid: string): Promise<void> {
+    return this.command(() => this.onlinePlugins().blocking!.unblock(jid));
+  }
+
+  async blockingSupport(): Promise<BlockingSupport> {
+    return this.running?.blocking?.support() ?? { blocking: false, reporting: false };
+  }
+
+  async discover(jid: string, origin?: string): Promise<string> {
+    const domain = bareJid(jid.trim()).split('@')[1];
+    if (!domain || !isBareJid(bareJid(jid.trim()))) throw new Error('Enter an address like name@example.org.');
+    return discoverWebSocket(domain, origin);
+  }
+
+  /** XEP-0202: a contact's clock, asked of their most available resource; null when offline or unanswered. */
+  contactTime(jid: string): Promise<ContactTime | null> {
+    return this.command(async () => {
+      const { time } = this.onlinePlugins();
+      const resource = (await listContacts(this.db)).find((c) => c.jid === this.contactJid(jid))?.presence[0]?.resource;
+      return resource && time ? time.ask(`${this.contactJid(jid)}/${resource}`) : null;
+    });
   }
 
   markRead(conversation: string, upTo?: string): Promise<void> {
@@ -483,7 +528,8 @@ export class ParleyService implements ParleyApi {
     // Order matters: the roster is fetched before initial presence (RFC 6121 §2.2).
     const capsPlugin = session.use(caps);
     const rosterPlugin = session.use(roster);
-    const presencePlugin = session.use((ctx) => presence(ctx, async () => (await getAccount(this.db))?.presence ?? {}, capsPlugin.element));
+    const idle = () => (this.visibility.inactiveSince === undefined ? [] : [buildIdle(this.visibility.inactiveSince)]);
+    const presencePlugin = session.use((ctx) => presence(ctx, async () => (await getAccount(this.db))?.presence ?? {}, async () => [await capsPlugin.element(), ...idle()]));
     const mamPlugin = session.use(mam);
     // Messages and edits leave through one outbox, in the order they were made.
     const outboxPlugin = session.use((ctx) => outbox(ctx, () => mamPlugin.caughtUp()));
@@ -513,6 +559,9 @@ export class ParleyService implements ParleyApi {
     // After messages: a receipt is only sent for what the message plugin has stored.
     session.use(receipts);
     this.running.push = session.use(push);
+    this.running.time = session.use(entityTime);
+    this.running.blocking = session.use(blocking);
+    session.use(softwareVersion);
     try {
       await session.start({ retry });
     } catch (err) {
