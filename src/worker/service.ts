@@ -97,6 +97,13 @@ export class ParleyService implements ParleyApi {
   private markKnown!: () => void;
   /** Settles once the stored account was read: until then this worker cannot say who is logged in. */
   private readonly known = new Promise<void>((resolve) => (this.markKnown = resolve));
+  private markRestored!: () => void;
+  /**
+   * Settles once the restore at start has its session, or failed, or waits for another worker's lock:
+   * a command that arrives while a tab takes over (sent the moment the old leader stopped answering)
+   * runs against the restored session instead of failing with "Not logged in".
+   */
+  private readonly restoring = new Promise<void>((resolve) => (this.markRestored = resolve));
 
   private constructor(
     private readonly db: ParleyDb,
@@ -431,6 +438,14 @@ export class ParleyService implements ParleyApi {
    * origin may hold it: then this one waits its turn, and says so).
    */
   private async restore(): Promise<void> {
+    try {
+      await this.restoreOwned();
+    } finally {
+      this.markRestored();
+    }
+  }
+
+  private async restoreOwned(): Promise<void> {
     const stored = await this.serially(async () => {
       const account = await getAccount(this.db);
       const canLogIn = !!(account?.keys || account?.fast);
@@ -475,7 +490,10 @@ export class ParleyService implements ParleyApi {
     const steal = this.steal;
     this.steal = false;
     try {
-      await this.owner.acquire(jid, { steal, signal: abort.signal, waiting: () => this.setStatus({ state: 'waiting', jid, error: WAITING }) });
+      await this.owner.acquire(jid, { steal, signal: abort.signal, waiting: () => {
+        this.setStatus({ state: 'waiting', jid, error: WAITING });
+        this.markRestored(); // commands now fail with WAITING rather than wait for another worker
+      } });
       return true;
     } catch (err) {
       if (abort.signal.aborted) return false;
@@ -642,6 +660,7 @@ export class ParleyService implements ParleyApi {
 
   /** A command runs against one whole session: never during a login or logout, nor across one. */
   private async command<T>(run: () => Promise<T>): Promise<T> {
+    await this.restoring;
     for (let lifecycle = this.lifecycle; ; lifecycle = this.lifecycle) {
       await lifecycle;
       if (lifecycle === this.lifecycle) break; // none started meanwhile
