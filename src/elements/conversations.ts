@@ -1,6 +1,7 @@
 import { LitElement, html, css, nothing } from 'lit';
 import { contactNames, listConversations, type ConversationRecord } from '../client/index.js';
 import { LiveQuery, touches } from './live.js';
+import { localPart } from '../shared/names.js';
 import { base } from './styles.js';
 import { withoutFallback } from './replying.js';
 
@@ -36,7 +37,7 @@ export class ParleyConversations extends LitElement {
   private readonly names = new LiveQuery(
     this,
     contactNames,
-    touches('roster'),
+    touches('roster', 'nicks'),
   );
 
   constructor() {
@@ -54,10 +55,10 @@ export class ParleyConversations extends LitElement {
   }
 
   private renderOne(c: ConversationRecord) {
-    const name = this.names.value?.get(c.jid) ?? c.jid;
+    const name = this.names.value?.get(c.jid) ?? localPart(c.jid);
     return html`<li class="conversation" data-jid=${c.jid}>
       <button aria-current=${this.selected === c.jid ? 'true' : 'false'} @click=${() => this.open(c.jid)}>
-        <span class="name" dir="auto">${name}</span>
+        <span class="name" dir="auto" title=${c.jid}>${name}</span>
         <time class="time" datetime=${new Date(c.lastTs).toISOString()}>${when.format(c.lastTs)}</time>
         <span class="preview">${c.last?.direction === 'out' ? 'You: ' : ''}<bdi>${c.last ? withoutFallback(c.last).slice(0, 200) : ''}</bdi></span>
         ${c.unread ? html`<span class="badge" aria-label="${c.unread} unread">${c.unread}</span>` : nothing}

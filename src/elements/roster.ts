@@ -1,6 +1,7 @@
 import { LitElement, html, css, nothing, type TemplateResult } from 'lit';
 import { parley, listContacts, listRequests, unreadCounts, type Contact } from '../client/index.js';
 import { LiveQuery, touches } from './live.js';
+import { displayName } from '../shared/names.js';
 import { base } from './styles.js';
 
 const SHOW_TEXT: Record<string, string> = { chat: 'free to chat', away: 'away', xa: 'away for long', dnd: 'busy' };
@@ -42,8 +43,8 @@ export class ParleyRoster extends LitElement {
 
   declare selected: string;
   declare error: string;
-  private readonly contacts = new LiveQuery(this, listContacts, touches('roster', 'presence'));
-  private readonly requests = new LiveQuery(this, listRequests, touches('requests'));
+  private readonly contacts = new LiveQuery(this, listContacts, touches('roster', 'presence', 'nicks'));
+  private readonly requests = new LiveQuery(this, listRequests, touches('requests', 'nicks'));
   private readonly unread = new LiveQuery(
     this,
     unreadCounts,
@@ -65,7 +66,7 @@ export class ParleyRoster extends LitElement {
             <ul>
               ${requests.map(
                 (r) => html`<li class="request">
-                  <span class="name"><bdi>${r.jid}</bdi></span>
+                  <span class="name"><bdi>${displayName(r.jid, r)}</bdi> <span class="address muted"><bdi>${r.jid}</bdi></span></span>
                   <button class="primary" aria-label="Approve ${r.jid}" @click=${() => this.run(() => parley().api.approve(r.jid))}>Approve</button>
                   <button aria-label="Deny ${r.jid}" @click=${() => this.run(() => parley().api.deny(r.jid))}>Deny</button>
                 </li>`,
@@ -97,7 +98,7 @@ export class ParleyRoster extends LitElement {
     return html`<li class="contact-row" data-jid=${c.jid}>
       <button class="contact" aria-current=${this.selected === c.jid ? 'true' : 'false'} @click=${() => this.open(c.jid)}>
         <span class="dot" ?data-online=${!!best} data-show=${best?.show ?? ''} aria-hidden="true"></span>
-        <span class="name"><bdi>${c.name ?? c.jid}</bdi></span>
+        <span class="name"><bdi>${displayName(c.jid, c)}</bdi> <span class="address muted"><bdi>${c.jid}</bdi></span></span>
         <span class="presence muted">${status}${c.pendingOut ? ' · awaiting approval' : ''}</span>
         ${unread ? html`<span class="badge" aria-label="${unread} unread">${unread}</span>` : nothing}
       </button>

@@ -101,6 +101,9 @@ export interface ParleyApi {
   pushDisable(): Promise<void>;
   /** No notifications for a conversation, or again. */
   mute(conversation: string, muted: boolean): Promise<void>;
+  // People (names, avatars, cards): what others see of us.
+  /** Publishes our nickname (XEP-0172), shown to contacts who gave us no name. */
+  setNick(nick: string): Promise<void>;
 }
 
 /** A room we receive through MUC-Sub (ejabberd), as its MUC service lists it. */

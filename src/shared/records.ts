@@ -54,6 +54,12 @@ export interface RosterItem {
 }
 
 /** An incoming subscription request waiting for the user's answer. */
+/** A contact's own nickname (XEP-0172). */
+export interface NickRecord {
+  jid: string;
+  nick: string;
+}
+
 export interface SubscriptionRequest {
   jid: string;
   ts: number;

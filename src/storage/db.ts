@@ -2,6 +2,7 @@ import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type St
 import { ARCHIVE_SCHEMA } from './archive.js';
 import { BOOKMARKS_SCHEMA } from './bookmarks.js';
 import { INVITATIONS_SCHEMA } from './invitations.js';
+import { NICKS_SCHEMA } from './nicks.js';
 import type {
   AccountRecord, ConversationRecord, MessageRecord, OutboxRecord, PresenceRecord, RosterItem, StateRecord,
   SubscriptionRequest,
@@ -101,7 +102,7 @@ function collect(parts: readonly SchemaPart[]): Migration[] {
   return all;
 }
 
-const MIGRATIONS = collect([CORE, ARCHIVE_SCHEMA, BOOKMARKS_SCHEMA, INVITATIONS_SCHEMA]);
+const MIGRATIONS = collect([CORE, ARCHIVE_SCHEMA, BOOKMARKS_SCHEMA, INVITATIONS_SCHEMA, NICKS_SCHEMA]);
 
 export const DB_VERSION = MIGRATIONS.length;
 

@@ -7,9 +7,10 @@ import type { Feature } from './feature.js';
 import { feature as invitations } from './invitations.js';
 import { feature as markers } from './markers.js';
 import { feature as mds } from './mds.js';
+import { feature as nick } from './nick.js';
 import { feature as reactions } from './reactions.js';
 import { feature as receipts } from './receipts.js';
 import { feature as replies } from './replies.js';
 import { feature as retraction } from './retraction.js';
 
-export const FEATURES: readonly Feature[] = [chatStates, markers, receipts, carbons, correction, reactions, replies, retraction, mds, bookmarks, invitations];
+export const FEATURES: readonly Feature[] = [chatStates, markers, receipts, carbons, correction, reactions, replies, retraction, mds, bookmarks, invitations, nick];

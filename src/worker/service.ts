@@ -19,6 +19,7 @@ import { csi, Visibility, type CsiPlugin } from './csi.js';
 import { caps } from './caps.js';
 import { markers, type MarkersPlugin } from './markers.js';
 import { mds, type MdsPlugin } from './mds.js';
+import { nicks, type NickPlugin } from './nick.js';
 import { mam, type MamPlugin } from './mam.js';
 import { messages, type MessagePlugin } from './message.js';
 import { outbox } from './outbox.js';
@@ -48,6 +49,7 @@ interface Running {
   markers?: MarkersPlugin;
   mds?: MdsPlugin;
   push?: PushPlugin;
+  people?: { nicks: NickPlugin };
 }
 
 const CHANGE_BATCH_MS = 16;
@@ -275,6 +277,16 @@ export class ParleyService implements ParleyApi {
     });
   }
 
+  // People (names, avatars, cards).
+  setNick(nick: string): Promise<void> {
+    return this.command(async () => {
+      const running = this.onlinePlugins();
+      if (!running.people) throw new Error('Not logged in.');
+      if (!nick.trim()) throw new Error('A nickname cannot be empty.');
+      await running.people.nicks.publish(nick);
+    });
+  }
+
   private pushPlugin(): PushPlugin {
     const running = this.onlinePlugins();
     if (!running.push) throw new Error('Not logged in.');
@@ -428,6 +440,7 @@ export class ParleyService implements ParleyApi {
     this.running.markers = session.use(markers);
     const pep = session.use(pubsub);
     this.running.mds = session.use((ctx) => mds(ctx, pep, () => mamPlugin.caughtUp()));
+    this.running.people = { nicks: session.use((ctx) => nicks(ctx, pep)) };
     // After messages: a receipt is only sent for what the message plugin has stored.
     session.use(receipts);
     this.running.push = session.use(push);
