@@ -20,6 +20,7 @@ export type { PushControl, PushState, Subscribe } from './push.js';
 export type { WebPushSubscription } from '../shared/push.js';
 export { pushSubscribe } from './push.js';
 export { registerServiceWorker } from './sw.js';
+export { squareAvatar, AVATAR_SIZE } from './avatar.js';
 
 export interface ParleyOptions {
   /**

@@ -2,6 +2,7 @@ import { LitElement, html, css, nothing, type TemplateResult } from 'lit';
 import { parley, listContacts, listRequests, unreadCounts, type Contact } from '../client/index.js';
 import { LiveQuery, touches } from './live.js';
 import { displayName } from '../shared/names.js';
+import './avatar.js';
 import { base } from './styles.js';
 
 const SHOW_TEXT: Record<string, string> = { chat: 'free to chat', away: 'away', xa: 'away for long', dnd: 'busy' };
@@ -98,6 +99,7 @@ export class ParleyRoster extends LitElement {
     return html`<li class="contact-row" data-jid=${c.jid}>
       <button class="contact" aria-current=${this.selected === c.jid ? 'true' : 'false'} @click=${() => this.open(c.jid)}>
         <span class="dot" ?data-online=${!!best} data-show=${best?.show ?? ''} aria-hidden="true"></span>
+        <parley-avatar .jid=${c.jid} .name=${displayName(c.jid, c)}></parley-avatar>
         <span class="name"><bdi>${displayName(c.jid, c)}</bdi> <span class="address muted"><bdi>${c.jid}</bdi></span></span>
         <span class="presence muted">${status}${c.pendingOut ? ' · awaiting approval' : ''}</span>
         ${unread ? html`<span class="badge" aria-label="${unread} unread">${unread}</span>` : nothing}

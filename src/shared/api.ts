@@ -104,6 +104,8 @@ export interface ParleyApi {
   // People (names, avatars, cards): what others see of us.
   /** Publishes our nickname (XEP-0172), shown to contacts who gave us no name. */
   setNick(nick: string): Promise<void>;
+  /** Publishes our avatar (XEP-0084): an image the page cropped and sized (`squareAvatar`); refuses one that is no image or over 1 MB. */
+  setAvatar(image: ArrayBuffer, size: { width: number; height: number }): Promise<void>;
 }
 
 /** A room we receive through MUC-Sub (ejabberd), as its MUC service lists it. */

@@ -60,6 +60,19 @@ export interface NickRecord {
   nick: string;
 }
 
+/** An avatar image, checked: `hash` is the SHA-1 (hex) of `data`, an image of type `type`. */
+export interface AvatarRecord {
+  hash: string;
+  type: string;
+  data: ArrayBuffer;
+}
+
+/** Who shows which avatar. */
+export interface AvatarRef {
+  jid: string;
+  hash: string;
+}
+
 export interface SubscriptionRequest {
   jid: string;
   ts: number;

@@ -1,6 +1,7 @@
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import { ARCHIVE_SCHEMA } from './archive.js';
 import { BOOKMARKS_SCHEMA } from './bookmarks.js';
+import { AVATARS_SCHEMA } from './avatars.js';
 import { INVITATIONS_SCHEMA } from './invitations.js';
 import { NICKS_SCHEMA } from './nicks.js';
 import type {
@@ -102,7 +103,7 @@ function collect(parts: readonly SchemaPart[]): Migration[] {
   return all;
 }
 
-const MIGRATIONS = collect([CORE, ARCHIVE_SCHEMA, BOOKMARKS_SCHEMA, INVITATIONS_SCHEMA, NICKS_SCHEMA]);
+const MIGRATIONS = collect([CORE, ARCHIVE_SCHEMA, BOOKMARKS_SCHEMA, INVITATIONS_SCHEMA, NICKS_SCHEMA, AVATARS_SCHEMA]);
 
 export const DB_VERSION = MIGRATIONS.length;
 

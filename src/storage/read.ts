@@ -119,3 +119,5 @@ export async function searchMessages(db: ParleyDb, conversation: string, text: s
 }
 
 const SEARCH_CHUNK = 500;
+
+export { avatarOf } from './avatars.js';

@@ -1,4 +1,5 @@
 /** Every feature module that declares something others see (feature.ts); a new one is added here. */
+import { feature as avatar } from './avatar.js';
 import { feature as bookmarks } from './bookmarks.js';
 import { feature as carbons } from './carbons.js';
 import { feature as chatStates } from './chatstates.js';
@@ -13,4 +14,4 @@ import { feature as receipts } from './receipts.js';
 import { feature as replies } from './replies.js';
 import { feature as retraction } from './retraction.js';
 
-export const FEATURES: readonly Feature[] = [chatStates, markers, receipts, carbons, correction, reactions, replies, retraction, mds, bookmarks, invitations, nick];
+export const FEATURES: readonly Feature[] = [chatStates, markers, receipts, carbons, correction, reactions, replies, retraction, mds, bookmarks, invitations, nick, avatar];

@@ -20,6 +20,7 @@ import { caps } from './caps.js';
 import { markers, type MarkersPlugin } from './markers.js';
 import { mds, type MdsPlugin } from './mds.js';
 import { nicks, type NickPlugin } from './nick.js';
+import { avatars, type AvatarPlugin } from './avatar.js';
 import { mam, type MamPlugin } from './mam.js';
 import { messages, type MessagePlugin } from './message.js';
 import { outbox } from './outbox.js';
@@ -49,7 +50,7 @@ interface Running {
   markers?: MarkersPlugin;
   mds?: MdsPlugin;
   push?: PushPlugin;
-  people?: { nicks: NickPlugin };
+  people?: { nicks: NickPlugin; avatars: AvatarPlugin };
 }
 
 const CHANGE_BATCH_MS = 16;
@@ -287,6 +288,14 @@ export class ParleyService implements ParleyApi {
     });
   }
 
+  setAvatar(image: ArrayBuffer, size: { width: number; height: number }): Promise<void> {
+    return this.command(async () => {
+      const running = this.onlinePlugins();
+      if (!running.people) throw new Error('Not logged in.');
+      await running.people.avatars.publish(new Uint8Array(image), size);
+    });
+  }
+
   private pushPlugin(): PushPlugin {
     const running = this.onlinePlugins();
     if (!running.push) throw new Error('Not logged in.');
@@ -440,7 +449,7 @@ export class ParleyService implements ParleyApi {
     this.running.markers = session.use(markers);
     const pep = session.use(pubsub);
     this.running.mds = session.use((ctx) => mds(ctx, pep, () => mamPlugin.caughtUp()));
-    this.running.people = { nicks: session.use((ctx) => nicks(ctx, pep)) };
+    this.running.people = { nicks: session.use((ctx) => nicks(ctx, pep)), avatars: session.use((ctx) => avatars(ctx, pep)) };
     // After messages: a receipt is only sent for what the message plugin has stored.
     session.use(receipts);
     this.running.push = session.use(push);

@@ -1,0 +1,94 @@
+/**
+ * People (issue 12 part B), lean: what bob sees of alice, both in Parley (two browser profiles) on the
+ * real server: her avatar (XEP-0084), picked in the page, cropped and sized there, replaced by a new one.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ClientPage, launch, type Profile } from '../harness/browser.js';
+import { setup, PASSWORD, type Fixture } from '../harness/fixture.js';
+import { befriend } from '../harness/peer.js';
+import { until } from '../harness/wait.js';
+
+/** Picks a `width`×`height` image of one colour (or, `notImage`, a text file labelled PNG) in alice's avatar picker. */
+async function pickAvatar(page: ClientPage, colour: string, { width = 300, height = 200, notImage = false } = {}): Promise<void> {
+  await page.page.evaluate(
+    async (fill, w, h, text) => {
+      const canvas = new OffscreenCanvas(w, h);
+      const g = canvas.getContext('2d')!;
+      g.fillStyle = fill;
+      g.fillRect(0, 0, w, h);
+      const blob = text ? new Blob(['<b>not an image</b>'], { type: 'image/png' }) : await canvas.convertToBlob({ type: 'image/png' });
+      const input = document.querySelector('parley-client')!.shadowRoot!.querySelector('parley-profile')!.shadowRoot!.querySelector('input[type=file]') as HTMLInputElement;
+      const files = new DataTransfer();
+      files.items.add(new File([blob], 'me.png', { type: 'image/png' }));
+      input.files = files.files;
+      input.dispatchEvent(new Event('change'));
+    },
+    colour, width, height, notImage,
+  );
+}
+
+/** The avatar a roster row shows: the image's hash and pixel size, or its letter. */
+async function shownAvatar(page: ClientPage, jid: string): Promise<{ hash?: string; size?: string; letter?: string }> {
+  return page.page.evaluate((who) => {
+    const roster = document.querySelector('parley-client')!.shadowRoot!.querySelector('parley-roster')!.shadowRoot!;
+    const avatar = roster.querySelector(`li[data-jid="${who}"] parley-avatar`)?.shadowRoot;
+    const img = avatar?.querySelector('img');
+    if (img) return img.complete && img.naturalWidth ? { hash: img.dataset.hash!, size: `${img.naturalWidth}x${img.naturalHeight}` } : {};
+    return { letter: avatar?.querySelector('span')?.textContent ?? '' };
+  }, jid);
+}
+
+const profileError = (page: ClientPage) =>
+  page.page.evaluate(() => document.querySelector('parley-client')!.shadowRoot!.querySelector('parley-profile')!.shadowRoot!.querySelector('[role=alert]')!.textContent ?? '');
+
+describe('people: avatars', () => {
+  let fx: Fixture;
+  let aliceProfile: Profile;
+  let bobProfile: Profile;
+  let alice: ClientPage;
+  let bob: ClientPage;
+
+  before(async () => {
+    fx = await setup(['alice', 'bob']);
+    await befriend(fx.server, ['alice', PASSWORD], ['bob', PASSWORD]);
+    aliceProfile = await launch();
+    bobProfile = await launch();
+    alice = await ClientPage.loggedIn(aliceProfile, fx, 'alice', PASSWORD);
+    bob = await ClientPage.loggedIn(bobProfile, fx, 'bob', PASSWORD);
+  });
+
+  after(async () => {
+    await aliceProfile?.close();
+    await bobProfile?.close();
+    await fx?.dispose();
+  });
+
+  it('shows a letter where a contact has no avatar', async () => {
+    await until(async () => (await shownAvatar(bob, fx.jid('alice'))).letter === 'A', { what: 'a letter for alice' });
+  });
+
+  it('an avatar alice picks appears for bob, square and at most 192 px; a new one replaces it', async () => {
+    await pickAvatar(alice, '#c00');
+    const first = await until(async () => (await shownAvatar(bob, fx.jid('alice'))).hash, { what: "alice's avatar at bob's" });
+    assert.equal((await shownAvatar(bob, fx.jid('alice'))).size, '192x192');
+    // Alice sees her own too.
+    await until(async () => (await alice.page.evaluate(() => !!document.querySelector('parley-client')!.shadowRoot!.querySelector('parley-profile')!.shadowRoot!.querySelector('parley-avatar')!.shadowRoot!.querySelector('img'))), { what: 'her own avatar' });
+    await pickAvatar(alice, '#00c', { width: 100, height: 160 });
+    await until(async () => {
+      const now = await shownAvatar(bob, fx.jid('alice'));
+      return now.hash && now.hash !== first && now.size === '100x100';
+    }, { what: 'the new avatar replaces the first' });
+  });
+
+  it('refuses an avatar that is not an image, in the page and in the worker', async () => {
+    await pickAvatar(alice, '', { notImage: true });
+    await until(async () => /cannot be read/.test(await profileError(alice)), { what: 'error shown' });
+    const answer = await alice.page.evaluate(async (url) => {
+      const { parley } = (await import(url)) as typeof import('../../src/parley.js');
+      return parley().api.setAvatar(new TextEncoder().encode('<b>not an image</b>').buffer, { width: 1, height: 1 }).then(() => 'published', (e: Error) => e.message);
+    }, '/dist/parley.js');
+    assert.match(answer, /not an image/);
+    assert.deepEqual([...alice.errors, ...bob.errors], []);
+  });
+});
