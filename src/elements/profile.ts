@@ -2,8 +2,9 @@ import { LitElement, html, css } from 'lit';
 import { parley, squareAvatar } from '../client/index.js';
 import { base } from './styles.js';
 import './avatar.js';
+import './card.js';
 
-/** `<parley-profile jid>`: our own avatar; pick or drop an image on it to publish a new one. */
+/** `<parley-profile jid>`: our own avatar (pick or drop an image on it to publish a new one) and our card. */
 export class ParleyProfile extends LitElement {
   static override properties = { jid: { type: String }, error: { state: true }, busy: { state: true } };
 
@@ -33,6 +34,8 @@ export class ParleyProfile extends LitElement {
         <parley-avatar .jid=${this.jid}></parley-avatar>
         <input class="visually-hidden" type="file" accept="image/*" aria-label="Change your avatar" ?disabled=${this.busy} @change=${this.picked} />
       </label>
+      <button @click=${() => void this.renderRoot.querySelector('parley-card')!.open(this.jid, true)}>Your card</button>
+      <parley-card></parley-card>
       <span class="error" role="alert">${this.error}</span>`;
   }
 

@@ -3,6 +3,7 @@ import { parley, listContacts, listRequests, unreadCounts, type Contact } from '
 import { LiveQuery, touches } from './live.js';
 import { displayName } from '../shared/names.js';
 import './avatar.js';
+import './card.js';
 import { base } from './styles.js';
 
 const SHOW_TEXT: Record<string, string> = { chat: 'free to chat', away: 'away', xa: 'away for long', dnd: 'busy' };
@@ -80,6 +81,7 @@ export class ParleyRoster extends LitElement {
         <ul>
           ${(this.contacts.value ?? []).map((c) => this.renderContact(c))}
         </ul>
+        <parley-card></parley-card>
       </section>
       <section>
         <form @submit=${this.add}>
@@ -104,6 +106,7 @@ export class ParleyRoster extends LitElement {
         <span class="presence muted">${status}${c.pendingOut ? ' · awaiting approval' : ''}</span>
         ${unread ? html`<span class="badge" aria-label="${unread} unread">${unread}</span>` : nothing}
       </button>
+      <button aria-label="Card of ${c.jid}" title="Card" @click=${() => void this.renderRoot.querySelector('parley-card')!.open(c.jid)}>ⓘ</button>
       <button aria-label="Remove ${c.jid}" title="Remove" @click=${() => this.removeContact(c.jid)}>×</button>
     </li>`;
   }

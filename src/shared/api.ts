@@ -1,3 +1,4 @@
+import type { Card } from './card.js';
 import type { DataForm, FormValues } from './form-model.js';
 import type { ChatState, ChatStateNote, Show } from './records.js';
 import type { WebPushSubscription } from './push.js';
@@ -106,6 +107,10 @@ export interface ParleyApi {
   setNick(nick: string): Promise<void>;
   /** Publishes our avatar (XEP-0084): an image the page cropped and sized (`squareAvatar`); refuses one that is no image or over 1 MB. */
   setAvatar(image: ArrayBuffer, size: { width: number; height: number }): Promise<void>;
+  /** A contact's card (or ours): vCard4 (XEP-0292), else vcard-temp (XEP-0054); fields are plain text. */
+  card(jid: string): Promise<Card>;
+  /** Publishes our card as vCard4. */
+  setCard(card: Card): Promise<void>;
 }
 
 /** A room we receive through MUC-Sub (ejabberd), as its MUC service lists it. */

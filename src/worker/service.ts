@@ -21,6 +21,8 @@ import { markers, type MarkersPlugin } from './markers.js';
 import { mds, type MdsPlugin } from './mds.js';
 import { nicks, type NickPlugin } from './nick.js';
 import { avatars, type AvatarPlugin } from './avatar.js';
+import { cards, type CardPlugin } from './vcard.js';
+import type { Card } from '../shared/card.js';
 import { mam, type MamPlugin } from './mam.js';
 import { messages, type MessagePlugin } from './message.js';
 import { outbox } from './outbox.js';
@@ -50,7 +52,7 @@ interface Running {
   markers?: MarkersPlugin;
   mds?: MdsPlugin;
   push?: PushPlugin;
-  people?: { nicks: NickPlugin; avatars: AvatarPlugin };
+  people?: { nicks: NickPlugin; avatars: AvatarPlugin; cards: CardPlugin };
 }
 
 const CHANGE_BATCH_MS = 16;
@@ -281,19 +283,27 @@ export class ParleyService implements ParleyApi {
   // People (names, avatars, cards).
   setNick(nick: string): Promise<void> {
     return this.command(async () => {
-      const running = this.onlinePlugins();
-      if (!running.people) throw new Error('Not logged in.');
       if (!nick.trim()) throw new Error('A nickname cannot be empty.');
-      await running.people.nicks.publish(nick);
+      await this.people().nicks.publish(nick);
     });
   }
 
   setAvatar(image: ArrayBuffer, size: { width: number; height: number }): Promise<void> {
-    return this.command(async () => {
-      const running = this.onlinePlugins();
-      if (!running.people) throw new Error('Not logged in.');
-      await running.people.avatars.publish(new Uint8Array(image), size);
-    });
+    return this.command(() => this.people().avatars.publish(new Uint8Array(image), size));
+  }
+
+  card(jid: string): Promise<Card> {
+    return this.command(() => this.people().cards.card(this.contactJid(jid)));
+  }
+
+  setCard(card: Card): Promise<void> {
+    return this.command(() => this.people().cards.publish(card));
+  }
+
+  private people(): NonNullable<Running['people']> {
+    const running = this.onlinePlugins();
+    if (!running.people) throw new Error('Not logged in.');
+    return running.people;
   }
 
   private pushPlugin(): PushPlugin {
@@ -449,7 +459,7 @@ export class ParleyService implements ParleyApi {
     this.running.markers = session.use(markers);
     const pep = session.use(pubsub);
     this.running.mds = session.use((ctx) => mds(ctx, pep, () => mamPlugin.caughtUp()));
-    this.running.people = { nicks: session.use((ctx) => nicks(ctx, pep)), avatars: session.use((ctx) => avatars(ctx, pep)) };
+    this.running.people = { nicks: session.use((ctx) => nicks(ctx, pep)), avatars: session.use((ctx) => avatars(ctx, pep)), cards: session.use((ctx) => cards(ctx, pep)) };
     // After messages: a receipt is only sent for what the message plugin has stored.
     session.use(receipts);
     this.running.push = session.use(push);

@@ -42,7 +42,11 @@ async function shownAvatar(page: ClientPage, jid: string): Promise<{ hash?: stri
 const profileError = (page: ClientPage) =>
   page.page.evaluate(() => document.querySelector('parley-client')!.shadowRoot!.querySelector('parley-profile')!.shadowRoot!.querySelector('[role=alert]')!.textContent ?? '');
 
-describe('people: avatars', () => {
+/** Runs `script` on the shadow root of `path` (element names from the document down) and returns its result. */
+const inShadow = <T>(page: ClientPage, path: string[], script: string): Promise<T> =>
+  page.page.evaluate(`(() => { let root = document; for (const name of ${JSON.stringify(path)}) root = root.querySelector(name).shadowRoot; ${script} })()`) as Promise<T>;
+
+describe('people', () => {
   let fx: Fixture;
   let aliceProfile: Profile;
   let bobProfile: Profile;
@@ -89,6 +93,33 @@ describe('people: avatars', () => {
       return parley().api.setAvatar(new TextEncoder().encode('<b>not an image</b>').buffer, { width: 1, height: 1 }).then(() => 'published', (e: Error) => e.message);
     }, '/dist/parley.js');
     assert.match(answer, /not an image/);
+    assert.deepEqual([...alice.errors, ...bob.errors], []);
+  });
+
+  it('a card alice edits is read back by bob, markup and a javascript: URL shown as text', async () => {
+    await alice.click('parley-client >>> parley-profile >>> button');
+    const form = ['parley-client', 'parley-profile', 'parley-card'];
+    await until(() => inShadow<boolean>(alice, form, `return !!root.querySelector('form input[name=fn]');`), { what: 'card form' });
+    const fields = { fn: 'Alice <b>Liddell</b>', nickname: 'Al', email: 'alice@example.org', tel: '+44 1865', note: '<img src=x onerror=alert(1)>', url: 'javascript:alert(1)' };
+    await inShadow(alice, form, `const f = ${JSON.stringify(fields)};
+      for (const [k, v] of Object.entries(f)) root.querySelector('[name=' + k + ']').value = v;
+      root.querySelector('form button[type=submit]').click();`);
+    await until(() => inShadow<boolean>(alice, form, `return !root.querySelector('dialog').open;`), { what: 'saved' });
+
+    await bob.click(`parley-client >>> parley-roster >>> button[aria-label="Card of ${fx.jid('alice')}"]`);
+    const card = ['parley-client', 'parley-roster', 'parley-card'];
+    const shown = await until(() => inShadow<Record<string, string> | null>(bob, card,
+      `const dds = [...root.querySelectorAll('dd')]; return dds.length ? Object.fromEntries(dds.map((d) => [d.className, d.textContent])) : null;`), { what: "alice's card at bob's" });
+    assert.deepEqual(shown, fields);
+    // Nothing in it became markup: no element from the fields, and the URL is no link.
+    assert.equal(await inShadow<number>(bob, card, `return root.querySelectorAll('dd b, dd img, dd a').length;`), 0);
+
+    // Read back by alice too, and a safe URL is a link.
+    await alice.api('setCard', { ...fields, url: 'https://example.org/alice' });
+    await bob.page.keyboard.press('Escape');
+    await bob.click(`parley-client >>> parley-roster >>> button[aria-label="Card of ${fx.jid('alice')}"]`);
+    await until(() => inShadow<string | null>(bob, card, `return root.querySelector('dd.url a')?.getAttribute('href');`).then((h) => h === 'https://example.org/alice'), { what: 'the link' });
+    assert.deepEqual(await alice.api('card', fx.jid('alice')), { ...fields, url: 'https://example.org/alice' });
     assert.deepEqual([...alice.errors, ...bob.errors], []);
   });
 });
