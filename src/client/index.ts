@@ -21,6 +21,7 @@ export type { WebPushSubscription } from '../shared/push.js';
 export { pushSubscribe } from './push.js';
 export { registerServiceWorker } from './sw.js';
 export { squareAvatar, AVATAR_SIZE } from './avatar.js';
+export { putFile, shareFile, type UploadControl } from './upload.js';
 
 export interface ParleyOptions {
   /**

@@ -111,6 +111,19 @@ export interface ParleyApi {
   card(jid: string): Promise<Card>;
   /** Publishes our card as vCard4. */
   setCard(card: Card): Promise<void>;
+  /** Our server's upload limit in bytes (XEP-0363); null without an upload service, undefined when it states none. */
+  uploadLimit(): Promise<number | null | undefined>;
+  /** A slot for a file (the page PUTs it, see `uploadFile`); rejects a file over the limit before asking. */
+  uploadSlot(file: { name: string; size: number; type: string }): Promise<UploadSlot>;
+  /** Sends a shared file's URL as the body, with XEP-0066 data naming it; resolves with its origin-id. */
+  sendFile(to: string, url: string): Promise<string>;
+}
+
+/** Where to PUT a file and with which headers, and the URL it is then shared by (XEP-0363). */
+export interface UploadSlot {
+  put: string;
+  get: string;
+  headers: Record<string, string>;
 }
 
 /** A room we receive through MUC-Sub (ejabberd), as its MUC service lists it. */

@@ -8,6 +8,7 @@ import type { Element } from '@xmpp/xml';
 import type { OutboxRecord } from '../shared/records.js';
 import { markSent } from '../storage/write.js';
 import { buildCorrection } from './correction.js';
+import { buildOob } from './oob.js';
 import { buildChatMessage, messageKey, NS_SID } from './message.js';
 import type { Plugin, PluginContext } from './plugin.js';
 import { buildReactions } from './reactions.js';
@@ -30,6 +31,7 @@ export function buildOutgoing(out: OutboxRecord): Element {
     default: {
       const stanza = buildChatMessage(out.to, out.body, out.originId);
       if (out.reply) appendReply(stanza, out.reply);
+      if (out.oob) stanza.append(buildOob(out.body));
       return stanza;
     }
   }

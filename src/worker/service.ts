@@ -3,7 +3,7 @@
  * Pages read IndexedDB themselves; this tells them what changed on the `parley` BroadcastChannel.
  */
 import { bareJid, isBareJid } from '../shared/jid.js';
-import { EVENTS_CHANNEL, type Change, type LoginOptions, type ParleyApi, type Status, type WorkerEvent } from '../shared/api.js';
+import { EVENTS_CHANNEL, type Change, type LoginOptions, type ParleyApi, type Status, type UploadSlot, type WorkerEvent } from '../shared/api.js';
 import type { AccountRecord, ChatState, ChatStateNote, FastTokenRecord, Show } from '../shared/records.js';
 import type { AuthResult } from './auth.js';
 import { getAccount } from '../storage/read.js';
@@ -23,6 +23,8 @@ import { nicks, type NickPlugin } from './nick.js';
 import { avatars, type AvatarPlugin } from './avatar.js';
 import { cards, type CardPlugin } from './vcard.js';
 import type { Card } from '../shared/card.js';
+import { isWebUrl } from '../shared/attachment.js';
+import { uploads, type UploadPlugin } from './upload.js';
 import { mam, type MamPlugin } from './mam.js';
 import { messages, type MessagePlugin } from './message.js';
 import { outbox } from './outbox.js';
@@ -52,7 +54,7 @@ interface Running {
   markers?: MarkersPlugin;
   mds?: MdsPlugin;
   push?: PushPlugin;
-  people?: { nicks: NickPlugin; avatars: AvatarPlugin; cards: CardPlugin };
+  people?: { nicks: NickPlugin; avatars: AvatarPlugin; cards: CardPlugin; uploads: UploadPlugin };
 }
 
 const CHANGE_BATCH_MS = 16;
@@ -300,6 +302,22 @@ export class ParleyService implements ParleyApi {
     return this.command(() => this.people().cards.publish(card));
   }
 
+  async uploadLimit(): Promise<number | null | undefined> {
+    const service = await this.command(() => this.people().uploads.service());
+    return service && service.maxBytes;
+  }
+
+  uploadSlot(file: { name: string; size: number; type: string }): Promise<UploadSlot> {
+    return this.command(() => this.people().uploads.slot(file));
+  }
+
+  sendFile(to: string, url: string): Promise<string> {
+    return this.command(async () => {
+      if (!isWebUrl(url)) throw new Error('Only an http(s) address can be shared as a file.');
+      return this.plugins().messages.send(this.contactJid(to), url, { oob: true });
+    });
+  }
+
   private people(): NonNullable<Running['people']> {
     const running = this.onlinePlugins();
     if (!running.people) throw new Error('Not logged in.');
@@ -459,7 +477,7 @@ export class ParleyService implements ParleyApi {
     this.running.markers = session.use(markers);
     const pep = session.use(pubsub);
     this.running.mds = session.use((ctx) => mds(ctx, pep, () => mamPlugin.caughtUp()));
-    this.running.people = { nicks: session.use((ctx) => nicks(ctx, pep)), avatars: session.use((ctx) => avatars(ctx, pep)), cards: session.use((ctx) => cards(ctx, pep)) };
+    this.running.people = { nicks: session.use((ctx) => nicks(ctx, pep)), avatars: session.use((ctx) => avatars(ctx, pep)), cards: session.use((ctx) => cards(ctx, pep)), uploads: session.use(uploads) };
     // After messages: a receipt is only sent for what the message plugin has stored.
     session.use(receipts);
     this.running.push = session.use(push);

@@ -46,6 +46,34 @@ const profileError = (page: ClientPage) =>
 const inShadow = <T>(page: ClientPage, path: string[], script: string): Promise<T> =>
   page.page.evaluate(`(() => { let root = document; for (const name of ${JSON.stringify(path)}) root = root.querySelector(name).shadowRoot; ${script} })()`) as Promise<T>;
 
+/** The upload service's limit in this suite. */
+const LIMIT = 6 * 1024 * 1024;
+
+/** Drops a generated file on alice's composer: a PNG of random pixels (about 5.4 MB at 1300×1200), or `bytes` of zeros. */
+async function dropFile(page: ClientPage, { width = 1300, height = 1200, bytes = 0 } = {}): Promise<number> {
+  return page.page.evaluate(async (w, h, n) => {
+    let blob: Blob;
+    if (n) blob = new Blob([new Uint8Array(n)], { type: 'application/octet-stream' });
+    else {
+      const canvas = new OffscreenCanvas(w, h);
+      const pixels = new ImageData(w, h);
+      // Random pixels, so PNG cannot shrink them; opaque, so every colour byte counts.
+      for (let i = 0; i < pixels.data.length; i += 65536) crypto.getRandomValues(new Uint8Array(pixels.data.buffer, i, Math.min(65536, pixels.data.length - i)));
+      for (let i = 3; i < pixels.data.length; i += 4) pixels.data[i] = 255;
+      canvas.getContext('2d')!.putImageData(pixels, 0, 0);
+      blob = await canvas.convertToBlob({ type: 'image/png' });
+    }
+    const file = new File([blob], n ? 'big.bin' : 'photo.png', { type: blob.type });
+    const composer = document.querySelector('parley-client')!.shadowRoot!.querySelector('parley-composer')!.shadowRoot!;
+    const drop = new DataTransfer();
+    drop.items.add(file);
+    composer.querySelector('form')!.dispatchEvent(new DragEvent('drop', { dataTransfer: drop, bubbles: true, cancelable: true }));
+    return file.size;
+  }, width, height, bytes);
+}
+
+const upload = ['parley-client', 'parley-composer', 'parley-upload'];
+
 describe('people', () => {
   let fx: Fixture;
   let aliceProfile: Profile;
@@ -54,7 +82,7 @@ describe('people', () => {
   let bob: ClientPage;
 
   before(async () => {
-    fx = await setup(['alice', 'bob']);
+    fx = await setup(['alice', 'bob'], { upload: { maxBytes: LIMIT } });
     await befriend(fx.server, ['alice', PASSWORD], ['bob', PASSWORD]);
     aliceProfile = await launch();
     bobProfile = await launch();
@@ -120,6 +148,39 @@ describe('people', () => {
     await bob.click(`parley-client >>> parley-roster >>> button[aria-label="Card of ${fx.jid('alice')}"]`);
     await until(() => inShadow<string | null>(bob, card, `return root.querySelector('dd.url a')?.getAttribute('href');`).then((h) => h === 'https://example.org/alice'), { what: 'the link' });
     assert.deepEqual(await alice.api('card', fx.jid('alice')), { ...fields, url: 'https://example.org/alice' });
+    await bob.page.keyboard.press('Escape');
+    await until(() => inShadow<boolean>(bob, card, `return !root.querySelector('dialog').open;`), { what: 'card closed' });
+    assert.deepEqual([...alice.errors, ...bob.errors], []);
+  });
+
+  it('a 5 MB image alice drops is uploaded with visible progress and shown to bob', async () => {
+    await alice.open(fx.jid('bob'));
+    await bob.open(fx.jid('alice'));
+    // A slow uplink, so the progress bar is seen moving (the XMPP stream runs in the worker, unthrottled).
+    const cdp = await alice.page.createCDPSession();
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 8 * 1024 * 1024 });
+    const size = await dropFile(alice);
+    assert.ok(size > 4.5 * 1024 * 1024 && size < LIMIT, `a ${size}-byte image`);
+    const seen = await until(() => inShadow<{ value: number; max: number } | null>(alice, upload,
+      `const p = root.querySelector('progress'); return p && p.value > 0 && p.value < p.max ? { value: p.value, max: p.max } : null;`), { what: 'progress part way' });
+    assert.equal(seen.max, size);
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    const shown = await until(() => bob.page.evaluate(() => {
+      const log = document.querySelector('parley-client')!.shadowRoot!.querySelector('parley-conversation')!.shadowRoot!;
+      const img = log.querySelector('parley-attachment')?.shadowRoot?.querySelector('img');
+      return img?.complete && img.naturalWidth ? `${img.naturalWidth}x${img.naturalHeight} ${new URL(img.src).protocol}` : '';
+    }), { what: 'the image at bob\'s', timeout: 20_000 });
+    assert.equal(shown, '1300x1200 http:');
+    assert.equal(await inShadow<boolean>(alice, upload, `return !root.querySelector('progress');`), true);
+  });
+
+  it('a file over the server\'s limit is refused before any upload', async () => {
+    const before = (await alice.stored(fx.jid('bob'))).length;
+    await dropFile(alice, { bytes: LIMIT + 1 });
+    const error = await until(() => inShadow<string>(alice, upload, `return root.querySelector('[role=alert]')?.textContent ?? '';`), { what: 'error shown' });
+    assert.match(error, /too large.*at most 6291456/);
+    assert.equal(await inShadow<boolean>(alice, upload, `return !root.querySelector('progress');`), true);
+    assert.equal((await alice.stored(fx.jid('bob'))).length, before);
     assert.deepEqual([...alice.errors, ...bob.errors], []);
   });
 });
