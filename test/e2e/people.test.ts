@@ -174,6 +174,19 @@ describe('people', () => {
     assert.equal(await inShadow<boolean>(alice, upload, `return !root.querySelector('progress');`), true);
   });
 
+  it('an upload cancelled part way sends nothing', async () => {
+    const before = (await alice.stored(fx.jid('bob'))).length;
+    const cdp = await alice.page.createCDPSession();
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 1024 * 1024 });
+    await dropFile(alice);
+    await until(() => inShadow<boolean>(alice, upload, `const p = root.querySelector('progress'); return !!p && p.value > 0;`), { what: 'upload under way' });
+    await alice.click('parley-client >>> parley-composer >>> parley-upload >>> button.cancel-upload');
+    const error = await until(() => inShadow<string>(alice, upload, `return root.querySelector('[role=alert]')?.textContent ?? '';`), { what: 'cancel shown' });
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    assert.equal(error, 'Upload cancelled.');
+    assert.equal((await alice.stored(fx.jid('bob'))).length, before);
+  });
+
   it('a file over the server\'s limit is refused before any upload', async () => {
     const before = (await alice.stored(fx.jid('bob'))).length;
     await dropFile(alice, { bytes: LIMIT + 1 });
