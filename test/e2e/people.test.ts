@@ -161,7 +161,7 @@ describe('people', () => {
     await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 8 * 1024 * 1024 });
     const size = await dropFile(alice);
     assert.ok(size > 4.5 * 1024 * 1024 && size < LIMIT, `a ${size}-byte image`);
-    const seen = await until(() => inShadow<{ value: number; max: number } | null>(alice, upload,
+    const seen = await until(() => inShadow<{ value: number; max: number } | null>(alice, upload, `const e = root.querySelector('[role=alert]'); if (e) throw new Error(e.textContent);` +
       `const p = root.querySelector('progress'); return p && p.value > 0 && p.value < p.max ? { value: p.value, max: p.max } : null;`), { what: 'progress part way' });
     assert.equal(seen.max, size);
     await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
