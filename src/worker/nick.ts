@@ -20,7 +20,6 @@ export const MAX_NICK = 64;
 /** `<nick/>`'s text, control characters and runs of spaces made one space; null when none is left. */
 export function parseNick(el: Element | undefined): string | null {
   if (el?.name !== 'nick' || el.attrs.xmlns !== NS_NICK) return null;
-  // eslint-disable-next-line no-control-regex
   const text = el.text().replace(/[\u0000-\u001f\u007f\s]+/gu, ' ').trim();
   return text ? [...text].slice(0, MAX_NICK).join('') : null;
 }

@@ -21,7 +21,6 @@ const V4: Record<keyof Card, [string, string]> = {
 };
 
 function tidy(text: string | null | undefined): string | undefined {
-  // eslint-disable-next-line no-control-regex
   const t = text?.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '').trim();
   return t ? [...t].slice(0, MAX_FIELD).join('') : undefined;
 }
