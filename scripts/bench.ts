@@ -4,8 +4,9 @@
  *    cold (new tab while the worker runs) and first open (no worker yet);
  *  - archive sync: a first login's window, and a later login's forward catch-up (see mamCatchUp);
  *  - per-message cost in an open conversation of 1,000 and 10,000 messages, and a burst (see liveCost);
- *  - push: server publish → notification shown with every tab closed (see bench-push.ts).
- * PARLEY_BENCH_ONLY=live runs only liveCost, PARLEY_BENCH_ONLY=push only the push figure.
+ *  - push: server publish → notification shown with every tab closed (see bench-push.ts);
+ *  - joining a room of 1,000 occupants with 5,000 archived messages (see bench-room.ts).
+ * PARLEY_BENCH_ONLY=live runs only liveCost, =push only the push figure, =room only the room.
  */
 import { spawnSync } from 'node:child_process';
 import { ClientPage, launch } from '../test/harness/browser.js';
@@ -17,6 +18,7 @@ import type { Element } from '@xmpp/xml';
 import { buildQuery, NS_MAM, parseFin, RECENT } from '../src/worker/mam.js';
 import { countArchiveQueries, fillArchive } from '../test/harness/archive.js';
 import { pushWake } from './bench-push.js';
+import { roomCost } from './bench-room.js';
 
 const MESSAGES = Number(process.env.PARLEY_BENCH_MESSAGES ?? 1000);
 const RUNS = 7;
@@ -42,6 +44,10 @@ if (process.env.PARLEY_BENCH_ONLY === 'push') {
 const fx = await setup(['alice', 'bob', 'carol', 'dave', 'erin']);
 const profile = await launch();
 try {
+  if (process.env.PARLEY_BENCH_ONLY === 'room') {
+    await roomCost(fx, profile);
+    process.exit(0);
+  }
   await liveCost();
   if (process.env.PARLEY_BENCH_ONLY === 'live') process.exit(0);
   await befriend(fx.server, ['alice', PASSWORD], ['bob', PASSWORD]);
@@ -85,6 +91,7 @@ try {
   console.log(`bench: first rendered conversation, cold (new tab, worker running): ${fmt(cold)}`);
   console.log(`bench: first rendered conversation, first open (no worker yet):   ${fmt(first)}`);
   await mamCatchUp();
+  await roomCost(fx, profile);
 } finally {
   await profile.close();
   await fx.dispose();

@@ -45,7 +45,8 @@ step('build', built);
 
 const unitFile = join(tmp, 'unit.json');
 const wanted = (dir: string) => (only.length ? only.filter((f) => f.includes(dir)) : null);
-const unit = wanted('test/unit/');
+// The unit folder named stands for its test files (not the helpers beside them).
+const unit = wanted('test/unit/')?.map((f) => (f.endsWith('/') ? `${f}**/*.test.ts` : f)) ?? null;
 if (!unit || unit.length) {
   const code = await run('npx', ['web-test-runner', ...(unit ? ['--files', ...unit] : [])], { PARLEY_COUNTS: unitFile });
   const counts = await readCounts(unitFile);
@@ -57,16 +58,17 @@ if (!unit || unit.length) {
 }
 
 // The whole e2e suite on the default server; the login, reconnect, delivery, archive, bookmark and invitation
-// suites again on a server without SASL2 and on ejabberd, and the push suites on ejabberd. Naming files (or
-// PARLEY_SERVER) runs just those, on that server.
+// suites again on a server without SASL2 and on ejabberd, and group chat and push again on ejabberd. Naming
+// files (or PARLEY_SERVER) runs just those, on that server.
 const CROSS = ['login-and-bad-input', 'local-first', 'delivery', 'mam', 'bookmarks', 'invitations'].map((n) => `test/e2e/${n}.test.ts`);
-// Push goes through the server's own module (Prosody's cloud_notify, ejabberd's mod_push): ejabberd too.
-const PUSH = ['push-gateway', 'push'].map((n) => `test/e2e/${n}.test.ts`);
+// Group chat, push and services (time, version, idle, blocking) go through the server's own modules (the
+// SASL1 Prosody has the same as the default one).
+const ON_EJABBERD = [...CROSS, ...['muc', 'push-gateway', 'push', 'services'].map((n) => `test/e2e/${n}.test.ts`)];
 const e2e = wanted('test/e2e/');
 if (built && (!e2e || e2e.length)) {
   const all = (await readdir('test/e2e')).filter((f) => f.endsWith('.test.ts')).sort().map((f) => `test/e2e/${f}`);
   const runs: { server: ServerKind; files: string[] }[] = [{ server: serverKind(), files: e2e ?? all }];
-  if (!e2e && !process.env.PARLEY_SERVER) runs.push({ server: 'prosody-sasl1', files: CROSS }, { server: 'ejabberd', files: [...CROSS, ...PUSH] });
+  if (!e2e && !process.env.PARLEY_SERVER) runs.push({ server: 'prosody-sasl1', files: CROSS }, { server: 'ejabberd', files: ON_EJABBERD });
   const lines: string[] = [];
   for (const [i, { server, files }] of runs.entries()) {
     console.log(`\n=== e2e on ${server}: ${files.length} file(s) ===`);

@@ -7,3 +7,6 @@ export { ParleyConversations } from './elements/conversations.js';
 export { ParleyConversation } from './elements/conversation.js';
 export { ParleyComposer } from './elements/composer.js';
 export { ParleyForm } from './elements/form.js';
+export { ParleyJoin } from './elements/join.js';
+export { ParleyRoom } from './elements/room.js';
+export { ParleyOccupants } from './elements/occupants.js';

@@ -101,17 +101,20 @@ modules:
     show_os: false
   mod_offline: {}
   # Rooms on conference.HOST, archived, open to MUC-Sub (subscribing without joining).
-  mod_muc:
-    host: ${y(`conference.${o.host}`)}
-    access_create: all
-    default_room_options:
-      allow_subscription: true
-      mam: true
   mod_client_state: {}
   mod_register:
     ip_access: all
     access: register
   mod_auth_fast: {}
+  # Group chat (XEP-0045) at conference.HOST, rooms archived (XEP-0313), occupant-id (XEP-0421).
+  mod_muc:
+    host: ${y(`conference.${o.host}`)}
+    access_create: all
+    history_size: 20
+    default_room_options:
+      mam: true
+      allow_subscription: true
+  mod_muc_occupantid: {}
   mod_http_api: {}
   mod_admin_extra: {} # change_password, for idempotent register()
 ${o.push ? '  mod_push: {}\n' : ''}${o.upload ? `  # Slots on the loopback listener; CORS so a page on another port can PUT and read them.

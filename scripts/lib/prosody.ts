@@ -156,6 +156,15 @@ Component ${q(`upload.${host}`)} "http_file_share"
   http_external_url = ${q(`http://127.0.0.1:${httpPort}/`)}
   http_file_share_size_limit = ${opts.upload.maxBytes}
   http_file_share_daily_quota = ${opts.upload.maxBytes * 100}` : ''}
+
+
+-- Group chat (XEP-0045) with room archives (XEP-0313), moderation (XEP-0425); occupant-id (XEP-0421) is built in.
+Component ${q(`conference.${host}`)} "muc"
+modules_enabled = { "muc_mam", "muc_moderation" }
+muc_log_all_rooms = true
+muc_log_by_default = true
+muc_log_expires_after = "never"
+muc_room_default_history_length = 20
 `,
   );
 

@@ -22,6 +22,8 @@ export interface ServeOptions {
   vars?: Record<string, string>;
   port?: number;
   host?: string;
+  /** A WebSocket URL served as this host's XEP-0156 host-meta (XRD and JSON). */
+  hostMeta?: string;
 }
 
 export interface Served {
@@ -29,7 +31,22 @@ export interface Served {
   close(): Promise<void>;
 }
 
-export async function serve({ mounts, vars = {}, port = 0, host = '127.0.0.1' }: ServeOptions): Promise<Served> {
+const REL_WEBSOCKET = 'urn:xmpp:alt-connections:websocket';
+const escapeAttr = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+
+/** `/.well-known/host-meta(.json)` naming `ws` (XEP-0156), readable from any origin as the XEP asks. */
+function hostMetaFiles(ws: string): Record<string, [string, string]> {
+  return {
+    '/.well-known/host-meta': [
+      'application/xrd+xml',
+      `<?xml version="1.0" encoding="utf-8"?>\n<XRD xmlns="http://docs.oasis-open.org/ns/xri/xrd-1.0"><Link rel="${REL_WEBSOCKET}" href="${escapeAttr(ws)}"/></XRD>\n`,
+    ],
+    '/.well-known/host-meta.json': ['application/json', JSON.stringify({ links: [{ rel: REL_WEBSOCKET, href: ws }] })],
+  };
+}
+
+export async function serve({ mounts, vars = {}, port = 0, host = '127.0.0.1', hostMeta }: ServeOptions): Promise<Served> {
+  const wellKnown = hostMeta ? hostMetaFiles(hostMeta) : {};
   const prefixes = Object.keys(mounts).sort((a, b) => b.length - a.length);
   const server: Server = createServer(async (req, res) => {
     let path: string;
@@ -40,6 +57,8 @@ export async function serve({ mounts, vars = {}, port = 0, host = '127.0.0.1' }:
     }
     const prefix = prefixes.find((p) => path.startsWith(p));
     if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405).end();
+    const known = wellKnown[path];
+    if (known) return void res.writeHead(200, { 'content-type': known[0], 'access-control-allow-origin': '*', 'cache-control': 'no-store' }).end(known[1]);
     if (!prefix) return void res.writeHead(404).end();
     const root = resolve(mounts[prefix]!);
     let file = normalize(join(root, path.slice(prefix.length)));

@@ -1,5 +1,5 @@
 import { LitElement, html, css, nothing } from 'lit';
-import { parley, getAccount, getConversation, totalUnread, registerServiceWorker, type PushState } from '../client/index.js';
+import { parley, getAccount, getConversation, listRooms, totalUnread, registerServiceWorker, type PushState } from '../client/index.js';
 import type { Show } from '../shared/records.js';
 import { LiveQuery, StatusController, touches } from './live.js';
 import { base } from './styles.js';
@@ -9,6 +9,8 @@ import './conversations.js';
 import './conversation.js';
 import './composer.js';
 import './profile.js';
+import './join.js';
+import './room.js';
 
 const OPEN_KEY = 'parley:open';
 /** A notification click: the Service Worker names the conversation (src/sw/handlers.ts). */
@@ -31,6 +33,7 @@ export class ParleyClient extends LitElement {
     open: { type: String, reflect: true },
     swUrl: { type: String, attribute: 'sw-url' },
     pushGateway: { type: String, attribute: 'push-gateway' },
+    discoveryOrigin: { type: String, attribute: 'discovery-origin' },
     applyUpdate: { state: true },
     pushState: { state: true },
     pushError: { state: true },
@@ -48,6 +51,8 @@ export class ParleyClient extends LitElement {
       .main { flex: 1; display: grid; grid-template-columns: minmax(12em, 18em) 1fr; min-height: 0; }
       .side { border-right: 1px solid var(--_line); overflow-y: auto; }
       .chat { display: flex; flex-direction: column; min-height: 0; }
+      .main.in-room { grid-template-columns: minmax(12em, 18em) 1fr minmax(10em, 16em); }
+      @media (max-width: 60em) { .main.in-room { grid-template-columns: minmax(12em, 18em) 1fr; } .main.in-room parley-room { grid-column: 2; } }
       parley-conversation { flex: 1; }
       .update { display: flex; gap: 1em; align-items: center; padding: 0.4em 1em; background: var(--_line); }
       @media (max-width: 40em) { .main { grid-template-columns: 1fr; } }
@@ -61,6 +66,8 @@ export class ParleyClient extends LitElement {
   declare open: string;
   declare swUrl: string;
   declare pushGateway: string;
+  /** Where `<parley-login>` looks up host-meta (XEP-0156) when no `service` is given. */
+  declare discoveryOrigin: string;
   /** A new version waits: this lets it take over (and reloads). */
   declare applyUpdate: (() => void) | undefined;
   declare pushState: PushState | undefined;
@@ -72,6 +79,7 @@ export class ParleyClient extends LitElement {
     totalUnread,
     touches('conversations'),
   );
+  private readonly rooms = new LiveQuery(this, listRooms, touches('rooms'));
   private readonly baseTitle = document.title;
   /** The push node stored when the bell last looked. */
   private pushNode: string | undefined;
@@ -85,6 +93,7 @@ export class ParleyClient extends LitElement {
     this.allowInsecure = false;
     this.swUrl = '';
     this.pushGateway = '';
+    this.discoveryOrigin = '';
     this.applyUpdate = undefined;
     this.pushError = '';
     // A reload or a new tab comes back to the conversation last open here.
@@ -142,6 +151,7 @@ export class ParleyClient extends LitElement {
     if (!status && !this.account.loaded) return html`<header><h1>Parley</h1><span class="status" role="status"></span></header>`;
     const loggedIn = status ? status.state !== 'logged-out' : !!(account?.keys || account?.fast);
     const state = status?.state ?? (loggedIn ? 'connecting' : 'logged-out');
+    const inRoom = !!this.open && !!this.rooms.value?.has(this.open);
     return html`
       <header>
         <h1>Parley</h1>
@@ -155,8 +165,9 @@ export class ParleyClient extends LitElement {
       </header>
       ${this.applyUpdate ? html`<div class="update" role="alert">A new version of Parley is ready. <button @click=${this.applyUpdate}>Reload to update</button></div>` : nothing}
       ${loggedIn
-        ? html`<div class="main">
-            <div class="side" @parley-open=${(e: CustomEvent<string>) => (this.open = e.detail)}>
+        ? html`<div class=${inRoom ? 'main in-room' : 'main'} @parley-open=${(e: CustomEvent<string>) => (this.open = e.detail)}>
+            <div class="side">
+              <parley-join></parley-join>
               <parley-conversations .selected=${this.open}></parley-conversations>
               <parley-roster .selected=${this.open}></parley-roster>
             </div>
@@ -164,8 +175,9 @@ export class ParleyClient extends LitElement {
               <parley-conversation .jid=${this.open}></parley-conversation>
               <parley-composer .jid=${this.open}></parley-composer>
             </div>
+            ${inRoom ? html`<parley-room .jid=${this.open}></parley-room>` : nothing}
           </div>`
-        : html`<parley-login .service=${this.service} .allowPlain=${this.allowPlain} .allowInsecure=${this.allowInsecure} .jid=${account?.jid ?? ''} .error=${status?.error ?? ''}></parley-login>`}
+        : html`<parley-login .service=${this.service} .allowPlain=${this.allowPlain} .allowInsecure=${this.allowInsecure} .discoveryOrigin=${this.discoveryOrigin} .jid=${account?.jid ?? ''} .error=${status?.error ?? ''}></parley-login>`}
     `;
   }
 

@@ -1,6 +1,6 @@
 import { LitElement, html, css, nothing, type PropertyValues } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
-import { parley, getAccount, getConversation, listMessages, searchMessages, type MessageRecord } from '../client/index.js';
+import { parley, getAccount, getConversation, getRoom, listMessages, searchMessages, type MessageRecord } from '../client/index.js';
 import { isMeCommand, meText } from '../shared/styling.js';
 import { ChatStateController, LiveQuery, touches } from './live.js';
 import { renderStyled, styledCss } from './styled-text.js';
@@ -71,6 +71,9 @@ export class ParleyConversation extends LitElement {
       .message-actions { margin-left: 0.3em; }
       .picker { display: inline-flex; gap: 0.15em; }
       .retracted { color: var(--_muted); }
+      .nick { display: block; font-size: 0.8em; font-weight: 600; color: var(--_accent); }
+      li.mention { outline: 2px solid var(--_accent); }
+      .moderate-button { font-size: 0.75em; padding: 0.1em 0.4em; margin-left: 0.3em; }
       .edited { display: inline; }
       .edited summary { display: inline; cursor: pointer; }
       .edited p { margin: 0.2em 0; white-space: pre-wrap; }
@@ -116,6 +119,8 @@ export class ParleyConversation extends LitElement {
   /** Key of the message whose reaction picker is open (XEP-0444). */
   declare picking: string | undefined;
   private readonly account = new LiveQuery(this, getAccount, touches('account'));
+  /** The room this conversation is, if it is one: our role there decides what we may do. */
+  private readonly room = new LiveQuery(this, (db) => (this.jid ? getRoom(db, this.jid) : Promise.resolve(undefined)), touches('rooms'));
   private readonly chatStates = new ChatStateController(this);
   private markTimer: ReturnType<typeof setTimeout> | undefined;
   private searchTimer: ReturnType<typeof setTimeout> | undefined;
@@ -174,6 +179,7 @@ export class ParleyConversation extends LitElement {
       this.expanded = new Set();
       void this.messages.refresh();
       void this.record.refresh();
+      void this.room.refresh();
     }
     this.setAttribute('aria-label', this.jid ? `Conversation with ${this.jid}` : 'Conversation');
   }
@@ -222,11 +228,16 @@ export class ParleyConversation extends LitElement {
     // XEP-0461: a reply whose original is shown above it does not show its fallback quote as well.
     const original = this.original(m);
     if (original && m.fallback) m = { ...m, body: withoutFallback(m) };
-    return html`<li class=${firstUnread ? 'message first-unread' : 'message'} data-key=${m.key} data-direction=${m.direction} data-state=${m.state}>
+    const classes = `message${firstUnread ? ' first-unread' : ''}${m.mention ? ' mention' : ''}`;
+    return html`<li class=${classes} data-key=${m.key} data-direction=${m.direction} data-state=${m.state}>
       ${firstUnread ? html`<span class="new-marker">New messages</span>` : nothing}
-      <span class="visually-hidden">${m.direction === 'out' ? 'You' : html`<bdi>${m.conversation}</bdi>`}:</span>
+      ${m.nick && m.direction === 'in'
+        ? html`<bdi class="nick" dir="auto">${m.nick}</bdi>`
+        : html`<span class="visually-hidden">${m.direction === 'out' ? 'You' : html`<bdi>${m.conversation}</bdi>`}:</span>`}
       ${original ? this.renderQuote(original) : nothing}
-      ${m.retracted
+      ${m.moderated
+        ? html`<span class="body retracted moderated"><em>removed by <bdi>${m.moderated.by}</bdi>${m.moderated.reason ? html`: <bdi>${m.moderated.reason}</bdi>` : nothing}</em></span>`
+        : m.retracted
         ? html`<span class="body retracted"><em>message retracted</em></span>`
         : this.editing === m.key
           ? this.renderEditor(m)
@@ -235,7 +246,21 @@ export class ParleyConversation extends LitElement {
       ${STATE_TEXT[m.state] ? html`<span class="meta state">${STATE_TEXT[m.state]}</span>` : nothing}
       ${this.renderReactionActions(m)}
       ${this.renderEdits(m)}
+      ${this.room.value?.role === 'moderator' && m.stanzaId && !m.retracted
+        ? html`<button class="moderate-button" aria-label="Remove this message for everyone" @click=${() => void this.moderate(m)}>Remove</button>`
+        : nothing}
     </li>`;
+  }
+
+  /** XEP-0425: as a room moderator, take the message back for everyone, saying why if the user does. */
+  private async moderate(m: MessageRecord): Promise<void> {
+    const reason = prompt('Remove this message for everyone. Reason (optional):');
+    if (reason === null) return;
+    try {
+      await parley().api.moderate(this.jid, m.key, reason);
+    } catch (err) {
+      this.actionError = err instanceof Error ? err.message : String(err);
+    }
   }
 
   /** The text, styled; a long one cut short until the user asks for the whole. */

@@ -1,5 +1,5 @@
 import { LitElement, html, css, nothing } from 'lit';
-import { contactNames, listConversations, type ConversationRecord } from '../client/index.js';
+import { contactNames, listConversations, listRooms, type ConversationRecord } from '../client/index.js';
 import { LiveQuery, touches } from './live.js';
 import { localPart } from '../shared/names.js';
 import { base } from './styles.js';
@@ -8,7 +8,8 @@ import { withoutFallback } from './replying.js';
 const when = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 
 /**
- * Conversations, most recent first, with the last message and unread count.
+ * Conversations with people and rooms together, most recent first, with the last message, unread
+ * count and, in rooms, the messages that name us. A room we are in shows before anyone spoke in it.
  * Fires `parley-open` (detail: the contact's JID) when one is chosen.
  */
 export class ParleyConversations extends LitElement {
@@ -25,14 +26,21 @@ export class ParleyConversations extends LitElement {
       .preview { grid-column: 1; color: var(--_muted); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
       .time { color: var(--_muted); font-size: 0.8em; }
       .badge { justify-self: end; background: var(--_accent); color: #fff; border-radius: 1em; padding: 0 0.5em; font-size: 0.8em; }
+      .mentions { background: var(--_danger); }
+      .kind { color: var(--_muted); font-size: 0.8em; }
     `,
   ];
 
   declare selected: string;
   private readonly conversations = new LiveQuery(
     this,
-    async (db) => (await listConversations(db)).filter((c) => c.last),
-    touches('conversations'),
+    async (db) => {
+      const [list, rooms] = await Promise.all([listConversations(db), listRooms(db)]);
+      const shown = list.filter((c) => c.last || rooms.has(c.jid));
+      const silent = [...rooms.keys()].filter((jid) => !list.some((c) => c.jid === jid)).map((jid): ConversationRecord => ({ jid, lastTs: 0, unread: 0 }));
+      return { list: [...shown, ...silent], rooms };
+    },
+    touches('conversations', 'rooms'),
   );
   private readonly names = new LiveQuery(
     this,
@@ -46,7 +54,7 @@ export class ParleyConversations extends LitElement {
   }
 
   override render() {
-    const list = this.conversations.value ?? [];
+    const list = this.conversations.value?.list ?? [];
     if (!list.length) return nothing;
     return html`<h2 id="h">Conversations</h2>
       <ul aria-labelledby="h">
@@ -55,13 +63,15 @@ export class ParleyConversations extends LitElement {
   }
 
   private renderOne(c: ConversationRecord) {
-    const name = this.names.value?.get(c.jid) ?? localPart(c.jid);
-    return html`<li class="conversation" data-jid=${c.jid}>
+    const room = this.conversations.value?.rooms.get(c.jid);
+    const name = room?.name ?? this.names.value?.get(c.jid) ?? localPart(c.jid);
+    return html`<li class="conversation" data-jid=${c.jid} data-kind=${room ? 'room' : 'chat'}>
       <button aria-current=${this.selected === c.jid ? 'true' : 'false'} @click=${() => this.open(c.jid)}>
-        <span class="name" dir="auto" title=${c.jid}>${name}</span>
-        <time class="time" datetime=${new Date(c.lastTs).toISOString()}>${when.format(c.lastTs)}</time>
+        <span class="name" dir="auto" title=${c.jid}>${room ? html`<span class="kind"># </span>` : nothing}${name}</span>
+        ${c.lastTs ? html`<time class="time" datetime=${new Date(c.lastTs).toISOString()}>${when.format(c.lastTs)}</time>` : nothing}
         <span class="preview">${c.last?.direction === 'out' ? 'You: ' : ''}<bdi>${c.last ? withoutFallback(c.last).slice(0, 200) : ''}</bdi></span>
-        ${c.unread ? html`<span class="badge" aria-label="${c.unread} unread">${c.unread}</span>` : nothing}
+        ${c.mentions ? html`<span class="badge mentions" aria-label="${c.mentions} mentioning you">@${c.mentions}</span>` : nothing}
+        ${c.unread ? html`<span class="badge unread" aria-label="${c.unread} unread">${c.unread}</span>` : nothing}
       </button>
     </li>`;
   }

@@ -6,6 +6,8 @@ import { base } from './styles.js';
 export class ParleyLogin extends LitElement {
   static override properties = {
     service: { type: String },
+    discoveryOrigin: { type: String, attribute: 'discovery-origin' },
+    askServer: { state: true },
     allowPlain: { type: Boolean, attribute: 'allow-plain' },
     allowInsecure: { type: Boolean, attribute: 'allow-insecure' },
     jid: { type: String },
@@ -21,6 +23,10 @@ export class ParleyLogin extends LitElement {
   ];
 
   declare service: string;
+  /** Where domains' host-meta is looked up instead of `https://<domain>` (XEP-0156), e.g. a site's own origin. */
+  declare discoveryOrigin: string;
+  /** Discovery failed: the user names the server. */
+  declare askServer: boolean;
   declare allowPlain: boolean;
   declare allowInsecure: boolean;
   declare jid: string;
@@ -30,6 +36,8 @@ export class ParleyLogin extends LitElement {
   constructor() {
     super();
     this.service = '';
+    this.discoveryOrigin = '';
+    this.askServer = false;
     this.allowPlain = false;
     this.allowInsecure = false;
     this.jid = '';
@@ -43,7 +51,7 @@ export class ParleyLogin extends LitElement {
         <h2>Log in</h2>
         <label>Address <input name="jid" autocomplete="username" required placeholder="name@example.org" .value=${this.jid} /></label>
         <label>Password <input name="password" type="password" autocomplete="current-password" required /></label>
-        ${this.service
+        ${this.service || !this.askServer
           ? ''
           : html`<label>Server <input name="service" required placeholder="wss://example.org/xmpp-websocket" /></label>`}
         <p class="error" role="alert">${this.error}</p>
@@ -58,19 +66,32 @@ export class ParleyLogin extends LitElement {
     this.busy = true;
     this.error = '';
     try {
+      const jid = String(data.get('jid'));
       await parley().api.login({
-        jid: String(data.get('jid')),
+        jid,
         password: String(data.get('password')),
-        service: this.service || String(data.get('service')),
+        service: this.service || (this.askServer ? String(data.get('service')) : await this.discover(jid)),
         allowPlain: this.allowPlain,
         allowInsecure: this.allowInsecure,
       });
       this.dispatchEvent(new CustomEvent('parley-login', { bubbles: true, composed: true }));
     } catch (err) {
       this.error = (err as Error).message.replace(/^Error: /, '');
+      // The form asks for the server only once finding it failed.
+      if (err instanceof DiscoveryError) this.askServer = true;
     } finally {
       this.busy = false;
     }
   }
+
+  private async discover(jid: string): Promise<string> {
+    try {
+      return await parley().api.discover(jid, this.discoveryOrigin || undefined);
+    } catch (err) {
+      throw new DiscoveryError((err as Error).message.replace(/^Error: /, ''));
+    }
+  }
 }
+
+class DiscoveryError extends Error {}
 customElements.define('parley-login', ParleyLogin);

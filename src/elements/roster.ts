@@ -1,5 +1,6 @@
 import { LitElement, html, css, nothing, type TemplateResult } from 'lit';
-import { parley, listContacts, listRequests, unreadCounts, type Contact } from '../client/index.js';
+import { parley, listBlocked, listContacts, listLastSeen, listRequests, unreadCounts, type Contact, type ContactTime } from '../client/index.js';
+import { formatOffset } from '../shared/time.js';
 import { LiveQuery, touches } from './live.js';
 import { displayName } from '../shared/names.js';
 import './avatar.js';
@@ -8,12 +9,23 @@ import { base } from './styles.js';
 
 const SHOW_TEXT: Record<string, string> = { chat: 'free to chat', away: 'away', xa: 'away for long', dnd: 'busy' };
 
-/** The most available resource's state, with its status message isolated (any script, any direction) from ours. */
-export function presenceText(contact: Contact): TemplateResult | string {
+const when = (ts: number): string => new Date(ts).toLocaleString([], { dateStyle: 'short', timeStyle: 'short' });
+
+/**
+ * The most available resource's state, with its status message isolated (any script, any direction)
+ * from ours, and since when they are idle (XEP-0319); offline, when they were last seen.
+ */
+export function presenceText(contact: Contact, lastSeen?: number): TemplateResult | string {
   const best = contact.presence[0];
-  if (!best) return 'offline';
+  if (!best) return lastSeen === undefined ? 'offline' : `offline · last seen ${when(lastSeen)}`;
   const state = best.show ? SHOW_TEXT[best.show]! : 'online';
-  return best.status ? html`${state} — <bdi>${best.status}</bdi>` : state;
+  const idle = best.idleSince === undefined ? '' : ` · idle since ${when(best.idleSince)}`;
+  return best.status ? html`${state}${idle} — <bdi>${best.status}</bdi>` : `${state}${idle}`;
+}
+
+/** A contact's clock now (XEP-0202): their wall time and UTC offset, as `14:05 (UTC+01:00)`. */
+export function localTime(time: ContactTime, now = Date.now()): string {
+  return `${new Date(now + time.offset * 60_000).toISOString().slice(11, 16)} (UTC${formatOffset(time.offset)})`;
 }
 
 /**
@@ -21,7 +33,7 @@ export function presenceText(contact: Contact): TemplateResult | string {
  * Fires `parley-open` (detail: the contact's JID) when a contact is chosen.
  */
 export class ParleyRoster extends LitElement {
-  static override properties = { selected: { type: String }, error: { state: true } };
+  static override properties = { selected: { type: String }, error: { state: true }, time: { state: true }, support: { state: true } };
   static override styles = [
     base,
     css`
@@ -37,6 +49,7 @@ export class ParleyRoster extends LitElement {
       .dot[data-online] { background: #16a34a; }
       .dot[data-show='away'], .dot[data-show='xa'] { background: #d97706; }
       .dot[data-show='dnd'] { background: var(--_danger); }
+      .detail { font-size: 0.85em; padding-left: 1.1em; }
       .badge { background: var(--_accent); color: #fff; border-radius: 1em; padding: 0 0.5em; font-size: 0.8em; }
       form { display: flex; gap: 0.4em; }
       form input { flex: 1; min-width: 0; }
@@ -45,8 +58,15 @@ export class ParleyRoster extends LitElement {
 
   declare selected: string;
   declare error: string;
+  /** The selected contact's clock, and which resource answered (asked again when that changes). */
+  declare time: { of: string; time: ContactTime | null } | undefined;
+  /** What our server offers (XEP-0191, XEP-0377): asked of the worker until it knows blocking is there. */
+  declare support: { blocking: boolean; reporting: boolean } | undefined;
+  private askingSupport = false;
   private readonly contacts = new LiveQuery(this, listContacts, touches('roster', 'presence', 'nicks'));
   private readonly requests = new LiveQuery(this, listRequests, touches('requests', 'nicks'));
+  private readonly lastSeen = new LiveQuery(this, listLastSeen, touches('lastSeen'));
+  private readonly blocked = new LiveQuery(this, listBlocked, touches('blocked'));
   private readonly unread = new LiveQuery(
     this,
     unreadCounts,
@@ -71,6 +91,7 @@ export class ParleyRoster extends LitElement {
                   <span class="name"><bdi>${displayName(r.jid, r)}</bdi> <span class="address muted"><bdi>${r.jid}</bdi></span></span>
                   <button class="primary" aria-label="Approve ${r.jid}" @click=${() => this.run(() => parley().api.approve(r.jid))}>Approve</button>
                   <button aria-label="Deny ${r.jid}" @click=${() => this.run(() => parley().api.deny(r.jid))}>Deny</button>
+                  ${this.blockButtons(r.jid)}
                 </li>`,
               )}
             </ul>
@@ -83,6 +104,7 @@ export class ParleyRoster extends LitElement {
         </ul>
         <parley-card></parley-card>
       </section>
+      ${this.renderBlocked()}
       <section>
         <form @submit=${this.add}>
           <label class="visually-hidden" for="add">Contact address</label>
@@ -95,7 +117,7 @@ export class ParleyRoster extends LitElement {
   }
 
   private renderContact(c: Contact) {
-    const status = presenceText(c);
+    const status = presenceText(c, this.lastSeen.value?.get(c.jid));
     const unread = this.unread.value?.get(c.jid) ?? 0;
     const best = c.presence[0];
     return html`<li class="contact-row" data-jid=${c.jid}>
@@ -107,8 +129,64 @@ export class ParleyRoster extends LitElement {
         ${unread ? html`<span class="badge" aria-label="${unread} unread">${unread}</span>` : nothing}
       </button>
       <button aria-label="Card of ${c.jid}" title="Card" @click=${() => void this.renderRoot.querySelector('parley-card')!.open(c.jid)}>ⓘ</button>
+      ${this.blockButtons(c.jid)}
       <button aria-label="Remove ${c.jid}" title="Remove" @click=${() => this.removeContact(c.jid)}>×</button>
-    </li>`;
+    </li>
+    ${this.selected === c.jid && best && this.time?.time ? html`<li class="detail muted">Local time ${localTime(this.time.time)}</li>` : nothing}`;
+  }
+
+  /** Block, and block and report where the server takes reports; none where it offers no blocking. */
+  private blockButtons(jid: string) {
+    if (!this.support?.blocking || this.blocked.value?.includes(jid)) return nothing;
+    return html`<button class="block" aria-label="Block ${jid}" @click=${() => this.block(jid, false)}>Block</button>
+      ${this.support.reporting
+        ? html`<button class="report" aria-label="Block and report ${jid}" @click=${() => this.block(jid, true)}>Report</button>`
+        : nothing}`;
+  }
+
+  private renderBlocked() {
+    const blocked = this.blocked.value ?? [];
+    if (!blocked.length) return nothing;
+    return html`<section aria-labelledby="blocked-h">
+      <h2 id="blocked-h">Blocked</h2>
+      <ul>
+        ${blocked.map(
+          (jid) => html`<li class="blocked" data-jid=${jid}>
+            <span class="name"><bdi>${jid}</bdi></span>
+            <button aria-label="Unblock ${jid}" @click=${() => this.run(() => parley().api.unblock(jid))}>Unblock</button>
+          </li>`,
+        )}
+      </ul>
+    </section>`;
+  }
+
+  private async block(jid: string, report: boolean): Promise<void> {
+    const what = report ? `Block ${jid} and report them to your server as spam?` : `Block ${jid}? You will get nothing more from them.`;
+    if (confirm(what)) await this.run(() => parley().api.block(jid, report));
+  }
+
+  /** Asks what the server offers until blocking is known, and the chosen contact's clock once per resource they are online with. */
+  override updated(): void {
+    if (!this.support?.blocking && !this.askingSupport) {
+      this.askingSupport = true;
+      parley().api.blockingSupport().then(
+        (support) => {
+          this.askingSupport = false;
+          if (support.blocking) this.support = support;
+        },
+        () => (this.askingSupport = false),
+      );
+    }
+    const best = (this.contacts.value ?? []).find((c) => c.jid === this.selected)?.presence[0];
+    const of = best ? `${this.selected}/${best.resource}` : '';
+    if (!of || this.time?.of === of) return;
+    this.time = { of, time: null };
+    parley().api.contactTime(this.selected).then(
+      (time) => {
+        if (this.time?.of === of) this.time = { of, time };
+      },
+      () => undefined, // offline meanwhile: nothing to show
+    );
   }
 
   private open(jid: string): void {

@@ -1,6 +1,6 @@
 import type { Card } from './card.js';
 import type { DataForm, FormValues } from './form-model.js';
-import type { ChatState, ChatStateNote, Show } from './records.js';
+import type { Affiliation, ChatState, ChatStateNote, ContactTime, Role, Show } from './records.js';
 import type { WebPushSubscription } from './push.js';
 
 /**
@@ -52,6 +52,24 @@ export const EVENTS_CHANNEL = 'parley';
  */
 export const TAKEOVER_WORKER_NAME = 'parley-takeover';
 
+/** How a join ended. */
+export type JoinResult =
+  | { status: 'joined'; nick: string; /** We created the room (status 201). */ created: boolean }
+  | { status: 'nick-conflict'; /** A nick to offer instead. */ suggestion: string }
+  | { status: 'password-required' }
+  | { status: 'banned' }
+  | { status: 'members-only' }
+  | { status: 'not-allowed'; text?: string }
+  | { status: 'full' }
+  | { status: 'error'; text: string };
+
+export interface RoomListing {
+  jid: string;
+  name?: string;
+  /** muc#roominfo_occupants where the room tells it (asked of each room by disco#info). */
+  occupants?: number;
+}
+
 /** The commands a page can give. Data is read from IndexedDB, not through this. */
 export interface ParleyApi {
   status(): Promise<Status>;
@@ -102,6 +120,39 @@ export interface ParleyApi {
   pushDisable(): Promise<void>;
   /** No notifications for a conversation, or again. */
   mute(conversation: string, muted: boolean): Promise<void>;
+  /** XEP-0045: enters `room` as `nick`; the answer says whether we are in, or why not. */
+  joinRoom(room: string, nick: string, password?: string): Promise<JoinResult>;
+  /**
+   * Joins `room`, and if that created it, configures it: `config` (field var → values) in place of
+   * the room's defaults, or its defaults as they are (an instant room).
+   */
+  createRoom(room: string, nick: string, config?: Record<string, string[]>): Promise<JoinResult>;
+  leaveRoom(room: string): Promise<void>;
+  /** Changes the room's configuration (owners): field var → values. */
+  configureRoom(room: string, config: Record<string, string[]>): Promise<void>;
+  setSubject(room: string, subject: string): Promise<void>;
+  changeNick(room: string, nick: string): Promise<void>;
+  /** Kick is role 'none'; voice is 'participant', taking it 'visitor'; 'moderator'. */
+  setRole(room: string, nick: string, role: Role, reason?: string): Promise<void>;
+  /** Ban is 'outcast'; 'member', 'admin', 'owner'; 'none' takes any away. */
+  setAffiliation(room: string, jid: string, affiliation: Affiliation, reason?: string): Promise<void>;
+  destroyRoom(room: string, reason?: string): Promise<void>;
+  /** Rooms on a conference service (default: conference.<our domain>). */
+  discoverRooms(service?: string): Promise<RoomListing[]>;
+  /** XEP-0425: as a moderator, takes back the stored room message `key` for everyone. */
+  moderate(room: string, key: string, reason?: string): Promise<void>;
+  /** XEP-0191: blocks `jid` (with a spam report, XEP-0377, when `report` and the server takes them); their request goes. */
+  block(jid: string, report?: boolean): Promise<void>;
+  unblock(jid: string): Promise<void>;
+  /** Whether our server offers blocking and reporting (known once online). */
+  blockingSupport(): Promise<{ blocking: boolean; reporting: boolean }>;
+  /**
+   * XEP-0156: the WebSocket URL of the address's server, from its domain's host-meta (served at
+   * `origin`, by default `https://<domain>`); rejects with what was wrong.
+   */
+  discover(jid: string, origin?: string): Promise<string>;
+  /** XEP-0202: a contact's clock, from their most available resource; null when they are offline or do not say. */
+  contactTime(jid: string): Promise<ContactTime | null>;
   // People (names, avatars, cards): what others see of us.
   /** Publishes our nickname (XEP-0172), shown to contacts who gave us no name. */
   setNick(nick: string): Promise<void>;

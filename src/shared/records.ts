@@ -84,6 +84,25 @@ export interface PresenceRecord {
   show?: Show;
   status?: string;
   priority: number;
+  /** XEP-0319: since when this resource's user has been away from it (ms since the epoch). */
+  idleSince?: number;
+}
+
+/** When a contact was last seen online: their last unavailable presence, or the idle time it gave (XEP-0319). */
+export interface LastSeenRecord {
+  jid: string;
+  ts: number;
+}
+
+/** A JID on our blocklist (XEP-0191): a bare JID, a domain or a full JID, as the server keeps it. */
+export interface BlockedRecord {
+  jid: string;
+}
+
+/** A contact's clock (XEP-0202): UTC in ms since the epoch, and their offset east of UTC in minutes. */
+export interface ContactTime {
+  utc: number;
+  offset: number;
 }
 
 export type Direction = 'in' | 'out';
@@ -137,6 +156,16 @@ export interface MessageRecord {
   retractedTs?: number;
   /** Corrections and reactions already applied to it, newest last, so a replay changes nothing. */
   applied?: EditRef[];
+  /**
+   * In a room: who may edit it (XEP-0421 `occupant-id:<id>` where the room offers it, else the
+   * occupant's full JID in the room; our bare JID for ours), and the nick it was said under.
+   */
+  author?: string;
+  nick?: string;
+  /** In a room: it names our nick (counted apart from ordinary unread). */
+  mention?: boolean;
+  /** XEP-0425: a room moderator took it back (`body` is empty, as retracted): who, and why. */
+  moderated?: { by: string; reason?: string };
 }
 
 /** XEP-0085. */
@@ -150,6 +179,46 @@ export interface ConversationRecord {
   unread: number;
   /** No notifications for it (push). */
   muted?: boolean;
+  /** Unread messages that name our nick in a room (also counted in `unread`). */
+  mentions?: number;
+}
+
+/** XEP-0045 roles and affiliations. */
+export type Role = 'moderator' | 'participant' | 'visitor' | 'none';
+export type Affiliation = 'owner' | 'admin' | 'member' | 'outcast' | 'none';
+
+/** A room the user is in (or wants to be in again after a new session): kept until they leave it. */
+export interface RoomRecord {
+  jid: string;
+  nick: string;
+  password?: string;
+  /** What the room told us: its name (disco), subject, and who set it. */
+  name?: string;
+  subject?: string;
+  subjectBy?: string;
+  /** `joined` once the room accepted us in this session; `joining` while we wait; `out` after a drop. */
+  state: 'joining' | 'joined' | 'out';
+  /** Why we are out of it (kicked, banned, the room was destroyed…), in words for the user. */
+  reason?: string;
+  role?: Role;
+  affiliation?: Affiliation;
+  /** Ours in the room (XEP-0421), when it offers them: a worker taking over the stream needs it. */
+  occupantId?: string;
+}
+
+/**
+ * One occupant of a room as its presence says. Transient like contacts' presence: stored so pages
+ * render the list without asking the worker, and cleared for a room when we leave it or go offline.
+ */
+export interface OccupantRecord {
+  room: string;
+  nick: string;
+  role: Role;
+  affiliation: Affiliation;
+  /** The real JID where the room shows it (non-anonymous rooms, or to moderators). */
+  jid?: string;
+  occupantId?: string;
+  show?: Show;
 }
 
 /** A contact's last chat state and when it came (typing goes stale if they vanish). Kept in memory only. */
@@ -174,6 +243,10 @@ interface OutboxBase {
   ts: number;
   /** Stream-management stream and sequence number it was last sent as, to settle it on resumption. */
   sm?: { id: string; seq: number };
+  /** To a room (XEP-0045): sent as `groupchat`; the room's reflection of it is its acknowledgement. */
+  groupchat?: true;
+  /** To an occupant of a room (`to` is its full JID): a private message, marked as one (XEP-0045 §7.5). */
+  occupant?: true;
 }
 
 /** A message waiting to be sent (no `kind`: records stored before edits were queued). */

@@ -103,10 +103,12 @@ export async function storedTimes(db: ParleyDb, ids: string[]): Promise<Map<stri
  * stored messages come back once paging back (the worker's loadOlder) has crossed the hole.
  */
 export async function shownFrom(db: ParleyDb, conversation: string): Promise<number> {
-  const tx = db.transaction(['account', 'state', 'messages']);
+  const tx = db.transaction(['account', 'state', 'messages', 'rooms']);
   const account = await tx.objectStore('account').get('current');
   if (!account) return -Infinity;
-  const sync = syncOf(await tx.objectStore('state').get(syncKey(account.jid)), account.jid);
+  // A room's history comes from the room's own archive, with holes of its own.
+  const archive = (await tx.objectStore('rooms').getKey(conversation)) !== undefined ? conversation : account.jid;
+  const sync = syncOf(await tx.objectStore('state').get(syncKey(archive)), archive);
   const index = tx.objectStore('messages').index('byConversation');
   for (const gap of [...sync.gaps].reverse()) {
     if (gap.crossed.includes(conversation)) continue;

@@ -14,9 +14,9 @@ declare module './db.js' {
   }
 }
 
-/** Version 9: the images, by hash, and who shows which. */
+/** Version 12: the images, by hash, and who shows which. */
 export const AVATARS_SCHEMA: SchemaPart = [
-  { version: 9, run: (db) => {
+  { version: 12, run: (db) => {
     db.createObjectStore('avatars', { keyPath: 'hash' });
     db.createObjectStore('avatarRefs', { keyPath: 'jid' });
   } },

@@ -12,9 +12,9 @@ declare module './db.js' {
   }
 }
 
-/** Version 6: the bookmarks store. */
+/** Version 7: the bookmarks store. */
 export const BOOKMARKS_SCHEMA: SchemaPart = [
-  { version: 6, run: (db) => {
+  { version: 7, run: (db) => {
     db.createObjectStore('bookmarks', { keyPath: 'jid' });
   } },
 ];

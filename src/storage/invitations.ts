@@ -12,9 +12,9 @@ declare module './db.js' {
   }
 }
 
-/** Version 7: the invitations store. */
+/** Version 8: the invitations store. */
 export const INVITATIONS_SCHEMA: SchemaPart = [
-  { version: 7, run: (db) => {
+  { version: 8, run: (db) => {
     db.createObjectStore('invitations', { keyPath: 'room' });
   } },
 ];

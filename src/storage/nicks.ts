@@ -12,9 +12,9 @@ declare module './db.js' {
   }
 }
 
-/** Version 8: the nicknames store. */
+/** Version 11: the nicknames store. */
 export const NICKS_SCHEMA: SchemaPart = [
-  { version: 8, run: (db) => {
+  { version: 11, run: (db) => {
     db.createObjectStore('nicks', { keyPath: 'jid' });
   } },
 ];

@@ -1,8 +1,10 @@
 import type { ParleyDb } from './db.js';
 import { shownFrom } from './archive.js';
 import { displayName } from '../shared/names.js';
+export { listLastSeen } from './last-seen.js';
+export { listBlocked } from './blocklist.js';
 import type {
-  AccountRecord, ConversationRecord, MessageRecord, PresenceRecord, RosterItem, SubscriptionRequest,
+  AccountRecord, ConversationRecord, MessageRecord, OccupantRecord, PresenceRecord, RoomRecord, RosterItem, SubscriptionRequest,
 } from '../shared/records.js';
 
 export interface Contact extends RosterItem {
@@ -121,3 +123,19 @@ export async function searchMessages(db: ParleyDb, conversation: string, text: s
 const SEARCH_CHUNK = 500;
 
 export { avatarOf } from './avatars.js';
+/** Rooms the user is in (or was removed from, with the reason), by JID. */
+export async function listRooms(db: ParleyDb): Promise<Map<string, RoomRecord>> {
+  return new Map((await db.getAll('rooms')).map((r) => [r.jid, r]));
+}
+
+export function getRoom(db: ParleyDb, jid: string): Promise<RoomRecord | undefined> {
+  return db.get('rooms', jid);
+}
+
+const ROLE_RANK: Record<string, number> = { moderator: 0, participant: 1, visitor: 2, none: 3 };
+
+/** A room's occupants, moderators first, then by nick. */
+export async function listOccupants(db: ParleyDb, room: string): Promise<OccupantRecord[]> {
+  const all = await db.getAllFromIndex('occupants', 'byRoom', room);
+  return all.sort((a, b) => (ROLE_RANK[a.role] ?? 3) - (ROLE_RANK[b.role] ?? 3) || a.nick.localeCompare(b.nick));
+}

@@ -165,7 +165,7 @@ export async function storeMessages(
 ): Promise<Change | null> {
   // Relaxed durability: a crash of the whole OS may lose the last writes, which the next sync refetches.
   const tx = db.transaction(['messages', 'conversations', 'outbox'], 'readwrite', { durability: 'relaxed' });
-  const touched = new Map<string, { lastTs: number; last?: ConversationRecord['last']; unread: number }>();
+  const touched = new Map<string, { lastTs: number; last?: ConversationRecord['last']; unread: number; mentions: number }>();
   // `order`: the list continues a run in the server's order (archive pages), whose stamps have whole
   // seconds. Keep that order: each new one sorts after the one before it, stored earlier or now.
   // `order.after` carries the last position from one call to the next.
@@ -195,12 +195,13 @@ export async function storeMessages(
       if (placed) moved.add(message.conversation);
       continue;
     }
-    const t = touched.get(message.conversation) ?? { lastTs: 0, unread: 0 };
+    const t = touched.get(message.conversation) ?? { lastTs: 0, unread: 0, mentions: 0 };
     if (message.ts >= t.lastTs) {
       t.lastTs = message.ts;
       t.last = { body: message.body, direction: message.direction, ...(message.fallback ? { fallback: message.fallback } : {}) };
     }
     if (unread && message.direction === 'in') t.unread += 1;
+    if (unread && message.mention) t.mentions += 1;
     touched.set(message.conversation, t);
   }
   if (order) order.after = previous;
@@ -213,6 +214,7 @@ export async function storeMessages(
       c.last = t.last;
     }
     c.unread += t.unread;
+    if (t.mentions) c.mentions = (c.mentions ?? 0) + t.mentions;
     await conversations.put(c);
   }
   // A message that moved may have been the newest: the preview follows what is newest now.
@@ -338,7 +340,8 @@ export async function markRead(db: ParleyDb, conversation: string, upTo?: string
     await tx.done;
     return null;
   }
-  await tx.objectStore('conversations').put({ ...record, unread });
+  // Mentions are among the unread: never more of them than unread messages are left.
+  await tx.objectStore('conversations').put({ ...record, unread, ...(record.mentions ? { mentions: Math.min(record.mentions, unread) } : {}) });
   await tx.done;
   return { stores: ['conversations'], conversations: [conversation] };
 }
@@ -362,7 +365,7 @@ export async function markDisplayedUpTo(db: ParleyDb, conversation: string, stan
     await tx.done;
     return { found: true, change: null };
   }
-  await tx.objectStore('conversations').put({ ...record, unread });
+  await tx.objectStore('conversations').put({ ...record, unread, ...(record.mentions ? { mentions: Math.min(record.mentions, unread) } : {}) });
   await tx.done;
   return { found: true, change: { stores: ['conversations'], conversations: [conversation] } };
 }
@@ -396,8 +399,9 @@ async function editTarget(tx: EditTx, target: EditTarget): Promise<MessageRecord
     : ((await newestWithId(tx, conversation, target.direction, target.id)) ??
       (target.stanzaId ? await messages.index('byStanzaId').get(target.stanzaId) : undefined));
   if (!found || found.conversation !== conversation) return `no message ${name} in ${conversation}`;
-  const from = found.from.split('/')[0]!.toLowerCase();
-  if (from !== sender.toLowerCase()) return `message ${name} was sent by ${from}, not ${sender}`;
+  // In a room the author is the occupant (records.ts), never the room's bare JID.
+  const from = found.author ?? found.from.split('/')[0]!.toLowerCase();
+  if (from !== (found.author ? sender : sender.toLowerCase())) return `message ${name} was sent by ${from}, not ${sender}`;
   if (found.retracted) return `message ${name} is retracted`;
   return found;
 }
@@ -489,6 +493,8 @@ export async function setReactions(
     const all = await store.index('byOrigin').getAll([conversation, target.id]);
     message = all.reduce<MessageRecord | undefined>((newest, m) => (newest && newest.ts > m.ts ? newest : m), undefined);
   }
+  // In a room, the id the room gave it (XEP-0444 §4.2).
+  message ??= (await store.index('byStanzaId').getAll(target.id)).find((m) => m.conversation === conversation);
   const ref: EditRef | undefined = origin && { ...origin, effect: `react ${sender} ${emojis.join(' ')}` };
   if (!message || message.conversation !== conversation || (ref && message.applied?.some((done) => sameEdit(done, ref)))) {
     await tx.done;

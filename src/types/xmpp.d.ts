@@ -147,3 +147,9 @@ declare module 'ltx' {
   import type { Element } from '@xmpp/xml';
   export function parse(xml: string): Element;
 }
+
+declare module '@xmpp/xml/lib/parse.js' {
+  import type { Element } from '@xmpp/xml';
+  /** One whole XML document; throws on malformed input. */
+  export default function parse(text: string): Element | null;
+}

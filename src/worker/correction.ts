@@ -31,11 +31,11 @@ export interface Correction {
   id?: string;
 }
 
-/** A correction: a chat message with the new text, naming the original's id (= our origin-id). */
-export function buildCorrection(to: string, newBody: string, replaceId: string, originId: string): Element {
+/** A correction: a chat message (in a room, groupchat) with the new text, naming the original's id (= our origin-id). */
+export function buildCorrection(to: string, newBody: string, replaceId: string, originId: string, groupchat = false): Element {
   return xml(
     'message',
-    { to, type: 'chat', id: originId },
+    { to, type: groupchat ? 'groupchat' : 'chat', id: originId },
     xml('body', {}, newBody),
     xml('replace', { xmlns: NS_CORRECT, id: replaceId }),
     xml('origin-id', { xmlns: NS_SID, id: originId }),
@@ -50,8 +50,9 @@ export function parseCorrection(el: Element): Correction | null {
   if (el.name !== 'message') return null;
   const replaces = el.getChildren('replace', NS_CORRECT);
   if (replaces.length === 0) return null;
+  // Group chat reaches here only from a room we are in (the envelope stage decides).
   const type = el.attrs.type ?? 'normal';
-  if (type !== 'chat' && type !== 'normal') return null;
+  if (type !== 'chat' && type !== 'normal' && type !== 'groupchat') return null;
   const from = el.attrs.from;
   if (!from) throw new CorrectionError('correction without a sender');
   if (replaces.length > 1) throw new CorrectionError(`correction from ${from} with ${replaces.length} <replace/> ignored`);
@@ -102,7 +103,8 @@ export function corrections(ctx: PluginContext, outbox: OutboxPlugin): Correctio
       if (!replaceId) throw new Error('This message has no id to refer to, so it cannot be edited.');
       // Queued before it is shown, so it is sent even if this worker dies now; the outbox sends it
       // after the message it corrects (online or not).
-      const out: OutgoingCorrection = { kind: 'correction', originId: crypto.randomUUID(), to: conversation, replaceId, body, ts: now() };
+      const room = (await ctx.db.getKey('rooms', conversation)) !== undefined;
+      const out: OutgoingCorrection = { kind: 'correction', originId: crypto.randomUUID(), to: conversation, replaceId, body, ts: now(), ...(room ? { groupchat: true as const } : {}) };
       await ctx.db.put('outbox', out);
       // Under its own id, so that its copy coming back (carbon, archive) is known as applied.
       const result = await applyCorrection(ctx.db, { conversation, key, sender: ctx.jid }, body, now(), { id: out.originId });

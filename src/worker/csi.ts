@@ -13,13 +13,17 @@ export const buildState = (active: boolean): Element => xml(active ? 'active' : 
 /** Which pages are visible; the client is active while at least one is. */
 export class Visibility {
   private readonly visible = new Set<string>();
+  /** When the last visible page was hidden (XEP-0319 idle); unset while active or before any page was seen. */
+  inactiveSince: number | undefined;
 
   /** Returns whether the overall state changed. */
-  set(page: string, isVisible: boolean): boolean {
+  set(page: string, isVisible: boolean, now = Date.now()): boolean {
     const before = this.active;
     if (isVisible) this.visible.add(page);
     else this.visible.delete(page);
-    return before !== this.active;
+    if (before === this.active) return false;
+    this.inactiveSince = this.active ? undefined : now;
+    return true;
   }
 
   get active(): boolean {

@@ -4,6 +4,8 @@ import { feature as bookmarks } from './bookmarks.js';
 import { feature as carbons } from './carbons.js';
 import { feature as chatStates } from './chatstates.js';
 import { feature as correction } from './correction.js';
+import { feature as entityTime } from './entity-time.js';
+import { feature as idle } from './idle.js';
 import type { Feature } from './feature.js';
 import { feature as invitations } from './invitations.js';
 import { feature as markers } from './markers.js';
@@ -13,5 +15,6 @@ import { feature as reactions } from './reactions.js';
 import { feature as receipts } from './receipts.js';
 import { feature as replies } from './replies.js';
 import { feature as retraction } from './retraction.js';
+import { feature as softwareVersion } from './software-version.js';
 
-export const FEATURES: readonly Feature[] = [chatStates, markers, receipts, carbons, correction, reactions, replies, retraction, mds, bookmarks, invitations, nick, avatar];
+export const FEATURES: readonly Feature[] = [chatStates, markers, receipts, carbons, correction, reactions, replies, retraction, mds, bookmarks, invitations, entityTime, softwareVersion, idle, nick, avatar];

@@ -55,10 +55,10 @@ export function parseFin(fin: Element | undefined): Fin | null {
 }
 
 /** The stored form of the chat messages among archive results (an oversized body is dropped as a live one). */
-function toRecords(results: ArchiveResult[]): MessageRecord[] {
+function toRecords(results: ArchiveResult[], ownNick?: string): MessageRecord[] {
   return results.flatMap((r) => {
     try {
-      return (r.envelope && chatRecord(r.envelope)) ?? [];
+      return (r.envelope && chatRecord(r.envelope, ownNick)) ?? [];
     } catch {
       return [];
     }
@@ -72,6 +72,8 @@ export interface MamPlugin extends Plugin {
   stop(): Promise<void>;
   /** Fetches one page of older messages of a conversation; true when the archive has no more. */
   loadOlder(conversation: string): Promise<boolean>;
+  /** Catches up with a room's own archive (XEP-0313 to the room), by the same cursor and gap rules as ours. */
+  catchUpRoom(room: string): Promise<void>;
 }
 
 /** How many of the newest messages a sync without a usable cursor fetches; older ones wait for scrolling. */
@@ -96,8 +98,9 @@ export function mam(ctx: PluginContext): MamPlugin {
   /** Our queries waiting for their <fin/>: the archive each went to, and its results so far. */
   const pending = new Map<string, { archive: string; results: ArchiveResult[] }>();
   let done: Promise<void> = Promise.resolve();
-  // Only our own archive for now; rooms will be archives of their own, each with its record.
-  const archive = ctx.jid;
+  // Our own archive, and each room's (then `archive` is the room's JID): each has its own record.
+  const own = ctx.jid;
+  const nickIn = (archive: string) => (archive === own ? undefined : ctx.rooms.get(archive)?.nick);
   let stop!: () => void;
   const stopped = new Promise<never>((_, reject) => (stop = () => reject(new StoppedError())));
   stopped.catch(() => undefined);
@@ -105,19 +108,20 @@ export function mam(ctx: PluginContext): MamPlugin {
   // Collected synchronously as they arrive, so a page is complete when its <fin/> resolves the query.
   ctx.xmpp.on('stanza', (el: Element) => {
     try {
-      const result = unwrapResult(el, ctx.jid, (queryid) => pending.get(queryid)?.archive);
+      const result = unwrapResult(el, ctx.jid, (queryid) => pending.get(queryid)?.archive, ctx.rooms);
       if (result) pending.get(result.queryid)!.results.push(result);
     } catch (err) {
       ctx.log('dropped an archive result', err);
     }
   });
 
-  async function query(q: Omit<MamQuery, 'queryid'>): Promise<{ results: ArchiveResult[]; fin: Fin }> {
+  async function query(q: Omit<MamQuery, 'queryid'>, archive = own): Promise<{ results: ArchiveResult[]; fin: Fin }> {
     const queryid = crypto.randomUUID();
     pending.set(queryid, { archive, results: [] });
     try {
       // An unanswered query must not hold up a logout, nor its answer be written after one.
-      const request = ctx.xmpp.iqCaller.request(xml('iq', { type: 'set', id: queryid }, buildQuery({ ...q, queryid })), QUERY_TIMEOUT);
+      const to = archive === own ? {} : { to: archive };
+      const request = ctx.xmpp.iqCaller.request(xml('iq', { type: 'set', id: queryid, ...to }, buildQuery({ ...q, queryid })), QUERY_TIMEOUT);
       const answer = await Promise.race([request, stopped]);
       const fin = parseFin(answer.getChild('fin', NS_MAM));
       if (!fin) throw new Error('archive query answered without <fin/>');
@@ -126,6 +130,9 @@ export function mam(ctx: PluginContext): MamPlugin {
       pending.delete(queryid);
     }
   }
+
+  /** Our archive holds every conversation (asked `with` one); a room's holds only the room. */
+  const withIn = (archive: string, conversation: string) => (archive === own ? { with: conversation } : {});
 
   const failed = (err: unknown) => {
     if (!(err instanceof StoppedError)) ctx.log('archive catch-up failed', err);
@@ -141,15 +148,15 @@ export function mam(ctx: PluginContext): MamPlugin {
    * The newest RECENT messages, newest page first so they show at once. `gap`: sync had a cursor
    * the server no longer knows, so a hole opens below them (filled as the user pages back).
    */
-  async function recent({ gap, unread }: { gap?: Pick<ArchiveGap, 'forgotten' | 'below'>; unread: boolean }): Promise<void> {
+  async function recent({ gap, unread }: { gap?: Pick<ArchiveGap, 'forgotten' | 'below'>; unread: boolean }, archive = own): Promise<void> {
     let before = '';
     let fetched = 0;
     let ceiling = Infinity;
     for (;;) {
-      const { results, fin } = await query({ before });
+      const { results, fin } = await query({ before }, archive);
       // Nothing archived (or all of it expired): whatever comes later is news, from the archive's start.
       if (results.length === 0) return fetched === 0 ? syncedEmpty(ctx.db, archive) : undefined;
-      const records = beneath(toRecords(results), ceiling);
+      const records = beneath(toRecords(results, nickIn(archive)), ceiling);
       // The window's order is the archive's: what arrived live meanwhile takes its place in it.
       await store(results, records, { unread, placed: true });
       ceiling = Math.min(ceiling, ...records.map((r) => r.ts));
@@ -169,26 +176,26 @@ export function mam(ctx: PluginContext): MamPlugin {
     }
   }
 
-  async function catchUp(): Promise<void> {
+  async function catchUp(archive = own): Promise<void> {
     const sync = await readSync(ctx.db, archive);
     let after = sync.last;
     // The first sync is history, not news: it does not count as unread, and the rest of it waits
     // until the user scrolls back.
-    if (after === undefined && !sync.emptied) return recent({ unread: false });
+    if (after === undefined && !sync.emptied) return recent({ unread: false }, archive);
     const order = { after: -Infinity };
     // From the archive's start when it was empty last time (`after` undefined).
     for (;;) {
       let page;
       try {
-        page = await query({ after });
+        page = await query({ after }, archive);
       } catch (err) {
         if (!unknownId(err) || after === undefined) throw err;
         ctx.log('the archive no longer knows where sync stopped: fetching the newest, leaving a gap', after);
         const below = (await storedTimes(ctx.db, [after])).get(after);
-        return recent({ gap: { forgotten: after, ...(below === undefined ? {} : { below }) }, unread: true });
+        return recent({ gap: { forgotten: after, ...(below === undefined ? {} : { below }) }, unread: true }, archive);
       }
       const { results, fin } = page;
-      await store(results, toRecords(results), { unread: true, order });
+      await store(results, toRecords(results, nickIn(archive)), { unread: true, order });
       const last = fin.last ?? results.at(-1)?.id;
       // Only ids from contiguous pages move the cursor: a live message must never skip a gap.
       if (last) await advanceSync(ctx.db, archive, last);
@@ -201,11 +208,11 @@ export function mam(ctx: PluginContext): MamPlugin {
    * One page back through `gap` in `conversation`, from where it got to. It has crossed the hole
    * when the page meets what was stored below it (see ArchiveGap.below), or the archive's start (then true).
    */
-  async function intoGap(conversation: string, gap: ArchiveGap): Promise<boolean> {
+  async function intoGap(conversation: string, gap: ArchiveGap, archive: string): Promise<boolean> {
     const from = gap.progress[conversation] ?? { id: gap.above, ts: gap.ts };
     let page;
     try {
-      page = await query({ with: conversation, before: from.id, max: OLDER_PAGE });
+      page = await query({ ...withIn(archive, conversation), before: from.id, max: OLDER_PAGE }, archive);
     } catch (err) {
       if (!unknownId(err)) throw err;
       // Archives expire oldest first: what was older than an id the server forgot is gone too.
@@ -215,7 +222,7 @@ export function mam(ctx: PluginContext): MamPlugin {
     const { results, fin } = page;
     const known = await storedTimes(ctx.db, results.map((r) => r.id));
     const met = [...known.values()].some((ts) => gap.below === undefined || ts <= gap.below);
-    const records = beneath(toRecords(results), from.ts);
+    const records = beneath(toRecords(results, nickIn(archive)), from.ts);
     await store(results, records, { unread: false });
     const complete = fin.complete || results.length === 0;
     if (complete || met) {
@@ -238,26 +245,29 @@ export function mam(ctx: PluginContext): MamPlugin {
       if (restored) done = catchUp().catch(failed);
     },
     caughtUp: () => done,
+    catchUpRoom: (room) => catchUp(room).catch(failed),
     stop() {
       stop();
       return done;
     },
     async loadOlder(conversation) {
+      // A room's history is in the room's archive; everyone else's in ours.
+      const archive = (await ctx.db.get('rooms', conversation)) ? conversation : own;
       // A hole first: paging back must not jump over it to what is stored below.
       const gap = nextGap(await readSync(ctx.db, archive), conversation);
-      if (gap) return intoGap(conversation, gap);
+      if (gap) return intoGap(conversation, gap, archive);
       if (await ctx.db.get('state', `start:${conversation}`)) return true;
       const { stanzaId: oldest, ts: first } = await oldestStored(ctx, conversation);
       let page;
       try {
-        page = await query({ with: conversation, before: oldest ?? '', max: OLDER_PAGE });
+        page = await query({ ...withIn(archive, conversation), before: oldest ?? '', max: OLDER_PAGE }, archive);
       } catch (err) {
         if (!unknownId(err)) throw err;
         page = { results: [], fin: { complete: true } }; // the oldest we have expired there: nothing older is left
       }
       const { results, fin } = page;
       // Older than everything stored, whatever whole second the stamps say: keep the page before it.
-      await store(results, beneath(toRecords(results), first), { unread: false });
+      await store(results, beneath(toRecords(results, nickIn(archive)), first), { unread: false });
       const complete = fin.complete || results.length === 0;
       if (complete) await putState(ctx.db, { key: `start:${conversation}` });
       return complete;

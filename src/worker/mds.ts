@@ -28,22 +28,25 @@ const OPTIONS: PublishOptions = {
   'pubsub#access_model': 'whitelist',
 };
 
-/** The item saying that `conversation` is displayed up to `stanzaId`. */
-export const buildItem = (ownJid: string, { conversation, stanzaId }: Displayed): Element =>
-  xml('item', { id: conversation }, xml('displayed', { xmlns: NS_MDS }, xml('stanza-id', { xmlns: NS_SID, by: ownJid, id: stanzaId })));
+/**
+ * The item saying that `conversation` is displayed up to `stanzaId`, which `by` stamped: our server
+ * (our bare JID), or for a room the room itself (XEP-0490 §4).
+ */
+export const buildItem = (by: string, { conversation, stanzaId }: Displayed): Element =>
+  xml('item', { id: conversation }, xml('displayed', { xmlns: NS_MDS }, xml('stanza-id', { xmlns: NS_SID, by, id: stanzaId })));
 
 /** The `<pubsub/>` of an iq set publishing that `conversation` is displayed up to `stanzaId`. */
-export const buildPublish = (ownJid: string, displayed: Displayed): Element => buildPubSubPublish(NS_MDS, buildItem(ownJid, displayed), OPTIONS);
+export const buildPublish = (by: string, displayed: Displayed): Element => buildPubSubPublish(NS_MDS, buildItem(by, displayed), OPTIONS);
 
 /** The `<pubsub/>` of an iq get for every item of the node (sent to our own bare JID). */
 export const buildFetch = (): Element => buildPubSubFetch(NS_MDS);
 
-/** One `<item/>`: a one-to-one chat (bare JID id) and a stanza-id stamped by our own server. */
+/** One `<item/>`: a chat (bare JID id) and a stanza-id stamped by our own server, or a room's by the room. */
 export function parseItem(item: Element, ownJid: string): Displayed | null {
   const conversation = item.attrs.id as string | undefined;
   if (!conversation || !isBareJid(conversation) || conversation === ownJid) return null;
   const displayed = item.getChild('displayed', NS_MDS);
-  const stanzaId = displayed && archiveId(displayed, ownJid);
+  const stanzaId = displayed && (archiveId(displayed, ownJid) ?? archiveId(displayed, conversation));
   return stanzaId ? { conversation, stanzaId } : null;
 }
 
@@ -108,7 +111,8 @@ export function mds(ctx: PluginContext, pep: PubSubPlugin, caughtUp: () => Promi
       if (!stanzaId || known.get(conversation) === stanzaId) return;
       known.set(conversation, stanzaId);
       try {
-        await pep.publish(NS_MDS, buildItem(ctx.jid, { conversation, stanzaId }), OPTIONS);
+        const by = (await ctx.db.getKey('rooms', conversation)) !== undefined ? conversation : ctx.jid;
+        await pep.publish(NS_MDS, buildItem(by, { conversation, stanzaId }), OPTIONS);
       } catch (err) {
         // e.g. precondition-not-met: the node exists with another configuration. Reading still worked here.
         known.delete(conversation);

@@ -2,9 +2,11 @@
 import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
 import { parseOob } from './oob.js';
-import { bareJid } from '../shared/jid.js';
+import { bareJid, resourceOf } from '../shared/jid.js';
 import type { MessageRecord, OutboxRecord, OutgoingReply } from '../shared/records.js';
+import { listBlocked } from '../storage/blocklist.js';
 import { storeMessage, storeMessages } from '../storage/write.js';
+import { isBlocked } from './blocking.js';
 import { now } from './clock.js';
 import { NS_SID, type Envelope } from './envelope.js';
 import { MAX_ID } from './limits.js';
@@ -37,7 +39,8 @@ const validId = (id: string | undefined) => (id && id.length <= MAX_ID ? id : un
 export function parseChatMessage(el: Element): ChatMessage | null {
   if (el.name !== 'message') return null;
   const type = el.attrs.type ?? 'normal';
-  if (type !== 'chat' && type !== 'normal') return null;
+  // Group chat reaches here only from a room we are in (the envelope stage decides).
+  if (type !== 'chat' && type !== 'normal' && type !== 'groupchat') return null;
   const from = el.attrs.from;
   const body = el.getChildText('body');
   if (!from || body === null || body.trim() === '') return null;
@@ -57,7 +60,17 @@ export function parseChatMessage(el: Element): ChatMessage | null {
   return message;
 }
 
-export function buildChatMessage(to: string, body: string, originId: string): Element {
+/** `groupchat`: to a room, which reflects it to every occupant; receipts and markers are not asked of a room. */
+export function buildChatMessage(to: string, body: string, originId: string, groupchat = false): Element {
+  if (groupchat) {
+    return xml(
+      'message',
+      { to, type: 'groupchat', id: originId },
+      xml('body', {}, body),
+      xml('origin-id', { xmlns: NS_SID, id: originId }),
+      xml('active', { xmlns: 'http://jabber.org/protocol/chatstates' }),
+    );
+  }
   return xml(
     'message',
     { to, type: 'chat', id: originId },
@@ -75,7 +88,7 @@ export function buildChatMessage(to: string, body: string, originId: string): El
  * sent) 'sent'. Ordered by the stamp our server or archive made, else by arrival. Its key is new:
  * whether it is a copy of a stored message is storage's question (src/storage/identity.ts).
  */
-export function chatRecord(env: Envelope): MessageRecord | null {
+export function chatRecord(env: Envelope, ownNick?: string): MessageRecord | null {
   const parsed = parseChatMessage(env.message);
   if (!parsed) return null;
   const { conversation, direction } = env;
@@ -96,7 +109,19 @@ export function chatRecord(env: Envelope): MessageRecord | null {
   if (env.archive) record.stanzaId = env.archive.id;
   if (parsed.reply) Object.assign(record, parsed.reply);
   if (parsed.oob) record.oob = parsed.oob;
+  if (env.room) {
+    record.author = env.sender;
+    const nick = resourceOf(env.from);
+    if (nick) record.nick = nick;
+    if (direction === 'in' && ownNick && mentions(parsed.body, ownNick)) record.mention = true;
+  }
   return record;
+}
+
+/** Whether `body` names `nick` as a word of its own (any case): "@ann" and "ann:" do, "annex" does not. */
+export function mentions(body: string, nick: string): boolean {
+  const escaped = nick.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(^|[^\\p{L}\\p{N}_])${escaped}($|[^\\p{L}\\p{N}_])`, 'iu').test(body);
 }
 
 /** Storage key of a message; ours use our origin-id, which we made unique. */
@@ -109,7 +134,7 @@ export interface MessagePlugin extends Plugin {
    * Stores the message and queues it; resolves with its origin-id. `id`, chosen by the page, makes a
    * retry of a call whose answer was lost store and send nothing new.
    */
-  send(to: string, body: string, options?: { reply?: OutgoingReply; id?: string; oob?: true }): Promise<string>;
+  send(to: string, body: string, options?: { reply?: OutgoingReply; id?: string; oob?: true; room?: { nick: string }; occupant?: true }): Promise<string>;
 }
 
 export function messages(ctx: PluginContext, outbox: OutboxPlugin): MessagePlugin {
@@ -118,10 +143,15 @@ export function messages(ctx: PluginContext, outbox: OutboxPlugin): MessagePlugi
     async envelopes(batch) {
       const records: MessageRecord[] = [];
       const coarse = new Set<MessageRecord>();
+      const blocked = new Set(await listBlocked(ctx.db));
       for (const env of batch) {
+        if (env.direction === 'in' && isBlocked(blocked, env.from)) {
+          ctx.log('message from a blocked sender dropped', env.from);
+          continue;
+        }
         let record: MessageRecord | null;
         try {
-          record = chatRecord(env);
+          record = chatRecord(env, env.room ? ctx.rooms.get(env.conversation)?.nick : undefined);
         } catch (err) {
           ctx.log('message dropped', err);
           continue;
@@ -137,15 +167,17 @@ export function messages(ctx: PluginContext, outbox: OutboxPlugin): MessagePlugi
       if (body.trim() === '') throw new Error('Cannot send an empty message.');
       if (body.length > MAX_BODY) throw new Error(`Message too long (${body.length} characters, at most ${MAX_BODY}).`);
       if (options.id !== undefined && (typeof options.id !== 'string' || !options.id || options.id.length > MAX_ID)) throw new Error('Invalid message id.');
-      const conversation = bareJid(to);
+      // An occupant of a room (a private message) is a full JID; anyone else a bare one.
+      const conversation = options.occupant ? to : bareJid(to);
       const originId = options.id ?? crypto.randomUUID();
       const ts = now();
-      const out: OutboxRecord = { originId, to: conversation, body, ts, ...(options.reply ? { reply: options.reply } : {}), ...(options.oob ? { oob: true } : {}) };
+      const room = options.room;
+      const out: OutboxRecord = { originId, to: conversation, body, ts, ...(options.reply ? { reply: options.reply } : {}), ...(options.oob ? { oob: true } : {}), ...(room ? { groupchat: true as const } : {}), ...(options.occupant ? { occupant: true as const } : {}) };
       // Stored once by its key: a second call with the same id finds it and queues nothing.
       ctx.commit(
         await storeMessage(
           ctx.db,
-          { key: messageKey(conversation, 'out', originId), conversation, direction: 'out', from: ctx.jid, body, ts, id: originId, originId, state: 'pending', ...(options.reply ? outgoingFields(options.reply, body) : {}), ...(options.oob ? { oob: body } : {}) },
+          { key: messageKey(conversation, 'out', originId), conversation, direction: 'out', from: ctx.jid, body, ts, id: originId, originId, state: 'pending', ...(options.reply ? outgoingFields(options.reply, body) : {}), ...(options.oob ? { oob: body } : {}), ...(room ? { author: ctx.jid, nick: room.nick } : {}) },
           out,
         ),
       );

@@ -4,12 +4,14 @@
  * and leaves the outbox on the server's ack (XEP-0198), or when a resumed stream's count or our own
  * archive proves the server has it.
  */
+import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
 import type { OutboxRecord } from '../shared/records.js';
 import { markSent } from '../storage/write.js';
 import { buildCorrection } from './correction.js';
 import { buildOob } from './oob.js';
 import { buildChatMessage, messageKey, NS_SID } from './message.js';
+import { NS_MUC_USER } from './muc-stanzas.js';
 import type { Plugin, PluginContext } from './plugin.js';
 import { buildReactions } from './reactions.js';
 import { appendReply } from './replies.js';
@@ -23,15 +25,16 @@ const BATCH = 50;
 export function buildOutgoing(out: OutboxRecord): Element {
   switch (out.kind) {
     case 'correction':
-      return buildCorrection(out.to, out.body, out.replaceId, out.originId);
+      return buildCorrection(out.to, out.body, out.replaceId, out.originId, out.groupchat);
     case 'retraction':
-      return buildRetraction(out.to, out.retractId, out.originId);
+      return buildRetraction(out.to, out.retractId, out.originId, out.groupchat);
     case 'reactions':
-      return buildReactions(out.to, out.target, out.emojis, out.originId);
+      return buildReactions(out.to, out.target, out.emojis, out.originId, out.groupchat);
     default: {
-      const stanza = buildChatMessage(out.to, out.body, out.originId);
+      const stanza = buildChatMessage(out.to, out.body, out.originId, out.groupchat);
       if (out.reply) appendReply(stanza, out.reply);
       if (out.oob) stanza.append(buildOob(out.body));
+      if (out.occupant) stanza.append(xml('x', { xmlns: NS_MUC_USER }));
       return stanza;
     }
   }
@@ -130,7 +133,8 @@ export function outbox(ctx: PluginContext, ready: () => Promise<void> = () => Pr
       .then(async () => {
         next = undefined;
         await gate;
-        const waiting = await ctx.db.getAllFromIndex('outbox', 'byTs');
+        // A room's messages wait until we are back in it and its archive showed what it already has.
+        const waiting = (await ctx.db.getAllFromIndex('outbox', 'byTs')).filter((out) => !out.groupchat || ctx.rooms.get(out.to)?.synced);
         for (let i = 0; i < waiting.length && online(); i += BATCH) await transmit(waiting.slice(i, i + BATCH));
       })
       .catch((err) => ctx.log('outbox flush failed', err));

@@ -3,6 +3,7 @@ import type { XmppClient } from '@xmpp/client';
 import type { Change } from '../shared/api.js';
 import type { ParleyDb } from '../storage/db.js';
 import type { AccountMessage, Envelope } from './envelope.js';
+import type { JoinedRooms } from './joined-rooms.js';
 
 /** What a protocol plugin gets from the session it runs in. */
 export interface PluginContext {
@@ -10,6 +11,8 @@ export interface PluginContext {
   readonly db: ParleyDb;
   /** Own bare JID. */
   readonly jid: string;
+  /** The rooms we are in (XEP-0045): the MUC plugin keeps it; the envelope stage and archive read it. */
+  readonly rooms: JoinedRooms;
   /** Tells every page what a storage write changed. */
   commit(change: Change | null): void;
   log(message: string, detail?: unknown): void;

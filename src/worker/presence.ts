@@ -4,6 +4,8 @@ import type { Element } from '@xmpp/xml';
 import { bareJid, resourceOf } from '../shared/jid.js';
 import type { PresenceRecord, Show } from '../shared/records.js';
 import { addRequest, clearPresence, putPresence, removePresence, removeRequest, restorePresence, takePresence } from '../storage/write.js';
+import { putLastSeen } from '../storage/last-seen.js';
+import { parseIdle } from './idle.js';
 import type { Plugin, PluginContext } from './plugin.js';
 
 const SHOWS: readonly string[] = ['chat', 'away', 'xa', 'dnd'];
@@ -11,14 +13,16 @@ const MAX_STATUS = 1024;
 
 export type ParsedPresence =
   | { kind: 'available'; presence: PresenceRecord }
-  | { kind: 'unavailable'; jid: string; resource: string }
+  | { kind: 'unavailable'; jid: string; resource: string; idleSince?: number }
   | { kind: 'subscribe' | 'subscribed' | 'unsubscribe' | 'unsubscribed' | 'error'; jid: string };
 
-export function parsePresence(el: Element): ParsedPresence | null {
+export function parsePresence(el: Element, now = Date.now()): ParsedPresence | null {
   const from = el.attrs.from;
   if (!from) return null;
   const jid = bareJid(from);
   const type = el.attrs.type;
+  const idleSince = parseIdle(el, now);
+  const idle = idleSince === undefined ? {} : { idleSince };
   switch (type) {
     case undefined: {
       const show = el.getChildText('show')?.trim();
@@ -32,11 +36,12 @@ export function parsePresence(el: Element): ParsedPresence | null {
           ...(show && SHOWS.includes(show) ? { show: show as Show } : {}),
           ...(status ? { status } : {}),
           priority: Number.isFinite(priority) ? Math.max(-128, Math.min(127, priority)) : 0,
+          ...idle,
         },
       };
     }
     case 'unavailable':
-      return { kind: 'unavailable', jid, resource: resourceOf(from) };
+      return { kind: 'unavailable', jid, resource: resourceOf(from), ...idle };
     case 'subscribe':
     case 'subscribed':
     case 'unsubscribe':
@@ -46,6 +51,12 @@ export function parsePresence(el: Element): ParsedPresence | null {
     default:
       return null; // 'probe' is the server's business; anything else is invalid
   }
+}
+
+/** Whether we are subscribed to their presence. */
+async function follows(ctx: PluginContext, jid: string): Promise<boolean> {
+  const item = await ctx.db.get('roster', jid);
+  return item?.subscription === 'to' || item?.subscription === 'both';
 }
 
 export function buildPresence(show?: Show, status?: string): Element {
@@ -64,18 +75,18 @@ export interface PresencePlugin extends Plugin {
 
 /**
  * `current` gives the presence to announce when a fresh session comes online; `extra`, what every
- * presence we broadcast also carries (XEP-0115 caps).
+ * presence we broadcast also carries (XEP-0115 caps, XEP-0319 idle).
  */
 export function presence(
   ctx: PluginContext,
   current: () => Promise<{ show?: Show; status?: string }>,
-  extra?: () => Promise<Element>,
+  extra?: () => Promise<Element[]>,
 ): PresencePlugin {
   /** Contacts' presence when the stream dropped, until it resumes or a fresh session starts. */
   let held: PresenceRecord[] | undefined;
   const announce = async (show?: Show, status?: string) => {
     const el = buildPresence(show, status);
-    if (extra) el.append(await extra());
+    if (extra) el.append(...(await extra()));
     await ctx.xmpp.send(el);
   };
   return {
@@ -83,17 +94,20 @@ export function presence(
       if (el.name !== 'presence') return;
       const parsed = parsePresence(el);
       if (!parsed) return;
-      // Our own other devices are not contacts.
-      if ((parsed.kind === 'available' ? parsed.presence.jid : parsed.jid) === ctx.jid) return;
+      // Our own other devices are not contacts; rooms' occupants are the MUC plugin's.
+      const from = parsed.kind === 'available' ? parsed.presence.jid : parsed.jid;
+      if (from === ctx.jid || ctx.rooms.get(from)) return;
       switch (parsed.kind) {
         case 'available': {
           // Directed presence reaches us from anyone who knows our JID; only whom we follow is shown.
-          const item = await ctx.db.get('roster', parsed.presence.jid);
-          if (item?.subscription !== 'to' && item?.subscription !== 'both') return ctx.log('presence from someone we do not follow ignored', parsed.presence.jid);
+          if (!(await follows(ctx, parsed.presence.jid))) return ctx.log('presence from someone we do not follow ignored', parsed.presence.jid);
           return ctx.commit(await putPresence(ctx.db, parsed.presence));
         }
-        case 'unavailable':
-          return ctx.commit(await removePresence(ctx.db, parsed.jid, parsed.resource));
+        case 'unavailable': {
+          ctx.commit(await removePresence(ctx.db, parsed.jid, parsed.resource));
+          if (!(await follows(ctx, parsed.jid))) return;
+          return ctx.commit(await putLastSeen(ctx.db, { jid: parsed.jid, ts: parsed.idleSince ?? Date.now() }));
+        }
         case 'error':
           return ctx.commit(await removePresence(ctx.db, parsed.jid, null));
         case 'subscribe':

@@ -62,8 +62,9 @@ export function cleanReactions(list: string[]): string[] {
  */
 export function parseReactions(el: Element): Reactions | null {
   if (el.name !== 'message') return null;
+  // Group chat reaches here only from a room we are in (the envelope stage decides).
   const type = el.attrs.type ?? 'normal';
-  if (type !== 'chat' && type !== 'normal') return null;
+  if (type !== 'chat' && type !== 'normal' && type !== 'groupchat') return null;
   const all = el.getChildren('reactions', NS_REACTIONS);
   if (all.length !== 1) return null;
   const id = all[0]!.attrs.id as string | undefined;
@@ -72,10 +73,10 @@ export function parseReactions(el: Element): Reactions | null {
 }
 
 /** Our whole set for a message; a <store/> hint so the archive keeps it (XEP-0334). */
-export function buildReactions(to: string, target: string, emojis: string[], id: string = crypto.randomUUID()): Element {
+export function buildReactions(to: string, target: string, emojis: string[], id: string = crypto.randomUUID(), groupchat = false): Element {
   return xml(
     'message',
-    { to, type: 'chat', id },
+    { to, type: groupchat ? 'groupchat' : 'chat', id },
     xml('reactions', { xmlns: NS_REACTIONS, id: target }, ...emojis.map((e) => xml('reaction', {}, e))),
     xml('store', { xmlns: 'urn:xmpp:hints' }),
   );
@@ -111,10 +112,12 @@ export function reactions(ctx: PluginContext, outbox: OutboxPlugin): ReactionPlu
       const set = cleanReactions(wanted);
       const target = await ctx.db.get('messages', key);
       if (!target || target.conversation !== conversation) throw new Error('That message is not in this conversation.');
-      const id = reactionTarget(target);
+      // In a room a message is named by the id the room gave it (§4.2).
+      const room = (await ctx.db.getKey('rooms', conversation)) !== undefined;
+      const id = room ? target.stanzaId : reactionTarget(target);
       if (!id) throw new Error('That message cannot be reacted to (it has no id).');
       // Queued before it is shown, so it is sent even if this worker dies now.
-      const out: OutgoingReactions = { kind: 'reactions', originId: crypto.randomUUID(), to: conversation, target: id, emojis: set, ts: now() };
+      const out: OutgoingReactions = { kind: 'reactions', originId: crypto.randomUUID(), to: conversation, target: id, emojis: set, ts: now(), ...(room ? { groupchat: true as const } : {}) };
       await ctx.db.put('outbox', out);
       ctx.commit(await setReactions(ctx.db, conversation, { keys: [key], id }, ctx.jid, set, { id: out.originId }));
       await outbox.queued(out);

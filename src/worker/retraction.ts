@@ -30,10 +30,11 @@ export interface Retraction {
   id: string;
 }
 
-export function buildRetraction(to: string, retractId: string, ownId: string): Element {
+/** `groupchat`: in a room, where `retractId` is the room's stanza-id for the message (XEP-0424 §5). */
+export function buildRetraction(to: string, retractId: string, ownId: string, groupchat = false): Element {
   return xml(
     'message',
-    { to, type: 'chat', id: ownId },
+    { to, type: groupchat ? 'groupchat' : 'chat', id: ownId },
     xml('retract', { xmlns: NS_RETRACT, id: retractId }),
     xml('fallback', { xmlns: NS_FALLBACK, for: NS_RETRACT }),
     xml('body', {}, RETRACTION_FALLBACK),
@@ -46,8 +47,9 @@ export function parseRetraction(el: Element): Retraction | null {
   if (el.name !== 'message') return null;
   const retracts = el.getChildren('retract', NS_RETRACT);
   if (retracts.length === 0) return null;
+  // Group chat reaches here only from a room we are in (the envelope stage decides).
   const type = el.attrs.type ?? 'normal';
-  if (type !== 'chat' && type !== 'normal') return null;
+  if (type !== 'chat' && type !== 'normal' && type !== 'groupchat') return null;
   const from = el.attrs.from;
   if (!from) throw new RetractionError('retraction without a sender');
   if (retracts.length > 1) throw new RetractionError(`retraction from ${from} with ${retracts.length} <retract/> ignored`);
@@ -80,10 +82,12 @@ export function retractions(ctx: PluginContext, outbox: OutboxPlugin): Retractio
       if (!message || message.conversation !== conversation) throw new Error('No such message in this conversation.');
       if (message.direction !== 'out') throw new Error('Only your own messages can be retracted.');
       if (message.retracted) return;
-      const id = message.id ?? message.originId;
+      const room = (await ctx.db.getKey('rooms', conversation)) !== undefined;
+      // In a room a message is named by the id the room gave it.
+      const id = room ? message.stanzaId : (message.id ?? message.originId);
       if (!id) throw new Error('This message has no id to refer to, so it cannot be retracted.');
       // Queued before the text goes, so the contact is asked too even if this worker dies now.
-      const out: OutgoingRetraction = { kind: 'retraction', originId: crypto.randomUUID(), to: conversation, retractId: id, ts: now() };
+      const out: OutgoingRetraction = { kind: 'retraction', originId: crypto.randomUUID(), to: conversation, retractId: id, ts: now(), ...(room ? { groupchat: true as const } : {}) };
       await ctx.db.put('outbox', out);
       const result = await applyRetraction(ctx.db, { conversation, key, sender: ctx.jid }, now());
       if ('ignored' in result) {

@@ -2,13 +2,13 @@
  * The worker's side of the Comlink API: one account, one session, shared by every page.
  * Pages read IndexedDB themselves; this tells them what changed on the `parley` BroadcastChannel.
  */
-import { bareJid, isBareJid } from '../shared/jid.js';
-import { EVENTS_CHANNEL, type Change, type LoginOptions, type ParleyApi, type Status, type UploadSlot, type WorkerEvent } from '../shared/api.js';
-import type { AccountRecord, ChatState, ChatStateNote, FastTokenRecord, Show } from '../shared/records.js';
+import { bareJid, isBareJid, resourceOf } from '../shared/jid.js';
+import { EVENTS_CHANNEL, type Change, type JoinResult, type LoginOptions, type ParleyApi, type RoomListing, type Status, type UploadSlot, type WorkerEvent } from '../shared/api.js';
+import type { AccountRecord, Affiliation, ChatState, ChatStateNote, ContactTime, FastTokenRecord, Role, Show } from '../shared/records.js';
 import type { AuthResult } from './auth.js';
-import { getAccount } from '../storage/read.js';
+import { getAccount, listContacts } from '../storage/read.js';
 import { DB_NAME, openParleyDb, type ParleyDb } from '../storage/db.js';
-import { clearAll, markRead, saveAccount, setMuted } from '../storage/write.js';
+import { clearAll, markRead, removeRequest, saveAccount, setMuted } from '../storage/write.js';
 import type { WebPushSubscription } from '../shared/push.js';
 import { LoginError, transportRefusal } from './auth.js';
 import { carbons } from './carbons.js';
@@ -16,7 +16,12 @@ import { chatStates, type ChatStatePlugin } from './chatstates.js';
 import { corrections, type CorrectionPlugin } from './correction.js';
 import { retractions, type RetractionPlugin } from './retraction.js';
 import { csi, Visibility, type CsiPlugin } from './csi.js';
+import { blocking, type BlockingPlugin, type BlockingSupport } from './blocking.js';
 import { caps } from './caps.js';
+import { discoverWebSocket } from './host-meta.js';
+import { entityTime, type EntityTimePlugin } from './entity-time.js';
+import { buildIdle } from './idle.js';
+import { softwareVersion } from './software-version.js';
 import { markers, type MarkersPlugin } from './markers.js';
 import { mds, type MdsPlugin } from './mds.js';
 import { nicks, type NickPlugin } from './nick.js';
@@ -27,6 +32,8 @@ import { isWebUrl } from '../shared/attachment.js';
 import { uploads, type UploadPlugin } from './upload.js';
 import { mam, type MamPlugin } from './mam.js';
 import { messages, type MessagePlugin } from './message.js';
+import { moderation, type ModerationPlugin } from './moderation.js';
+import { muc, type MucPlugin } from './muc.js';
 import { outbox } from './outbox.js';
 import { presence, type PresencePlugin } from './presence.js';
 import { pubsub } from './pubsub.js';
@@ -54,10 +61,16 @@ interface Running {
   markers?: MarkersPlugin;
   mds?: MdsPlugin;
   push?: PushPlugin;
+  muc?: MucPlugin;
+  moderation?: ModerationPlugin;
+  time?: EntityTimePlugin;
+  blocking?: BlockingPlugin;
   people?: { nicks: NickPlugin; avatars: AvatarPlugin; cards: CardPlugin; uploads: UploadPlugin };
 }
 
 const CHANGE_BATCH_MS = 16;
+/** A page shown again checks the rooms at most this often. */
+const CHECK_ON_LOOK_MS = 5_000;
 
 const WAITING = 'Parley is connected in another window of this site; this one takes over when that one closes.';
 const NEWER = 'A newer version of Parley took over: reload this page.';
@@ -171,8 +184,9 @@ export class ParleyService implements ParleyApi {
   send(to: string, body: string, id?: string): Promise<string> {
     return this.command(async () => {
       const running = this.plugins();
-      const jid = this.contactJid(to);
-      const originId = await running.messages.send(jid, body, id === undefined ? {} : { id });
+      const jid = await this.conversationJid(to);
+      if (running.muc && (await this.isRoom(jid))) return running.muc.send(jid, body, id);
+      const originId = await running.messages.send(jid, body, { ...(id === undefined ? {} : { id }), ...(jid.includes('/') ? { occupant: true as const } : {}) });
       running.chatStates?.noteSent(jid);
       return originId;
     });
@@ -203,7 +217,9 @@ export class ParleyService implements ParleyApi {
 
   setChatState(to: string, state: ChatState): Promise<void> {
     return this.command(async () => {
-      if (this.current.state === 'online') await this.running?.chatStates?.set(this.contactJid(to), state);
+      // Typing in a room would tell every occupant; rooms are left out.
+      const jid = this.contactJid(to);
+      if (this.current.state === 'online' && !(await this.isRoom(jid))) await this.running?.chatStates?.set(jid, state);
     });
   }
 
@@ -330,22 +346,130 @@ export class ParleyService implements ParleyApi {
     return running.push;
   }
 
+  joinRoom(room: string, nick: string, password?: string): Promise<JoinResult> {
+    return this.command(() => this.mucPlugin().join(room, nick, password ? { password } : {}));
+  }
+
+  createRoom(room: string, nick: string, config?: Record<string, string[]>): Promise<JoinResult> {
+    return this.command(async () => {
+      const plugin = this.mucPlugin();
+      const result = await plugin.join(room, nick);
+      // A new room stays locked until its owner submits a configuration (XEP-0045 §10.1).
+      if (result.status === 'joined' && result.created) await plugin.configureWith(room, config ?? {});
+      return result;
+    });
+  }
+
+  leaveRoom(room: string): Promise<void> {
+    return this.command(() => this.mucPlugin().leave(room));
+  }
+
+  configureRoom(room: string, config: Record<string, string[]>): Promise<void> {
+    return this.command(() => this.mucPlugin().configureWith(room, config));
+  }
+
+  setSubject(room: string, subject: string): Promise<void> {
+    return this.command(() => this.mucPlugin().setSubject(room, String(subject)));
+  }
+
+  changeNick(room: string, nick: string): Promise<void> {
+    return this.command(() => this.mucPlugin().changeNick(room, String(nick)));
+  }
+
+  setRole(room: string, nick: string, role: Role, reason?: string): Promise<void> {
+    return this.command(() => this.mucPlugin().setRole(room, String(nick), oneOf(role, ['moderator', 'participant', 'visitor', 'none']), reason));
+  }
+
+  setAffiliation(room: string, jid: string, affiliation: Affiliation, reason?: string): Promise<void> {
+    return this.command(() => this.mucPlugin().setAffiliation(room, this.contactJid(jid), oneOf(affiliation, ['owner', 'admin', 'member', 'outcast', 'none']), reason));
+  }
+
+  destroyRoom(room: string, reason?: string): Promise<void> {
+    return this.command(() => this.mucPlugin().destroy(room, reason));
+  }
+
+  discoverRooms(service?: string): Promise<RoomListing[]> {
+    return this.command(async () => {
+      const jid = this.current.jid;
+      return this.mucPlugin().discover(service?.trim() || `conference.${jid?.slice(jid.indexOf('@') + 1) ?? ''}`);
+    });
+  }
+
+  moderate(room: string, key: string, reason?: string): Promise<void> {
+    return this.command(async () => {
+      const running = this.onlinePlugins();
+      if (!running.moderation) throw new Error('Not logged in.');
+      await running.moderation.moderate(this.contactJid(room), String(key), reason);
+    });
+  }
+
+  private mucPlugin(): MucPlugin {
+    const running = this.onlinePlugins();
+    if (!running.muc) throw new Error('Not logged in.');
+    return running.muc;
+  }
+
+  private async isRoom(jid: string): Promise<boolean> {
+    return (await this.db.getKey('rooms', jid)) !== undefined;
+  }
+
   loadOlder(conversation: string): Promise<boolean> {
-    return this.command(() => this.onlinePlugins().mam.loadOlder(this.contactJid(conversation)));
+    return this.command(async () => this.onlinePlugins().mam.loadOlder(await this.conversationJid(conversation)));
   }
 
   async pageVisible(page: string, visible: boolean): Promise<void> {
+    const wasActive = this.visibility.active;
     if (this.running?.csi) await this.running.csi.pageVisible(page, visible);
     else this.visibility.set(page, visible);
+    // Someone looks again: make sure the rooms they see still have us (XEP-0410), not waiting for the timer.
+    if (visible && this.current.state === 'online') void this.running?.muc?.checkRooms(CHECK_ON_LOOK_MS);
+    // Our presence says whether the user is away from every page (XEP-0319).
+    if (wasActive !== this.visibility.active && this.current.state === 'online' && this.running) {
+      const { show, status } = (await getAccount(this.db))?.presence ?? {};
+      await this.running.presence.announce(show, status);
+    }
+  }
+
+  /** XEP-0191: blocks `jid` (with a spam report, XEP-0377, when `report`); a request from them goes. */
+  block(jid: string, report = false): Promise<void> {
+    return this.command(async () => {
+      const { blocking: b } = this.onlinePlugins();
+      await b!.block(this.contactJid(jid), report);
+      this.commit(await removeRequest(this.db, this.contactJid(jid)));
+    });
+  }
+
+  unblock(jid: string): Promise<void> {
+    return this.command(() => this.onlinePlugins().blocking!.unblock(jid));
+  }
+
+  async blockingSupport(): Promise<BlockingSupport> {
+    return this.running?.blocking?.support() ?? { blocking: false, reporting: false };
+  }
+
+  async discover(jid: string, origin?: string): Promise<string> {
+    const domain = bareJid(jid.trim()).split('@')[1];
+    if (!domain || !isBareJid(bareJid(jid.trim()))) throw new Error('Enter an address like name@example.org.');
+    return discoverWebSocket(domain, origin);
+  }
+
+  /** XEP-0202: a contact's clock, asked of their most available resource; null when offline or unanswered. */
+  contactTime(jid: string): Promise<ContactTime | null> {
+    return this.command(async () => {
+      const { time } = this.onlinePlugins();
+      const resource = (await listContacts(this.db)).find((c) => c.jid === this.contactJid(jid))?.presence[0]?.resource;
+      return resource && time ? time.ask(`${this.contactJid(jid)}/${resource}`) : null;
+    });
   }
 
   markRead(conversation: string, upTo?: string): Promise<void> {
     return this.command(async () => {
       // Read state is written by the account's owner; a waiting window's reading is not recorded.
       if (!this.running) return;
-      const jid = bareJid(conversation);
+      const jid = await this.conversationJid(conversation);
       this.commit(await markRead(this.db, jid, upTo));
-      await this.running?.markers?.seen(jid, upTo);
+      // Markers (XEP-0333) go to the one person who wrote; a room would pass them to everyone.
+      if (!(await this.isRoom(jid))) await this.running?.markers?.seen(jid, upTo);
       // Other devices learn only a whole read (XEP-0490 publishes the newest message): never more than was seen.
       if (!upTo || (await this.db.get('conversations', jid))?.unread === 0) await this.running?.mds?.seen(jid);
     });
@@ -453,7 +577,8 @@ export class ParleyService implements ParleyApi {
     // Order matters: the roster is fetched before initial presence (RFC 6121 §2.2).
     const capsPlugin = session.use(caps);
     const rosterPlugin = session.use(roster);
-    const presencePlugin = session.use((ctx) => presence(ctx, async () => (await getAccount(this.db))?.presence ?? {}, capsPlugin.element));
+    const idle = () => (this.visibility.inactiveSince === undefined ? [] : [buildIdle(this.visibility.inactiveSince)]);
+    const presencePlugin = session.use((ctx) => presence(ctx, async () => (await getAccount(this.db))?.presence ?? {}, async () => [await capsPlugin.element(), ...idle()]));
     const mamPlugin = session.use(mam);
     // Messages and edits leave through one outbox, in the order they were made.
     const outboxPlugin = session.use((ctx) => outbox(ctx, () => mamPlugin.caughtUp()));
@@ -474,6 +599,9 @@ export class ParleyService implements ParleyApi {
     // After messages, which leaves corrections and retractions (they carry fallback bodies) to these.
     this.running.corrections = session.use((ctx) => alsoArchived(corrections(ctx, outboxPlugin)));
     this.running.retractions = session.use((ctx) => alsoArchived(retractions(ctx, outboxPlugin)));
+    // After messages: a moderation finds the message it takes back in storage.
+    this.running.moderation = session.use(moderation);
+    this.running.muc = session.use((ctx) => muc(ctx, messagePlugin, mamPlugin, outboxPlugin));
     this.running.markers = session.use(markers);
     const pep = session.use(pubsub);
     this.running.mds = session.use((ctx) => mds(ctx, pep, () => mamPlugin.caughtUp()));
@@ -481,6 +609,9 @@ export class ParleyService implements ParleyApi {
     // After messages: a receipt is only sent for what the message plugin has stored.
     session.use(receipts);
     this.running.push = session.use(push);
+    this.running.time = session.use(entityTime);
+    this.running.blocking = session.use(blocking);
+    session.use(softwareVersion);
     try {
       await session.start({ retry });
     } catch (err) {
@@ -529,6 +660,16 @@ export class ParleyService implements ParleyApi {
     const running = this.plugins();
     if (this.current.state !== 'online') throw new Error('You are offline; try again when connected.');
     return running;
+  }
+
+  /**
+   * A conversation's JID: a contact's or a room's bare JID, or an occupant's full JID for private
+   * messages in a room we are in.
+   */
+  private async conversationJid(jid: string): Promise<string> {
+    const bare = this.contactJid(jid);
+    const nick = resourceOf(jid.trim());
+    return nick && (await this.isRoom(bare)) ? `${bare}/${nick}` : bare;
   }
 
   private contactJid(jid: string): string {
@@ -585,6 +726,12 @@ export class ParleyService implements ParleyApi {
   private post(event: WorkerEvent): void {
     this.channel.postMessage(event);
   }
+}
+
+/** `value` when it is one of `allowed` (a page's argument crosses no type check). */
+function oneOf<T extends string>(value: T, allowed: readonly T[]): T {
+  if (!allowed.includes(value)) throw new Error(`"${String(value)}" is not one of ${allowed.join(', ')}.`);
+  return value;
 }
 
 /** What a login leaves to store: a FAST token where the server gives one (then no SCRAM keys), else the keys. */

@@ -12,7 +12,8 @@ import { noSmAfterInline } from './sasl2.js';
 import type { Plugin, PluginContext } from './plugin.js';
 import { ScramError, ScramKeysStaleError } from './scram.js';
 import { arrived } from './clock.js';
-import { unwrap, type AccountMessage, type Envelope } from './envelope.js';
+import { unwrap, type AccountMessage, type Envelope, type Rooms } from './envelope.js';
+import { JoinedRooms } from './joined-rooms.js';
 import { ackWatchdog, countInbound, persistStreamManagement, smAnswers, smSettled, type SmPersistence } from './stream-management.js';
 
 export interface SessionOptions {
@@ -47,6 +48,8 @@ const CLOSE_TIMEOUT_MS = 2000;
 export class Session {
   readonly xmpp: XmppClient;
   readonly auth: AuthResult = {};
+  /** The rooms we are in: the MUC plugin keeps it, the envelope stage reads it. */
+  readonly rooms = new JoinedRooms();
   private readonly plugins: Plugin[] = [];
   private readonly ctx: PluginContext;
   private queue: Promise<void> = Promise.resolve();
@@ -100,6 +103,7 @@ export class Session {
       xmpp: this.xmpp,
       db: options.db,
       jid: options.jid,
+      rooms: this.rooms,
       commit: options.commit,
       log: options.log,
       archived: async (envelope) => {
@@ -121,7 +125,7 @@ export class Session {
         const batch: Element[] = (this.open = []);
         this.queue = this.queue.then(async () => {
           if (this.open === batch) this.open = undefined;
-          await handleBatch(this.plugins, batch, options.jid, this.options.log);
+          await handleBatch(this.plugins, batch, options.jid, this.options.log, this.rooms);
           this.backlog -= batch.length;
         });
       }
@@ -317,7 +321,13 @@ export class Session {
  * first (envelope.ts): what it refuses is logged and reaches no plugin. A plugin with an
  * `envelopes` hook takes all the batch's envelopes at once (one transaction).
  */
-export async function handleBatch(plugins: readonly Plugin[], batch: Element[], ownJid: string, log: (message: string, detail?: unknown) => void): Promise<void> {
+export async function handleBatch(
+  plugins: readonly Plugin[],
+  batch: Element[],
+  ownJid: string,
+  log: (message: string, detail?: unknown) => void,
+  rooms?: Rooms,
+): Promise<void> {
   const items: Item[] = [];
   for (const el of batch) {
     if (el.name === 'presence') {
@@ -325,7 +335,7 @@ export async function handleBatch(plugins: readonly Plugin[], batch: Element[], 
       continue;
     }
     try {
-      const opened = unwrap(el, ownJid);
+      const opened = unwrap(el, ownJid, rooms);
       if (opened?.via === 'account') items.push({ account: opened });
       else if (opened) items.push({ envelope: opened });
     } catch (err) {

@@ -62,7 +62,7 @@ export async function setup(
   });
   const proxy = withProxy ? await startProxy(server.httpPort) : undefined;
   const service = proxy ? `ws://127.0.0.1:${proxy.port}${new URL(server.wsUrl).pathname}` : server.wsUrl;
-  const page = await serve({ mounts: { '/': 'demo', '/dist/': 'dist', ...mounts }, vars: { SERVICE: service, PUSH_GATEWAY: push?.domain ?? '' } });
+  const page = await serve({ mounts: { '/': 'demo', '/dist/': 'dist', ...mounts }, vars: { SERVICE: service, PUSH_GATEWAY: push?.domain ?? '' }, hostMeta: service });
   return {
     server,
     url: page.url,

@@ -13,6 +13,7 @@ import { openParleyDb } from '../../src/storage/db.js';
 import { avatars, encodeBase64, imageType, MAX_AVATAR_BYTES, parseMetadata, parsePhotoHash, refuseAvatar, sha1Hex } from '../../src/worker/avatar.js';
 import { unwrap } from '../../src/worker/envelope.js';
 import type { PluginContext } from '../../src/worker/plugin.js';
+import { JoinedRooms } from '../../src/worker/joined-rooms.js';
 import { pubsub } from '../../src/worker/pubsub.js';
 
 const ME = 'juliet@capulet.lit';
@@ -57,7 +58,7 @@ async function setup(served: Map<string, Uint8Array>) {
     },
   };
   await db.put('roster', { jid: ROMEO, groups: [], subscription: 'both', pendingOut: false });
-  const ctx: PluginContext = { xmpp: { iqCaller } as unknown as XmppClient, db, jid: ME, commit() {}, log() {}, archived: async () => {} };
+  const ctx: PluginContext = { xmpp: { iqCaller } as unknown as XmppClient, db, jid: ME, rooms: new JoinedRooms(), commit() {}, log() {}, archived: async () => {} };
   const plugin = avatars(ctx, pubsub(ctx));
   const receive = async (stanza: string) => {
     const opened = unwrap(el(stanza), ME);

@@ -14,6 +14,7 @@ import {
 } from '../../src/worker/bookmarks.js';
 import { buildPublish, pubsub } from '../../src/worker/pubsub.js';
 import type { PluginContext } from '../../src/worker/plugin.js';
+import { JoinedRooms } from '../../src/worker/joined-rooms.js';
 import { RoomRecorder } from '../harness/room-recorder.js';
 
 const ME = 'juliet@capulet.lit';
@@ -101,7 +102,7 @@ async function login({ compat, answer }: { compat: boolean; answer: string }) {
     return undefined;
   };
   const xmpp = { iqCaller: { get: iq, set: iq } };
-  const ctx: PluginContext = { xmpp: xmpp as unknown as XmppClient, db, jid: ME, commit() {}, log() {}, archived: async () => {} };
+  const ctx: PluginContext = { xmpp: xmpp as unknown as XmppClient, db, jid: ME, rooms: new JoinedRooms(), commit() {}, log() {}, archived: async () => {} };
   const pep = pubsub(ctx);
   const rooms = new RoomRecorder();
   const plugin = bookmarks(ctx, pep, rooms);

@@ -33,10 +33,11 @@ describe('last message correction (XEP-0308)', () => {
     expect(parseCorrection(el)).to.deep.equal({ from: 'alice@localhost/web', replaceId: 'o1', body: 'again', id: 'o2' });
   });
 
-  it('is no correction without <replace/> in its namespace, or in group chat and errors', () => {
+  it('is no correction without <replace/> in its namespace, or in errors; in group chat it is one (the envelope stage vouched for the room)', () => {
     expect(parseCorrection(parse(`<message from='b@l/a' type='chat'><body>hi</body></message>`))).to.equal(null);
     expect(parseCorrection(parse(`<message from='b@l/a' type='chat'><body>hi</body><replace id='x' xmlns='urn:example'/></message>`))).to.equal(null);
-    expect(parseCorrection(parse(`<message from='r@muc/b' type='groupchat'><body>hi</body><replace id='x' xmlns='urn:xmpp:message-correct:0'/></message>`))).to.equal(null);
+    expect(parseCorrection(parse(`<message from='r@muc/b' type='groupchat'><body>hi</body><replace id='x' xmlns='urn:xmpp:message-correct:0'/></message>`))).to.deep.equal({ from: 'r@muc/b', replaceId: 'x', body: 'hi' });
+    expect(buildCorrection('r@muc', 'again', 'o1', 'o2', true).attrs.type).to.equal('groupchat');
     expect(parseCorrection(parse(`<message from='b@l/a' type='error'><body>hi</body><replace id='x' xmlns='urn:xmpp:message-correct:0'/></message>`))).to.equal(null);
     expect(parseCorrection(parse(`<presence from='b@l/a'><replace id='x' xmlns='urn:xmpp:message-correct:0'/></presence>`))).to.equal(null);
   });

@@ -7,6 +7,7 @@ import { parse } from 'ltx';
 import type { Element } from '@xmpp/xml';
 import type { XmppClient } from '@xmpp/client';
 import { openParleyDb } from '../../src/storage/db.js';
+import { shippedDb } from './shipped-db.js';
 import { listConversations, listMessages } from '../../src/storage/read.js';
 import { storeMessages } from '../../src/storage/write.js';
 import { carbons } from '../../src/worker/carbons.js';
@@ -14,6 +15,7 @@ import { corrections } from '../../src/worker/correction.js';
 import { unwrap, unwrapResult, type Envelope } from '../../src/worker/envelope.js';
 import { chatRecord, messages } from '../../src/worker/message.js';
 import { outbox } from '../../src/worker/outbox.js';
+import { JoinedRooms } from '../../src/worker/joined-rooms.js';
 import type { Plugin, PluginContext } from '../../src/worker/plugin.js';
 import { reactions } from '../../src/worker/reactions.js';
 import { receipts } from '../../src/worker/receipts.js';
@@ -35,7 +37,7 @@ async function fresh() {
   await db.put('roster', { jid: BOB, groups: [], subscription: 'both', pendingOut: false });
   const sent: Element[] = [];
   const xmpp = { status: 'offline', streamManagement: { on() {} }, bind2: { use() {} }, send: async (el: Element) => void sent.push(el) };
-  const ctx: PluginContext = { xmpp: xmpp as unknown as XmppClient, db, jid: ME, commit() {}, log() {}, archived: async () => {} };
+  const ctx: PluginContext = { xmpp: xmpp as unknown as XmppClient, db, jid: ME, rooms: new JoinedRooms(), commit() {}, log() {}, archived: async () => {} };
   const box = outbox(ctx);
   const edits: Plugin[] = [reactions(ctx, box), corrections(ctx, box), retractions(ctx, box)];
   const receipt = receipts(ctx);
@@ -232,34 +234,13 @@ describe('exactly once in storage (real IndexedDB)', () => {
 });
 
 describe('schema 3: messages found by sender id', () => {
-  /** A database as schema 2 left it (its stores and indexes), with records stored before `id` was kept. */
-  async function version2(name: string, records: object[]): Promise<void> {
-    const db = await new Promise<IDBDatabase>((ok, fail) => {
-      const r = indexedDB.open(name, 2);
-      r.onupgradeneeded = () => {
-        const d = r.result;
-        for (const [store, keyPath] of [['account', 'key'], ['roster', 'jid'], ['requests', 'jid'], ['state', 'key']] as const) d.createObjectStore(store, { keyPath });
-        d.createObjectStore('presence', { keyPath: ['jid', 'resource'] }).createIndex('byJid', 'jid');
-        d.createObjectStore('conversations', { keyPath: 'jid' }).createIndex('byLastTs', 'lastTs');
-        const messages = d.createObjectStore('messages', { keyPath: 'key' });
-        messages.createIndex('byConversation', ['conversation', 'ts']);
-        messages.createIndex('byStanzaId', 'stanzaId');
-        d.createObjectStore('outbox', { keyPath: 'originId' }).createIndex('byTs', 'ts');
-        for (const record of records) messages.put(record);
-      };
-      r.onsuccess = () => ok(r.result);
-      r.onerror = () => fail(r.error);
-    });
-    db.close();
-  }
-
   it('gives old records their sender id from their key, so edits still find them', async () => {
     const name = `exactly-once-migration-${Date.now()}`;
     const base = { conversation: BOB, direction: 'in', from: `${BOB}/phone`, state: 'received' };
-    await version2(name, [
+    await shippedDb(name, 2, [
       { ...base, key: `${BOB} in m1`, body: 'helo', ts: 1 },
       { ...base, key: `${BOB} in archive:s9`, body: 'no id', ts: 2, stanzaId: 's9' },
-    ]);
+    ].map((value) => ({ store: 'messages', value })));
     const db = await openParleyDb(name);
     const byKey = Object.fromEntries((await db.getAll('messages')).map((m) => [m.key, m.id]));
     expect(byKey).to.deep.equal({ [`${BOB} in m1`]: 'm1', [`${BOB} in archive:s9`]: undefined });

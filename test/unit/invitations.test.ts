@@ -12,6 +12,7 @@ import { listInvitations } from '../../src/storage/invitations.js';
 import { unwrap, type Envelope } from '../../src/worker/envelope.js';
 import { buildDecline, buildDirectInvite, buildMediatedInvite, invitations, parseInvitation } from '../../src/worker/invitations.js';
 import type { PluginContext } from '../../src/worker/plugin.js';
+import { JoinedRooms } from '../../src/worker/joined-rooms.js';
 import { RoomRecorder } from '../harness/room-recorder.js';
 
 const ME = 'hecate@shakespeare.lit';
@@ -71,7 +72,7 @@ async function setup() {
   const db = await openParleyDb(`invitations-${Date.now()}-${n++}`);
   const sent: string[] = [];
   const xmpp = { send: async (m: Element) => void sent.push(strip(m.toString())) };
-  const ctx: PluginContext = { xmpp: xmpp as unknown as XmppClient, db, jid: ME, commit() {}, log() {}, archived: async () => {} };
+  const ctx: PluginContext = { xmpp: xmpp as unknown as XmppClient, db, jid: ME, rooms: new JoinedRooms(), commit() {}, log() {}, archived: async () => {} };
   const rooms = new RoomRecorder();
   const plugin = invitations(ctx, rooms);
   const receive = async (stanza: string) => {

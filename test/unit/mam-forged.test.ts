@@ -10,6 +10,7 @@ import type { XmppClient } from '@xmpp/client';
 import { openParleyDb } from '../../src/storage/db.js';
 import { listMessages } from '../../src/storage/read.js';
 import { mam } from '../../src/worker/mam.js';
+import { JoinedRooms } from '../../src/worker/joined-rooms.js';
 import type { PluginContext } from '../../src/worker/plugin.js';
 
 const ME = 'alice@localhost';
@@ -41,7 +42,7 @@ async function catchUpWith(during: (queryid: string) => string[]): Promise<strin
       },
     },
   };
-  const ctx: PluginContext = { xmpp: xmpp as unknown as XmppClient, db, jid: ME, commit() {}, log() {}, archived: async () => {} };
+  const ctx: PluginContext = { xmpp: xmpp as unknown as XmppClient, db, jid: ME, rooms: new JoinedRooms(), commit() {}, log() {}, archived: async () => {} };
   const plugin = mam(ctx);
   await plugin.online!();
   await plugin.caughtUp();

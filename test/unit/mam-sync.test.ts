@@ -10,9 +10,11 @@ import { parse } from 'ltx';
 import type { Element } from '@xmpp/xml';
 import type { XmppClient } from '@xmpp/client';
 import { openParleyDb, type ParleyDb } from '../../src/storage/db.js';
+import { shippedDb } from './shipped-db.js';
 import { listConversations, listMessages } from '../../src/storage/read.js';
 import { storeMessages } from '../../src/storage/write.js';
 import { mam } from '../../src/worker/mam.js';
+import { JoinedRooms } from '../../src/worker/joined-rooms.js';
 import type { PluginContext } from '../../src/worker/plugin.js';
 
 const ME = 'alice@localhost';
@@ -90,7 +92,7 @@ async function device(archive: Archive) {
         on: (event: string, l: (el: Element) => void) => void (event === 'stanza' && listeners.push(l)),
         iqCaller: { request: async (iq: Element) => archive.answer(iq, deliver) },
       };
-      const ctx: PluginContext = { xmpp: xmpp as unknown as XmppClient, db, jid: ME, commit() {}, log() {}, archived: async () => {} };
+      const ctx: PluginContext = { xmpp: xmpp as unknown as XmppClient, db, jid: ME, rooms: new JoinedRooms(), commit() {}, log() {}, archived: async () => {} };
       plugin = mam(ctx);
       await plugin.online!();
       await plugin.caughtUp();
@@ -264,24 +266,10 @@ describe('archive sync (XEP-0313) that scales', () => {
 describe('schema 4: one sync record per archive', () => {
   it("moves the old single cursor to the own archive's record, so an upgraded device pages forward from it", async () => {
     const name = `mam-sync-migration-${Date.now()}`;
-    await new Promise<void>((ok, fail) => {
-      const r = indexedDB.open(name, 3);
-      r.onupgradeneeded = () => {
-        const d = r.result;
-        for (const [store, keyPath] of [['account', 'key'], ['roster', 'jid'], ['requests', 'jid'], ['state', 'key']] as const) d.createObjectStore(store, { keyPath });
-        d.createObjectStore('presence', { keyPath: ['jid', 'resource'] }).createIndex('byJid', 'jid');
-        d.createObjectStore('conversations', { keyPath: 'jid' }).createIndex('byLastTs', 'lastTs');
-        const messages = d.createObjectStore('messages', { keyPath: 'key' });
-        messages.createIndex('byConversation', ['conversation', 'ts']);
-        messages.createIndex('byStanzaId', 'stanzaId');
-        messages.createIndex('byRef', ['conversation', 'direction', 'id']);
-        d.createObjectStore('outbox', { keyPath: 'originId' }).createIndex('byTs', 'ts');
-        r.transaction!.objectStore('account').put({ key: 'current', jid: ME });
-        r.transaction!.objectStore('state').put({ key: 'mam', last: 'a42' });
-      };
-      r.onsuccess = () => (r.result.close(), ok());
-      r.onerror = () => fail(r.error);
-    });
+    await shippedDb(name, 3, [
+      { store: 'account', value: { key: 'current', jid: ME } },
+      { store: 'state', value: { key: 'mam', last: 'a42' } },
+    ]);
     const db = await openParleyDb(name);
     expect(await db.getAll('state')).to.deep.equal([{ key: `archive:${ME}`, last: 'a42', gaps: [] }]);
     db.close();

@@ -46,6 +46,8 @@ describe('message displayed synchronization (XEP-0490)', () => {
     </items></pubsub></iq>`);
     expect(parseItems(result.getChild('pubsub', 'http://jabber.org/protocol/pubsub')?.getChild('items'), ME)).to.deep.equal([
       { conversation: 'bob@localhost', stanzaId: 's-1' },
+      // A room's item names the room's own stanza-id (XEP-0490 §4).
+      { conversation: 'room@conference.localhost', stanzaId: 's-2' },
       { conversation: 'erin@localhost', stanzaId: 's-4' },
     ]);
   });

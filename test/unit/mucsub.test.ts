@@ -14,6 +14,7 @@ import {
   buildSubscribe, buildSubscriptions, buildUnsubscribe, mucsub, parseRoomResult, parseSubscriptions, unwrapEvent, type RoomMessage,
 } from '../../src/worker/mucsub.js';
 import type { PluginContext } from '../../src/worker/plugin.js';
+import { JoinedRooms } from '../../src/worker/joined-rooms.js';
 
 const ME = 'alice@localhost';
 const ROOM = 'room1@conference.localhost';
@@ -114,7 +115,7 @@ async function setup(archive: string[]) {
   const login = () => {
     listeners.length = 0;
     const xmpp = { on: (e: string, l: (el: Element) => void) => void (e === 'stanza' && listeners.push(l)), iqCaller: { get: iq, set: iq, request } };
-    const ctx: PluginContext = { xmpp: xmpp as unknown as XmppClient, db, jid: ME, commit() {}, log() {}, archived: async () => {} };
+    const ctx: PluginContext = { xmpp: xmpp as unknown as XmppClient, db, jid: ME, rooms: new JoinedRooms(), commit() {}, log() {}, archived: async () => {} };
     return mucsub(ctx, { received: async (m) => void received.push(...m) });
   };
   return { db, asked, received, login, archive, subs, hold: (p: Promise<void> | undefined) => void (held = p) };

@@ -12,6 +12,7 @@ import { contactNames, listRequests } from '../../src/storage/read.js';
 import { unwrap } from '../../src/worker/envelope.js';
 import { nicks, parseNick } from '../../src/worker/nick.js';
 import type { PluginContext } from '../../src/worker/plugin.js';
+import { JoinedRooms } from '../../src/worker/joined-rooms.js';
 import { pubsub } from '../../src/worker/pubsub.js';
 
 const ME = 'juliet@capulet.lit';
@@ -31,7 +32,7 @@ async function setup() {
   const db = await openParleyDb(`nick-${Date.now()}-${n++}`);
   const published: string[] = [];
   const xmpp = { iqCaller: { set: async (p: Element) => void published.push(p.toString()) } };
-  const ctx: PluginContext = { xmpp: xmpp as unknown as XmppClient, db, jid: ME, commit() {}, log() {}, archived: async () => {} };
+  const ctx: PluginContext = { xmpp: xmpp as unknown as XmppClient, db, jid: ME, rooms: new JoinedRooms(), commit() {}, log() {}, archived: async () => {} };
   const pep = pubsub(ctx);
   const plugin = nicks(ctx, pep);
   const receive = async (stanza: string) => {

@@ -6,6 +6,7 @@ import type { OutboxRecord } from '../../src/shared/records.js';
 import { openParleyDb, type ParleyDb } from '../../src/storage/db.js';
 import { messages } from '../../src/worker/message.js';
 import { outbox } from '../../src/worker/outbox.js';
+import { JoinedRooms } from '../../src/worker/joined-rooms.js';
 import type { PluginContext } from '../../src/worker/plugin.js';
 import { until } from '../harness/wait.js';
 
@@ -25,7 +26,7 @@ function streamClient(onWrite: (data: string) => Promise<void>): XmppClient {
 }
 
 function context(xmpp: XmppClient, db: ParleyDb): PluginContext {
-  return { xmpp, db, jid: ME, commit: () => undefined, log: () => undefined, archived: async () => undefined };
+  return { xmpp, db, jid: ME, rooms: new JoinedRooms(), commit: () => undefined, log: () => undefined, archived: async () => undefined };
 }
 
 describe('outbox', () => {

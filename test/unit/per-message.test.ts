@@ -14,6 +14,7 @@ import type { ChatStateNote, MessageRecord } from '../../src/shared/records.js';
 import { chatStates } from '../../src/worker/chatstates.js';
 import { unwrap, type Envelope } from '../../src/worker/envelope.js';
 import { lastOwnMessage } from '../../src/worker/correction.js';
+import { JoinedRooms } from '../../src/worker/joined-rooms.js';
 import type { PluginContext } from '../../src/worker/plugin.js';
 
 const ME = 'alice@localhost';
@@ -34,7 +35,7 @@ describe('flat per-message cost', () => {
   it('a contact\'s chat state is kept in memory and told to pages: nothing is stored, not even a conversation for a stranger', async () => {
     const commits: unknown[] = [];
     const xmpp = { status: 'online', send: async () => undefined };
-    const ctx: PluginContext = { xmpp: xmpp as unknown as XmppClient, db, jid: ME, commit: (c) => void commits.push(c), log() {}, archived: async () => {} };
+    const ctx: PluginContext = { xmpp: xmpp as unknown as XmppClient, db, jid: ME, rooms: new JoinedRooms(), commit: (c) => void commits.push(c), log() {}, archived: async () => {} };
     const told: [string, ChatStateNote['state']][] = [];
     const plugin = chatStates(ctx, (jid, note) => void told.push([jid, note.state]));
     const el = (xml: string) => unwrap(parse(xml) as unknown as Element, ME) as Envelope;

@@ -63,11 +63,12 @@ describe('message reactions (XEP-0444)', () => {
       `<message from='j@c/b' type='chat'><reactions id='a' xmlns='${NS}'/><reactions id='b' xmlns='${NS}'/></message>`, // two
       `<message from='j@c/b' type='chat'><reactions id='a' xmlns='urn:example'><reaction>👍</reaction></reactions></message>`,
       `<message from='j@c/b' type='error'><reactions id='a' xmlns='${NS}'><reaction>👍</reaction></reactions></message>`,
-      `<message from='r@muc/b' type='groupchat'><reactions id='a' xmlns='${NS}'><reaction>👍</reaction></reactions></message>`,
       `<presence from='j@c/b'><reactions id='a' xmlns='${NS}'><reaction>👍</reaction></reactions></presence>`,
       `<message from='j@c/b' type='chat'><body>hi</body></message>`,
     ];
     for (const xml of cases) expect(parseReactions(parse(xml)), xml).to.equal(null);
+    // In group chat they are reactions: the envelope stage vouched for the room.
+    expect(parseReactions(parse(`<message from='r@muc/b' type='groupchat'><reactions id='a' xmlns='${NS}'><reaction>👍</reaction></reactions></message>`))).to.deep.equal({ id: 'a', emojis: ['👍'] });
     // Nested markup in a reaction is reduced to its text, which is then no emoji.
     const nested = parse(`<message from='j@c/b' type='chat'><reactions id='a' xmlns='${NS}'><reaction><b>x</b></reaction><reaction>👍</reaction></reactions></message>`);
     expect(parseReactions(nested)!.emojis).to.deep.equal(['👍']);

@@ -32,11 +32,11 @@ describe('message retraction (XEP-0424 v0.4, urn:xmpp:message-retract:1)', () =>
     expect(parseChatMessage(el)).to.equal(null);
   });
 
-  it('retracts nothing without <retract/> in the :1 namespace, or in group chat and errors', () => {
+  it('retracts nothing without <retract/> in the :1 namespace, or in errors; in group chat it does (the envelope stage vouched for the room)', () => {
     expect(parseRetraction(parse(`<message from='b@l/a' type='chat'><body>hi</body></message>`))).to.equal(null);
     // The old fastening form (v0.3, urn:xmpp:message-retract:0) is not this version.
     expect(parseRetraction(parse(`<message from='b@l/a' type='chat'><apply-to id='x' xmlns='urn:xmpp:fasten:0'><retract xmlns='urn:xmpp:message-retract:0'/></apply-to></message>`))).to.equal(null);
-    expect(parseRetraction(parse(`<message from='r@muc/b' type='groupchat'><retract id='x' xmlns='urn:xmpp:message-retract:1'/></message>`))).to.equal(null);
+    expect(parseRetraction(parse(`<message from='r@muc/b' type='groupchat'><retract id='x' xmlns='urn:xmpp:message-retract:1'/></message>`))).to.deep.equal({ from: 'r@muc/b', id: 'x' });
     expect(parseRetraction(parse(`<message from='b@l/a' type='error'><retract id='x' xmlns='urn:xmpp:message-retract:1'/></message>`))).to.equal(null);
   });
 

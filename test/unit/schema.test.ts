@@ -4,6 +4,7 @@
  */
 import { expect } from 'chai';
 import { DB_VERSION, openParleyDb } from '../../src/storage/db.js';
+import { shippedDb } from './shipped-db.js';
 import { listMessages } from '../../src/storage/read.js';
 import type { MessageRecord } from '../../src/shared/records.js';
 import { lastOwnMessage } from '../../src/worker/correction.js';
@@ -16,27 +17,6 @@ const message = (n: number, direction: 'in' | 'out', extra: Partial<MessageRecor
   id: `id${n}`, state: direction === 'in' ? 'received' : 'sent', ...extra,
 });
 
-/** Schema 4 as Parley shipped it, written with the raw API (not today's migrations), holding `records`. */
-function version4(name: string, records: { store: string; value: object }[]): Promise<void> {
-  return new Promise<void>((ok, fail) => {
-    const r = indexedDB.open(name, 4);
-    r.onupgradeneeded = () => {
-      const d = r.result;
-      for (const [store, keyPath] of [['account', 'key'], ['roster', 'jid'], ['requests', 'jid'], ['state', 'key']] as const) d.createObjectStore(store, { keyPath });
-      d.createObjectStore('presence', { keyPath: ['jid', 'resource'] }).createIndex('byJid', 'jid');
-      d.createObjectStore('conversations', { keyPath: 'jid' }).createIndex('byLastTs', 'lastTs');
-      const messages = d.createObjectStore('messages', { keyPath: 'key' });
-      messages.createIndex('byConversation', ['conversation', 'ts']);
-      messages.createIndex('byStanzaId', 'stanzaId');
-      messages.createIndex('byRef', ['conversation', 'direction', 'id']);
-      d.createObjectStore('outbox', { keyPath: 'originId' }).createIndex('byTs', 'ts');
-      for (const { store, value } of records) r.transaction!.objectStore(store).put(value);
-    };
-    r.onsuccess = () => (r.result.close(), ok());
-    r.onerror = () => fail(r.error);
-  });
-}
-
 describe('schema 5: indexes for the lookups a message triggers', () => {
   it('opens a version 4 database with its data kept, and finds its messages through the new indexes', async () => {
     const name = `schema-v5-${crypto.randomUUID()}`;
@@ -48,7 +28,7 @@ describe('schema 5: indexes for the lookups a message triggers', () => {
     ];
     const sync = { key: `archive:${ME}`, last: 's2', gaps: [] };
     const outbox = { originId: 'o9', to: BOB, body: 'waiting', ts: 9 };
-    await version4(name, [
+    await shippedDb(name, 4, [
       { store: 'account', value: { key: 'current', jid: ME, service: 'ws://x', resource: 'r', agentId: 'a', allowPlain: false, presence: {} } },
       { store: 'roster', value: { jid: BOB, groups: [], subscription: 'both', pendingOut: false } },
       { store: 'conversations', value: { jid: BOB, lastTs: 4, unread: 1 } },
@@ -60,7 +40,7 @@ describe('schema 5: indexes for the lookups a message triggers', () => {
     const db = await openParleyDb(name);
     expect(db.version).to.equal(DB_VERSION);
     // Later versions' stores are there too, empty.
-    expect([...db.objectStoreNames]).to.include.members(['bookmarks', 'invitations']);
+    expect([...db.objectStoreNames]).to.include.members(['rooms', 'occupants', 'bookmarks', 'invitations']);
     expect(await db.count('bookmarks')).to.equal(0);
     expect((await db.get('account', 'current'))?.jid).to.equal(ME);
     expect(await db.get('roster', BOB)).to.include({ subscription: 'both' });

@@ -51,7 +51,7 @@ const api = {
     });
     const c = s.use(caps);
     s.use(roster);
-    s.use((ctx) => presence(ctx, async () => ({}), c.element));
+    s.use((ctx) => presence(ctx, async () => ({}), async () => [await c.element()]));
     const pep = s.use(pubsub);
     plugins = {
       bookmarks: s.use((ctx) => bookmarks(ctx, pep, rooms)),

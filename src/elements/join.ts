@@ -1,0 +1,121 @@
+import { LitElement, html, css, nothing } from 'lit';
+import { parley, getAccount } from '../client/index.js';
+import type { JoinResult, RoomListing } from '../shared/api.js';
+import { LiveQuery, touches } from './live.js';
+import { base } from './styles.js';
+
+const FAILED: Record<Exclude<JoinResult['status'], 'joined' | 'nick-conflict'>, string> = {
+  'password-required': 'This room needs a password.',
+  banned: 'You are banned from this room.',
+  'members-only': 'Only members may enter this room.',
+  'not-allowed': 'The room did not let you in.',
+  full: 'The room is full.',
+  error: 'Could not join the room.',
+};
+
+/**
+ * Join or create a room: its name (a bare name goes to our server's conference service) and a
+ * nick; a nick that is taken offers another. Lists the service's public rooms on request.
+ * Fires `parley-open` with the room's JID once in.
+ */
+export class ParleyJoin extends LitElement {
+  static override properties = { open: { state: true }, message: { state: true }, nick: { state: true }, needsPassword: { state: true }, rooms: { state: true } };
+  static override styles = [
+    base,
+    css`
+      :host { display: block; padding: 0.5em; }
+      form { display: flex; flex-direction: column; gap: 0.4em; }
+      ul { list-style: none; margin: 0.4em 0; padding: 0; }
+      li button { width: 100%; text-align: left; border: none; }
+      .count { color: var(--_muted); font-size: 0.85em; }
+    `,
+  ];
+
+  declare open: boolean;
+  declare message: string;
+  declare nick: string;
+  declare needsPassword: boolean;
+  declare rooms: RoomListing[] | undefined;
+  private readonly account = new LiveQuery(this, getAccount, touches('account'));
+  private room = '';
+
+  constructor() {
+    super();
+    this.open = false;
+    this.message = '';
+    this.nick = '';
+    this.needsPassword = false;
+    this.rooms = undefined;
+  }
+
+  private get domain(): string {
+    const jid = this.account.value?.jid ?? '';
+    return jid.slice(jid.indexOf('@') + 1);
+  }
+
+  override render() {
+    if (!this.open) return html`<button class="open-join" @click=${() => (this.open = true)}>Join or create a room</button>`;
+    const nick = this.nick || (this.account.value?.jid.split('@')[0] ?? '');
+    return html`<form class="join" aria-label="Join or create a room" @submit=${this.submit}>
+        <label>Room <input name="room" dir="auto" required .value=${this.room} placeholder=${`name, or name@conference.${this.domain}`} /></label>
+        <label>Nickname <input name="nick" dir="auto" required .value=${nick} /></label>
+        ${this.needsPassword ? html`<label>Password <input name="password" type="password" required /></label>` : nothing}
+        <p class="error" role="alert">${this.message}</p>
+        <div>
+          <button class="primary" type="submit">Join</button>
+          <button type="button" class="find" @click=${this.find}>Find rooms</button>
+          <button type="button" @click=${() => (this.open = false)}>Cancel</button>
+        </div>
+      </form>
+      ${this.rooms
+        ? html`<ul aria-label="Rooms on the server">
+            ${this.rooms.map((r) => html`<li><button @click=${() => this.pick(r.jid)}>
+              <bdi dir="auto">${r.name ?? r.jid}</bdi> ${r.occupants !== undefined ? html`<span class="count">(${r.occupants})</span>` : nothing}
+            </button></li>`)}
+          </ul>`
+        : nothing}`;
+  }
+
+  private pick(jid: string): void {
+    this.room = jid;
+    this.requestUpdate();
+  }
+
+  private async find(): Promise<void> {
+    try {
+      this.rooms = await parley().api.discoverRooms();
+    } catch (err) {
+      this.message = err instanceof Error ? err.message : String(err);
+    }
+  }
+
+  private async submit(e: SubmitEvent): Promise<void> {
+    e.preventDefault();
+    const data = new FormData(e.target as HTMLFormElement);
+    const name = String(data.get('room')).trim();
+    const room = name.includes('@') ? name : `${name}@conference.${this.domain}`;
+    this.room = name;
+    this.nick = String(data.get('nick')).trim();
+    const password = data.get('password');
+    this.message = '';
+    try {
+      // Joining a room that does not exist creates it, with the server's default configuration.
+      const result = password ? await parley().api.joinRoom(room, this.nick, String(password)) : await parley().api.createRoom(room, this.nick);
+      if (result.status === 'joined') {
+        this.open = false;
+        this.room = '';
+        this.needsPassword = false;
+        this.dispatchEvent(new CustomEvent('parley-open', { detail: room.toLowerCase(), bubbles: true, composed: true }));
+      } else if (result.status === 'nick-conflict') {
+        this.message = `The nickname "${this.nick}" is taken in this room. Try "${result.suggestion}"?`;
+        this.nick = result.suggestion;
+      } else {
+        if (result.status === 'password-required') this.needsPassword = true;
+        this.message = 'text' in result && result.text ? `${FAILED[result.status]} (${result.text})` : FAILED[result.status];
+      }
+    } catch (err) {
+      this.message = err instanceof Error ? err.message : String(err);
+    }
+  }
+}
+customElements.define('parley-join', ParleyJoin);
