@@ -150,6 +150,13 @@ log = {
 VirtualHost ${q(host)}
 ${opts.extraConfig ?? ''}
 ${push ? `Component ${q(push.domain)}\n  component_secret = ${q(push.secret)}` : ''}
+${opts.upload ? `-- Served on the host's own HTTP routes; slots name the loopback address the browser reaches.
+Component ${q(`upload.${host}`)} "http_file_share"
+  http_host = ${q(host)}
+  http_external_url = ${q(`http://127.0.0.1:${httpPort}/`)}
+  http_file_share_size_limit = ${opts.upload.maxBytes}
+  http_file_share_daily_quota = ${opts.upload.maxBytes * 100}` : ''}
+
 
 -- Group chat (XEP-0045) with room archives (XEP-0313), moderation (XEP-0425); occupant-id (XEP-0421) is built in.
 Component ${q(`conference.${host}`)} "muc"

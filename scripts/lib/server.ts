@@ -44,6 +44,8 @@ export interface ServerOptions {
    * `domain` (the push gateway) accepted with `secret` on a loopback port.
    */
   push?: { domain: string; secret: string };
+  /** The server's HTTP File Upload component (XEP-0363) `upload.HOST`, refusing files over `maxBytes`; off by default. */
+  upload?: { maxBytes: number };
 }
 
 /** The server `PARLEY_SERVER` names (default `prosody`). */

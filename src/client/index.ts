@@ -20,6 +20,8 @@ export type { PushControl, PushState, Subscribe } from './push.js';
 export type { WebPushSubscription } from '../shared/push.js';
 export { pushSubscribe } from './push.js';
 export { registerServiceWorker } from './sw.js';
+export { squareAvatar, AVATAR_SIZE } from './avatar.js';
+export { putFile, shareFile, type UploadControl } from './upload.js';
 
 export interface ParleyOptions {
   /**

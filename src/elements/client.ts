@@ -8,6 +8,7 @@ import './roster.js';
 import './conversations.js';
 import './conversation.js';
 import './composer.js';
+import './profile.js';
 import './join.js';
 import './room.js';
 
@@ -154,7 +155,7 @@ export class ParleyClient extends LitElement {
     return html`
       <header>
         <h1>Parley</h1>
-        ${account && loggedIn ? html`<span class="jid">${account.jid}</span>` : nothing}
+        ${account && loggedIn ? html`<parley-profile .jid=${account.jid}></parley-profile><span class="jid">${account.jid}</span>` : nothing}
         <span class="status" role="status" data-state=${state}>${STATE_TEXT[state]}${status?.error && (state === 'offline' || state === 'connecting' || state === 'waiting') ? html` — ${status.error}` : nothing}</span>
         <span class="spacer"></span>
         ${loggedIn && this.open ? html`<button class="mute" aria-pressed=${this.muted.value ? 'true' : 'false'} @click=${() => void parley().api.mute(this.open, !this.muted.value)}>${this.muted.value ? 'Unmute' : 'Mute'} conversation</button>` : nothing}

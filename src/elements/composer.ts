@@ -4,6 +4,7 @@ import type { ChatState } from '../shared/records.js';
 import { base } from './styles.js';
 import { replying, type ReplyTarget } from './replying.js';
 import { sending } from './sending.js';
+import './upload.js';
 
 const PAUSE_MS = 5000;
 
@@ -67,7 +68,8 @@ export class ParleyComposer extends LitElement {
         ? html`<p class="replying" role="status"><span>Replying to <bdi>${this.replyTo.author}</bdi>:</span> <q dir="auto">${this.replyTo.text}</q>
             <button type="button" class="cancel-reply" aria-label="Cancel reply" @click=${this.cancelReply}>✕</button></p>`
         : ''}
-      <form @submit=${this.submit}>
+      <form @submit=${this.submit} @dragover=${(e: DragEvent) => e.preventDefault()} @drop=${this.dropped} @paste=${this.pasted}>
+        <parley-upload .jid=${this.jid}></parley-upload>
         <label class="visually-hidden" for="text">Message to <bdi>${this.jid}</bdi></label>
         <textarea id="text" dir="auto" rows="1" placeholder="Message" ?disabled=${!this.jid} @keydown=${this.keydown} @input=${this.input}></textarea>
         <button class="primary" type="submit" ?disabled=${!this.jid}>Send</button>
@@ -108,6 +110,21 @@ export class ParleyComposer extends LitElement {
       e.preventDefault();
       void this.send();
     }
+  }
+
+  /** A file dropped or pasted is sent as one (XEP-0363); text pasted stays text. */
+  private dropped(e: DragEvent): void {
+    const file = e.dataTransfer?.files[0];
+    if (!file) return;
+    e.preventDefault();
+    void this.renderRoot.querySelector('parley-upload')!.upload(file);
+  }
+
+  private pasted(e: ClipboardEvent): void {
+    const file = e.clipboardData?.files[0];
+    if (!file) return;
+    e.preventDefault();
+    void this.renderRoot.querySelector('parley-upload')!.upload(file);
   }
 
   private submit(e: SubmitEvent): void {

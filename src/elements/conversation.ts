@@ -7,6 +7,7 @@ import { renderStyled, styledCss } from './styled-text.js';
 import { base } from './styles.js';
 import { COMMON_REACTIONS, replying, withoutFallback } from './replying.js';
 import { sending } from './sending.js';
+import './attachment.js';
 
 const PAGE = 100;
 const MARK_DELAY = 300;
@@ -264,6 +265,7 @@ export class ParleyConversation extends LitElement {
 
   /** The text, styled; a long one cut short until the user asks for the whole. */
   private renderBody(m: MessageRecord) {
+    if (m.oob) return html`<parley-attachment class="body" .url=${m.oob}></parley-attachment>`;
     const long = m.body.length > LONG;
     const whole = !long || this.expanded.has(m.key);
     const body = whole ? m.body : clip(m.body);

@@ -1,6 +1,7 @@
 import { LitElement, html, css, nothing } from 'lit';
 import { contactNames, listConversations, listRooms, type ConversationRecord } from '../client/index.js';
 import { LiveQuery, touches } from './live.js';
+import { localPart } from '../shared/names.js';
 import { base } from './styles.js';
 import { withoutFallback } from './replying.js';
 
@@ -44,7 +45,7 @@ export class ParleyConversations extends LitElement {
   private readonly names = new LiveQuery(
     this,
     contactNames,
-    touches('roster'),
+    touches('roster', 'nicks'),
   );
 
   constructor() {
@@ -63,10 +64,10 @@ export class ParleyConversations extends LitElement {
 
   private renderOne(c: ConversationRecord) {
     const room = this.conversations.value?.rooms.get(c.jid);
-    const name = room?.name ?? this.names.value?.get(c.jid) ?? c.jid;
+    const name = room?.name ?? this.names.value?.get(c.jid) ?? localPart(c.jid);
     return html`<li class="conversation" data-jid=${c.jid} data-kind=${room ? 'room' : 'chat'}>
       <button aria-current=${this.selected === c.jid ? 'true' : 'false'} @click=${() => this.open(c.jid)}>
-        <span class="name" dir="auto">${room ? html`<span class="kind"># </span>` : nothing}${name}</span>
+        <span class="name" dir="auto" title=${c.jid}>${room ? html`<span class="kind"># </span>` : nothing}${name}</span>
         ${c.lastTs ? html`<time class="time" datetime=${new Date(c.lastTs).toISOString()}>${when.format(c.lastTs)}</time>` : nothing}
         <span class="preview">${c.last?.direction === 'out' ? 'You: ' : ''}<bdi>${c.last ? withoutFallback(c.last).slice(0, 200) : ''}</bdi></span>
         ${c.mentions ? html`<span class="badge mentions" aria-label="${c.mentions} mentioning you">@${c.mentions}</span>` : nothing}

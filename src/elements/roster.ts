@@ -2,6 +2,9 @@ import { LitElement, html, css, nothing, type TemplateResult } from 'lit';
 import { parley, listBlocked, listContacts, listLastSeen, listRequests, unreadCounts, type Contact, type ContactTime } from '../client/index.js';
 import { formatOffset } from '../shared/time.js';
 import { LiveQuery, touches } from './live.js';
+import { displayName } from '../shared/names.js';
+import './avatar.js';
+import './card.js';
 import { base } from './styles.js';
 
 const SHOW_TEXT: Record<string, string> = { chat: 'free to chat', away: 'away', xa: 'away for long', dnd: 'busy' };
@@ -60,8 +63,8 @@ export class ParleyRoster extends LitElement {
   /** What our server offers (XEP-0191, XEP-0377): asked of the worker until it knows blocking is there. */
   declare support: { blocking: boolean; reporting: boolean } | undefined;
   private askingSupport = false;
-  private readonly contacts = new LiveQuery(this, listContacts, touches('roster', 'presence'));
-  private readonly requests = new LiveQuery(this, listRequests, touches('requests'));
+  private readonly contacts = new LiveQuery(this, listContacts, touches('roster', 'presence', 'nicks'));
+  private readonly requests = new LiveQuery(this, listRequests, touches('requests', 'nicks'));
   private readonly lastSeen = new LiveQuery(this, listLastSeen, touches('lastSeen'));
   private readonly blocked = new LiveQuery(this, listBlocked, touches('blocked'));
   private readonly unread = new LiveQuery(
@@ -85,7 +88,7 @@ export class ParleyRoster extends LitElement {
             <ul>
               ${requests.map(
                 (r) => html`<li class="request">
-                  <span class="name"><bdi>${r.jid}</bdi></span>
+                  <span class="name"><bdi>${displayName(r.jid, r)}</bdi> <span class="address muted"><bdi>${r.jid}</bdi></span></span>
                   <button class="primary" aria-label="Approve ${r.jid}" @click=${() => this.run(() => parley().api.approve(r.jid))}>Approve</button>
                   <button aria-label="Deny ${r.jid}" @click=${() => this.run(() => parley().api.deny(r.jid))}>Deny</button>
                   ${this.blockButtons(r.jid)}
@@ -99,6 +102,7 @@ export class ParleyRoster extends LitElement {
         <ul>
           ${(this.contacts.value ?? []).map((c) => this.renderContact(c))}
         </ul>
+        <parley-card></parley-card>
       </section>
       ${this.renderBlocked()}
       <section>
@@ -119,10 +123,12 @@ export class ParleyRoster extends LitElement {
     return html`<li class="contact-row" data-jid=${c.jid}>
       <button class="contact" aria-current=${this.selected === c.jid ? 'true' : 'false'} @click=${() => this.open(c.jid)}>
         <span class="dot" ?data-online=${!!best} data-show=${best?.show ?? ''} aria-hidden="true"></span>
-        <span class="name"><bdi>${c.name ?? c.jid}</bdi></span>
+        <parley-avatar .jid=${c.jid} .name=${displayName(c.jid, c)}></parley-avatar>
+        <span class="name"><bdi>${displayName(c.jid, c)}</bdi> <span class="address muted"><bdi>${c.jid}</bdi></span></span>
         <span class="presence muted">${status}${c.pendingOut ? ' · awaiting approval' : ''}</span>
         ${unread ? html`<span class="badge" aria-label="${unread} unread">${unread}</span>` : nothing}
       </button>
+      <button aria-label="Card of ${c.jid}" title="Card" @click=${() => void this.renderRoot.querySelector('parley-card')!.open(c.jid)}>ⓘ</button>
       ${this.blockButtons(c.jid)}
       <button aria-label="Remove ${c.jid}" title="Remove" @click=${() => this.removeContact(c.jid)}>×</button>
     </li>

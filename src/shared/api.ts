@@ -1,3 +1,4 @@
+import type { Card } from './card.js';
 import type { DataForm, FormValues } from './form-model.js';
 import type { Affiliation, ChatState, ChatStateNote, ContactTime, Role, Show } from './records.js';
 import type { WebPushSubscription } from './push.js';
@@ -152,6 +153,28 @@ export interface ParleyApi {
   discover(jid: string, origin?: string): Promise<string>;
   /** XEP-0202: a contact's clock, from their most available resource; null when they are offline or do not say. */
   contactTime(jid: string): Promise<ContactTime | null>;
+  // People (names, avatars, cards): what others see of us.
+  /** Publishes our nickname (XEP-0172), shown to contacts who gave us no name. */
+  setNick(nick: string): Promise<void>;
+  /** Publishes our avatar (XEP-0084): an image the page cropped and sized (`squareAvatar`); refuses one that is no image or over 1 MB. */
+  setAvatar(image: ArrayBuffer, size: { width: number; height: number }): Promise<void>;
+  /** A contact's card (or ours): vCard4 (XEP-0292), else vcard-temp (XEP-0054); fields are plain text. */
+  card(jid: string): Promise<Card>;
+  /** Publishes our card as vCard4. */
+  setCard(card: Card): Promise<void>;
+  /** Our server's upload limit in bytes (XEP-0363); null without an upload service, undefined when it states none. */
+  uploadLimit(): Promise<number | null | undefined>;
+  /** A slot for a file (the page PUTs it, see `uploadFile`); rejects a file over the limit before asking. */
+  uploadSlot(file: { name: string; size: number; type: string }): Promise<UploadSlot>;
+  /** Sends a shared file's URL as the body, with XEP-0066 data naming it; resolves with its origin-id. */
+  sendFile(to: string, url: string): Promise<string>;
+}
+
+/** Where to PUT a file and with which headers, and the URL it is then shared by (XEP-0363). */
+export interface UploadSlot {
+  put: string;
+  get: string;
+  headers: Record<string, string>;
 }
 
 /** A room we receive through MUC-Sub (ejabberd), as its MUC service lists it. */

@@ -54,6 +54,25 @@ export interface RosterItem {
 }
 
 /** An incoming subscription request waiting for the user's answer. */
+/** A contact's own nickname (XEP-0172). */
+export interface NickRecord {
+  jid: string;
+  nick: string;
+}
+
+/** An avatar image, checked: `hash` is the SHA-1 (hex) of `data`, an image of type `type`. */
+export interface AvatarRecord {
+  hash: string;
+  type: string;
+  data: ArrayBuffer;
+}
+
+/** Who shows which avatar. */
+export interface AvatarRef {
+  jid: string;
+  hash: string;
+}
+
 export interface SubscriptionRequest {
   jid: string;
   ts: number;
@@ -126,6 +145,8 @@ export interface MessageRecord {
   replyTo?: { id: string; to?: string; key?: string };
   /** XEP-0428: UTF-16 offsets of the reply's quote in `body`, hidden when the original is shown. */
   fallback?: { start: number; end: number };
+  /** A file shared by its URL, the body (XEP-0066, XEP-0363): shown as the file, not as text. */
+  oob?: string;
   /** XEP-0444: emoji → bare JIDs of who reacted with it; each sender's latest set only. */
   reactions?: Record<string, string[]>;
   /** Earlier texts of a corrected message (XEP-0308), oldest first, each with when it was replaced. */
@@ -234,6 +255,8 @@ export interface OutgoingMessage extends OutboxBase {
   body: string;
   /** XEP-0461: sent as a reply. */
   reply?: OutgoingReply;
+  /** The body is a shared file's URL, sent with XEP-0066 too. */
+  oob?: true;
 }
 
 /** XEP-0308: the new text of the message whose id is `replaceId`. */

@@ -1,5 +1,6 @@
 import type { ParleyDb } from './db.js';
 import { shownFrom } from './archive.js';
+import { displayName } from '../shared/names.js';
 export { listLastSeen } from './last-seen.js';
 export { listBlocked } from './blocklist.js';
 import type {
@@ -9,6 +10,8 @@ import type {
 export interface Contact extends RosterItem {
   /** Available resources, most available first. */
   presence: PresenceRecord[];
+  /** Their own nickname (XEP-0172), shown where the user gave no name. */
+  nick?: string;
 }
 
 const SHOW_RANK: Record<string, number> = { chat: 0, '': 1, away: 2, dnd: 3, xa: 4 };
@@ -18,8 +21,9 @@ export function getAccount(db: ParleyDb): Promise<AccountRecord | undefined> {
 }
 
 export async function listContacts(db: ParleyDb): Promise<Contact[]> {
-  const tx = db.transaction(['roster', 'presence']);
-  const [items, presence] = await Promise.all([tx.objectStore('roster').getAll(), tx.objectStore('presence').getAll()]);
+  const tx = db.transaction(['roster', 'presence', 'nicks']);
+  const [items, presence, nicks] = await Promise.all([tx.objectStore('roster').getAll(), tx.objectStore('presence').getAll(), tx.objectStore('nicks').getAll()]);
+  const nickOf = new Map(nicks.map((n) => [n.jid, n.nick]));
   const byJid = new Map<string, PresenceRecord[]>();
   for (const p of presence) {
     const list = byJid.get(p.jid) ?? [];
@@ -29,15 +33,20 @@ export async function listContacts(db: ParleyDb): Promise<Contact[]> {
   return items
     .map((item) => ({
       ...item,
+      ...(nickOf.has(item.jid) ? { nick: nickOf.get(item.jid) } : {}),
       presence: (byJid.get(item.jid) ?? []).sort(
         (a, b) => (SHOW_RANK[a.show ?? ''] ?? 1) - (SHOW_RANK[b.show ?? ''] ?? 1) || b.priority - a.priority,
       ),
     }))
-    .sort((a, b) => (a.name ?? a.jid).localeCompare(b.name ?? b.jid));
+    .sort((a, b) => displayName(a.jid, a).localeCompare(displayName(b.jid, b)));
 }
 
-export function listRequests(db: ParleyDb): Promise<SubscriptionRequest[]> {
-  return db.getAll('requests');
+/** Subscription requests, each with the nickname it came with (XEP-0172 §4.1) or one published. */
+export async function listRequests(db: ParleyDb): Promise<(SubscriptionRequest & { nick?: string })[]> {
+  const tx = db.transaction(['requests', 'nicks']);
+  const [requests, nicks] = await Promise.all([tx.objectStore('requests').getAll(), tx.objectStore('nicks').getAll()]);
+  const nickOf = new Map(nicks.map((n) => [n.jid, n.nick]));
+  return requests.map((r) => (nickOf.has(r.jid) ? { ...r, nick: nickOf.get(r.jid) } : r));
 }
 
 /** Conversations, most recent activity first. */
@@ -59,9 +68,14 @@ export async function totalUnread(db: ParleyDb): Promise<number> {
   return (await db.getAll('conversations')).reduce((n, c) => n + c.unread, 0);
 }
 
-/** The names the user gave contacts, by bare JID. */
+/** Contacts' names by bare JID: the one the user gave, else their own nickname; `displayName` covers the rest. */
 export async function contactNames(db: ParleyDb): Promise<Map<string, string>> {
-  return new Map((await db.getAll('roster')).flatMap((c) => (c.name ? [[c.jid, c.name] as const] : [])));
+  const tx = db.transaction(['roster', 'nicks']);
+  const [roster, nicks] = await Promise.all([tx.objectStore('roster').getAll(), tx.objectStore('nicks').getAll()]);
+  return new Map([
+    ...nicks.map((n) => [n.jid, n.nick] as const),
+    ...roster.flatMap((c) => (c.name ? [[c.jid, c.name] as const] : [])),
+  ]);
 }
 
 /**
@@ -108,6 +122,7 @@ export async function searchMessages(db: ParleyDb, conversation: string, text: s
 
 const SEARCH_CHUNK = 500;
 
+export { avatarOf } from './avatars.js';
 /** Rooms the user is in (or was removed from, with the reason), by JID. */
 export async function listRooms(db: ParleyDb): Promise<Map<string, RoomRecord>> {
   return new Map((await db.getAll('rooms')).map((r) => [r.jid, r]));

@@ -1,5 +1,6 @@
 /** What a push shows: one notification per conversation with the sender's name and text, and the badge. */
 import type { ParleyDb } from '../storage/db.js';
+import { localPart } from '../shared/names.js';
 import { contactNames, getConversation, totalUnread } from '../storage/read.js';
 
 export const TAG = 'parley:';
@@ -15,7 +16,7 @@ export async function notifyConversations(registration: ServiceWorkerRegistratio
   for (const jid of changed) {
     const c = await getConversation(db, jid);
     if (!c || c.muted || c.last?.direction !== 'in') continue;
-    const name = names.get(jid) ?? jid;
+    const name = names.get(jid) ?? localPart(jid);
     // Shown as text by the system: nothing in it is markup.
     await registration.showNotification(c.unread > 1 ? `${name} (${c.unread})` : name, {
       body: c.last.body,

@@ -1,6 +1,7 @@
 /** One-to-one chat messages (RFC 6121 §5) with stable ids (XEP-0359) and delay stamps (XEP-0203). */
 import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
+import { parseOob } from './oob.js';
 import { bareJid, resourceOf } from '../shared/jid.js';
 import type { MessageRecord, OutboxRecord, OutgoingReply } from '../shared/records.js';
 import { listBlocked } from '../storage/blocklist.js';
@@ -28,6 +29,8 @@ export interface ChatMessage {
   reply?: ReplyInfo;
   /** Asks for chat markers (XEP-0333). */
   markable?: boolean;
+  /** The file it shares (XEP-0066). */
+  oob?: string;
 }
 
 const validId = (id: string | undefined) => (id && id.length <= MAX_ID ? id : undefined);
@@ -52,6 +55,8 @@ export function parseChatMessage(el: Element): ChatMessage | null {
   if (el.getChild('markable', 'urn:xmpp:chat-markers:0')) message.markable = true;
   const reply = parseReply(el, body);
   if (reply) message.reply = reply;
+  const oob = parseOob(el, body);
+  if (oob) message.oob = oob;
   return message;
 }
 
@@ -103,6 +108,7 @@ export function chatRecord(env: Envelope, ownNick?: string): MessageRecord | nul
   // Our archive's id for it: its identity (src/storage/identity.ts).
   if (env.archive) record.stanzaId = env.archive.id;
   if (parsed.reply) Object.assign(record, parsed.reply);
+  if (parsed.oob) record.oob = parsed.oob;
   if (env.room) {
     record.author = env.sender;
     const nick = resourceOf(env.from);
@@ -128,7 +134,7 @@ export interface MessagePlugin extends Plugin {
    * Stores the message and queues it; resolves with its origin-id. `id`, chosen by the page, makes a
    * retry of a call whose answer was lost store and send nothing new.
    */
-  send(to: string, body: string, options?: { reply?: OutgoingReply; id?: string; room?: { nick: string }; occupant?: true }): Promise<string>;
+  send(to: string, body: string, options?: { reply?: OutgoingReply; id?: string; oob?: true; room?: { nick: string }; occupant?: true }): Promise<string>;
 }
 
 export function messages(ctx: PluginContext, outbox: OutboxPlugin): MessagePlugin {
@@ -166,12 +172,12 @@ export function messages(ctx: PluginContext, outbox: OutboxPlugin): MessagePlugi
       const originId = options.id ?? crypto.randomUUID();
       const ts = now();
       const room = options.room;
-      const out: OutboxRecord = { originId, to: conversation, body, ts, ...(options.reply ? { reply: options.reply } : {}), ...(room ? { groupchat: true as const } : {}), ...(options.occupant ? { occupant: true as const } : {}) };
+      const out: OutboxRecord = { originId, to: conversation, body, ts, ...(options.reply ? { reply: options.reply } : {}), ...(options.oob ? { oob: true } : {}), ...(room ? { groupchat: true as const } : {}), ...(options.occupant ? { occupant: true as const } : {}) };
       // Stored once by its key: a second call with the same id finds it and queues nothing.
       ctx.commit(
         await storeMessage(
           ctx.db,
-          { key: messageKey(conversation, 'out', originId), conversation, direction: 'out', from: ctx.jid, body, ts, id: originId, originId, state: 'pending', ...(options.reply ? outgoingFields(options.reply, body) : {}), ...(room ? { author: ctx.jid, nick: room.nick } : {}) },
+          { key: messageKey(conversation, 'out', originId), conversation, direction: 'out', from: ctx.jid, body, ts, id: originId, originId, state: 'pending', ...(options.reply ? outgoingFields(options.reply, body) : {}), ...(options.oob ? { oob: body } : {}), ...(room ? { author: ctx.jid, nick: room.nick } : {}) },
           out,
         ),
       );

@@ -9,6 +9,7 @@ import type { Element } from '@xmpp/xml';
 import type { OutboxRecord } from '../shared/records.js';
 import { markSent } from '../storage/write.js';
 import { buildCorrection } from './correction.js';
+import { buildOob } from './oob.js';
 import { buildChatMessage, messageKey, NS_SID } from './message.js';
 import { NS_MUC_USER } from './muc-stanzas.js';
 import type { Plugin, PluginContext } from './plugin.js';
@@ -32,6 +33,7 @@ export function buildOutgoing(out: OutboxRecord): Element {
     default: {
       const stanza = buildChatMessage(out.to, out.body, out.originId, out.groupchat);
       if (out.reply) appendReply(stanza, out.reply);
+      if (out.oob) stanza.append(buildOob(out.body));
       if (out.occupant) stanza.append(xml('x', { xmlns: NS_MUC_USER }));
       return stanza;
     }

@@ -3,7 +3,7 @@
  * Pages read IndexedDB themselves; this tells them what changed on the `parley` BroadcastChannel.
  */
 import { bareJid, isBareJid, resourceOf } from '../shared/jid.js';
-import { EVENTS_CHANNEL, type Change, type JoinResult, type LoginOptions, type ParleyApi, type RoomListing, type Status, type WorkerEvent } from '../shared/api.js';
+import { EVENTS_CHANNEL, type Change, type JoinResult, type LoginOptions, type ParleyApi, type RoomListing, type Status, type UploadSlot, type WorkerEvent } from '../shared/api.js';
 import type { AccountRecord, Affiliation, ChatState, ChatStateNote, ContactTime, FastTokenRecord, Role, Show } from '../shared/records.js';
 import type { AuthResult } from './auth.js';
 import { getAccount, listContacts } from '../storage/read.js';
@@ -24,6 +24,12 @@ import { buildIdle } from './idle.js';
 import { softwareVersion } from './software-version.js';
 import { markers, type MarkersPlugin } from './markers.js';
 import { mds, type MdsPlugin } from './mds.js';
+import { nicks, type NickPlugin } from './nick.js';
+import { avatars, type AvatarPlugin } from './avatar.js';
+import { cards, type CardPlugin } from './vcard.js';
+import type { Card } from '../shared/card.js';
+import { isWebUrl } from '../shared/attachment.js';
+import { uploads, type UploadPlugin } from './upload.js';
 import { mam, type MamPlugin } from './mam.js';
 import { messages, type MessagePlugin } from './message.js';
 import { moderation, type ModerationPlugin } from './moderation.js';
@@ -59,6 +65,7 @@ interface Running {
   moderation?: ModerationPlugin;
   time?: EntityTimePlugin;
   blocking?: BlockingPlugin;
+  people?: { nicks: NickPlugin; avatars: AvatarPlugin; cards: CardPlugin; uploads: UploadPlugin };
 }
 
 const CHANGE_BATCH_MS = 16;
@@ -296,6 +303,48 @@ export class ParleyService implements ParleyApi {
       this.plugins();
       this.commit(await setMuted(this.db, this.contactJid(conversation), !!muted));
     });
+  }
+
+  // People (names, avatars, cards).
+  setNick(nick: string): Promise<void> {
+    return this.command(async () => {
+      if (!nick.trim()) throw new Error('A nickname cannot be empty.');
+      await this.people().nicks.publish(nick);
+    });
+  }
+
+  setAvatar(image: ArrayBuffer, size: { width: number; height: number }): Promise<void> {
+    return this.command(() => this.people().avatars.publish(new Uint8Array(image), size));
+  }
+
+  card(jid: string): Promise<Card> {
+    return this.command(() => this.people().cards.card(this.contactJid(jid)));
+  }
+
+  setCard(card: Card): Promise<void> {
+    return this.command(() => this.people().cards.publish(card));
+  }
+
+  async uploadLimit(): Promise<number | null | undefined> {
+    const service = await this.command(() => this.people().uploads.service());
+    return service && service.maxBytes;
+  }
+
+  uploadSlot(file: { name: string; size: number; type: string }): Promise<UploadSlot> {
+    return this.command(() => this.people().uploads.slot(file));
+  }
+
+  sendFile(to: string, url: string): Promise<string> {
+    return this.command(async () => {
+      if (!isWebUrl(url)) throw new Error('Only an http(s) address can be shared as a file.');
+      return this.plugins().messages.send(this.contactJid(to), url, { oob: true });
+    });
+  }
+
+  private people(): NonNullable<Running['people']> {
+    const running = this.onlinePlugins();
+    if (!running.people) throw new Error('Not logged in.');
+    return running.people;
   }
 
   private pushPlugin(): PushPlugin {
@@ -574,6 +623,7 @@ export class ParleyService implements ParleyApi {
     this.running.markers = session.use(markers);
     const pep = session.use(pubsub);
     this.running.mds = session.use((ctx) => mds(ctx, pep, () => mamPlugin.caughtUp()));
+    this.running.people = { nicks: session.use((ctx) => nicks(ctx, pep)), avatars: session.use((ctx) => avatars(ctx, pep)), cards: session.use((ctx) => cards(ctx, pep)), uploads: session.use(uploads) };
     // After messages: a receipt is only sent for what the message plugin has stored.
     session.use(receipts);
     this.running.push = session.use(push);

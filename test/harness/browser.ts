@@ -125,7 +125,7 @@ export class ClientPage {
 
   /** Pending contact requests as shown. */
   async requests(): Promise<string[]> {
-    return this.page.$$eval(`${C}parley-roster >>> li.request .name`, (els) => els.map((e) => e.textContent ?? ''));
+    return this.page.$$eval(`${C}parley-roster >>> li.request .address`, (els) => els.map((e) => e.textContent ?? ''));
   }
 
   async choosePresence(label: string): Promise<void> {

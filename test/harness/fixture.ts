@@ -42,6 +42,7 @@ export async function setup(
     prosody: prosodyOpts,
     mounts = {},
     push,
+    upload,
   }: {
     proxy?: boolean;
     /** used when the server is Prosody */
@@ -50,12 +51,14 @@ export async function setup(
     mounts?: Record<string, string>;
     /** The server's push module and a component for the push gateway (see ServerOptions). */
     push?: ServerOptions['push'];
+    upload?: ServerOptions['upload'];
   } = {},
 ): Promise<Fixture> {
   const server = await startServer(SERVER, {
     users: users.map((user) => ({ user, password: PASSWORD })),
     ...(prosodyOpts ? { prosody: prosodyOpts } : {}),
     ...(push ? { push } : {}),
+    ...(upload ? { upload } : {}),
   });
   const proxy = withProxy ? await startProxy(server.httpPort) : undefined;
   const service = proxy ? `ws://127.0.0.1:${proxy.port}${new URL(server.wsUrl).pathname}` : server.wsUrl;
