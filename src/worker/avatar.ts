@@ -13,12 +13,18 @@ import { hasAvatar, putAvatar, setAvatarOf } from '../storage/avatars.js';
 import type { Feature } from './feature.js';
 import type { Plugin, PluginContext } from './plugin.js';
 import { buildPublish, NS_PUBSUB, parseEvent, type PubSubPlugin } from './pubsub.js';
+import type { ParleyApi } from '../shared/api.js';
 
 export const NS_AVATAR_META = 'urn:xmpp:avatar:metadata';
 export const NS_AVATAR_DATA = 'urn:xmpp:avatar:data';
 export const NS_VCARD_UPDATE = 'vcard-temp:x:update';
 export const NS_VCARD_TEMP = 'vcard-temp';
-export const feature: Feature = { notify: [NS_AVATAR_META] };
+export const feature = {
+  notify: [NS_AVATAR_META],
+  api: (ctx) => ({
+    setAvatar: (image, size) => ctx.online().avatars.publish(new Uint8Array(image), size),
+  }),
+} satisfies Feature<Pick<ParleyApi, 'setAvatar'>>;
 
 /** Larger images are refused, announced or not. */
 export const MAX_AVATAR_BYTES = 1024 * 1024;

@@ -9,6 +9,9 @@ import { bareJid } from '../shared/jid.js';
 import { applyBlockPush, replaceBlocked } from '../storage/blocklist.js';
 import type { Plugin, PluginContext } from './plugin.js';
 import { isTrustedPush } from './roster.js';
+import { removeRequest } from '../storage/write.js';
+import type { Feature } from './feature.js';
+import type { ParleyApi } from '../shared/api.js';
 
 export const NS_BLOCKING = 'urn:xmpp:blocking';
 export const NS_REPORTING = 'urn:xmpp:reporting:1';
@@ -99,3 +102,16 @@ export function blocking(ctx: PluginContext): BlockingPlugin {
     },
   };
 }
+
+export const feature = {
+  api: (ctx) => ({
+    async block(jid, report = false) {
+      const contact = ctx.contactJid(jid);
+      await ctx.online().blocking.block(contact, report);
+      // Their request goes with them.
+      ctx.commit(await removeRequest(ctx.db, contact));
+    },
+    unblock: (jid) => ctx.online().blocking.unblock(ctx.contactJid(jid)),
+    blockingSupport: async () => (ctx.isOnline() ? ctx.plugins().blocking.support() : { blocking: false, reporting: false }),
+  }),
+} satisfies Feature<Pick<ParleyApi, 'block' | 'unblock' | 'blockingSupport'>>;

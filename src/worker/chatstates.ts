@@ -4,9 +4,20 @@ import type { Element } from '@xmpp/xml';
 import type { ChatState, ChatStateNote } from '../shared/records.js';
 import type { Plugin, PluginContext } from './plugin.js';
 import type { Feature } from './feature.js';
+import type { ParleyApi } from '../shared/api.js';
 
 export const NS_CHATSTATES = 'http://jabber.org/protocol/chatstates';
-export const feature: Feature = { disco: [NS_CHATSTATES] };
+export const feature = {
+  disco: [NS_CHATSTATES],
+  api: (ctx) => ({
+    chatStates: async () => (ctx.isOnline() ? ctx.plugins().chatStates.current() : {}),
+    async setChatState(to, state) {
+      // Typing in a room would tell every occupant; rooms are left out.
+      const jid = ctx.contactJid(to);
+      if (ctx.isOnline() && !(await ctx.isRoom(jid))) await ctx.plugins().chatStates.set(jid, state);
+    },
+  }),
+} satisfies Feature<Pick<ParleyApi, 'chatStates' | 'setChatState'>>;
 const STATES: readonly ChatState[] = ['active', 'composing', 'paused', 'inactive', 'gone'];
 
 /** The chat state a message carries, if any (a state may ride on a message with a body). */

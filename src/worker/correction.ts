@@ -15,9 +15,15 @@ import { MAX_BODY, NS_SID } from './message.js';
 import type { OutboxPlugin } from './outbox.js';
 import type { Plugin, PluginContext } from './plugin.js';
 import type { Feature } from './feature.js';
+import type { ParleyApi } from '../shared/api.js';
 
 export const NS_CORRECT = 'urn:xmpp:message-correct:0';
-export const feature: Feature = { disco: [NS_CORRECT] };
+export const feature = {
+  disco: [NS_CORRECT],
+  api: (ctx) => ({
+    correct: (conversation, key, body) => ctx.plugins().corrections.correct(ctx.contactJid(conversation), key, body),
+  }),
+} satisfies Feature<Pick<ParleyApi, 'correct'>>;
 
 export class CorrectionError extends Error {
   override name = 'CorrectionError';

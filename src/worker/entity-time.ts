@@ -5,10 +5,23 @@ import type { ContactTime } from '../shared/records.js';
 import { formatOffset } from '../shared/time.js';
 import type { Feature } from './feature.js';
 import type { Plugin, PluginContext } from './plugin.js';
+import { listContacts } from '../storage/read.js';
+import type { ParleyApi } from '../shared/api.js';
 
 export const NS_TIME = 'urn:xmpp:time';
 
-export const feature: Feature = { disco: [NS_TIME] };
+export const feature = {
+  disco: [NS_TIME],
+  api: (ctx) => ({
+    // Asked of their most available resource; null when they are offline or do not answer.
+    async contactTime(jid) {
+      const { time } = ctx.online();
+      const contact = ctx.contactJid(jid);
+      const resource = (await listContacts(ctx.db)).find((c) => c.jid === contact)?.presence[0]?.resource;
+      return resource ? time.ask(`${contact}/${resource}`) : null;
+    },
+  }),
+} satisfies Feature<Pick<ParleyApi, 'contactTime'>>;
 
 /** `offset`: minutes east of UTC (the opposite sign of `Date#getTimezoneOffset`). */
 export function buildTime(now: Date, offset = -now.getTimezoneOffset()): Element {

@@ -4,6 +4,9 @@
  * URL is taken: a host-meta naming anything else is refused, not guessed around.
  */
 import parse from '@xmpp/xml/lib/parse.js';
+import { bareJid, isBareJid } from '../shared/jid.js';
+import type { Feature } from './feature.js';
+import type { ParleyApi } from '../shared/api.js';
 
 export const REL_WEBSOCKET = 'urn:xmpp:alt-connections:websocket';
 const NS_XRD = 'http://docs.oasis-open.org/ns/xri/xrd-1.0';
@@ -73,3 +76,14 @@ export async function discoverWebSocket(domain: string, origin = `https://${doma
   if (fromJson?.length) return pickWebSocket(domain, fromJson);
   throw new Error(`Could not find the server of ${domain}: enter its WebSocket URL.`);
 }
+
+export const feature = {
+  api: () => ({
+    async discover(jid, origin) {
+      const bare = bareJid(jid.trim());
+      const domain = bare.split('@')[1];
+      if (!domain || !isBareJid(bare)) throw new Error('Enter an address like name@example.org.');
+      return discoverWebSocket(domain, origin);
+    },
+  }),
+} satisfies Feature<Pick<ParleyApi, 'discover'>>;

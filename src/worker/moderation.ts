@@ -11,6 +11,8 @@ import { applyModeration } from '../storage/rooms.js';
 import { now } from './clock.js';
 import { NS_OCCUPANT_ID, type Envelope } from './envelope.js';
 import type { Plugin, PluginContext } from './plugin.js';
+import type { Feature } from './feature.js';
+import type { ParleyApi } from '../shared/api.js';
 
 export const NS_MODERATE = 'urn:xmpp:message-moderate:1';
 const NS_MODERATE_0 = 'urn:xmpp:message-moderate:0';
@@ -94,3 +96,9 @@ export function moderation(ctx: PluginContext): ModerationPlugin {
     },
   };
 }
+
+export const feature = {
+  api: (ctx) => ({
+    moderate: (room, key, reason) => ctx.online().moderation.moderate(ctx.contactJid(room), String(key), reason),
+  }),
+} satisfies Feature<Pick<ParleyApi, 'moderate'>>;

@@ -10,7 +10,7 @@
  */
 import type { Element } from '@xmpp/xml';
 import { bareJid, isBareJid } from '../shared/jid.js';
-import type { JoinResult, RoomListing } from '../shared/api.js';
+import type { JoinResult, ParleyApi, RoomListing } from '../shared/api.js';
 import type { Affiliation, OccupantRecord, Role, RoomRecord } from '../shared/records.js';
 import { applyOccupants, clearOccupants, putRoom, removeRoom, updateRoom } from '../storage/rooms.js';
 import type { MamPlugin } from './mam.js';
@@ -22,6 +22,7 @@ import {
 } from './muc-stanzas.js';
 import type { OutboxPlugin } from './outbox.js';
 import type { Plugin, PluginContext } from './plugin.js';
+import { oneOf, type Feature } from './feature.js';
 
 export type { JoinResult, RoomListing };
 
@@ -364,3 +365,29 @@ export function muc(ctx: PluginContext, messages: MessagePlugin, mam: MamPlugin,
     checkRooms,
   };
 }
+
+export const feature = {
+  api: (ctx) => ({
+    joinRoom: (room, nick, password) => ctx.online().muc.join(room, nick, password ? { password } : {}),
+    async createRoom(room, nick, config) {
+      const { muc } = ctx.online();
+      const result = await muc.join(room, nick);
+      // A new room stays locked until its owner submits a configuration (XEP-0045 §10.1).
+      if (result.status === 'joined' && result.created) await muc.configureWith(room, config ?? {});
+      return result;
+    },
+    leaveRoom: (room) => ctx.online().muc.leave(room),
+    configureRoom: (room, config) => ctx.online().muc.configureWith(room, config),
+    setSubject: (room, subject) => ctx.online().muc.setSubject(room, String(subject)),
+    changeNick: (room, nick) => ctx.online().muc.changeNick(room, String(nick)),
+    setRole: (room, nick, role, reason) => ctx.online().muc.setRole(room, String(nick), oneOf(role, ['moderator', 'participant', 'visitor', 'none']), reason),
+    setAffiliation: (room, jid, affiliation, reason) =>
+      ctx.online().muc.setAffiliation(room, ctx.contactJid(jid), oneOf(affiliation, ['owner', 'admin', 'member', 'outcast', 'none']), reason),
+    destroyRoom: (room, reason) => ctx.online().muc.destroy(room, reason),
+    discoverRooms: (service) => {
+      const { muc } = ctx.online();
+      const jid = ctx.account() ?? '';
+      return muc.discover(service?.trim() || `conference.${jid.slice(jid.indexOf('@') + 1)}`);
+    },
+  }),
+} satisfies Feature<Pick<ParleyApi, 'joinRoom' | 'createRoom' | 'leaveRoom' | 'configureRoom' | 'setSubject' | 'changeNick' | 'setRole' | 'setAffiliation' | 'destroyRoom' | 'discoverRooms'>>;

@@ -10,9 +10,18 @@ import { putNick } from '../storage/nicks.js';
 import type { Feature } from './feature.js';
 import type { Plugin, PluginContext } from './plugin.js';
 import { parseEvent, type PubSubPlugin } from './pubsub.js';
+import type { ParleyApi } from '../shared/api.js';
 
 export const NS_NICK = 'http://jabber.org/protocol/nick';
-export const feature: Feature = { notify: [NS_NICK] };
+export const feature = {
+  notify: [NS_NICK],
+  api: (ctx) => ({
+    async setNick(nick) {
+      if (!nick.trim()) throw new Error('A nickname cannot be empty.');
+      await ctx.online().nicks.publish(nick);
+    },
+  }),
+} satisfies Feature<Pick<ParleyApi, 'setNick'>>;
 
 /** Longer nicknames are cut here: a name, not a message. */
 export const MAX_NICK = 64;

@@ -3,10 +3,13 @@ import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
 import { bareJid, resourceOf } from '../shared/jid.js';
 import type { PresenceRecord, Show } from '../shared/records.js';
-import { addRequest, clearPresence, putPresence, removePresence, removeRequest, restorePresence, takePresence } from '../storage/write.js';
+import { addRequest, clearPresence, putPresence, removePresence, removeRequest, restorePresence, saveAccount, takePresence } from '../storage/write.js';
+import { getAccount } from '../storage/read.js';
 import { putLastSeen } from '../storage/last-seen.js';
 import { parseIdle } from './idle.js';
 import type { Plugin, PluginContext } from './plugin.js';
+import type { Feature } from './feature.js';
+import type { ParleyApi } from '../shared/api.js';
 
 const SHOWS: readonly string[] = ['chat', 'away', 'xa', 'dnd'];
 const MAX_STATUS = 1024;
@@ -149,3 +152,26 @@ export function presence(
     },
   };
 }
+
+export const feature = {
+  api: (ctx) => ({
+    async approve(jid) {
+      const { presence: p } = ctx.online();
+      const contact = ctx.contactJid(jid);
+      await p.answer(contact, 'subscribed');
+      const item = await ctx.db.get('roster', contact);
+      // Approving someone means wanting to see them too, as every mainstream client does.
+      if (!item || ((item.subscription === 'none' || item.subscription === 'from') && !item.pendingOut)) await p.answer(contact, 'subscribe');
+    },
+    deny: (jid) => ctx.online().presence.answer(ctx.contactJid(jid), 'unsubscribed'),
+    cancelSubscription: (jid) => ctx.online().presence.answer(ctx.contactJid(jid), 'unsubscribed'),
+    async setPresence(show, status) {
+      const running = ctx.plugins();
+      const account = await getAccount(ctx.db);
+      if (!account) throw new Error('Not logged in.');
+      const text = status?.trim().slice(0, 1024);
+      ctx.commit(await saveAccount(ctx.db, { ...account, presence: { ...(show ? { show } : {}), ...(text ? { status: text } : {}) } }));
+      if (ctx.isOnline()) await running.presence.announce(show, text);
+    },
+  }),
+} satisfies Feature<Pick<ParleyApi, 'approve' | 'deny' | 'cancelSubscription' | 'setPresence'>>;

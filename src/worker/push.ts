@@ -10,6 +10,8 @@ import type { PushRecord } from '../shared/records.js';
 import { getAccount } from '../storage/read.js';
 import { saveAccount } from '../storage/write.js';
 import type { Plugin, PluginContext } from './plugin.js';
+import type { Feature } from './feature.js';
+import type { ParleyApi } from '../shared/api.js';
 
 export const NS_PUSH = 'urn:xmpp:push:0';
 const NS_DATA = 'jabber:x:data';
@@ -94,3 +96,11 @@ export function push(ctx: PluginContext): PushPlugin {
     disable,
   };
 }
+
+export const feature = {
+  api: (ctx) => ({
+    pushKey: (gateway) => ctx.online().push.key(gatewayAddress(gateway)),
+    pushEnable: (gateway, subscription) => ctx.online().push.enable(gatewayAddress(gateway), subscription),
+    pushDisable: () => ctx.online().push.disable(),
+  }),
+} satisfies Feature<Pick<ParleyApi, 'pushKey' | 'pushEnable' | 'pushDisable'>>;

@@ -12,9 +12,19 @@ import { now } from './clock.js';
 import type { OutboxPlugin } from './outbox.js';
 import type { Plugin, PluginContext } from './plugin.js';
 import type { Feature } from './feature.js';
+import type { ParleyApi } from '../shared/api.js';
 
 export const NS_REACTIONS = 'urn:xmpp:reactions:0';
-export const feature: Feature = { disco: [NS_REACTIONS] };
+export const feature = {
+  disco: [NS_REACTIONS],
+  api: (ctx) => ({
+    async react(conversation, key, emojis) {
+      const running = ctx.plugins();
+      if (!Array.isArray(emojis) || !emojis.every((e) => typeof e === 'string')) throw new Error('Reactions must be a list of emoji.');
+      await running.reactions.react(ctx.contactJid(conversation), key, emojis);
+    },
+  }),
+} satisfies Feature<Pick<ParleyApi, 'react'>>;
 /** At most this many different reactions per sender and message; the rest are ignored. */
 export const MAX_REACTIONS = 10;
 /** An emoji is one grapheme, but ZWJ sequences and tag flags run long; more code points is no emoji. */

@@ -11,9 +11,21 @@ import { MAX_ID } from './limits.js';
 import type { MessagePlugin } from './message.js';
 import type { Plugin, PluginContext } from './plugin.js';
 import type { Feature } from './feature.js';
+import type { ParleyApi } from '../shared/api.js';
 
 export const NS_REPLY = 'urn:xmpp:reply:0';
-export const feature: Feature = { disco: [NS_REPLY] };
+export const feature = {
+  disco: [NS_REPLY],
+  api: (ctx) => ({
+    async reply(conversation, key, body, id) {
+      const running = ctx.plugins();
+      const jid = ctx.contactJid(conversation);
+      const originId = await running.replies.reply(jid, key, body, id);
+      running.chatStates.noteSent(jid);
+      return originId;
+    },
+  }),
+} satisfies Feature<Pick<ParleyApi, 'reply'>>;
 export const NS_FALLBACK = 'urn:xmpp:fallback:0';
 /** The namespace XEP-0461's own example uses; some clients send it. Read, never written. */
 const NS_FALLBACK_ALT = 'urn:xmpp:feature-fallback:0';

@@ -13,9 +13,15 @@ import { MAX_ID } from './limits.js';
 import type { OutboxPlugin } from './outbox.js';
 import type { Plugin, PluginContext } from './plugin.js';
 import type { Feature } from './feature.js';
+import type { ParleyApi } from '../shared/api.js';
 
 export const NS_RETRACT = 'urn:xmpp:message-retract:1';
-export const feature: Feature = { disco: [NS_RETRACT] };
+export const feature = {
+  disco: [NS_RETRACT],
+  api: (ctx) => ({
+    retract: (conversation, key) => ctx.plugins().retractions.retract(ctx.contactJid(conversation), key),
+  }),
+} satisfies Feature<Pick<ParleyApi, 'retract'>>;
 export const NS_FALLBACK = 'urn:xmpp:fallback:0';
 /** XEP-0424 §3: what clients without retraction support show (a XEP-0245 /me). */
 export const RETRACTION_FALLBACK = "/me retracted a previous message, but it's unsupported by your client.";

@@ -5,6 +5,8 @@ import { bareJid } from '../shared/jid.js';
 import type { RosterItem, Subscription } from '../shared/records.js';
 import { applyRosterPush, replaceRoster } from '../storage/write.js';
 import type { Plugin, PluginContext } from './plugin.js';
+import type { Feature } from './feature.js';
+import type { ParleyApi } from '../shared/api.js';
 
 export const NS_ROSTER = 'jabber:iq:roster';
 
@@ -89,3 +91,10 @@ export function roster(ctx: PluginContext): RosterPlugin {
     },
   };
 }
+
+export const feature = {
+  api: (ctx) => ({
+    addContact: (jid, name) => ctx.online().roster.add(ctx.contactJid(jid), name?.trim() || undefined),
+    removeContact: (jid) => ctx.online().roster.remove(ctx.contactJid(jid)),
+  }),
+} satisfies Feature<Pick<ParleyApi, 'addContact' | 'removeContact'>>;

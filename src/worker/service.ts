@@ -3,70 +3,47 @@
  * Pages read IndexedDB themselves; this tells them what changed on the `parley` BroadcastChannel.
  */
 import { bareJid, isBareJid, resourceOf } from '../shared/jid.js';
-import { EVENTS_CHANNEL, type Change, type JoinResult, type LoginOptions, type ParleyApi, type RoomListing, type Status, type UploadSlot, type WorkerEvent } from '../shared/api.js';
-import type { AccountRecord, Affiliation, ChatState, ChatStateNote, ContactTime, FastTokenRecord, Role, Show } from '../shared/records.js';
+import { EVENTS_CHANNEL, type Change, type LoginOptions, type ParleyApi, type Status, type WorkerEvent } from '../shared/api.js';
+import type { AccountRecord, FastTokenRecord } from '../shared/records.js';
 import type { AuthResult } from './auth.js';
-import { getAccount, listContacts } from '../storage/read.js';
+import { getAccount } from '../storage/read.js';
 import { DB_NAME, openParleyDb, type ParleyDb } from '../storage/db.js';
-import { clearAll, markRead, removeRequest, saveAccount, setMuted } from '../storage/write.js';
-import type { WebPushSubscription } from '../shared/push.js';
+import { clearAll, markRead, saveAccount, setMuted } from '../storage/write.js';
 import { LoginError, transportRefusal } from './auth.js';
-import { carbons } from './carbons.js';
-import { chatStates, type ChatStatePlugin } from './chatstates.js';
-import { corrections, type CorrectionPlugin } from './correction.js';
-import { retractions, type RetractionPlugin } from './retraction.js';
-import { csi, Visibility, type CsiPlugin } from './csi.js';
-import { blocking, type BlockingPlugin, type BlockingSupport } from './blocking.js';
+import { avatars } from './avatar.js';
+import { blocking } from './blocking.js';
 import { caps } from './caps.js';
-import { discoverWebSocket } from './host-meta.js';
-import { entityTime, type EntityTimePlugin } from './entity-time.js';
+import { carbons } from './carbons.js';
+import { chatStates } from './chatstates.js';
+import { corrections } from './correction.js';
+import { csi, Visibility } from './csi.js';
+import { entityTime } from './entity-time.js';
+import type { ApiContext, Feature, Running } from './feature.js';
+import { FEATURES, type FeatureApi } from './features.js';
 import { buildIdle } from './idle.js';
-import { softwareVersion } from './software-version.js';
-import { markers, type MarkersPlugin } from './markers.js';
-import { mds, type MdsPlugin } from './mds.js';
-import { nicks, type NickPlugin } from './nick.js';
-import { avatars, type AvatarPlugin } from './avatar.js';
-import { cards, type CardPlugin } from './vcard.js';
-import type { Card } from '../shared/card.js';
-import { isWebUrl } from '../shared/attachment.js';
-import { uploads, type UploadPlugin } from './upload.js';
-import { mam, type MamPlugin } from './mam.js';
-import { messages, type MessagePlugin } from './message.js';
-import { moderation, type ModerationPlugin } from './moderation.js';
-import { muc, type MucPlugin } from './muc.js';
-import { outbox } from './outbox.js';
-import { presence, type PresencePlugin } from './presence.js';
-import { pubsub } from './pubsub.js';
-import { gatewayAddress, push, type PushPlugin } from './push.js';
-import { reactions, type ReactionPlugin } from './reactions.js';
-import { receipts } from './receipts.js';
-import { replies, type ReplyPlugin } from './replies.js';
-import { roster, type RosterPlugin } from './roster.js';
 import { AccountOwner } from './lock.js';
+import { mam } from './mam.js';
+import { markers } from './markers.js';
+import { mds } from './mds.js';
+import { messages } from './message.js';
+import { moderation } from './moderation.js';
+import { muc } from './muc.js';
+import { nicks } from './nick.js';
+import { outbox } from './outbox.js';
 import { alsoArchived } from './plugin.js';
+import { presence } from './presence.js';
+import { pubsub } from './pubsub.js';
+import { push } from './push.js';
+import { reactions } from './reactions.js';
+import { receipts } from './receipts.js';
+import { replies } from './replies.js';
+import { retractions } from './retraction.js';
+import { roster } from './roster.js';
 import { Session } from './session.js';
+import { softwareVersion } from './software-version.js';
+import { uploads } from './upload.js';
+import { cards } from './vcard.js';
 
-interface Running {
-  session: Session;
-  roster: RosterPlugin;
-  presence: PresencePlugin;
-  mam: MamPlugin;
-  messages: MessagePlugin;
-  csi?: CsiPlugin;
-  chatStates?: ChatStatePlugin;
-  reactions?: ReactionPlugin;
-  replies?: ReplyPlugin;
-  corrections?: CorrectionPlugin;
-  retractions?: RetractionPlugin;
-  markers?: MarkersPlugin;
-  mds?: MdsPlugin;
-  push?: PushPlugin;
-  muc?: MucPlugin;
-  moderation?: ModerationPlugin;
-  time?: EntityTimePlugin;
-  blocking?: BlockingPlugin;
-  people?: { nicks: NickPlugin; avatars: AvatarPlugin; cards: CardPlugin; uploads: UploadPlugin };
-}
 
 const CHANGE_BATCH_MS = 16;
 /** A page shown again checks the rooms at most this often. */
@@ -80,6 +57,9 @@ const STOLEN = 'Another tab took over the Parley connection.';
 function log(message: string, detail?: unknown): void {
   console.warn(`[parley] ${message}`, detail ?? '');
 }
+
+// The features' commands are added in the constructor (features.ts declares their types).
+export interface ParleyService extends FeatureApi {}
 
 export class ParleyService implements ParleyApi {
   private readonly channel = new BroadcastChannel(EVENTS_CHANNEL);
@@ -118,6 +98,25 @@ export class ParleyService implements ParleyApi {
     private steal: boolean,
   ) {
     globalThis.addEventListener?.('online', () => this.running?.session.reconnectNow());
+    const ctx: ApiContext = {
+      db,
+      commit: (change) => this.commit(change),
+      plugins: () => this.plugins(),
+      online: () => this.onlinePlugins(),
+      isOnline: () => this.current.state === 'online' && !!this.running,
+      account: () => (this.running ? this.current.jid : undefined),
+      contactJid: (jid) => this.contactJid(jid),
+      isRoom: (jid) => this.isRoom(jid),
+    };
+    // Each feature's commands, as the feature declares them (features.ts); every one runs as a command.
+    const self = this as unknown as Record<string, unknown>;
+    for (const feature of FEATURES as readonly Feature[]) {
+      if (!feature.api) continue;
+      for (const [name, method] of Object.entries(feature.api(ctx) as Record<string, (...args: unknown[]) => Promise<unknown>>)) {
+        if (name in self) throw new Error(`two features give the command ${name}`);
+        self[name] = (...args: unknown[]) => this.command(() => method(...args));
+      }
+    }
   }
 
   /** Opens storage and, when keys are stored, logs in again without asking. */
@@ -192,110 +191,11 @@ export class ParleyService implements ParleyApi {
     return this.command(async () => {
       const running = this.plugins();
       const jid = await this.conversationJid(to);
-      if (running.muc && (await this.isRoom(jid))) return running.muc.send(jid, body, id);
+      if (await this.isRoom(jid)) return running.muc.send(jid, body, id);
       const originId = await running.messages.send(jid, body, { ...(id === undefined ? {} : { id }), ...(jid.includes('/') ? { occupant: true as const } : {}) });
-      running.chatStates?.noteSent(jid);
+      running.chatStates.noteSent(jid);
       return originId;
     });
-  }
-
-  reply(conversation: string, key: string, body: string, id?: string): Promise<string> {
-    return this.command(async () => {
-      const running = this.plugins();
-      const jid = this.contactJid(conversation);
-      if (!running.replies) throw new Error('Not logged in.');
-      const originId = await running.replies.reply(jid, key, body, id);
-      running.chatStates?.noteSent(jid);
-      return originId;
-    });
-  }
-
-  react(conversation: string, key: string, emojis: string[]): Promise<void> {
-    return this.command(async () => {
-      const running = this.plugins();
-      if (!Array.isArray(emojis) || !emojis.every((e) => typeof e === 'string')) throw new Error('Reactions must be a list of emoji.');
-      await running.reactions?.react(this.contactJid(conversation), key, emojis);
-    });
-  }
-
-  async chatStates(): Promise<Record<string, ChatStateNote>> {
-    return this.running?.chatStates?.current() ?? {};
-  }
-
-  setChatState(to: string, state: ChatState): Promise<void> {
-    return this.command(async () => {
-      // Typing in a room would tell every occupant; rooms are left out.
-      const jid = this.contactJid(to);
-      if (this.current.state === 'online' && !(await this.isRoom(jid))) await this.running?.chatStates?.set(jid, state);
-    });
-  }
-
-  addContact(jid: string, name?: string): Promise<void> {
-    return this.command(() => this.onlinePlugins().roster.add(this.contactJid(jid), name?.trim() || undefined));
-  }
-
-  removeContact(jid: string): Promise<void> {
-    return this.command(() => this.onlinePlugins().roster.remove(this.contactJid(jid)));
-  }
-
-  approve(jid: string): Promise<void> {
-    return this.command(async () => {
-      const { presence: p } = this.onlinePlugins();
-      const contact = this.contactJid(jid);
-      await p.answer(contact, 'subscribed');
-      const item = await this.db.get('roster', contact);
-      // Approving someone means wanting to see them too, as every mainstream client does.
-      if (!item || ((item.subscription === 'none' || item.subscription === 'from') && !item.pendingOut)) {
-        await p.answer(contact, 'subscribe');
-      }
-    });
-  }
-
-  deny(jid: string): Promise<void> {
-    return this.command(() => this.onlinePlugins().presence.answer(this.contactJid(jid), 'unsubscribed'));
-  }
-
-  cancelSubscription(jid: string): Promise<void> {
-    return this.command(() => this.onlinePlugins().presence.answer(this.contactJid(jid), 'unsubscribed'));
-  }
-
-  setPresence(show?: Show, status?: string): Promise<void> {
-    return this.command(async () => {
-      const account = await getAccount(this.db);
-      if (!account) throw new Error('Not logged in.');
-      this.mayWrite();
-      const text = status?.trim().slice(0, 1024);
-      this.commit(await saveAccount(this.db, { ...account, presence: { ...(show ? { show } : {}), ...(text ? { status: text } : {}) } }));
-      if (this.current.state === 'online') await this.plugins().presence.announce(show, text);
-    });
-  }
-
-  correct(conversation: string, key: string, body: string): Promise<void> {
-    return this.command(async () => {
-      const running = this.plugins();
-      if (!running.corrections) throw new Error('Not logged in.');
-      await running.corrections.correct(this.contactJid(conversation), key, body);
-    });
-  }
-
-  retract(conversation: string, key: string): Promise<void> {
-    return this.command(async () => {
-      const running = this.plugins();
-      if (!running.retractions) throw new Error('Not logged in.');
-      await running.retractions.retract(this.contactJid(conversation), key);
-    });
-  }
-
-  pushKey(gateway: string): Promise<string> {
-    return this.command(() => this.pushPlugin().key(gatewayAddress(gateway)));
-  }
-
-  pushEnable(gateway: string, subscription: WebPushSubscription): Promise<void> {
-    return this.command(() => this.pushPlugin().enable(gatewayAddress(gateway), subscription));
-  }
-
-  pushDisable(): Promise<void> {
-    return this.command(() => this.pushPlugin().disable());
   }
 
   mute(conversation: string, muted: boolean): Promise<void> {
@@ -303,117 +203,6 @@ export class ParleyService implements ParleyApi {
       this.plugins();
       this.commit(await setMuted(this.db, this.contactJid(conversation), !!muted));
     });
-  }
-
-  // People (names, avatars, cards).
-  setNick(nick: string): Promise<void> {
-    return this.command(async () => {
-      if (!nick.trim()) throw new Error('A nickname cannot be empty.');
-      await this.people().nicks.publish(nick);
-    });
-  }
-
-  setAvatar(image: ArrayBuffer, size: { width: number; height: number }): Promise<void> {
-    return this.command(() => this.people().avatars.publish(new Uint8Array(image), size));
-  }
-
-  card(jid: string): Promise<Card> {
-    return this.command(() => this.people().cards.card(this.contactJid(jid)));
-  }
-
-  setCard(card: Card): Promise<void> {
-    return this.command(() => this.people().cards.publish(card));
-  }
-
-  async uploadLimit(): Promise<number | null | undefined> {
-    const service = await this.command(() => this.people().uploads.service());
-    return service && service.maxBytes;
-  }
-
-  uploadSlot(file: { name: string; size: number; type: string }): Promise<UploadSlot> {
-    return this.command(() => this.people().uploads.slot(file));
-  }
-
-  sendFile(to: string, url: string): Promise<string> {
-    return this.command(async () => {
-      if (!isWebUrl(url)) throw new Error('Only an http(s) address can be shared as a file.');
-      return this.plugins().messages.send(this.contactJid(to), url, { oob: true });
-    });
-  }
-
-  private people(): NonNullable<Running['people']> {
-    const running = this.onlinePlugins();
-    if (!running.people) throw new Error('Not logged in.');
-    return running.people;
-  }
-
-  private pushPlugin(): PushPlugin {
-    const running = this.onlinePlugins();
-    if (!running.push) throw new Error('Not logged in.');
-    return running.push;
-  }
-
-  joinRoom(room: string, nick: string, password?: string): Promise<JoinResult> {
-    return this.command(() => this.mucPlugin().join(room, nick, password ? { password } : {}));
-  }
-
-  createRoom(room: string, nick: string, config?: Record<string, string[]>): Promise<JoinResult> {
-    return this.command(async () => {
-      const plugin = this.mucPlugin();
-      const result = await plugin.join(room, nick);
-      // A new room stays locked until its owner submits a configuration (XEP-0045 §10.1).
-      if (result.status === 'joined' && result.created) await plugin.configureWith(room, config ?? {});
-      return result;
-    });
-  }
-
-  leaveRoom(room: string): Promise<void> {
-    return this.command(() => this.mucPlugin().leave(room));
-  }
-
-  configureRoom(room: string, config: Record<string, string[]>): Promise<void> {
-    return this.command(() => this.mucPlugin().configureWith(room, config));
-  }
-
-  setSubject(room: string, subject: string): Promise<void> {
-    return this.command(() => this.mucPlugin().setSubject(room, String(subject)));
-  }
-
-  changeNick(room: string, nick: string): Promise<void> {
-    return this.command(() => this.mucPlugin().changeNick(room, String(nick)));
-  }
-
-  setRole(room: string, nick: string, role: Role, reason?: string): Promise<void> {
-    return this.command(() => this.mucPlugin().setRole(room, String(nick), oneOf(role, ['moderator', 'participant', 'visitor', 'none']), reason));
-  }
-
-  setAffiliation(room: string, jid: string, affiliation: Affiliation, reason?: string): Promise<void> {
-    return this.command(() => this.mucPlugin().setAffiliation(room, this.contactJid(jid), oneOf(affiliation, ['owner', 'admin', 'member', 'outcast', 'none']), reason));
-  }
-
-  destroyRoom(room: string, reason?: string): Promise<void> {
-    return this.command(() => this.mucPlugin().destroy(room, reason));
-  }
-
-  discoverRooms(service?: string): Promise<RoomListing[]> {
-    return this.command(async () => {
-      const jid = this.current.jid;
-      return this.mucPlugin().discover(service?.trim() || `conference.${jid?.slice(jid.indexOf('@') + 1) ?? ''}`);
-    });
-  }
-
-  moderate(room: string, key: string, reason?: string): Promise<void> {
-    return this.command(async () => {
-      const running = this.onlinePlugins();
-      if (!running.moderation) throw new Error('Not logged in.');
-      await running.moderation.moderate(this.contactJid(room), String(key), reason);
-    });
-  }
-
-  private mucPlugin(): MucPlugin {
-    const running = this.onlinePlugins();
-    if (!running.muc) throw new Error('Not logged in.');
-    return running.muc;
   }
 
   private async isRoom(jid: string): Promise<boolean> {
@@ -429,44 +218,12 @@ export class ParleyService implements ParleyApi {
     if (this.running?.csi) await this.running.csi.pageVisible(page, visible);
     else this.visibility.set(page, visible);
     // Someone looks again: make sure the rooms they see still have us (XEP-0410), not waiting for the timer.
-    if (visible && this.current.state === 'online') void this.running?.muc?.checkRooms(CHECK_ON_LOOK_MS);
+    if (visible && this.current.state === 'online') void this.running?.muc.checkRooms(CHECK_ON_LOOK_MS);
     // Our presence says whether the user is away from every page (XEP-0319).
     if (wasActive !== this.visibility.active && this.current.state === 'online' && this.running) {
       const { show, status } = (await getAccount(this.db))?.presence ?? {};
       await this.running.presence.announce(show, status);
     }
-  }
-
-  /** XEP-0191: blocks `jid` (with a spam report, XEP-0377, when `report`); a request from them goes. */
-  block(jid: string, report = false): Promise<void> {
-    return this.command(async () => {
-      const { blocking: b } = this.onlinePlugins();
-      await b!.block(this.contactJid(jid), report);
-      this.commit(await removeRequest(this.db, this.contactJid(jid)));
-    });
-  }
-
-  unblock(jid: string): Promise<void> {
-    return this.command(() => this.onlinePlugins().blocking!.unblock(jid));
-  }
-
-  async blockingSupport(): Promise<BlockingSupport> {
-    return this.running?.blocking?.support() ?? { blocking: false, reporting: false };
-  }
-
-  async discover(jid: string, origin?: string): Promise<string> {
-    const domain = bareJid(jid.trim()).split('@')[1];
-    if (!domain || !isBareJid(bareJid(jid.trim()))) throw new Error('Enter an address like name@example.org.');
-    return discoverWebSocket(domain, origin);
-  }
-
-  /** XEP-0202: a contact's clock, asked of their most available resource; null when offline or unanswered. */
-  contactTime(jid: string): Promise<ContactTime | null> {
-    return this.command(async () => {
-      const { time } = this.onlinePlugins();
-      const resource = (await listContacts(this.db)).find((c) => c.jid === this.contactJid(jid))?.presence[0]?.resource;
-      return resource && time ? time.ask(`${this.contactJid(jid)}/${resource}`) : null;
-    });
   }
 
   markRead(conversation: string, upTo?: string): Promise<void> {
@@ -476,9 +233,9 @@ export class ParleyService implements ParleyApi {
       const jid = await this.conversationJid(conversation);
       this.commit(await markRead(this.db, jid, upTo));
       // Markers (XEP-0333) go to the one person who wrote; a room would pass them to everyone.
-      if (!(await this.isRoom(jid))) await this.running?.markers?.seen(jid, upTo);
+      if (!(await this.isRoom(jid))) await this.running?.markers.seen(jid, upTo);
       // Other devices learn only a whole read (XEP-0490 publishes the newest message): never more than was seen.
-      if (!upTo || (await this.db.get('conversations', jid))?.unread === 0) await this.running?.mds?.seen(jid);
+      if (!upTo || (await this.db.get('conversations', jid))?.unread === 0) await this.running?.mds.seen(jid);
     });
   }
 
@@ -600,35 +357,47 @@ export class ParleyService implements ParleyApi {
     const mamPlugin = session.use(mam);
     // Messages and edits leave through one outbox, in the order they were made.
     const outboxPlugin = session.use((ctx) => outbox(ctx, () => mamPlugin.caughtUp()));
+    const messagePlugin = session.use((ctx) => messages(ctx, outboxPlugin));
+    session.use(carbons);
+    const csiPlugin = session.use((ctx) => csi(ctx, this.visibility));
+    const chatStatesPlugin = session.use((ctx) => chatStates(ctx, (jid, note) => this.post({ type: 'chatState', jid, note })));
+    // After messages: reactions find the message they are for in storage.
+    const reactionsPlugin = session.use((ctx) => alsoArchived(reactions(ctx, outboxPlugin)));
+    const repliesPlugin = session.use((ctx) => replies(ctx, messagePlugin));
+    // After messages, which leaves corrections and retractions (they carry fallback bodies) to these.
+    const correctionsPlugin = session.use((ctx) => alsoArchived(corrections(ctx, outboxPlugin)));
+    const retractionsPlugin = session.use((ctx) => alsoArchived(retractions(ctx, outboxPlugin)));
+    // After messages: a moderation finds the message it takes back in storage.
+    const moderationPlugin = session.use(moderation);
+    const mucPlugin = session.use((ctx) => muc(ctx, messagePlugin, mamPlugin, outboxPlugin));
+    const markersPlugin = session.use(markers);
+    // After messages: a receipt is only sent for what the message plugin has stored.
+    session.use(receipts);
+    const pep = session.use(pubsub);
     this.running = {
       session,
       roster: rosterPlugin,
       presence: presencePlugin,
       mam: mamPlugin,
-      messages: session.use((ctx) => messages(ctx, outboxPlugin)),
+      messages: messagePlugin,
+      csi: csiPlugin,
+      chatStates: chatStatesPlugin,
+      reactions: reactionsPlugin,
+      replies: repliesPlugin,
+      corrections: correctionsPlugin,
+      retractions: retractionsPlugin,
+      moderation: moderationPlugin,
+      muc: mucPlugin,
+      markers: markersPlugin,
+      mds: session.use((ctx) => mds(ctx, pep, () => mamPlugin.caughtUp())),
+      nicks: session.use((ctx) => nicks(ctx, pep)),
+      avatars: session.use((ctx) => avatars(ctx, pep)),
+      cards: session.use((ctx) => cards(ctx, pep)),
+      uploads: session.use(uploads),
+      push: session.use(push),
+      time: session.use(entityTime),
+      blocking: session.use(blocking),
     };
-    session.use(carbons);
-    this.running.csi = session.use((ctx) => csi(ctx, this.visibility));
-    this.running.chatStates = session.use((ctx) => chatStates(ctx, (jid, note) => this.post({ type: 'chatState', jid, note })));
-    // After messages: reactions find the message they are for in storage.
-    this.running.reactions = session.use((ctx) => alsoArchived(reactions(ctx, outboxPlugin)));
-    const messagePlugin = this.running.messages;
-    this.running.replies = session.use((ctx) => replies(ctx, messagePlugin));
-    // After messages, which leaves corrections and retractions (they carry fallback bodies) to these.
-    this.running.corrections = session.use((ctx) => alsoArchived(corrections(ctx, outboxPlugin)));
-    this.running.retractions = session.use((ctx) => alsoArchived(retractions(ctx, outboxPlugin)));
-    // After messages: a moderation finds the message it takes back in storage.
-    this.running.moderation = session.use(moderation);
-    this.running.muc = session.use((ctx) => muc(ctx, messagePlugin, mamPlugin, outboxPlugin));
-    this.running.markers = session.use(markers);
-    const pep = session.use(pubsub);
-    this.running.mds = session.use((ctx) => mds(ctx, pep, () => mamPlugin.caughtUp()));
-    this.running.people = { nicks: session.use((ctx) => nicks(ctx, pep)), avatars: session.use((ctx) => avatars(ctx, pep)), cards: session.use((ctx) => cards(ctx, pep)), uploads: session.use(uploads) };
-    // After messages: a receipt is only sent for what the message plugin has stored.
-    session.use(receipts);
-    this.running.push = session.use(push);
-    this.running.time = session.use(entityTime);
-    this.running.blocking = session.use(blocking);
     session.use(softwareVersion);
     try {
       await session.start({ retry });
@@ -745,12 +514,6 @@ export class ParleyService implements ParleyApi {
   private post(event: WorkerEvent): void {
     this.channel.postMessage(event);
   }
-}
-
-/** `value` when it is one of `allowed` (a page's argument crosses no type check). */
-function oneOf<T extends string>(value: T, allowed: readonly T[]): T {
-  if (!allowed.includes(value)) throw new Error(`"${String(value)}" is not one of ${allowed.join(', ')}.`);
-  return value;
 }
 
 /** What a login leaves to store: a FAST token where the server gives one (then no SCRAM keys), else the keys. */

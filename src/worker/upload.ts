@@ -6,8 +6,9 @@
 import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
 import { isWebUrl } from '../shared/attachment.js';
-import type { UploadSlot } from '../shared/api.js';
+import type { ParleyApi, UploadSlot } from '../shared/api.js';
 import type { Plugin, PluginContext } from './plugin.js';
+import type { Feature } from './feature.js';
 
 export const NS_UPLOAD = 'urn:xmpp:http:upload:0';
 const NS_DISCO_INFO = 'http://jabber.org/protocol/disco#info';
@@ -94,3 +95,18 @@ export function uploads(ctx: PluginContext): UploadPlugin {
   };
   return plugin;
 }
+
+export const feature = {
+  api: (ctx) => ({
+    uploadLimit: async () => {
+      const service = await ctx.online().uploads.service();
+      return service && service.maxBytes;
+    },
+    uploadSlot: (file) => ctx.online().uploads.slot(file),
+    // The URL goes as the body, with XEP-0066 data naming it.
+    sendFile(to, url) {
+      if (!isWebUrl(url)) throw new Error('Only an http(s) address can be shared as a file.');
+      return ctx.plugins().messages.send(ctx.contactJid(to), url, { oob: true });
+    },
+  }),
+} satisfies Feature<Pick<ParleyApi, 'uploadLimit' | 'uploadSlot' | 'sendFile'>>;

@@ -7,6 +7,8 @@ import type { Element } from '@xmpp/xml';
 import { CARD_FIELDS, type Card } from '../shared/card.js';
 import type { Plugin, PluginContext } from './plugin.js';
 import { buildFetch, type PubSubPlugin } from './pubsub.js';
+import type { Feature } from './feature.js';
+import type { ParleyApi } from '../shared/api.js';
 
 export const NS_VCARD4_NODE = 'urn:xmpp:vcard4';
 export const NS_VCARD4 = 'urn:ietf:params:xml:ns:vcard-4.0';
@@ -83,3 +85,10 @@ export function cards(ctx: PluginContext, pep: PubSubPlugin): CardPlugin {
     },
   };
 }
+
+export const feature = {
+  api: (ctx) => ({
+    card: (jid) => ctx.online().cards.card(ctx.contactJid(jid)),
+    setCard: (card) => ctx.online().cards.publish(card),
+  }),
+} satisfies Feature<Pick<ParleyApi, 'card' | 'setCard'>>;
