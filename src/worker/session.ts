@@ -71,6 +71,7 @@ export class Session {
   /** Why the last attempt failed, shown while retrying. */
   private lastError: string | undefined;
   private loginTimer: ReturnType<typeof setTimeout> | undefined;
+  private connectTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly options: SessionOptions) {
     const domain = options.jid.split('@')[1] ?? '';
@@ -99,9 +100,20 @@ export class Session {
     // busy server. A login the user waits on gets 10 s; a connection that is retried anyway starts
     // at 4 s and doubles with each failed attempt (a header lost on one socket is soon tried on
     // another). Closing keeps 2 s: a dead link must not hold up a logout.
+    // The WebSocket handshake gets the same time: xmpp.js gives it none, so one never answered (a
+    // server or middlebox that takes the connection and hangs) left the session connecting for good.
     this.xmpp.on('status', (status: string) => {
       const open = this.keepConnected ? Math.min(OPEN_TIMEOUT_MS, OPEN_RETRY_MS * 2 ** this.attempts) : OPEN_TIMEOUT_MS;
       this.xmpp.timeout = status === 'opening' ? open : CLOSE_TIMEOUT_MS;
+      clearTimeout(this.connectTimer);
+      if (status === 'connecting') {
+        this.connectTimer = setTimeout(() => {
+          if (this.xmpp.status !== 'connecting') return;
+          options.log('the WebSocket handshake was not answered in time');
+          this.lastError = `The server at ${options.service} did not answer in time.`;
+          void this.xmpp.disconnect().catch(() => undefined);
+        }, open);
+      }
     });
     this.ctx = {
       xmpp: this.xmpp,

@@ -78,6 +78,19 @@ describe('login, credentials at rest, and hostile input', () => {
     }
   });
 
+  // Caught: xmpp.js gives a WebSocket handshake no time limit, so one that was never answered left the
+  // session "Connecting…" for good, and nothing tried again.
+  it('a server that takes the connection and never answers: the reconnect gives up on it and comes back once it answers', async () => {
+    fx.proxy!.stall(true);
+    try {
+      fx.proxy!.drop();
+      await until(() => fx.proxy!.stalled > 0, { what: 'a reconnect attempt that gets no answer' });
+    } finally {
+      fx.proxy!.stall(false);
+    }
+    assert.equal(await alice.waitForStatus('Online', 30_000), 'Online');
+  });
+
   it('markup in a message body is shown as text and runs nothing', async () => {
     bob = await connectPeer(fx.server, 'bob', PASSWORD, { resource: 'evil' });
     await until(async () => (await alice.contacts())[fx.jid('bob')] === 'online', { what: 'bob online' });

@@ -16,6 +16,12 @@ export interface Proxy {
   halfOpen(dead: 'to-server' | 'to-client'): void;
   /** New connections carry every byte `ms` later each way, as a slow mobile link does (0: none). */
   latency(ms: number): void;
+  /**
+   * New connections are taken and never answered (what they send is read and discarded), as by a
+   * server or middlebox that accepts TCP and hangs, until `stall(false)`; `stalled` counts them.
+   */
+  stall(on: boolean): void;
+  readonly stalled: number;
   /** Refuses new connections until `open()`; also drops the open ones. */
   close(): Promise<void>;
   open(): Promise<void>;
@@ -29,10 +35,20 @@ export async function startProxy(targetPort: number): Promise<Proxy> {
   let port = 0;
   let server: net.Server | undefined;
   let delay = 0;
+  let stalling = false;
+  let stalled = 0;
 
   const listen = () =>
     new Promise<void>((resolve, reject) => {
       server = net.createServer((client) => {
+        if (stalling) {
+          stalled++;
+          sockets.add(client);
+          client.on('close', () => sockets.delete(client));
+          client.on('error', () => undefined);
+          client.on('data', () => undefined);
+          return;
+        }
         const upstream = net.connect(target, '127.0.0.1');
         for (const s of [client, upstream]) {
           sockets.add(s);
@@ -92,6 +108,12 @@ export async function startProxy(targetPort: number): Promise<Proxy> {
     halfOpen,
     latency(ms) {
       delay = ms;
+    },
+    stall(on) {
+      stalling = on;
+    },
+    get stalled() {
+      return stalled;
     },
     async close() {
       drop();
