@@ -93,7 +93,8 @@ describe('push wakeups in the browser', () => {
     await driver.waitForLog(/push handled: caught up, 1 notification/);
     [shown] = (await driver.notifications(origin)).filter((n) => n.body === 'Hello from bob') as [ShownNotification];
     assert.ok(shown, 'a notification with the text');
-    assert.equal(shown.title, fx.jid('bob'));
+    // The contact's name: bob has no roster name or nickname, so the local part of his address.
+    assert.equal(shown.title, 'bob');
     assert.deepEqual(shown.data, { conversation: fx.jid('bob') });
     assert.equal(await storedCopies('Hello from bob'), 1);
     // The Service Worker's login ended with it: only the stream the closed tab left waits to resume.
@@ -107,30 +108,57 @@ describe('push wakeups in the browser', () => {
     await driver.deliverPush(origin, delivery.text);
     await driver.waitForLog(/push handled: caught up/, 1);
     const now = (await driver.notifications(origin)).filter((n) => n.tag === shown.tag);
-    assert.deepEqual(now.map((n) => [n.title, n.body]), [[`${fx.jid('bob')} (2)`, 'And another']]);
+    assert.deepEqual(now.map((n) => [n.title, n.body]), [['bob (2)', 'And another']]);
   });
 
-  it('the app opened later stores nothing twice, and a click on the notification shows that conversation', async () => {
-    page = await ClientPage.open(profile, fx.url);
-    await page.waitForStatus('Online', 20_000);
-    // What a person's click does, from the notification the Service Worker showed; the event is
-    // dispatched by the test (DevTools cannot click a notification), the handler is Parley's.
-    await (await driver.serviceWorker(origin)).evaluate(`(async () => {
-      const [notification] = await registration.getNotifications({ tag: ${JSON.stringify(shown.tag)} });
+  /** The page's own memory of the conversation last open goes, so only a click can say which to show. */
+  const forgetOpenConversation = () => driver.clearLocalStorage(origin);
+  const shownConversation = (p: ClientPage) =>
+    p.page.$eval('parley-client >>> parley-conversation', (el) => el.getAttribute('aria-label'));
+  /** Fires `notificationclick` for the notification shown, as a person's click does; returns the URL a window was asked for. */
+  const clickNotification = async () =>
+    // The event is dispatched by the test (DevTools cannot click a notification), the handler is Parley's.
+    // Chromium opens a window only for a real click: `openWindow` records where it was asked to go.
+    (await driver.serviceWorker(origin)).evaluate(`(async () => {
+      let asked = null;
+      clients.openWindow = async (url) => { asked = url; return null; };
+      // A click closes it: a second click finds the one Parley showed shown again.
+      const tag = ${JSON.stringify(shown.tag)};
+      if (!(await registration.getNotifications({ tag })).length) {
+        await registration.showNotification(${JSON.stringify(shown.title)}, { tag, body: ${JSON.stringify(shown.body)}, data: ${JSON.stringify(shown.data)} });
+      }
+      const [notification] = await registration.getNotifications({ tag });
       const event = new NotificationEvent('notificationclick', { notification });
       const pending = [];
       Object.defineProperty(event, 'waitUntil', { value: (p) => pending.push(p) });
       dispatchEvent(event);
       await Promise.all(pending);
-    })()`);
-    await until(async () => (await page.page.$eval('parley-client >>> parley-conversation', (el) => el.getAttribute('aria-label'))) === `Conversation with ${fx.jid('bob')}`, {
-      what: 'the conversation with bob shown',
-    });
+      return asked;
+    })()`) as Promise<string | null>;
+
+  it('with no tab open, a click on the notification opens the app at that conversation, which stores nothing twice', async () => {
+    await forgetOpenConversation();
+    const asked = await clickNotification();
+    assert.ok(asked, 'a window asked for');
+    assert.equal(new URL(asked).hash, `#parley=${encodeURIComponent(fx.jid('bob'))}`);
+    page = await ClientPage.open(profile, asked);
+    await page.waitForStatus('Online', 20_000);
+    await until(async () => (await shownConversation(page)) === `Conversation with ${fx.jid('bob')}`, { what: 'the conversation with bob shown' });
     assert.deepEqual(await page.waitForMessages(3), ['earlier', 'Hello from bob', 'And another']);
     // A round trip after the resumed stream's queue (which held both messages) was handled.
     await bob.say(fx.jid('alice'), 'live again');
     await page.waitForMessages(4);
     assert.deepEqual((await page.stored(fx.jid('bob'))).map((m) => m.body), ['earlier', 'Hello from bob', 'And another', 'live again']);
+  });
+
+  it('with the app open on no conversation, a click on the notification shows that conversation in it', async () => {
+    await page.closeLast();
+    await forgetOpenConversation();
+    page = await ClientPage.open(profile, fx.url);
+    await page.waitForStatus('Online', 20_000);
+    assert.notEqual(await shownConversation(page), `Conversation with ${fx.jid('bob')}`);
+    assert.equal(await clickNotification(), null, 'no second window');
+    await until(async () => (await shownConversation(page)) === `Conversation with ${fx.jid('bob')}`, { what: 'the conversation with bob shown' });
   });
 
   it('with a tab open, a push makes no second connection: the open tab’s worker has the message', async () => {

@@ -75,6 +75,11 @@ export class ServiceWorkerDriver {
     });
   }
 
+  /** Forgets what the origin's pages kept in localStorage (IndexedDB stays), as if none had been open before. */
+  async clearLocalStorage(origin: string): Promise<void> {
+    await this.cdp.send('Storage.clearDataForOrigin', { origin, storageTypes: 'local_storage' });
+  }
+
   async close(): Promise<void> {
     await this.page.close().catch(() => undefined);
   }
