@@ -1,4 +1,4 @@
-// The parts of @xmpp/component (XEP-0114) the gateway uses; the package ships no types.
+// The parts of @xmpp/component (XEP-0114) the gateway and the room bench use; the package ships no types.
 declare module '@xmpp/component' {
   import type { Element } from '@xmpp/xml';
   import type { IqHandler, JID } from '@xmpp/client';
@@ -12,6 +12,7 @@ declare module '@xmpp/component' {
     on(event: 'error', listener: (err: Error) => void): this;
     on(event: 'online' | 'offline', listener: () => void): this;
     on(event: 'status', listener: (status: string) => void): this;
+    on(event: 'stanza', listener: (stanza: Element) => void): this;
     iqCaller: { request(iq: Element, timeout?: number): Promise<Element> };
     iqCallee: { get(ns: string, name: string, handler: IqHandler): void; set(ns: string, name: string, handler: IqHandler): void };
     reconnect: { stop(): void; delay: number };

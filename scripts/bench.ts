@@ -45,7 +45,7 @@ const fx = await setup(['alice', 'bob', 'carol', 'dave', 'erin']);
 const profile = await launch();
 try {
   if (process.env.PARLEY_BENCH_ONLY === 'room') {
-    await roomCost(fx, profile);
+    await roomCost(profile);
     process.exit(0);
   }
   await liveCost();
@@ -91,7 +91,7 @@ try {
   console.log(`bench: first rendered conversation, cold (new tab, worker running): ${fmt(cold)}`);
   console.log(`bench: first rendered conversation, first open (no worker yet):   ${fmt(first)}`);
   await mamCatchUp();
-  await roomCost(fx, profile);
+  await roomCost(profile);
 } finally {
   await profile.close();
   await fx.dispose();
