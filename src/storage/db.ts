@@ -2,6 +2,7 @@ import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type St
 import { ARCHIVE_SCHEMA } from './archive.js';
 import { BLOCKLIST_SCHEMA } from './blocklist.js';
 import { BOOKMARKS_SCHEMA } from './bookmarks.js';
+import { CAPS_SCHEMA } from './caps.js';
 import { AVATARS_SCHEMA } from './avatars.js';
 import { INVITATIONS_SCHEMA } from './invitations.js';
 import { NICKS_SCHEMA } from './nicks.js';
@@ -106,7 +107,7 @@ function collect(parts: readonly SchemaPart[]): Migration[] {
   return all;
 }
 
-const MIGRATIONS = collect([CORE, ARCHIVE_SCHEMA, ROOMS_SCHEMA, BOOKMARKS_SCHEMA, INVITATIONS_SCHEMA, LAST_SEEN_SCHEMA, BLOCKLIST_SCHEMA, NICKS_SCHEMA, AVATARS_SCHEMA]);
+const MIGRATIONS = collect([CORE, ARCHIVE_SCHEMA, ROOMS_SCHEMA, BOOKMARKS_SCHEMA, INVITATIONS_SCHEMA, LAST_SEEN_SCHEMA, BLOCKLIST_SCHEMA, NICKS_SCHEMA, AVATARS_SCHEMA, CAPS_SCHEMA]);
 
 export const DB_VERSION = MIGRATIONS.length;
 

@@ -13,12 +13,15 @@ export const NS_TIME = 'urn:xmpp:time';
 export const feature = {
   disco: [NS_TIME],
   api: (ctx) => ({
-    // Asked of their most available resource; null when they are offline or do not answer.
+    // Asked of their most available resource, if its capabilities say it answers (XEP-0115); null
+    // when they are offline, do not say so, or do not answer.
     async contactTime(jid) {
-      const { time } = ctx.online();
+      const { time, caps } = ctx.online();
       const contact = ctx.contactJid(jid);
       const resource = (await listContacts(ctx.db)).find((c) => c.jid === contact)?.presence[0]?.resource;
-      return resource ? time.ask(`${contact}/${resource}`) : null;
+      if (resource === undefined) return null;
+      const full = `${contact}/${resource}`;
+      return (await caps.features(full))?.has(NS_TIME) ? time.ask(full) : null;
     },
   }),
 } satisfies Feature<Pick<ParleyApi, 'contactTime'>>;

@@ -8,6 +8,7 @@
 import type { Change } from '../shared/api.js';
 import type { ParleyDb } from '../storage/db.js';
 import type { BlockingPlugin } from './blocking.js';
+import type { CapsPlugin } from './caps.js';
 import type { ChatStatePlugin } from './chatstates.js';
 import type { CorrectionPlugin } from './correction.js';
 import type { CsiPlugin } from './csi.js';
@@ -46,6 +47,7 @@ export interface Feature<Api extends object = object> {
 /** The plugins of the session running now (service.ts makes them, in order). */
 export interface Running {
   session: Session;
+  caps: CapsPlugin;
   roster: RosterPlugin;
   presence: PresencePlugin;
   mam: MamPlugin;

@@ -376,6 +376,7 @@ export class ParleyService implements ParleyApi {
     const pep = session.use(pubsub);
     this.running = {
       session,
+      caps: capsPlugin,
       roster: rosterPlugin,
       presence: presencePlugin,
       mam: mamPlugin,

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import xml from '@xmpp/xml';
 import { ClientPage, launch, type Profile } from '../harness/browser.js';
 import { setup, PASSWORD, SERVER, type Fixture } from '../harness/fixture.js';
-import { befriend, connectPeer, type Peer } from '../harness/peer.js';
+import { buildCaps, buildDiscoInfo, NS_CAPS, NS_DISCO_INFO } from '../../src/worker/caps.js';
+import { advertise, befriend, connectPeer, type Peer } from '../harness/peer.js';
 import { until } from '../harness/wait.js';
 import { serve, type Served } from '../../scripts/lib/serve.js';
 
@@ -16,6 +17,7 @@ describe('services: entity time, software version, idle, blocking', () => {
   let bob: Peer;
   let carol: Peer | undefined;
   let aliceNode: Peer | undefined;
+  let erin: Peer | undefined;
 
   /** Alice's full JID, as her presence reached bob. */
   const aliceFull = () => bob.received.find((el) => el.name === 'presence' && el.attrs.from?.startsWith(`${fx.jid('alice')}/`))?.attrs.from as string | undefined;
@@ -25,19 +27,21 @@ describe('services: entity time, software version, idle, blocking', () => {
 
   before(async () => {
     // Prosody takes spam reports (XEP-0377) with the community module; ejabberd offers none.
-    fx = await setup(['alice', 'bob', 'carol', 'dave'], { prosody: { modules: ['spam_reporting'] } });
+    fx = await setup(['alice', 'bob', 'carol', 'dave', 'erin'], { prosody: { modules: ['spam_reporting'] } });
     await befriend(fx.server, ['alice', PASSWORD], ['bob', PASSWORD]);
     bob = await connectPeer(fx.server, 'bob', PASSWORD);
     // Bob's clock is five and a half hours east of UTC.
     bob.xmpp.iqCallee.get('urn:xmpp:time', 'time', () =>
       xml('time', { xmlns: 'urn:xmpp:time' }, xml('tzo', {}, '+05:30'), xml('utc', {}, `${new Date().toISOString().slice(0, 19)}Z`)),
     );
+    // And his client says so (XEP-0115): Parley asks only a resource that does.
+    await advertise(bob, ['urn:xmpp:time']);
     profile = await launch();
     alice = await ClientPage.loggedIn(profile, fx, 'alice', PASSWORD);
   });
 
   after(async () => {
-    await Promise.all([bob?.stop(), carol?.stop(), aliceNode?.stop()]);
+    await Promise.all([bob?.stop(), carol?.stop(), aliceNode?.stop(), erin?.stop()]);
     await profile?.close();
     await fx?.dispose();
   });
@@ -67,6 +71,37 @@ describe('services: entity time, software version, idle, blocking', () => {
     const wall = (ms: number) => new Date(ms + 330 * 60_000).toISOString().slice(11, 16);
     const now = Date.now();
     assert.ok([wall(now), wall(now - 60_000)].map((w) => `Local time ${w} (UTC+05:30)`).includes(line), line);
+  });
+
+  it("asks a contact's clock only of a resource whose verified capabilities say it answers (XEP-0115)", async () => {
+    await befriend(fx.server, ['alice', PASSWORD], ['erin', PASSWORD]);
+    erin = await connectPeer(fx.server, 'erin', PASSWORD);
+    let asked = 0;
+    erin.xmpp.iqCallee.get('urn:xmpp:time', 'time', () => {
+      asked++;
+      return xml('time', { xmlns: 'urn:xmpp:time' }, xml('tzo', {}, '-03:00'), xml('utc', {}, `${new Date().toISOString().slice(0, 19)}Z`));
+    });
+    await until(async () => (await alice.contacts())[fx.jid('erin')] === 'online', { what: 'erin online' });
+    const time = () => alice.api<{ offset: number } | null>('contactTime', fx.jid('erin'));
+    // Her client says nothing of what it supports: not asked.
+    assert.equal(await time(), null);
+    // It claims a ver its disco#info answer does not hash to, listing entity time there: believed neither.
+    let discoAsked = 0;
+    const info = { identities: [{ category: 'client', type: 'pc' }], features: [NS_DISCO_INFO, NS_CAPS, 'urn:xmpp:time'] };
+    const forged = 'AAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+    erin.xmpp.iqCallee.get(NS_DISCO_INFO, 'query', () => {
+      discoAsked++;
+      return buildDiscoInfo(info, `https://peer.invalid#${forged}`);
+    });
+    await erin.xmpp.send(xml('presence', {}, buildCaps(forged, 'https://peer.invalid')));
+    await until(() => discoAsked > 0, { what: 'alice asks what the forged ver stands for' });
+    assert.equal(await time(), null);
+    assert.equal(asked, 0);
+    // Its true ver: asked, once the answer is verified.
+    await advertise(erin, ['urn:xmpp:time']);
+    const answer = await until(time, { what: "erin's clock" });
+    assert.equal(answer.offset, -180);
+    assert.ok(asked >= 1);
   });
 
   it('says in our presence since when the user is away from every page (XEP-0319)', async () => {

@@ -2,6 +2,7 @@
 import { client, xml, type XmppClient } from '@xmpp/client';
 import type { Element } from '@xmpp/xml';
 import type { XmppServer } from '../../scripts/lib/server.js';
+import { buildCaps, buildDiscoInfo, capsVer, NS_CAPS, NS_DISCO_INFO } from '../../src/worker/caps.js';
 import { countInbound, smSettled } from '../../src/worker/stream-management.js';
 import { until } from './wait.js';
 
@@ -91,4 +92,16 @@ export async function befriend(server: XmppServer, a: [string, string], b: [stri
   await until(async () => (await both(pa, bJid)) && (await both(pb, aJid)), { what: 'mutual subscription' });
   await pa.stop();
   await pb.stop();
+}
+
+/**
+ * The peer says what its client supports, as real clients do: XEP-0115 caps in a new presence, and
+ * disco#info answered for the node they name (the features, with disco#info and caps themselves).
+ */
+export async function advertise(peer: Peer, features: string[]): Promise<void> {
+  const info = { identities: [{ category: 'client', type: 'pc', name: 'Node peer' }], features: [NS_DISCO_INFO, NS_CAPS, ...features] };
+  const node = 'https://peer.invalid';
+  const ver = await capsVer(info);
+  peer.xmpp.iqCallee.get(NS_DISCO_INFO, 'query', () => buildDiscoInfo(info, `${node}#${ver}`));
+  await peer.xmpp.send(xml('presence', {}, buildCaps(ver, node)));
 }
