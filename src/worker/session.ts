@@ -177,6 +177,8 @@ export class Session {
       this.enqueue('resumed', (p) => p.resumed?.(info));
     });
     this.xmpp.on('status', (status: string) => {
+      // Hidden by default in DevTools; says where a connection stuck when one does.
+      console.debug(`[parley] connection ${status}`);
       if (status === 'connecting') {
         this.opened = false;
         if (!this.stopped) options.onState('connecting', this.lastError);

@@ -11,16 +11,23 @@ export interface Profile {
   close(): Promise<void>;
 }
 
+const WORKER_LOG_LINES = 40;
+/** The last lines the workers of every profile logged, oldest first. */
+const workerLog: string[] = [];
+
 export async function launch(): Promise<Profile> {
   const dir = await mkdtemp(join(tmpdir(), 'parley-profile-'));
   const browser = await puppeteer.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, userDataDir: dir, headless: true });
-  if (process.env.PARLEY_DEBUG) {
-    // The worker's own log (its console), which pages do not see.
-    browser.on('targetcreated', async (target) => {
-      if (!['shared_worker', 'worker', 'service_worker'].includes(target.type())) return;
-      (await target.worker())?.on('console', (m) => console.log(`[worker] ${m.text()}`));
+  // The worker's own log (its console), which pages do not see: printed with PARLEY_DEBUG, and its
+  // last lines kept for a failure to tell where it stuck.
+  browser.on('targetcreated', async (target) => {
+    if (!['shared_worker', 'worker', 'service_worker'].includes(target.type())) return;
+    (await target.worker().catch(() => null))?.on('console', (m) => {
+      if (process.env.PARLEY_DEBUG) console.log(`[worker] ${m.text()}`);
+      workerLog.push(`${new Date().toISOString().slice(11, 23)} ${target.type()} ${m.text()}`);
+      if (workerLog.length > WORKER_LOG_LINES) workerLog.shift();
     });
-  }
+  });
   return {
     browser,
     async close() {
@@ -97,8 +104,9 @@ export class ClientPage {
     try {
       return await until(async () => ((last = await this.status()).startsWith(prefix) ? last : ''), { timeout, what: `status "${prefix}"` });
     } catch (err) {
-      // What the user saw instead says where it stuck (connecting, waiting for another tab, an error).
-      throw new Error(`${(err as Error).message} (the page showed "${last}")`);
+      // What the user saw instead says where it stuck (connecting, waiting for another tab, an error),
+      // and the workers' last lines say why.
+      throw new Error(`${(err as Error).message} (the page showed "${last}"); the workers' last log lines:\n${workerLog.join('\n')}`);
     }
   }
 
