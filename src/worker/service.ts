@@ -261,7 +261,9 @@ export class ParleyService implements ParleyApi {
     }).finally(() => this.markKnown());
     if (!stored) return;
     const generation = this.generation;
+    console.debug('[parley] restore: taking the account lock');
     if (!(await this.own(stored.jid))) return;
+    console.debug('[parley] restore: lock taken');
     await this.serially(async () => {
       if (generation !== this.generation || this.running) return; // a login or logout came first
       // The previous owner may have logged out or changed account while this worker waited.
