@@ -46,11 +46,11 @@ export class ParleyRoster extends LitElement {
       .contact[aria-current='true'] { background: var(--_bubble-out); }
       .name { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
       .dot { width: 0.6em; height: 0.6em; border-radius: 50%; background: var(--_line); flex: none; }
-      .dot[data-online] { background: #16a34a; }
-      .dot[data-show='away'], .dot[data-show='xa'] { background: #d97706; }
+      .dot[data-online] { background: var(--_online); }
+      .dot[data-show='away'], .dot[data-show='xa'] { background: var(--_away); }
       .dot[data-show='dnd'] { background: var(--_danger); }
       .detail { font-size: 0.85em; padding-left: 1.1em; }
-      .badge { background: var(--_accent); color: #fff; border-radius: 1em; padding: 0 0.5em; font-size: 0.8em; }
+      .badge { background: var(--_accent); color: var(--_on-accent); border-radius: 1em; padding: 0 0.5em; font-size: 0.8em; }
       form { display: flex; gap: 0.4em; }
       form input { flex: 1; min-width: 0; }
     `,
@@ -189,6 +189,14 @@ export class ParleyRoster extends LitElement {
     );
   }
 
+  /** Puts keyboard focus on the contact `jid`, if listed here. */
+  async focusRow(jid: string): Promise<boolean> {
+    await this.updateComplete;
+    const row = [...this.renderRoot.querySelectorAll<HTMLElement>('li.contact-row')].find((li) => li.dataset.jid === jid);
+    row?.querySelector<HTMLElement>('button.contact')?.focus();
+    return !!row;
+  }
+
   private open(jid: string): void {
     this.dispatchEvent(new CustomEvent('parley-open', { detail: jid, bubbles: true, composed: true }));
   }
@@ -216,3 +224,9 @@ export class ParleyRoster extends LitElement {
   }
 }
 customElements.define('parley-roster', ParleyRoster);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'parley-roster': ParleyRoster;
+  }
+}

@@ -1,0 +1,42 @@
+import type { MessageRecord } from '../shared/records.js';
+
+/** Messages from one sender this close together read as one run: name and avatar once. */
+export const GROUP_MS = 5 * 60_000;
+
+const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'long' });
+
+/** The local calendar day of `ts` (changes at local midnight). */
+const dayKey = (ts: number): string => new Date(ts).toDateString();
+
+/** "Today", "Yesterday", else the local date. */
+export function dayLabel(ts: number, now = Date.now()): string {
+  const day = dayKey(ts);
+  if (day === dayKey(now)) return 'Today';
+  const yesterday = new Date(now);
+  yesterday.setDate(yesterday.getDate() - 1);
+  return day === dayKey(yesterday.getTime()) ? 'Yesterday' : dateFormat.format(ts);
+}
+
+/** Who said it, as far as grouping goes: us, or the room occupant / contact. */
+const senderOf = (m: MessageRecord): string => (m.direction === 'out' ? 'out' : `in ${m.author ?? m.from}`);
+
+/** One row of the log: a date line, or a message that may start a run of its sender's messages. */
+export type LogRow = { kind: 'day'; key: string; label: string } | { kind: 'message'; key: string; message: MessageRecord; first: boolean };
+
+/**
+ * The log's rows, oldest first: a date line where a new day starts, and each message marked
+ * `first` when it starts a run (another sender, a new day, a pause longer than GROUP_MS, or
+ * `breakAt`, where "New messages" starts). Adding a message never changes the rows before it.
+ */
+export function logRows(list: readonly MessageRecord[], breakAt?: string, now = Date.now()): LogRow[] {
+  const rows: LogRow[] = [];
+  let previous: MessageRecord | undefined;
+  for (const m of list) {
+    const newDay = !previous || dayKey(previous.ts) !== dayKey(m.ts);
+    if (newDay) rows.push({ kind: 'day', key: `day ${dayKey(m.ts)}`, label: dayLabel(m.ts, now) });
+    const first = newDay || m.key === breakAt || senderOf(previous!) !== senderOf(m) || m.ts - previous!.ts > GROUP_MS;
+    rows.push({ kind: 'message', key: m.key, message: m, first });
+    previous = m;
+  }
+  return rows;
+}
