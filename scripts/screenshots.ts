@@ -55,6 +55,7 @@ try {
     else await page.type(text);
     await page.waitForMessages(i + 1);
   }
+  await until(async () => (await page.page.$(`${C}parley-conversation >>> li.message[data-state="pending"]`)) === null, { what: 'every message sent' });
   await mkdir(OUT, { recursive: true });
   const shoot = async (name: string) => {
     for (const scheme of ['light', 'dark'] as const) {
