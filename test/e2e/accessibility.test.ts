@@ -104,6 +104,16 @@ describe('accessibility: axe finds nothing on any screen; everything works from 
     await alice.page.emulateMediaFeatures([]);
   });
 
+  it('joining a room: the form and the rooms the server lists; Escape closes it', async () => {
+    await alice.click(`${C}parley-join >>> button.open-join`);
+    await until(async () => (await focused(alice.page)).startsWith('input|'), { what: 'focus in the room field' });
+    await alice.click(`${C}parley-join >>> button.find`);
+    await alice.page.waitForSelector(`${C}parley-join >>> ul`);
+    assert.deepEqual(await violations(alice.page), []);
+    await alice.page.keyboard.press('Escape');
+    await until(async () => (await focused(alice.page)).startsWith('button|open-join|'), { what: 'focus back on "Join or create a room"' });
+  });
+
   it('a form in a dialog: editing our own card', async () => {
     const dialog = `${C}parley-profile >>> parley-card >>> dialog`;
     await alice.click(`${C}parley-profile >>> button`);
@@ -125,6 +135,15 @@ describe('accessibility: axe finds nothing on any screen; everything works from 
     await alice.page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'dark' }]);
     assert.deepEqual(await violations(alice.page), []);
     await alice.page.emulateMediaFeatures([]);
+    // A room: its messages, or its details (subject, nick, occupants) in their place.
+    await alice.click(`${C}button.back`);
+    await alice.click(`${C}parley-conversations >>> li[data-jid="${room}"] button`);
+    await alice.click(`${C}button.room-toggle`);
+    await alice.page.waitForSelector(`${C}parley-room >>> parley-occupants >>> li.occupant`, { visible: true });
+    assert.equal(await alice.page.$(`${C}parley-conversation`).then((el) => el!.isVisible()), false, 'the details instead of the messages');
+    assert.deepEqual(await violations(alice.page), []);
+    await alice.click(`${C}button.back`);
+    await alice.open(fx.jid('bob'));
   });
 
   it('from the keyboard alone: open a conversation, send a message, go back to the list on the same row', async () => {
