@@ -49,8 +49,8 @@ const PACKAGES = {
   prosody: { prosody: '13', 'prosody-modules': '0.0~hg20250402', 'lua-dbi-sqlite3': '' },
   ejabberd: { ejabberd: '24.12', 'erlang-p1-sqlite3': '' },
   chromium: { chromium: '' },
-  // Emoji in the screenshots (the reactions, the bell), not boxes.
-  fonts: { 'fonts-noto-color-emoji': '' },
+  // Emoji and symbols in the screenshots (the reactions, the bell, ⓘ), not boxes.
+  fonts: { 'fonts-noto-color-emoji': '', 'fonts-symbola': '' },
 };
 const BACKPORTS = ['prosody', 'prosody-modules', 'ejabberd', 'erlang-p1-sqlite3'];
 

@@ -61,6 +61,7 @@ export class ParleyClient extends LitElement {
       .chat-bar h2 { flex: 1; font-size: 1em; margin: 0; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
       /* Narrow (a phone): the list alone, or the open conversation alone with a way back. */
       @container parley (max-width: 40em) {
+        header { gap: 0.5em; padding: 0.4em 0.5em; }
         header .jid { display: none; }
         .main, .main.in-room { grid-template-columns: minmax(0, 1fr); }
         .side { border-right: none; }

@@ -61,10 +61,19 @@ export class ParleyConversation extends LitElement {
       li[data-direction='out'] { background: var(--_bubble-out); align-self: flex-end; }
       li.message { position: relative; }
       li.message[data-direction='in'] { margin-left: 2.5em; }
-      li.message.first:not(:first-child) { margin-top: 0.5em; }
       .who { position: absolute; left: -2.5em; top: 0; }
-      li.day { align-self: stretch; max-width: none; background: none; display: flex; align-items: center; gap: 0.75em; margin: 0.6em 0 0.2em; padding: 0; font-size: 0.8em; font-weight: 600; color: var(--_muted); }
-      li.day::before, li.day::after { content: ''; flex: 1; border-top: 1px solid var(--_line); }
+      /* A day's first message carries the date line above it, across the whole log (so the list holds only messages). */
+      .log { container-type: inline-size; }
+      li.message.first:not(:first-child) { margin-top: 0.5em; }
+      li.message.first.first-unread { margin-top: 1.4em; }
+      li.message.first.new-day { margin-top: 2.2em; }
+      li.message.first.new-day.first-unread { margin-top: 3.4em; }
+      /* Its font is 0.8 of the message's: 3.125em here is the 2.5em margin of an incoming message. */
+      .day { position: absolute; top: -2.4em; width: 100cqw; margin: 0; display: flex; align-items: center; gap: 0.75em; font-size: 0.8em; font-weight: 600; color: var(--_muted); }
+      li.first-unread .day { top: -3.9em; }
+      li[data-direction='in'] .day { left: -3.125em; }
+      li[data-direction='out'] .day { right: 0; }
+      .day::before, .day::after { content: ''; flex: 1; border-top: 1px solid var(--_line); }
       .body { white-space: pre-wrap; overflow-wrap: anywhere; }
       .meta { font-size: 0.75em; color: var(--_muted); margin-left: 0.5em; }
       .older { align-self: center; margin-bottom: 0.5em; }
@@ -235,7 +244,7 @@ export class ParleyConversation extends LitElement {
         : nothing}
       ${list.length === 0 ? html`<p class="empty">No messages yet.</p>` : nothing}
       <div class="log" role="log" aria-live="polite" aria-label="Messages"><ol>
-        ${repeat(logRows(list, firstUnread), (row) => row.key, (row) => this.renderRow(row, firstUnread))}
+        ${repeat(logRows(list, firstUnread), (row) => row.message.key, (row) => this.renderMessage(row.message, row.message.key === firstUnread, row))}
       </ol></div>
       <p class="typing muted" aria-live="polite">${this.typing() ? html`<bdi>${this.jid}</bdi> is typing…` : ''}</p>
       ${this.atBottom
@@ -243,11 +252,6 @@ export class ParleyConversation extends LitElement {
         : html`<button class="jump" aria-label=${unread ? `${unread} new message${unread === 1 ? '' : 's'}, jump to the newest` : 'Jump to the newest message'}
             @click=${this.jumpToNewest}>↓${unread ? ` ${unread} new` : ''}</button>`}
     `;
-  }
-
-  private renderRow(row: LogRow, firstUnread: string | undefined) {
-    if (row.kind === 'day') return html`<li class="day"><span>${row.label}</span></li>`;
-    return this.renderMessage(row.message, row.key === firstUnread, row.first);
   }
 
   /** Who sent an incoming message: their nick in a room, else the contact's name (a room occupant's: their nick). */
@@ -260,14 +264,15 @@ export class ParleyConversation extends LitElement {
   // Text goes in as a text binding: Lit creates a text node, so markup in a body is never parsed.
   // Every remote string (body, address, reaction) is isolated (dir=auto, <bdi>): a right-to-left
   // override in it cannot reorder Parley's own text beside it, such as the time.
-  private renderMessage(m: MessageRecord, firstUnread = false, first = true) {
+  private renderMessage(m: MessageRecord, firstUnread = false, { first, day: dayLine }: Omit<LogRow, 'message'> = { first: true }) {
     const when = new Date(m.ts);
     // XEP-0461: a reply whose original is shown above it does not show its fallback quote as well.
     const original = this.original(m);
     if (original && m.fallback) m = { ...m, body: withoutFallback(m) };
-    const classes = `message${first ? ' first' : ''}${firstUnread ? ' first-unread' : ''}${m.mention ? ' mention' : ''}`;
+    const classes = `message${first ? ' first' : ''}${dayLine ? ' new-day' : ''}${firstUnread ? ' first-unread' : ''}${m.mention ? ' mention' : ''}`;
     const name = m.direction === 'in' ? this.senderName(m) : '';
     return html`<li part="message" class=${classes} data-key=${m.key} data-direction=${m.direction} data-state=${m.state}>
+      ${dayLine ? html`<h3 class="day">${dayLine}</h3>` : nothing}
       ${firstUnread ? html`<span class="new-marker">New messages</span>` : nothing}
       ${m.direction === 'in'
         ? html`${first ? html`<parley-avatar class="who" .jid=${m.nick ? m.from : m.conversation} .name=${name}></parley-avatar>` : nothing}<span

@@ -20,23 +20,24 @@ export function dayLabel(ts: number, now = Date.now()): string {
 /** Who said it, as far as grouping goes: us, or the room occupant / contact. */
 const senderOf = (m: MessageRecord): string => (m.direction === 'out' ? 'out' : `in ${m.author ?? m.from}`);
 
-/** One row of the log: a date line, or a message that may start a run of its sender's messages. */
-export type LogRow = { kind: 'day'; key: string; label: string } | { kind: 'message'; key: string; message: MessageRecord; first: boolean };
+/** A message in the log: whether it starts a run of its sender's messages, and the date line above it when it starts a day. */
+export interface LogRow {
+  message: MessageRecord;
+  first: boolean;
+  day?: string;
+}
 
 /**
- * The log's rows, oldest first: a date line where a new day starts, and each message marked
- * `first` when it starts a run (another sender, a new day, a pause longer than GROUP_MS, or
- * `breakAt`, where "New messages" starts). Adding a message never changes the rows before it.
+ * The log's rows, oldest first: each message marked `first` when it starts a run (another sender,
+ * a new day, a pause longer than GROUP_MS, or `breakAt`, where "New messages" starts), and the
+ * first of each day with its date. Adding a message never changes the rows before it.
  */
 export function logRows(list: readonly MessageRecord[], breakAt?: string, now = Date.now()): LogRow[] {
-  const rows: LogRow[] = [];
   let previous: MessageRecord | undefined;
-  for (const m of list) {
+  return list.map((m) => {
     const newDay = !previous || dayKey(previous.ts) !== dayKey(m.ts);
-    if (newDay) rows.push({ kind: 'day', key: `day ${dayKey(m.ts)}`, label: dayLabel(m.ts, now) });
     const first = newDay || m.key === breakAt || senderOf(previous!) !== senderOf(m) || m.ts - previous!.ts > GROUP_MS;
-    rows.push({ kind: 'message', key: m.key, message: m, first });
     previous = m;
-  }
-  return rows;
+    return newDay ? { message: m, first, day: dayLabel(m.ts, now) } : { message: m, first };
+  });
 }

@@ -9,7 +9,7 @@ const msg = (ts: number, direction: 'in' | 'out', extra: Partial<MessageRecord> 
   ({ key: `k${++n}`, conversation: 'bob@example.org', direction, from: direction === 'in' ? 'bob@example.org' : 'me@example.org', body: 'hi', ts, state: 'received', ...extra });
 
 /** The rows as short text: a date line as `[label]`, a message as `+` (starts a run) or `.`. */
-const shape = (rows: ReturnType<typeof logRows>) => rows.map((r) => (r.kind === 'day' ? `[${r.label}]` : r.first ? '+' : '.')).join(' ');
+const shape = (rows: ReturnType<typeof logRows>) => rows.map((r) => `${r.day ? `[${r.day}] ` : ''}${r.first ? '+' : '.'}`).join(' ');
 
 describe('date lines and runs of messages', () => {
   it('names today and yesterday, and other days by their date', () => {
