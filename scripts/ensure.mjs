@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Installs what the project needs, only when missing. Builtins only: this runs before node_modules exists.
-// Usage: node scripts/ensure.mjs [npm] [prosody] [ejabberd] [chromium]
+// Usage: node scripts/ensure.mjs [npm] [prosody] [ejabberd] [chromium] [fonts]
 import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const wanted = process.argv.slice(2);
-const known = ['npm', 'prosody', 'ejabberd', 'chromium'];
+const known = ['npm', 'prosody', 'ejabberd', 'chromium', 'fonts'];
 for (const w of wanted) if (!known.includes(w)) fail(`unknown target "${w}" (expected: ${known.join(', ')})`);
 
 function fail(msg) {
@@ -49,6 +49,8 @@ const PACKAGES = {
   prosody: { prosody: '13', 'prosody-modules': '0.0~hg20250402', 'lua-dbi-sqlite3': '' },
   ejabberd: { ejabberd: '24.12', 'erlang-p1-sqlite3': '' },
   chromium: { chromium: '' },
+  // Emoji and symbols in the screenshots (the reactions, the bell, ⓘ), not boxes.
+  fonts: { 'fonts-noto-color-emoji': '', 'fonts-symbola': '' },
 };
 const BACKPORTS = ['prosody', 'prosody-modules', 'ejabberd', 'erlang-p1-sqlite3'];
 

@@ -13,7 +13,8 @@ export class ParleyAvatar extends LitElement {
   static override styles = css`
     :host { display: inline-block; inline-size: var(--parley-avatar-size, 2em); block-size: var(--parley-avatar-size, 2em); flex: none; }
     img, span { inline-size: 100%; block-size: 100%; border-radius: 50%; display: grid; place-items: center; object-fit: cover; }
-    span { color: #fff; font-weight: 600; }
+    /* Large text (bold, 1.25em): white on any XEP-0392 colour keeps 3:1. */
+    span { color: var(--parley-avatar-fg, #ffffff); font-weight: 700; font-size: 1.25em; }
   `;
 
   declare jid: string;

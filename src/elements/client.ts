@@ -1,5 +1,6 @@
 import { LitElement, html, css, nothing } from 'lit';
-import { parley, getAccount, getConversation, listRooms, totalUnread, registerServiceWorker, type PushState } from '../client/index.js';
+import { parley, contactNames, getAccount, getConversation, listRooms, totalUnread, registerServiceWorker, type PushState } from '../client/index.js';
+import { displayName } from '../shared/names.js';
 import type { Show } from '../shared/records.js';
 import { LiveQuery, StatusController, touches } from './live.js';
 import { base } from './styles.js';
@@ -37,16 +38,17 @@ export class ParleyClient extends LitElement {
     applyUpdate: { state: true },
     pushState: { state: true },
     pushError: { state: true },
+    roomShown: { state: true },
   };
   static override styles = [
     base,
     css`
-      :host { display: flex; flex-direction: column; height: 100%; background: var(--_bg); }
+      :host { display: flex; flex-direction: column; height: 100%; background: var(--_bg); container: parley / inline-size; }
       header { display: flex; align-items: center; gap: 0.75em; padding: 0.5em 1em; border-bottom: 1px solid var(--_line); flex-wrap: wrap; }
       header h1 { font-size: 1.1em; margin: 0; }
       .status { padding: 0.1em 0.6em; border-radius: 1em; background: var(--_line); font-size: 0.85em; }
-      .status[data-state='online'] { background: #dcfce7; color: #166534; }
-      .status[data-state='offline'] { background: #fee2e2; color: var(--_danger); }
+      .status[data-state='online'] { background: var(--_ok-bg); color: var(--_ok); }
+      .status[data-state='offline'] { background: var(--_danger-bg); color: var(--_danger); }
       .spacer { flex: 1; }
       .main { flex: 1; display: grid; grid-template-columns: minmax(12em, 18em) 1fr; min-height: 0; }
       .side { border-right: 1px solid var(--_line); overflow-y: auto; }
@@ -55,7 +57,21 @@ export class ParleyClient extends LitElement {
       @media (max-width: 60em) { .main.in-room { grid-template-columns: minmax(12em, 18em) 1fr; } .main.in-room parley-room { grid-column: 2; } }
       parley-conversation { flex: 1; }
       .update { display: flex; gap: 1em; align-items: center; padding: 0.4em 1em; background: var(--_line); }
-      @media (max-width: 40em) { .main { grid-template-columns: 1fr; } }
+      .chat-bar { display: none; align-items: center; gap: 0.5em; padding: 0.3em 0.5em; border-bottom: 1px solid var(--_line); }
+      .chat-bar h2 { flex: 1; font-size: 1em; margin: 0; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+      /* Narrow (a phone): the list alone, or the open conversation alone with a way back. */
+      @container parley (max-width: 40em) {
+        header { gap: 0.5em; padding: 0.4em 0.5em; }
+        header .jid { display: none; }
+        .main, .main.in-room { grid-template-columns: minmax(0, 1fr); }
+        .side { border-right: none; }
+        .chat-bar { display: flex; }
+        .main[data-view='list'] > :not(.side), .main[data-view='conversation'] > .side { display: none; }
+        .main.in-room:not(.details) parley-room { display: none; }
+        .main.details { grid-template-rows: auto minmax(0, 1fr); }
+        .main.details .chat > :not(.chat-bar) { display: none; }
+        .main.details parley-room { grid-column: 1; border-left: none; }
+      }
     `,
   ];
 
@@ -72,6 +88,8 @@ export class ParleyClient extends LitElement {
   declare applyUpdate: (() => void) | undefined;
   declare pushState: PushState | undefined;
   declare pushError: string;
+  /** On a narrow screen, the room's details (subject, nick, occupants) shown instead of its messages. */
+  declare roomShown: boolean;
   private readonly status = new StatusController(this);
   private readonly account = new LiveQuery(this, getAccount, touches('account'));
   private readonly unread = new LiveQuery(
@@ -80,6 +98,7 @@ export class ParleyClient extends LitElement {
     touches('conversations'),
   );
   private readonly rooms = new LiveQuery(this, listRooms, touches('rooms'));
+  private readonly names = new LiveQuery(this, contactNames, touches('roster', 'nicks'));
   private readonly baseTitle = document.title;
   /** The push node stored when the bell last looked. */
   private pushNode: string | undefined;
@@ -96,6 +115,7 @@ export class ParleyClient extends LitElement {
     this.discoveryOrigin = '';
     this.applyUpdate = undefined;
     this.pushError = '';
+    this.roomShown = false;
     // A reload or a new tab comes back to the conversation last open here.
     this.open = decodeURIComponent(OPEN_HASH.exec(location.hash)?.[1] ?? '') || (localStorage.getItem(OPEN_KEY) ?? '');
   }
@@ -107,6 +127,7 @@ export class ParleyClient extends LitElement {
     this.pushNode = node;
     if (changed.has('open')) {
       localStorage.setItem(OPEN_KEY, this.open);
+      this.roomShown = false;
       void this.muted.refresh();
     }
     // The total unread, where people look for it: the tab title and, installed, the app badge.
@@ -153,7 +174,7 @@ export class ParleyClient extends LitElement {
     const state = status?.state ?? (loggedIn ? 'connecting' : 'logged-out');
     const inRoom = !!this.open && !!this.rooms.value?.has(this.open);
     return html`
-      <header>
+      <header part="header">
         <h1>Parley</h1>
         ${account && loggedIn ? html`<parley-profile .jid=${account.jid}></parley-profile><span class="jid">${account.jid}</span>` : nothing}
         <span class="status" role="status" data-state=${state}>${STATE_TEXT[state]}${status?.error && (state === 'offline' || state === 'connecting' || state === 'waiting') ? html` — ${status.error}` : nothing}</span>
@@ -165,20 +186,52 @@ export class ParleyClient extends LitElement {
       </header>
       ${this.applyUpdate ? html`<div class="update" role="alert">A new version of Parley is ready. <button @click=${this.applyUpdate}>Reload to update</button></div>` : nothing}
       ${loggedIn
-        ? html`<div class=${inRoom ? 'main in-room' : 'main'} @parley-open=${(e: CustomEvent<string>) => (this.open = e.detail)}>
-            <div class="side">
+        ? html`<div class=${`main${inRoom ? ' in-room' : ''}${inRoom && this.roomShown ? ' details' : ''}`} data-view=${this.open ? 'conversation' : 'list'}
+            @parley-open=${(e: CustomEvent<string>) => void this.show(e.detail)}>
+            <nav class="side" part="list" aria-label="Conversations and contacts">
               <parley-join></parley-join>
               <parley-conversations .selected=${this.open}></parley-conversations>
               <parley-roster .selected=${this.open}></parley-roster>
-            </div>
+            </nav>
             <div class="chat">
-              <parley-conversation .jid=${this.open}></parley-conversation>
-              <parley-composer .jid=${this.open}></parley-composer>
+              ${this.open ? this.renderChatBar(inRoom) : nothing}
+              <parley-conversation part="conversation" exportparts="message" .jid=${this.open}></parley-conversation>
+              <parley-composer part="composer" .jid=${this.open}></parley-composer>
             </div>
-            ${inRoom ? html`<parley-room .jid=${this.open}></parley-room>` : nothing}
+            ${inRoom ? html`<parley-room id="room-details" part="room" .jid=${this.open}></parley-room>` : nothing}
           </div>`
         : html`<parley-login .service=${this.service} .allowPlain=${this.allowPlain} .allowInsecure=${this.allowInsecure} .discoveryOrigin=${this.discoveryOrigin} .jid=${account?.jid ?? ''} .error=${status?.error ?? ''}></parley-login>`}
     `;
+  }
+
+  /** Shown on a narrow screen only: back to the list, whose conversation this is, and a room's details. */
+  private renderChatBar(inRoom: boolean) {
+    const slash = this.open.indexOf('/');
+    const name = this.rooms.value?.get(this.open)?.name || (slash >= 0 ? this.open.slice(slash + 1) : displayName(this.open, { name: this.names.value?.get(this.open) }));
+    return html`<div class="chat-bar">
+      <button class="back" aria-label="Back to the conversation list" @click=${this.back}>← Back</button>
+      <h2 dir="auto">${name}</h2>
+      ${inRoom
+        ? html`<button class="room-toggle" aria-controls="room-details" aria-expanded=${this.roomShown ? 'true' : 'false'}
+            @click=${() => (this.roomShown = !this.roomShown)}>${this.roomShown ? 'Messages' : 'Room details'}</button>`
+        : nothing}
+    </div>`;
+  }
+
+  /** A conversation chosen in a list: open it, and type there next. */
+  private async show(jid: string): Promise<void> {
+    this.open = jid;
+    await this.updateComplete;
+    this.renderRoot.querySelector('parley-composer')?.focus();
+  }
+
+  /** Narrow screen: back to the list, on the row of the conversation just left. */
+  private async back(): Promise<void> {
+    const left = this.open;
+    this.open = '';
+    await this.updateComplete;
+    const lists = [this.renderRoot.querySelector('parley-conversations'), this.renderRoot.querySelector('parley-roster')];
+    for (const list of lists) if (await list?.focusRow(left)) return;
   }
 
   private async logout(): Promise<void> {

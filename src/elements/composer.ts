@@ -50,6 +50,11 @@ export class ParleyComposer extends LitElement {
     replying.removeEventListener('change', this.onReplying);
   }
 
+  /** Focus goes to the message field (a conversation was opened: typing comes next). */
+  override focus(options?: FocusOptions): void {
+    void this.updateComplete.then(() => this.renderRoot.querySelector('textarea')?.focus(options));
+  }
+
   private cancelReply(): void {
     if (replying.current?.conversation === this.jid) replying.set(undefined);
     this.replyTo = undefined;
@@ -157,3 +162,9 @@ export class ParleyComposer extends LitElement {
   }
 }
 customElements.define('parley-composer', ParleyComposer);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'parley-composer': ParleyComposer;
+  }
+}

@@ -1,13 +1,16 @@
 import { LitElement, html, css, nothing, type PropertyValues } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
-import { parley, getAccount, getConversation, getRoom, listMessages, searchMessages, type MessageRecord } from '../client/index.js';
+import { parley, contactNames, getAccount, getConversation, getRoom, listMessages, searchMessages, type MessageRecord } from '../client/index.js';
+import { displayName } from '../shared/names.js';
 import { isMeCommand, meText } from '../shared/styling.js';
 import { ChatStateController, LiveQuery, touches } from './live.js';
 import { renderStyled, styledCss } from './styled-text.js';
 import { base } from './styles.js';
 import { COMMON_REACTIONS, replying, withoutFallback } from './replying.js';
 import { sending } from './sending.js';
+import { logRows, type LogRow } from './message-groups.js';
 import './attachment.js';
+import './avatar.js';
 
 const PAGE = 100;
 const MARK_DELAY = 300;
@@ -56,6 +59,21 @@ export class ParleyConversation extends LitElement {
       ol { list-style: none; margin: 0; padding: 0; display: flex; flex-direction: column; gap: 0.3em; }
       li { max-width: 75%; padding: 0.35em 0.7em; border-radius: 10px; background: var(--_bubble-in); align-self: flex-start; }
       li[data-direction='out'] { background: var(--_bubble-out); align-self: flex-end; }
+      li.message { position: relative; }
+      li.message[data-direction='in'] { margin-left: 2.5em; }
+      .who { position: absolute; left: -2.5em; top: 0; }
+      /* A day's first message carries the date line above it, across the whole log (so the list holds only messages). */
+      .log { container-type: inline-size; }
+      li.message.first:not(:first-child) { margin-top: 0.5em; }
+      li.message.first.first-unread { margin-top: 1.4em; }
+      li.message.first.new-day { margin-top: 2.2em; }
+      li.message.first.new-day.first-unread { margin-top: 3.4em; }
+      /* Its font is 0.8 of the message's: 3.125em here is the 2.5em margin of an incoming message. */
+      .day { position: absolute; top: -2.4em; width: 100cqw; margin: 0; display: flex; align-items: center; gap: 0.75em; font-size: 0.8em; font-weight: 600; color: var(--_muted); }
+      li.first-unread .day { top: -3.9em; }
+      li[data-direction='in'] .day { left: -3.125em; }
+      li[data-direction='out'] .day { right: 0; }
+      .day::before, .day::after { content: ''; flex: 1; border-top: 1px solid var(--_line); }
       .body { white-space: pre-wrap; overflow-wrap: anywhere; }
       .meta { font-size: 0.75em; color: var(--_muted); margin-left: 0.5em; }
       .older { align-self: center; margin-bottom: 0.5em; }
@@ -71,7 +89,7 @@ export class ParleyConversation extends LitElement {
       .message-actions { margin-left: 0.3em; }
       .picker { display: inline-flex; gap: 0.15em; }
       .retracted { color: var(--_muted); }
-      .nick { display: block; font-size: 0.8em; font-weight: 600; color: var(--_accent); }
+      .sender { display: block; font-size: 0.8em; font-weight: 600; color: var(--_accent); }
       li.mention { outline: 2px solid var(--_accent); }
       .moderate-button { font-size: 0.75em; padding: 0.1em 0.4em; margin-left: 0.3em; }
       .edited { display: inline; }
@@ -85,7 +103,7 @@ export class ParleyConversation extends LitElement {
       .more { font-size: 0.8em; padding: 0 0.4em; margin-left: 0.3em; }
       .jump {
         position: sticky; bottom: 0.3em; align-self: center; margin-top: auto;
-        background: var(--_accent); border-color: var(--_accent); color: #fff; border-radius: 999px; box-shadow: 0 1px 4px rgb(0 0 0 / 0.25);
+        background: var(--_accent); border-color: var(--_accent); color: var(--_on-accent); border-radius: 999px; box-shadow: 0 1px 4px var(--_shadow);
       }
     `,
   ];
@@ -121,7 +139,11 @@ export class ParleyConversation extends LitElement {
   private readonly account = new LiveQuery(this, getAccount, touches('account'));
   /** The room this conversation is, if it is one: our role there decides what we may do. */
   private readonly room = new LiveQuery(this, (db) => (this.jid ? getRoom(db, this.jid) : Promise.resolve(undefined)), touches('rooms'));
+  /** The contact's name (one-to-one), beside their runs of messages. */
+  private readonly name = new LiveQuery(this, async (db) => (this.jid ? (await contactNames(db)).get(this.jid) : undefined), touches('roster', 'nicks'));
   private readonly chatStates = new ChatStateController(this);
+  /** "Today" becomes "Yesterday" at midnight while the page stays open. */
+  private midnightTimer: ReturnType<typeof setTimeout> | undefined;
   private markTimer: ReturnType<typeof setTimeout> | undefined;
   private searchTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly onVisible = () => this.markRead();
@@ -160,6 +182,16 @@ export class ParleyConversation extends LitElement {
     document.addEventListener('visibilitychange', this.onVisible);
     window.addEventListener('focus', this.onVisible);
     sending.addEventListener('send', this.onSend);
+    this.atMidnight();
+  }
+
+  private atMidnight(): void {
+    const next = new Date();
+    next.setHours(24, 0, 0, 0);
+    this.midnightTimer = setTimeout(() => {
+      this.requestUpdate();
+      this.atMidnight();
+    }, next.getTime() - Date.now() + 1000);
   }
 
   override disconnectedCallback(): void {
@@ -168,6 +200,7 @@ export class ParleyConversation extends LitElement {
     window.removeEventListener('focus', this.onVisible);
     sending.removeEventListener('send', this.onSend);
     clearTimeout(this.searchTimer);
+    clearTimeout(this.midnightTimer);
   }
 
   override willUpdate(changed: PropertyValues<this>): void {
@@ -180,6 +213,7 @@ export class ParleyConversation extends LitElement {
       void this.messages.refresh();
       void this.record.refresh();
       void this.room.refresh();
+      void this.name.refresh();
     }
     this.setAttribute('aria-label', this.jid ? `Conversation with ${this.jid}` : 'Conversation');
   }
@@ -209,9 +243,9 @@ export class ParleyConversation extends LitElement {
         ? html`<button class="older" ?disabled=${this.loadingOlder} @click=${this.loadOlder}>${this.loadingOlder ? 'Loading…' : 'Show older messages'}</button>`
         : nothing}
       ${list.length === 0 ? html`<p class="empty">No messages yet.</p>` : nothing}
-      <ol role="log" aria-live="polite" aria-label="Messages">
-        ${repeat(list, (m) => m.key, (m) => this.renderMessage(m, m.key === firstUnread))}
-      </ol>
+      <div class="log" role="log" aria-live="polite" aria-label="Messages"><ol>
+        ${repeat(logRows(list, firstUnread), (row) => row.message.key, (row) => this.renderMessage(row.message, row.message.key === firstUnread, row))}
+      </ol></div>
       <p class="typing muted" aria-live="polite">${this.typing() ? html`<bdi>${this.jid}</bdi> is typing…` : ''}</p>
       ${this.atBottom
         ? nothing
@@ -220,20 +254,30 @@ export class ParleyConversation extends LitElement {
     `;
   }
 
+  /** Who sent an incoming message: their nick in a room, else the contact's name (a room occupant's: their nick). */
+  private senderName(m: MessageRecord): string {
+    if (m.nick) return m.nick;
+    const slash = this.jid.indexOf('/');
+    return slash >= 0 ? this.jid.slice(slash + 1) : displayName(this.jid, { name: this.name.value });
+  }
+
   // Text goes in as a text binding: Lit creates a text node, so markup in a body is never parsed.
   // Every remote string (body, address, reaction) is isolated (dir=auto, <bdi>): a right-to-left
   // override in it cannot reorder Parley's own text beside it, such as the time.
-  private renderMessage(m: MessageRecord, firstUnread = false) {
+  private renderMessage(m: MessageRecord, firstUnread = false, { first, day: dayLine }: Omit<LogRow, 'message'> = { first: true }) {
     const when = new Date(m.ts);
     // XEP-0461: a reply whose original is shown above it does not show its fallback quote as well.
     const original = this.original(m);
     if (original && m.fallback) m = { ...m, body: withoutFallback(m) };
-    const classes = `message${firstUnread ? ' first-unread' : ''}${m.mention ? ' mention' : ''}`;
-    return html`<li class=${classes} data-key=${m.key} data-direction=${m.direction} data-state=${m.state}>
+    const classes = `message${first ? ' first' : ''}${dayLine ? ' new-day' : ''}${firstUnread ? ' first-unread' : ''}${m.mention ? ' mention' : ''}`;
+    const name = m.direction === 'in' ? this.senderName(m) : '';
+    return html`<li part="message" class=${classes} data-key=${m.key} data-direction=${m.direction} data-state=${m.state}>
+      ${dayLine ? html`<h3 class="day">${dayLine}</h3>` : nothing}
       ${firstUnread ? html`<span class="new-marker">New messages</span>` : nothing}
-      ${m.nick && m.direction === 'in'
-        ? html`<bdi class="nick" dir="auto">${m.nick}</bdi>`
-        : html`<span class="visually-hidden">${m.direction === 'out' ? 'You' : html`<bdi>${m.conversation}</bdi>`}:</span>`}
+      ${m.direction === 'in'
+        ? html`${first ? html`<parley-avatar class="who" .jid=${m.nick ? m.from : m.conversation} .name=${name}></parley-avatar>` : nothing}<span
+            class=${first ? 'sender' : 'sender visually-hidden'}><bdi class="nick" dir="auto">${name}</bdi><span class="visually-hidden">:</span></span>`
+        : html`<span class="visually-hidden">You:</span>`}
       ${original ? this.renderQuote(original) : nothing}
       ${m.moderated
         ? html`<span class="body retracted moderated"><em>removed by <bdi>${m.moderated.by}</bdi>${m.moderated.reason ? html`: <bdi>${m.moderated.reason}</bdi>` : nothing}</em></span>`
@@ -504,7 +548,7 @@ export class ParleyConversation extends LitElement {
   private newestOnScreen(): string | undefined {
     const top = this.getBoundingClientRect().top;
     const bottom = top + this.clientHeight;
-    const items = this.renderRoot.querySelectorAll<HTMLElement>('ol[role="log"] > li[data-direction="in"]');
+    const items = this.renderRoot.querySelectorAll<HTMLElement>('.log li.message[data-direction="in"]');
     for (let i = items.length - 1; i >= 0; i--) {
       const box = items[i]!.getBoundingClientRect();
       if (box.bottom <= top) return undefined; // this one and all before it are above the view

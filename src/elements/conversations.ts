@@ -25,7 +25,7 @@ export class ParleyConversations extends LitElement {
       .name { font-weight: 600; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
       .preview { grid-column: 1; color: var(--_muted); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
       .time { color: var(--_muted); font-size: 0.8em; }
-      .badge { justify-self: end; background: var(--_accent); color: #fff; border-radius: 1em; padding: 0 0.5em; font-size: 0.8em; }
+      .badge { justify-self: end; background: var(--_accent); color: var(--_on-accent); border-radius: 1em; padding: 0 0.5em; font-size: 0.8em; }
       .mentions { background: var(--_danger); }
       .kind { color: var(--_muted); font-size: 0.8em; }
     `,
@@ -76,8 +76,22 @@ export class ParleyConversations extends LitElement {
     </li>`;
   }
 
+  /** Puts keyboard focus on the row of `jid`, if listed here. */
+  async focusRow(jid: string): Promise<boolean> {
+    await this.updateComplete;
+    const row = [...this.renderRoot.querySelectorAll<HTMLElement>('li.conversation')].find((li) => li.dataset.jid === jid);
+    row?.querySelector('button')?.focus();
+    return !!row;
+  }
+
   private open(jid: string): void {
     this.dispatchEvent(new CustomEvent('parley-open', { detail: jid, bubbles: true, composed: true }));
   }
 }
 customElements.define('parley-conversations', ParleyConversations);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'parley-conversations': ParleyConversations;
+  }
+}

@@ -54,9 +54,9 @@ export class ParleyJoin extends LitElement {
   }
 
   override render() {
-    if (!this.open) return html`<button class="open-join" @click=${() => (this.open = true)}>Join or create a room</button>`;
+    if (!this.open) return html`<button class="open-join" @click=${this.start}>Join or create a room</button>`;
     const nick = this.nick || (this.account.value?.jid.split('@')[0] ?? '');
-    return html`<form class="join" aria-label="Join or create a room" @submit=${this.submit}>
+    return html`<form class="join" aria-label="Join or create a room" @submit=${this.submit} @keydown=${this.escape}>
         <label>Room <input name="room" dir="auto" required .value=${this.room} placeholder=${`name, or name@conference.${this.domain}`} /></label>
         <label>Nickname <input name="nick" dir="auto" required .value=${nick} /></label>
         ${this.needsPassword ? html`<label>Password <input name="password" type="password" required /></label>` : nothing}
@@ -64,7 +64,7 @@ export class ParleyJoin extends LitElement {
         <div>
           <button class="primary" type="submit">Join</button>
           <button type="button" class="find" @click=${this.find}>Find rooms</button>
-          <button type="button" @click=${() => (this.open = false)}>Cancel</button>
+          <button type="button" @click=${this.close}>Cancel</button>
         </div>
       </form>
       ${this.rooms
@@ -74,6 +74,27 @@ export class ParleyJoin extends LitElement {
             </button></li>`)}
           </ul>`
         : nothing}`;
+  }
+
+  /** Opens the form, keyboard focus in its first field. */
+  private async start(): Promise<void> {
+    this.open = true;
+    await this.updateComplete;
+    this.renderRoot.querySelector<HTMLInputElement>('input[name="room"]')?.focus();
+  }
+
+  /** Escape, as Cancel, closes the form. */
+  private escape(e: KeyboardEvent): void {
+    if (e.key !== 'Escape') return;
+    e.preventDefault();
+    void this.close();
+  }
+
+  /** Back to the button that opened the form, keyboard focus on it. */
+  private async close(): Promise<void> {
+    this.open = false;
+    await this.updateComplete;
+    this.renderRoot.querySelector<HTMLButtonElement>('button.open-join')?.focus();
   }
 
   private pick(jid: string): void {

@@ -44,13 +44,15 @@ export class ParleyRoster extends LitElement {
       li { display: flex; align-items: center; gap: 0.4em; padding: 0.15em 0; }
       .contact { flex: 1; text-align: left; border: none; display: flex; gap: 0.5em; align-items: center; min-width: 0; }
       .contact[aria-current='true'] { background: var(--_bubble-out); }
-      .name { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+      .who { flex: 1; display: grid; min-width: 0; }
+      .name, .presence { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+      .presence { font-size: 0.85em; }
       .dot { width: 0.6em; height: 0.6em; border-radius: 50%; background: var(--_line); flex: none; }
-      .dot[data-online] { background: #16a34a; }
-      .dot[data-show='away'], .dot[data-show='xa'] { background: #d97706; }
+      .dot[data-online] { background: var(--_online); }
+      .dot[data-show='away'], .dot[data-show='xa'] { background: var(--_away); }
       .dot[data-show='dnd'] { background: var(--_danger); }
       .detail { font-size: 0.85em; padding-left: 1.1em; }
-      .badge { background: var(--_accent); color: #fff; border-radius: 1em; padding: 0 0.5em; font-size: 0.8em; }
+      .badge { background: var(--_accent); color: var(--_on-accent); border-radius: 1em; padding: 0 0.5em; font-size: 0.8em; }
       form { display: flex; gap: 0.4em; }
       form input { flex: 1; min-width: 0; }
     `,
@@ -124,8 +126,10 @@ export class ParleyRoster extends LitElement {
       <button class="contact" aria-current=${this.selected === c.jid ? 'true' : 'false'} @click=${() => this.open(c.jid)}>
         <span class="dot" ?data-online=${!!best} data-show=${best?.show ?? ''} aria-hidden="true"></span>
         <parley-avatar .jid=${c.jid} .name=${displayName(c.jid, c)}></parley-avatar>
-        <span class="name"><bdi>${displayName(c.jid, c)}</bdi> <span class="address muted"><bdi>${c.jid}</bdi></span></span>
-        <span class="presence muted">${status}${c.pendingOut ? ' · awaiting approval' : ''}</span>
+        <span class="who">
+          <span class="name"><bdi>${displayName(c.jid, c)}</bdi> <span class="address muted"><bdi>${c.jid}</bdi></span></span>
+          <span class="presence muted">${status}${c.pendingOut ? ' · awaiting approval' : ''}</span>
+        </span>
         ${unread ? html`<span class="badge" aria-label="${unread} unread">${unread}</span>` : nothing}
       </button>
       <button aria-label="Card of ${c.jid}" title="Card" @click=${() => void this.renderRoot.querySelector('parley-card')!.open(c.jid)}>ⓘ</button>
@@ -189,6 +193,14 @@ export class ParleyRoster extends LitElement {
     );
   }
 
+  /** Puts keyboard focus on the contact `jid`, if listed here. */
+  async focusRow(jid: string): Promise<boolean> {
+    await this.updateComplete;
+    const row = [...this.renderRoot.querySelectorAll<HTMLElement>('li.contact-row')].find((li) => li.dataset.jid === jid);
+    row?.querySelector<HTMLElement>('button.contact')?.focus();
+    return !!row;
+  }
+
   private open(jid: string): void {
     this.dispatchEvent(new CustomEvent('parley-open', { detail: jid, bubbles: true, composed: true }));
   }
@@ -216,3 +228,9 @@ export class ParleyRoster extends LitElement {
   }
 }
 customElements.define('parley-roster', ParleyRoster);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'parley-roster': ParleyRoster;
+  }
+}

@@ -26,7 +26,7 @@ describe(`group chat on ${SERVER}`, () => {
   };
   /** Bodies shown in the open conversation, each with the nick shown on it ('' for ours). */
   const shown = (page: ClientPage) =>
-    page.page.$$eval(`${C}parley-conversation >>> ol[role="log"] > li.message`, (lis) =>
+    page.page.$$eval(`${C}parley-conversation >>> [role="log"] li.message`, (lis) =>
       lis.map((li) => `${li.querySelector('.nick')?.textContent ?? ''}: ${li.querySelector('.body')?.textContent ?? ''}`));
   const count = (list: string[], text: string) => list.filter((x) => x === text).length;
   const occupants = (page: ClientPage) =>
