@@ -23,7 +23,7 @@ const accounts = ['alice', 'bob', 'carol'].map((user) => ({ user, password: rand
 const ROOM = 'lobby';
 if (!service) {
   const push = { domain: 'push.localhost', secret: randomBytes(16).toString('hex') };
-  prosody = await startProsody({ users: accounts, sasl2: true, push });
+  prosody = await startProsody({ users: accounts, sasl2: true, push, registration: true });
   service = prosody.wsUrl;
   // New keys each run, as the server's registrations are new each run too.
   const keys = newKeys();
