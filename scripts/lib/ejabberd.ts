@@ -47,6 +47,8 @@ access_rules:
   c2s:
     allow: all
   register:
+    allow: all
+  register_from:
     allow: loopback
 shaper_rules:
   max_user_sessions: 100
@@ -102,9 +104,9 @@ modules:
   mod_offline: {}
   # Rooms on conference.HOST, archived, open to MUC-Sub (subscribing without joining).
   mod_client_state: {}
-  # New accounts only where a test asks (a password change or removal needs no rule).
+  # New accounts only where a test asks, and from loopback (a password change or removal needs no rule).
   mod_register:
-    ip_access: all
+    ip_access: register_from
     access: ${o.registration ? 'register' : 'none'}
   mod_auth_fast: {}
   # Group chat (XEP-0045) at conference.HOST, rooms archived (XEP-0313), occupant-id (XEP-0421).

@@ -171,7 +171,7 @@ export interface ParleyApi {
   /** Whether our server offers blocking and reporting (known once online). */
   blockingSupport(): Promise<{ blocking: boolean; reporting: boolean }>;
   /**
-   * XEP-0156: the WebSocket URL of the address's server, from its domain's host-meta (served at
+   * XEP-0156: the WebSocket URL of the address's (or a bare domain's) server, from its domain's host-meta (served at
    * `origin`, by default `https://<domain>`); rejects with what was wrong.
    */
   discover(jid: string, origin?: string): Promise<string>;
