@@ -95,11 +95,11 @@ export function roster(ctx: PluginContext): RosterPlugin {
     },
     async add(jid, name) {
       await ctx.xmpp.iqCaller.set(buildSetItem(jid, name ? { name } : {}));
+      await ctx.xmpp.send(xml('presence', { to: jid, type: 'subscribe' }));
       const asked = (await ctx.db.getKey('requests', jid)) !== undefined;
       // RFC 6121 §3.4: a pre-approval only where the server offers it; their own request, always.
       if (asked || preApproval) await ctx.xmpp.send(xml('presence', { to: jid, type: 'subscribed' }));
       if (asked) ctx.commit(await removeRequest(ctx.db, jid));
-      await ctx.xmpp.send(xml('presence', { to: jid, type: 'subscribe' }));
     },
     async remove(jid) {
       // The server also cancels both subscriptions (RFC 6121 §2.5.2).
