@@ -164,14 +164,18 @@ export class RegistrationStream {
     entity.timeout = WAIT_MS / 2;
     const stream = new RegistrationStream(entity, domain);
     const features = stream.wait<Element>((resolve) => (stream.features = resolve));
+    let offered: Element | undefined;
     try {
       await entity.connect(service);
       await entity.open({ domain });
-      if (!(await features).getChild('register', NS_FEATURE)) throw new Error(`${domain} does not offer creating accounts here.`);
-    } catch (err) {
-      await stream.close();
-      throw err instanceof Error && err.message ? err : new Error(`Cannot reach the server at ${service}.`);
+      offered = (await features).getChild('register', NS_FEATURE);
+    } catch {
+      // The socket's own errors name no cause a person can act on.
+      throw new Error(`Cannot reach the server at ${service}.`);
+    } finally {
+      if (!offered) await stream.close();
     }
+    if (!offered) throw new Error(`${domain} does not offer creating accounts here.`);
     return stream;
   }
 

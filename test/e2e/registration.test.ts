@@ -2,7 +2,7 @@
  * Accounts (XEP-0077) on the real server, through the UI: created from the login screen on a stream
  * of its own and logged in with; a name already taken refused in words; the password changed (a reload
  * still logs in, the new password works and the old one no longer does); the account removed (the
- * server refuses it, nothing stays stored).
+ * server refuses it, nothing stays stored); a server that takes no new accounts says so.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -99,5 +99,30 @@ describe('accounts (XEP-0077)', () => {
     const left = Object.entries(stored).filter(([, rows]) => rows.length).map(([store]) => store);
     assert.deepEqual(left, [], 'every store is empty');
     assert.equal(await serverAccepts(fx, 'alice', PASSWORD), true, 'other accounts stay');
+  });
+});
+
+describe('a server that takes no new accounts', () => {
+  let fx: Fixture;
+  let profile: Profile;
+
+  before(async () => {
+    fx = await setup(['alice']);
+    profile = await launch();
+  });
+
+  after(async () => {
+    await profile?.close();
+    await fx?.dispose();
+  });
+
+  it('says so before any form is shown', async () => {
+    const page = await ClientPage.open(profile, fx.url);
+    await page.click('parley-client >>> parley-login >>> button.create');
+    await page.fill(`${REGISTER}input[name="domain"]`, fx.server.host);
+    await page.click(`${REGISTER}form.server button[type="submit"]`);
+    const said = await until(() => text(page, `${REGISTER}[role="alert"]`), { what: 'the refusal' });
+    assert.equal(said, `${fx.server.host} does not offer creating accounts here.`);
+    assert.equal(await page.page.$(`${REGISTER}parley-form`), null);
   });
 });
