@@ -35,7 +35,7 @@ export async function startDemo({ service, pushGateway = '', port }: { service?:
   const accounts = ['alice', 'bob', 'carol'].map((user) => ({ user, password: randomBytes(6).toString('base64url') }));
   if (!service) {
     const push = { domain: 'push.localhost', secret: randomBytes(16).toString('hex') };
-    prosody = await startProsody({ users: accounts, sasl2: true, push });
+    prosody = await startProsody({ users: accounts, sasl2: true, push, registration: true });
     service = prosody.wsUrl;
     // New keys each run, as the server's registrations are new each run too.
     const keys = newKeys();

@@ -128,6 +128,7 @@ allow_unencrypted_plain_auth = true
 consider_websocket_secure = true
 consider_bosh_secure = true
 authentication = "internal_hashed"
+allow_registration = ${opts.registration ? 'true' : 'false'}
 -- New accounts' SCRAM hash: SHA-256 where SASL2 runs, Prosody's default SHA-1 on the other, so both get exercised.
 password_hash = ${sasl2 ? '"SHA-256"' : '"SHA-1"'}
 modules_enabled = { ${modules.map(q).join(', ')} }

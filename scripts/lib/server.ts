@@ -46,6 +46,11 @@ export interface ServerOptions {
   push?: { domain: string; secret: string };
   /** The server's HTTP File Upload component (XEP-0363) `upload.HOST`, refusing files over `maxBytes`; off by default. */
   upload?: { maxBytes: number };
+  /**
+   * In-band registration of new accounts (XEP-0077) open to loopback; off by default. Changing one's
+   * password and removing one's account work either way.
+   */
+  registration?: boolean;
 }
 
 /** The server `PARLEY_SERVER` names (default `prosody`). */

@@ -182,7 +182,7 @@ export class ParleyClient extends LitElement {
         ${loggedIn && this.open ? html`<button class="mute" aria-pressed=${this.muted.value ? 'true' : 'false'} @click=${() => void parley().api.mute(this.open, !this.muted.value)}>${this.muted.value ? 'Unmute' : 'Mute'} conversation</button>` : nothing}
         ${loggedIn && this.pushGateway && this.pushState && this.pushState !== 'unsupported' ? this.renderBell() : nothing}
         ${loggedIn ? this.renderPresence(account?.presence.show) : nothing}
-        ${loggedIn ? html`<button @click=${this.logout}>Log out</button>` : nothing}
+        ${loggedIn ? html`<button class="logout" @click=${this.logout}>Log out</button>` : nothing}
       </header>
       ${this.applyUpdate ? html`<div class="update" role="alert">A new version of Parley is ready. <button @click=${this.applyUpdate}>Reload to update</button></div>` : nothing}
       ${loggedIn

@@ -1,8 +1,12 @@
 import { LitElement, html, css } from 'lit';
 import { parley } from '../client/index.js';
 import { base } from './styles.js';
+import './register.js';
 
-/** Login form. Fires `parley-login` after the worker is online with the account. */
+/**
+ * Login form, and "Create an account" (`<parley-register>`, XEP-0077). Fires `parley-login` after
+ * the worker is online with the account.
+ */
 export class ParleyLogin extends LitElement {
   static override properties = {
     service: { type: String },
@@ -13,6 +17,7 @@ export class ParleyLogin extends LitElement {
     jid: { type: String },
     error: { type: String },
     busy: { state: true },
+    creating: { state: true },
   };
   static override styles = [
     base,
@@ -32,6 +37,8 @@ export class ParleyLogin extends LitElement {
   declare jid: string;
   declare error: string;
   declare busy: boolean;
+  /** Showing account creation instead. */
+  declare creating: boolean;
 
   constructor() {
     super();
@@ -43,9 +50,14 @@ export class ParleyLogin extends LitElement {
     this.jid = '';
     this.error = '';
     this.busy = false;
+    this.creating = false;
   }
 
   override render() {
+    if (this.creating) {
+      return html`<parley-register .service=${this.service} .discoveryOrigin=${this.discoveryOrigin} .allowPlain=${this.allowPlain}
+        .allowInsecure=${this.allowInsecure} @parley-register-cancel=${() => (this.creating = false)}></parley-register>`;
+    }
     return html`
       <form @submit=${this.submit} aria-busy=${this.busy ? 'true' : 'false'}>
         <h2>Log in</h2>
@@ -56,6 +68,7 @@ export class ParleyLogin extends LitElement {
           : html`<label>Server <input name="service" required placeholder="wss://example.org/xmpp-websocket" /></label>`}
         <p class="error" role="alert">${this.error}</p>
         <button class="primary" type="submit" ?disabled=${this.busy}>${this.busy ? 'Logging in…' : 'Log in'}</button>
+        <button type="button" class="create" @click=${() => (this.creating = true)}>Create an account</button>
       </form>
     `;
   }

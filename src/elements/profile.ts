@@ -3,8 +3,9 @@ import { parley, squareAvatar } from '../client/index.js';
 import { base } from './styles.js';
 import './avatar.js';
 import './card.js';
+import './account.js';
 
-/** `<parley-profile jid>`: our own avatar (pick or drop an image on it to publish a new one) and our card. */
+/** `<parley-profile jid>`: our own avatar (pick or drop an image on it to publish a new one), our card, our account (password, removal). */
 export class ParleyProfile extends LitElement {
   static override properties = { jid: { type: String }, error: { state: true }, busy: { state: true } };
 
@@ -36,6 +37,8 @@ export class ParleyProfile extends LitElement {
       </label>
       <button @click=${() => void this.renderRoot.querySelector('parley-card')!.open(this.jid, true)}>Your card</button>
       <parley-card></parley-card>
+      <button class="account" @click=${() => void this.renderRoot.querySelector('parley-account')!.open(this.jid)}>Account</button>
+      <parley-account></parley-account>
       <span class="error" role="alert">${this.error}</span>`;
   }
 

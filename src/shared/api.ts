@@ -70,6 +70,14 @@ export interface RoomListing {
   occupants?: number;
 }
 
+/** A server's account creation form (XEP-0077), as `<parley-form>` shows it. */
+export interface RegistrationForm {
+  /** The server's data form, or its legacy fields made one; a CAPTCHA's image is a field's `media`. */
+  form: DataForm;
+  /** Where the server sends people to create an account instead (http or https), if it does. */
+  url?: string;
+}
+
 /** The commands a page can give. Data is read from IndexedDB, not through this. */
 export interface ParleyApi {
   status(): Promise<Status>;
@@ -77,6 +85,22 @@ export interface ParleyApi {
   login(options: LoginOptions): Promise<void>;
   /** Ends the session and deletes everything stored for the account. */
   logout(): Promise<void>;
+  /**
+   * XEP-0077: opens a stream of its own to `domain` at `service` (no login) and returns the server's
+   * account creation form; the stream waits for `register` (or `cancelRegistration`).
+   */
+  registrationForm(options: { service: string; domain: string; allowInsecure?: boolean }): Promise<RegistrationForm>;
+  /**
+   * Answers that form with the values `<parley-form>` emitted; resolves with the new account's bare
+   * JID (then log in with it). A refusal (name taken, wrong CAPTCHA…) rejects in words for the user
+   * and leaves the form open for another answer. Nothing is stored.
+   */
+  register(values: FormValues): Promise<string>;
+  cancelRegistration(): Promise<void>;
+  /** Changes our password on the server, then logs in again with it, so what is stored for reconnecting works. */
+  changePassword(password: string): Promise<void>;
+  /** Removes our account from the server; then everything stored goes, as at logout. */
+  removeAccount(): Promise<void>;
   /**
    * Stores the message, then sends it; resolves with its origin-id. `id`, chosen by the page (a
    * UUID), becomes the origin-id: calling again with the same id after a lost answer (the tab
@@ -147,7 +171,7 @@ export interface ParleyApi {
   /** Whether our server offers blocking and reporting (known once online). */
   blockingSupport(): Promise<{ blocking: boolean; reporting: boolean }>;
   /**
-   * XEP-0156: the WebSocket URL of the address's server, from its domain's host-meta (served at
+   * XEP-0156: the WebSocket URL of the address's (or a bare domain's) server, from its domain's host-meta (served at
    * `origin`, by default `https://<domain>`); rejects with what was wrong.
    */
   discover(jid: string, origin?: string): Promise<string>;

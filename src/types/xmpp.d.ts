@@ -153,3 +153,24 @@ declare module '@xmpp/xml/lib/parse.js' {
   /** One whole XML document; throws on malformed input. */
   export default function parse(text: string): Element | null;
 }
+
+declare module '@xmpp/client-core' {
+  import type { Element } from '@xmpp/xml';
+  /** A bare stream: no SASL, no binding (used for in-band registration before any login). */
+  export class Client {
+    constructor(options: { service: string; domain: string; lang?: string });
+    status: string;
+    timeout: number;
+    connect(service: string): Promise<void>;
+    open(options: { domain: string; lang?: string }): Promise<void>;
+    send(element: Element): Promise<void>;
+    stop(): Promise<void>;
+    on(event: 'element', listener: (el: Element) => void): this;
+    on(event: string, listener: (...args: never[]) => void): this;
+  }
+}
+
+declare module '@xmpp/websocket' {
+  import type { Client } from '@xmpp/client-core';
+  export default function websocket(options: { entity: Client }): void;
+}

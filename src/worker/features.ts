@@ -20,6 +20,7 @@ import { feature as push } from './push.js';
 import { feature as reactions } from './reactions.js';
 import { feature as receipts } from './receipts.js';
 import { feature as replies } from './replies.js';
+import { feature as register } from './register.js';
 import { feature as retraction } from './retraction.js';
 import { feature as roster } from './roster.js';
 import { feature as softwareVersion } from './software-version.js';
@@ -28,7 +29,7 @@ import { feature as vcard } from './vcard.js';
 
 export const FEATURES = [
   chatStates, markers, receipts, carbons, correction, reactions, replies, retraction, mds, bookmarks, invitations, entityTime,
-  softwareVersion, idle, nick, avatar, roster, presence, push, muc, moderation, blocking, upload, vcard, hostMeta,
+  softwareVersion, idle, nick, avatar, roster, presence, push, muc, moderation, blocking, upload, vcard, hostMeta, register,
 ] as const satisfies readonly Feature[];
 
 type ApiOf<F> = F extends { api: (ctx: ApiContext) => infer A } ? A : never;

@@ -80,9 +80,10 @@ export async function discoverWebSocket(domain: string, origin = `https://${doma
 export const feature = {
   api: () => ({
     async discover(jid, origin) {
+      // An address, or only its domain (creating an account, there is no address yet).
       const bare = bareJid(jid.trim());
-      const domain = bare.split('@')[1];
-      if (!domain || !isBareJid(bare)) throw new Error('Enter an address like name@example.org.');
+      const domain = bare.includes('@') ? bare.split('@')[1] : bare;
+      if (!domain || !isBareJid(bare.includes('@') ? bare : `x@${bare}`)) throw new Error('Enter an address like name@example.org.');
       return discoverWebSocket(domain, origin);
     },
   }),

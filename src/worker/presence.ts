@@ -113,8 +113,13 @@ export function presence(
         }
         case 'error':
           return ctx.commit(await removePresence(ctx.db, parsed.jid, null));
-        case 'subscribe':
+        case 'subscribe': {
+          const item = await ctx.db.get('roster', parsed.jid);
+          // Someone we asked to see asks back (their request arrived before the server had our
+          // pre-approval, or it keeps none): we added them, so there is nothing to ask.
+          if (item && (item.pendingOut || item.subscription === 'to')) return ctx.xmpp.send(buildSubscription(parsed.jid, 'subscribed'));
           return ctx.commit(await addRequest(ctx.db, parsed.jid));
+        }
         case 'unsubscribe':
           // They withdrew the request they made; the server updates the roster itself.
           return ctx.commit(await removeRequest(ctx.db, parsed.jid));

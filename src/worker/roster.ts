@@ -1,14 +1,20 @@
-/** RFC 6121 roster: get, pushes, add and remove. */
+/**
+ * RFC 6121 roster: get, pushes, add and remove. Adding someone also approves their request to see
+ * us: the one they sent, or one they have yet to send where the server keeps pre-approvals (§3.4),
+ * so two people who add each other are asked once.
+ */
 import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
 import { bareJid } from '../shared/jid.js';
 import type { RosterItem, Subscription } from '../shared/records.js';
-import { applyRosterPush, replaceRoster } from '../storage/write.js';
+import { applyRosterPush, removeRequest, replaceRoster } from '../storage/write.js';
 import type { Plugin, PluginContext } from './plugin.js';
 import type { Feature } from './feature.js';
 import type { ParleyApi } from '../shared/api.js';
 
 export const NS_ROSTER = 'jabber:iq:roster';
+const NS_PREAPPROVAL = 'urn:xmpp:features:pre-approval';
+const NS_STREAMS = 'http://etherx.jabber.org/streams';
 
 const SUBSCRIPTIONS: readonly string[] = ['none', 'to', 'from', 'both'];
 
@@ -75,6 +81,12 @@ export function roster(ctx: PluginContext): RosterPlugin {
     return true;
   });
 
+  // The server keeps pre-approvals if the features of our logged-in stream say so (the last features a stream sends).
+  let preApproval = false;
+  ctx.xmpp.on('element', (el: Element) => {
+    if (el.is('features', NS_STREAMS)) preApproval = !!el.getChild('sub', NS_PREAPPROVAL);
+  });
+
   return {
     async online() {
       // iqCaller resolves with the result's payload, here the <query/> itself.
@@ -84,6 +96,10 @@ export function roster(ctx: PluginContext): RosterPlugin {
     async add(jid, name) {
       await ctx.xmpp.iqCaller.set(buildSetItem(jid, name ? { name } : {}));
       await ctx.xmpp.send(xml('presence', { to: jid, type: 'subscribe' }));
+      const asked = (await ctx.db.getKey('requests', jid)) !== undefined;
+      // RFC 6121 §3.4: a pre-approval only where the server offers it; their own request, always.
+      if (asked || preApproval) await ctx.xmpp.send(xml('presence', { to: jid, type: 'subscribed' }));
+      if (asked) ctx.commit(await removeRequest(ctx.db, jid));
     },
     async remove(jid) {
       // The server also cancels both subscriptions (RFC 6121 §2.5.2).

@@ -34,6 +34,7 @@ import { alsoArchived } from './plugin.js';
 import { presence } from './presence.js';
 import { pubsub } from './pubsub.js';
 import { push } from './push.js';
+import { changePassword, removeAccount } from './register.js';
 import { reactions } from './reactions.js';
 import { receipts } from './receipts.js';
 import { replies } from './replies.js';
@@ -181,6 +182,40 @@ export class ParleyService implements ParleyApi {
       const account = await getAccount(this.db);
       // Clearing is writing: only the account's owner may, and another worker owns it.
       if (account && this.owner.jid !== account.jid && !(await this.owner.tryAcquire(account.jid))) throw new Error(WAITING);
+      this.commit(await clearAll(this.db));
+      this.owner.release();
+      this.setStatus({ state: 'logged-out' });
+    });
+  }
+
+  changePassword(password: string): Promise<void> {
+    return this.serially(async () => {
+      if (!password) throw new Error('Enter a new password.');
+      const running = this.onlinePlugins();
+      const account = await getAccount(this.db);
+      if (!account) throw new Error('Not logged in.');
+      await changePassword(running.session.xmpp, account.jid.split('@')[0]!, password);
+      // The stored keys or FAST token came from the old password (servers drop such tokens): log in
+      // again with the new one now, so the next reconnect or reload works.
+      await this.end();
+      try {
+        await this.connect(account, { password }, false);
+      } catch (err) {
+        await this.forgetKeys(account, err as Error);
+        this.owner.release();
+        throw err;
+      }
+      this.commit(await saveAccount(this.db, withCredentials(account, this.running?.session.auth ?? {})));
+    });
+  }
+
+  removeAccount(): Promise<void> {
+    return this.serially(async () => {
+      const running = this.onlinePlugins();
+      await removeAccount(running.session.xmpp);
+      this.supersede();
+      // The server ends the stream; nothing of the account stays here either.
+      await this.end();
       this.commit(await clearAll(this.db));
       this.owner.release();
       this.setStatus({ state: 'logged-out' });
@@ -345,6 +380,8 @@ export class ParleyService implements ParleyApi {
       commit: (change) => this.commit(change),
       onState: (state, error) => this.setStatus({ state, jid: account.jid, ...(error ? { error } : {}) }),
       onAuthLost: (err) => void this.serially(async () => {
+        // Only while this session is the one running: an account removed here is gone already.
+        if (this.running?.session !== session) return;
         await this.end();
         await this.forgetKeys(account, err);
         this.owner.release();

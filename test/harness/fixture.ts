@@ -43,6 +43,7 @@ export async function setup(
     mounts = {},
     push,
     upload,
+    registration,
   }: {
     proxy?: boolean;
     /** used when the server is Prosody */
@@ -52,6 +53,8 @@ export async function setup(
     /** The server's push module and a component for the push gateway (see ServerOptions). */
     push?: ServerOptions['push'];
     upload?: ServerOptions['upload'];
+    /** New accounts may register in-band (XEP-0077), from loopback. */
+    registration?: boolean;
   } = {},
 ): Promise<Fixture> {
   const server = await startServer(SERVER, {
@@ -59,6 +62,7 @@ export async function setup(
     ...(prosodyOpts ? { prosody: prosodyOpts } : {}),
     ...(push ? { push } : {}),
     ...(upload ? { upload } : {}),
+    ...(registration ? { registration } : {}),
   });
   const proxy = withProxy ? await startProxy(server.httpPort) : undefined;
   const service = proxy ? `ws://127.0.0.1:${proxy.port}${new URL(server.wsUrl).pathname}` : server.wsUrl;
