@@ -222,6 +222,14 @@ export function mucsub(ctx: PluginContext, rooms: RoomMessages): MucSubPlugin {
     return all;
   }
 
+  /** The subscriptions as the services list them, then each room's archive since its cursor. */
+  function resync(): void {
+    // Not awaited: live stanzas keep flowing while the rooms' archives page in.
+    void (async () => {
+      for (const s of await refresh()) await catchUp(s.room).catch((err) => ctx.log(`archive of ${s.room} not fetched`, err));
+    })().catch((err) => ctx.log('MUC-Sub subscriptions not fetched', err));
+  }
+
   return {
     async envelope(envelope) {
       const found = unwrapEvent(envelope, subscribed);
@@ -229,11 +237,10 @@ export function mucsub(ctx: PluginContext, rooms: RoomMessages): MucSubPlugin {
       if (found.length) await rooms.received(withNick(found));
       else ctx.log('MUC-Sub event dropped: not from a room we subscribed to, or not that room\'s messages', envelope.from);
     },
-    async online() {
-      // Not awaited: live stanzas keep flowing while the rooms' archives page in.
-      void (async () => {
-        for (const s of await refresh()) await catchUp(s.room).catch((err) => ctx.log(`archive of ${s.room} not fetched`, err));
-      })().catch((err) => ctx.log('MUC-Sub subscriptions not fetched', err));
+    online: async () => resync(),
+    // A worker taking over a stream knows no subscriptions yet: what it drops meanwhile, the archive brings.
+    async resumed({ restored }) {
+      if (restored) resync();
     },
     async subscribe(room, nick, { password } = {}) {
       if (!isRoomJid(room)) throw new Error(`"${room}" is not a room address.`);
