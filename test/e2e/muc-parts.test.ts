@@ -90,6 +90,8 @@ describe(`bookmarks, invitations and room settings in the app on ${SERVER}`, () 
     assert.equal(await roomState(bob, room), 'joined');
     await until(async () => (await occupants(bob)).sort().join() === 'alice,bob', { what: 'alice and bob in the room' });
     assert.equal(await bob.page.$(invitation(room)), null, 'the invitation went');
+    // The text a room adds for clients without invitations (Prosody) is no message.
+    assert.deepEqual((await bob.stored(room)).filter((m) => m.body.includes('invite')), []);
     await until(() => bob.record('bookmarks', room), { what: 'the room bookmarked for bob' });
   });
 
