@@ -444,7 +444,12 @@ export const feature = {
     setRole: (room, nick, role, reason) => ctx.online().muc.setRole(room, String(nick), oneOf(role, ['moderator', 'participant', 'visitor', 'none']), reason),
     setAffiliation: (room, jid, affiliation, reason) =>
       ctx.online().muc.setAffiliation(room, ctx.contactJid(jid), oneOf(affiliation, ['owner', 'admin', 'member', 'outcast', 'none']), reason),
-    destroyRoom: (room, reason) => ctx.online().muc.destroy(room, reason),
+    async destroyRoom(room, reason) {
+      const { muc, bookmarks } = ctx.online();
+      await muc.destroy(room, reason);
+      // Else the next login's autojoin would create it again.
+      await bookmarks.forget(ctx.contactJid(room));
+    },
     discoverRooms: (service) => {
       const { muc } = ctx.online();
       const jid = ctx.account() ?? '';
