@@ -2,6 +2,7 @@ import { LitElement, html, css, nothing } from 'lit';
 import { parley } from '../client/index.js';
 import type { DataForm, FormValues } from '../shared/form-model.js';
 import { base } from './styles.js';
+import type { ParleyForm } from './form.js';
 import './form.js';
 
 /**
@@ -39,6 +40,10 @@ export class ParleyRoomSettings extends LitElement {
     this.renderRoot.querySelector('dialog')!.showModal();
     try {
       this.form = await parley().api.roomConfig(this.room);
+      await this.updateComplete;
+      const shown = this.renderRoot.querySelector<ParleyForm>('parley-form');
+      await shown?.updateComplete;
+      shown?.focus();
     } catch (err) {
       this.error = err instanceof Error ? err.message : String(err);
     }
