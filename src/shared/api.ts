@@ -127,7 +127,7 @@ export interface ParleyApi {
    * the room's defaults, or its defaults as they are (an instant room).
    */
   createRoom(room: string, nick: string, config?: Record<string, string[]>): Promise<JoinResult>;
-  /** Leaves the room for good: its bookmark goes too. */
+  /** Leaves the room for good: its bookmark goes too, and its MUC-Sub subscription. */
   leaveRoom(room: string): Promise<void>;
   /** Changes the room's configuration (owners): field var → values. */
   configureRoom(room: string, config: Record<string, string[]>): Promise<void>;

@@ -425,7 +425,13 @@ export const feature = {
       if (result.status === 'joined' && result.created) await muc.configureWith(room, config ?? {});
       return result;
     },
-    leaveRoom: (room) => ctx.online().rooms.leave(ctx.contactJid(room)),
+    async leaveRoom(room) {
+      const { rooms, mucsub } = ctx.online();
+      const jid = ctx.contactJid(room);
+      await rooms.leave(jid);
+      // For good: a room received through MUC-Sub stops coming too.
+      if (mucsub.isSubscribed(jid)) await mucsub.unsubscribe(jid);
+    },
     configureRoom: (room, config) => ctx.online().muc.configureWith(room, config),
     async roomConfig(room) {
       const form = parseForm(await ctx.online().muc.configure(room));

@@ -126,6 +126,8 @@ export interface MucSubPlugin extends Plugin {
   /** Subscribes to a room's messages and subject under `nick`, then fetches its recent history. */
   subscribe(room: string, nick: string, options?: { password?: string }): Promise<void>;
   unsubscribe(room: string): Promise<void>;
+  /** Whether we are subscribed to `room`, as far as this session knows. */
+  isSubscribed(room: string): boolean;
   /** Every room we are subscribed to, as the MUC services say. */
   subscriptions(): Promise<MucSubscription[]>;
 }
@@ -254,6 +256,7 @@ export function mucsub(ctx: PluginContext, rooms: RoomMessages): MucSubPlugin {
       await ctx.xmpp.iqCaller.set(buildUnsubscribe(), room);
       note(room, false);
     },
+    isSubscribed: (room) => subscribed.has(room),
     subscriptions: refresh,
   };
 }
