@@ -126,7 +126,6 @@ describe(`bookmarks, invitations and room settings in the app on ${SERVER}`, () 
     assert.equal(await bob.page.$(`${C}parley-room >>> parley-room-settings`), null, 'no settings for a mere occupant');
     await alice.click(`${C}parley-room >>> parley-room-settings >>> button.settings`);
     const name = `${C}parley-room >>> parley-room-settings >>> parley-form >>> input[name="muc#roomconfig_roomname"]`;
-    await alice.page.waitForSelector(name);
     // The keyboard is in the form: its first field has the focus.
     const focused = await until(() => alice.page.evaluate(() => {
       let el = document.activeElement;
