@@ -63,7 +63,7 @@ if (!unit || unit.length) {
 const CROSS = ['login-and-bad-input', 'local-first', 'delivery', 'mam', 'bookmarks', 'invitations', 'registration'].map((n) => `test/e2e/${n}.test.ts`);
 // Group chat, push and services (time, version, idle, blocking) go through the server's own modules (the
 // SASL1 Prosody has the same as the default one).
-const ON_EJABBERD = [...CROSS, ...['muc', 'push-gateway', 'push', 'services', 'subscriptions'].map((n) => `test/e2e/${n}.test.ts`)];
+const ON_EJABBERD = [...CROSS, ...['muc', 'muc-parts', 'push-gateway', 'push', 'services', 'subscriptions'].map((n) => `test/e2e/${n}.test.ts`)];
 const e2e = wanted('test/e2e/');
 if (built && (!e2e || e2e.length)) {
   const all = (await readdir('test/e2e')).filter((f) => f.endsWith('.test.ts')).sort().map((f) => `test/e2e/${f}`);

@@ -4,12 +4,14 @@ import { LiveQuery, touches } from './live.js';
 import { localPart } from '../shared/names.js';
 import { base } from './styles.js';
 import { withoutFallback } from './replying.js';
+import './invitations.js';
 
 const when = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 
 /**
  * Conversations with people and rooms together, most recent first, with the last message, unread
  * count and, in rooms, the messages that name us. A room we are in shows before anyone spoke in it.
+ * Invitations to rooms come first, to accept or decline (`<parley-invitations>`).
  * Fires `parley-open` (detail: the contact's JID) when one is chosen.
  */
 export class ParleyConversations extends LitElement {
@@ -55,11 +57,13 @@ export class ParleyConversations extends LitElement {
 
   override render() {
     const list = this.conversations.value?.list ?? [];
-    if (!list.length) return nothing;
-    return html`<h2 id="h">Conversations</h2>
-      <ul aria-labelledby="h">
-        ${list.map((c) => this.renderOne(c))}
-      </ul>`;
+    return html`<parley-invitations></parley-invitations>
+      ${list.length
+        ? html`<h2 id="h">Conversations</h2>
+            <ul aria-labelledby="h">
+              ${list.map((c) => this.renderOne(c))}
+            </ul>`
+        : nothing}`;
   }
 
   private renderOne(c: ConversationRecord) {

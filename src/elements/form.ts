@@ -18,6 +18,8 @@ interface Attrs {
  * the form) or `parley-form-cancel`; the page passes the values on to the worker.
  */
 export class ParleyForm extends LitElement {
+  /** Focusing the element focuses its first input (a dialog showing it moves the keyboard there). */
+  static override shadowRootOptions = { ...LitElement.shadowRootOptions, delegatesFocus: true };
   static override properties = {
     form: { attribute: false },
     submitLabel: { type: String, attribute: 'submit-label' },

@@ -3,10 +3,13 @@ import { parley, getRoom } from '../client/index.js';
 import { LiveQuery } from './live.js';
 import { base } from './styles.js';
 import './occupants.js';
+import './invite.js';
+import './room-settings.js';
 
 /**
  * A room's header: its name and subject (text, isolated), whether we are in it (or why not), our
- * nick with a way to change it, leaving, and the occupant list.
+ * nick with a way to change it, inviting someone, the room's settings for its owner, leaving, and
+ * the occupant list.
  */
 export class ParleyRoom extends LitElement {
   static override properties = { jid: { type: String }, error: { state: true }, renaming: { state: true } };
@@ -56,6 +59,8 @@ export class ParleyRoom extends LitElement {
                 <button type="submit">Change</button>
               </form>`
             : html`<button class="rename" @click=${() => (this.renaming = true)}>Change nickname</button>`}
+          ${room.state === 'joined' ? html`<parley-invite .room=${room.jid}></parley-invite>` : nothing}
+          ${room.state === 'joined' && room.affiliation === 'owner' ? html`<parley-room-settings .room=${room.jid}></parley-room-settings>` : nothing}
           <button class="leave" @click=${this.leave}>${room.state === 'out' ? 'Forget this room' : 'Leave'}</button>
         </div>
         <p class="error" role="alert">${this.error}</p>

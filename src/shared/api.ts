@@ -144,13 +144,14 @@ export interface ParleyApi {
   pushDisable(): Promise<void>;
   /** No notifications for a conversation, or again. */
   mute(conversation: string, muted: boolean): Promise<void>;
-  /** XEP-0045: enters `room` as `nick`; the answer says whether we are in, or why not. */
+  /** XEP-0045: enters `room` as `nick`; the answer says whether we are in, or why not. A room joined is bookmarked (XEP-0402) to be joined at login. */
   joinRoom(room: string, nick: string, password?: string): Promise<JoinResult>;
   /**
    * Joins `room`, and if that created it, configures it: `config` (field var → values) in place of
    * the room's defaults, or its defaults as they are (an instant room).
    */
   createRoom(room: string, nick: string, config?: Record<string, string[]>): Promise<JoinResult>;
+  /** Leaves the room for good: its bookmark goes too, and its MUC-Sub subscription. */
   leaveRoom(room: string): Promise<void>;
   /** Changes the room's configuration (owners): field var → values. */
   configureRoom(room: string, config: Record<string, string[]>): Promise<void>;
@@ -192,6 +193,24 @@ export interface ParleyApi {
   uploadSlot(file: { name: string; size: number; type: string }): Promise<UploadSlot>;
   /** Sends a shared file's URL as the body, with XEP-0066 data naming it; resolves with its origin-id. */
   sendFile(to: string, url: string): Promise<string>;
+  // Group chat beyond joining: forms cross as plain data (the worker parses the server's form with
+  // `parseForm`, src/shared/forms.ts; a page shows it in `<parley-form>` and the values it emits are
+  // answered with `buildSubmit`). Bookmarks and invitations are read from storage (`listBookmarks`,
+  // `listInvitations`).
+  /** The room's configuration form (XEP-0045 §10.2), for its owner. */
+  roomConfig(room: string): Promise<DataForm>;
+  /** Answers it with the values `<parley-form>` emitted; rejects with what is wrong with them. */
+  submitRoomConfig(room: string, values: FormValues): Promise<void>;
+  /** Invites `jid` to `room`: directly (XEP-0249), or through the room (`mediated`, for members-only rooms). */
+  invite(room: string, jid: string, options?: { reason?: string; password?: string; mediated?: boolean }): Promise<void>;
+  /** Joins the room of a stored invitation as `nick` (bookmarking it); the request goes. Rejects with why the room refused. */
+  acceptInvitation(room: string, nick: string): Promise<void>;
+  /** Tells the inviter no (through the room for a mediated invitation); the request goes. */
+  declineInvitation(room: string, reason?: string): Promise<void>;
+  /** MUC-Sub (ejabberd): a room's messages and subject without joining it. */
+  subscribeRoom(room: string, nick: string, password?: string): Promise<void>;
+  unsubscribeRoom(room: string): Promise<void>;
+  roomSubscriptions(): Promise<MucSubscription[]>;
 }
 
 /** Where to PUT a file and with which headers, and the URL it is then shared by (XEP-0363). */
@@ -207,28 +226,4 @@ export interface MucSubscription {
   nick?: string;
   /** The nodes subscribed to (messages, subject…). */
   events: string[];
-}
-
-/**
- * Group chat commands built on the MUC plugin (src/worker/muc.ts): they join ParleyApi once that
- * plugin is wired in service.ts. Forms cross as plain data: the worker parses the server's form
- * (`parseForm`, src/shared/forms.ts), a page shows it in `<parley-form>`, and the values it emits
- * come back to be answered with `buildSubmit`. Bookmarks and invitations are read from storage
- * (`listBookmarks`, `listInvitations`).
- */
-export interface GroupChatApi {
-  /** The room's configuration form (XEP-0045 §10.2), for its owner. */
-  roomConfig(room: string): Promise<DataForm>;
-  /** Answers it with the values `<parley-form>` emitted; rejects with what is wrong with them. */
-  submitRoomConfig(room: string, values: FormValues): Promise<void>;
-  /** Invites `jid` to `room`: directly (XEP-0249), or through the room (`mediated`, for members-only rooms). */
-  invite(room: string, jid: string, options?: { reason?: string; password?: string; mediated?: boolean }): Promise<void>;
-  /** Joins the room of a stored invitation as `nick`; the request goes. */
-  acceptInvitation(room: string, nick: string): Promise<void>;
-  /** Tells the inviter no (through the room for a mediated invitation); the request goes. */
-  declineInvitation(room: string, reason?: string): Promise<void>;
-  /** MUC-Sub (ejabberd): a room's messages and subject without joining it. */
-  subscribeRoom(room: string, nick: string, password?: string): Promise<void>;
-  unsubscribeRoom(room: string): Promise<void>;
-  roomSubscriptions(): Promise<MucSubscription[]>;
 }

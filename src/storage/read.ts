@@ -3,6 +3,8 @@ import { shownFrom } from './archive.js';
 import { displayName } from '../shared/names.js';
 export { listLastSeen } from './last-seen.js';
 export { listBlocked } from './blocklist.js';
+export { listInvitations } from './invitations.js';
+export { listBookmarks } from './bookmarks.js';
 import type {
   AccountRecord, ConversationRecord, MessageRecord, OccupantRecord, PresenceRecord, RoomRecord, RosterItem, SubscriptionRequest,
 } from '../shared/records.js';

@@ -9,6 +9,7 @@
 import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
 import { isRoomJid } from '../shared/jid.js';
+import type { JoinResult } from '../shared/api.js';
 import type { BookmarkRecord } from '../shared/records.js';
 import { deleteBookmark, listBookmarks, putBookmark, replaceBookmarks } from '../storage/bookmarks.js';
 import type { Feature } from './feature.js';
@@ -33,7 +34,7 @@ export const OPTIONS: PublishOptions = {
 
 /** What joins and leaves rooms (the MUC plugin): bookmarks only ask it to. */
 export interface RoomJoiner {
-  join(room: string, nick: string, options?: { password?: string }): Promise<unknown>;
+  join(room: string, nick: string, options?: { password?: string }): Promise<JoinResult>;
   leave(room: string): Promise<void>;
   /** Bare JIDs of the rooms joined now. */
   joined(): string[];
@@ -130,6 +131,26 @@ export interface BookmarksPlugin extends Plugin {
   joined(room: string, nick: string, password?: string): Promise<void>;
   /** The user left `room` for good (after leaving it): its bookmark goes. */
   forget(room: string): Promise<void>;
+}
+
+/**
+ * The rooms as the user joins and leaves them: a room joined is bookmarked (to be joined at login,
+ * on every device), a room left for good loses its bookmark. Bookmarks' own autojoin goes to the
+ * MUC plugin directly.
+ */
+export function bookmarked(rooms: RoomJoiner, marks: BookmarksPlugin, log: (message: string, detail?: unknown) => void): RoomJoiner {
+  return {
+    async join(room, nick, options = {}) {
+      const result = await rooms.join(room, nick, options);
+      if (result.status === 'joined') await marks.joined(room, result.nick, options.password).catch((err) => log(`${room} not bookmarked`, err));
+      return result;
+    },
+    async leave(room) {
+      await rooms.leave(room);
+      await marks.forget(room).catch((err) => log(`bookmark of ${room} not removed`, err));
+    },
+    joined: () => rooms.joined(),
+  };
 }
 
 export function bookmarks(ctx: PluginContext, pep: PubSubPlugin, rooms: RoomJoiner): BookmarksPlugin {

@@ -8,6 +8,9 @@
 import type { Change } from '../shared/api.js';
 import type { ParleyDb } from '../storage/db.js';
 import type { BlockingPlugin } from './blocking.js';
+import type { BookmarksPlugin, RoomJoiner } from './bookmarks.js';
+import type { InvitationsPlugin } from './invitations.js';
+import type { MucSubPlugin } from './mucsub.js';
 import type { CapsPlugin } from './caps.js';
 import type { ChatStatePlugin } from './chatstates.js';
 import type { CorrectionPlugin } from './correction.js';
@@ -62,6 +65,11 @@ export interface Running {
   mds: MdsPlugin;
   push: PushPlugin;
   muc: MucPlugin;
+  /** Rooms as the user joins and leaves them: bookmarked on joining, the bookmark removed on leaving. */
+  rooms: RoomJoiner;
+  bookmarks: BookmarksPlugin;
+  invitations: InvitationsPlugin;
+  mucsub: MucSubPlugin;
   moderation: ModerationPlugin;
   time: EntityTimePlugin;
   blocking: BlockingPlugin;

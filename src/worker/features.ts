@@ -14,6 +14,7 @@ import { feature as markers } from './markers.js';
 import { feature as mds } from './mds.js';
 import { feature as moderation } from './moderation.js';
 import { feature as muc } from './muc.js';
+import { feature as mucsub } from './mucsub.js';
 import { feature as nick } from './nick.js';
 import { feature as presence } from './presence.js';
 import { feature as push } from './push.js';
@@ -29,7 +30,7 @@ import { feature as vcard } from './vcard.js';
 
 export const FEATURES = [
   chatStates, markers, receipts, carbons, correction, reactions, replies, retraction, mds, bookmarks, invitations, entityTime,
-  softwareVersion, idle, nick, avatar, roster, presence, push, muc, moderation, blocking, upload, vcard, hostMeta, register,
+  softwareVersion, idle, nick, avatar, roster, presence, push, muc, mucsub, moderation, blocking, upload, vcard, hostMeta, register,
 ] as const satisfies readonly Feature[];
 
 type ApiOf<F> = F extends { api: (ctx: ApiContext) => infer A } ? A : never;

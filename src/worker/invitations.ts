@@ -8,6 +8,7 @@
 import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
 import { bareJid, isBareJid, isRoomJid } from '../shared/jid.js';
+import type { JoinResult, ParleyApi } from '../shared/api.js';
 import type { InvitationRecord } from '../shared/records.js';
 import { deleteInvitation, getInvitation, putInvitation } from '../storage/invitations.js';
 import type { RoomJoiner } from './bookmarks.js';
@@ -18,7 +19,32 @@ import type { Plugin, PluginContext } from './plugin.js';
 export const NS_CONFERENCE = 'jabber:x:conference';
 export const NS_MUC_USER = 'http://jabber.org/protocol/muc#user';
 
-export const feature: Feature = { disco: [NS_CONFERENCE] };
+export const feature = {
+  disco: [NS_CONFERENCE],
+  api: (ctx) => ({
+    invite: (room, jid, options = {}) =>
+      ctx.online().invitations.invite(ctx.contactJid(room), ctx.contactJid(jid), {
+        ...(options.reason ? { reason: String(options.reason) } : {}),
+        ...(options.password ? { password: String(options.password) } : {}),
+        mediated: options.mediated === true,
+      }),
+    acceptInvitation: (room, nick) => ctx.online().invitations.accept(ctx.contactJid(room), String(nick)),
+    declineInvitation: (room, reason) => ctx.online().invitations.decline(ctx.contactJid(room), reason === undefined ? undefined : String(reason)),
+  }),
+} satisfies Feature<Pick<ParleyApi, 'invite' | 'acceptInvitation' | 'declineInvitation'>>;
+
+/** Why a join failed, in words for the user. */
+function refusal(result: Exclude<JoinResult, { status: 'joined' }>): string {
+  switch (result.status) {
+    case 'nick-conflict': return `That nickname is taken in the room; try "${result.suggestion}".`;
+    case 'password-required': return 'The room needs a password.';
+    case 'banned': return 'You are banned from the room.';
+    case 'members-only': return 'The room is for members only.';
+    case 'full': return 'The room is full.';
+    case 'not-allowed': return result.text ?? 'The room did not let you in.';
+    case 'error': return result.text;
+  }
+}
 
 const MAX_TEXT = 1024;
 const limited = (s: string | null | undefined) => (s ? s.slice(0, MAX_TEXT) : undefined);
@@ -86,7 +112,7 @@ export function buildDirectDecline(inviter: string, room: string, reason?: strin
 export interface InvitationsPlugin extends Plugin {
   /** Invites `jid` to `room`: directly (XEP-0249), or through the room (`mediated`, needed for members-only rooms). */
   invite(room: string, jid: string, options?: { reason?: string; password?: string; mediated?: boolean }): Promise<void>;
-  /** Joins the room of a stored invitation with `nick`, then the request goes. */
+  /** Joins the room of a stored invitation with `nick`, then the request goes; rejects with why the room refused. */
   accept(room: string, nick: string): Promise<void>;
   /** Tells the inviter no, and the request goes. */
   decline(room: string, reason?: string): Promise<void>;
@@ -109,7 +135,8 @@ export function invitations(ctx: PluginContext, rooms: RoomJoiner): InvitationsP
     async accept(room, nick) {
       const found = await getInvitation(ctx.db, room);
       if (!found) throw new Error(`No invitation to ${room}.`);
-      await rooms.join(room, nick, found.password ? { password: found.password } : {});
+      const result = await rooms.join(room, nick, found.password ? { password: found.password } : {});
+      if (result.status !== 'joined') throw new Error(refusal(result));
       ctx.commit(await deleteInvitation(ctx.db, room));
     },
     async decline(room, reason) {

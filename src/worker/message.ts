@@ -46,6 +46,8 @@ export function parseChatMessage(el: Element): ChatMessage | null {
   if (!from || body === null || body.trim() === '') return null;
   // Corrections (XEP-0308) and retractions (XEP-0424) carry a body for old clients; correction.ts and retraction.ts apply them.
   if (el.getChild('replace', 'urn:xmpp:message-correct:0') || el.getChild('retract', 'urn:xmpp:message-retract:1')) return null;
+  // So do room invitations (Prosody adds one): invitations.ts shows them as requests.
+  if (el.getChild('x', 'jabber:x:conference') || el.getChild('x', 'http://jabber.org/protocol/muc#user')?.getChild('invite')) return null;
   if (body.length > MAX_BODY) throw new RangeError(`message body of ${body.length} characters from ${from} dropped`);
   const message: ChatMessage = { from, body };
   const id = validId(el.attrs.id);

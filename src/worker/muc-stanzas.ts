@@ -183,6 +183,10 @@ export function parseSubject(el: Element): { subject: string; by?: string } | un
   return { subject: text(subject.text()) ?? '', ...(by ? { by } : {}) };
 }
 
+/** The room's own message saying its configuration changed (XEP-0045 §10.2.1, status 104). */
+export const configChanged = (el: Element): boolean =>
+  !!el.getChild('x', NS_MUC_USER)?.getChildren('status').some((s) => s.attrs.code === '104');
+
 /** XEP-0410: a ping to our own occupant JID tells whether the room still has us. */
 export function buildSelfPing(room: string, nick: string): Element {
   return xml('iq', { type: 'get', to: `${room}/${nick}` }, xml('ping', { xmlns: NS_PING }));

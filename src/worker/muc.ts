@@ -11,13 +11,16 @@
 import type { Element } from '@xmpp/xml';
 import { bareJid, isBareJid } from '../shared/jid.js';
 import type { JoinResult, ParleyApi, RoomListing } from '../shared/api.js';
-import type { Affiliation, OccupantRecord, Role, RoomRecord } from '../shared/records.js';
+import { buildSubmit, parseForm } from '../shared/forms.js';
+import type { Affiliation, MessageRecord, OccupantRecord, Role, RoomRecord } from '../shared/records.js';
 import { applyOccupants, clearOccupants, putRoom, removeRoom, updateRoom } from '../storage/rooms.js';
+import { storeMessages } from '../storage/write.js';
 import type { MamPlugin } from './mam.js';
-import type { MessagePlugin } from './message.js';
+import { chatRecord, type MessagePlugin } from './message.js';
+import { roomEnvelope, type RoomMessages } from './mucsub.js';
 import {
   buildAdmin, buildConfigRequest, buildConfigSubmit, buildDestroy, buildDiscoInfo, buildDiscoItems, buildJoin, buildLeave,
-  buildNickChange, buildSelfPing, buildSubject, fillForm, joinFailure, MAX_NICK, parseConfigForm, parseOccupant, parseRoomInfo,
+  buildNickChange, buildSelfPing, buildSubject, configChanged, fillForm, joinFailure, MAX_NICK, parseConfigForm, parseOccupant, parseRoomInfo,
   parseRoomItems, parseSubject, removalReason, selfPingVerdict, type OccupantPresence,
 } from './muc-stanzas.js';
 import type { OutboxPlugin } from './outbox.js';
@@ -30,7 +33,9 @@ export type { JoinResult, RoomListing };
 export const SELF_PING_IDLE_MS = 5 * 60_000;
 const JOIN_TIMEOUT_MS = 30_000;
 
-export interface MucPlugin extends Plugin {
+/** Also where room messages that come other than live from a room we are in go (MUC-Sub): `received`. */
+export interface MucPlugin extends Plugin, RoomMessages {
+  /** One join per room at a time: a second for a room being entered under the same nick gets the first's answer. */
   join(room: string, nick: string, options?: { password?: string }): Promise<JoinResult>;
   leave(room: string): Promise<void>;
   /** The rooms we are in now. */
@@ -61,6 +66,8 @@ interface PendingJoin {
 
 export function muc(ctx: PluginContext, messages: MessagePlugin, mam: MamPlugin, outbox: OutboxPlugin): MucPlugin {
   const pending = new Map<string, PendingJoin>();
+  /** Joins under way, by room: asked twice (a bookmark's autojoin and the rejoin at login), the room is entered once. */
+  const entering = new Map<string, { nick: string; result: Promise<JoinResult> }>();
   /** Rooms we asked to leave: their unavailable presence is expected. */
   const leaving = new Set<string>();
   /** When each room last sent us something: a quiet room gets a self-ping. */
@@ -107,17 +114,21 @@ export function muc(ctx: PluginContext, messages: MessagePlugin, mam: MamPlugin,
     pending.delete(room);
     join?.resolve({ status: 'joined', nick: self.nick, created });
     // The room's name, for the conversation list (a new room gets it once configured: ask again then).
+    askName(room);
+    void mam.catchUpRoom(room).then(() => {
+      const joined = ctx.rooms.get(room);
+      if (joined) ctx.rooms.set(room, { ...joined, synced: true });
+      return outbox.flush();
+    });
+  }
+
+  function askName(room: string): void {
     void request(buildDiscoInfo(room))
       .then(async (answer) => {
         const { name } = parseRoomInfo(answer);
         if (name) ctx.commit(await updateRoom(ctx.db, room, { name }));
       })
       .catch((err) => ctx.log('room name not known', err));
-    void mam.catchUpRoom(room).then(() => {
-      const joined = ctx.rooms.get(room);
-      if (joined) ctx.rooms.set(room, { ...joined, synced: true });
-      return outbox.flush();
-    });
   }
 
   /** We are out, not by our own choice (kicked, banned, destroyed…), or we left. */
@@ -169,8 +180,17 @@ export function muc(ctx: PluginContext, messages: MessagePlugin, mam: MamPlugin,
     await ctx.xmpp.send(stanza);
   }
 
-  /** Joins `room`: resolves with the room's answer (or a timeout). */
+  /** Joins `room`: resolves with the room's answer (or a timeout); a join under way under the same nick is shared. */
   function enter(room: string, nick: string, password?: string): Promise<JoinResult> {
+    const current = entering.get(room);
+    if (current?.nick === nick) return current.result;
+    const result = presenceJoin(room, nick, password);
+    entering.set(room, { nick, result });
+    void result.finally(() => entering.get(room)?.result === result && entering.delete(room));
+    return result;
+  }
+
+  function presenceJoin(room: string, nick: string, password?: string): Promise<JoinResult> {
     pending.get(room)?.resolve({ status: 'error', text: 'another join to this room started' });
     // From now on the room's messages are believed (the envelope stage): we asked to be in it.
     if (!ctx.rooms.get(room)) ctx.rooms.set(room, { nick });
@@ -245,6 +265,32 @@ export function muc(ctx: PluginContext, messages: MessagePlugin, mam: MamPlugin,
       heard.set(env.conversation, Date.now());
       const subject = parseSubject(env.message);
       if (subject) ctx.commit(await updateRoom(ctx.db, env.conversation, { subject: subject.subject, subjectBy: subject.by }));
+      // The room itself says its configuration changed (status 104): its name may have.
+      if (env.sender === env.conversation && configChanged(env.message)) askName(env.conversation);
+    },
+
+    async received(batch) {
+      const records: MessageRecord[] = [];
+      const stamped = new Set<MessageRecord>();
+      const envelopes = [];
+      for (const m of batch) {
+        // A room we receive without being in it is kept as a room (never joined again on its own: `out`).
+        if (!(await ctx.db.getKey('rooms', m.room))) ctx.commit(await putRoom(ctx.db, { jid: m.room, nick: m.nick ?? '', state: 'out', reason: 'Subscribed, not in the room' }));
+        const env = roomEnvelope(m, ctx.rooms.get(m.room), ctx.jid);
+        envelopes.push(env);
+        const subject = parseSubject(env.message);
+        if (subject) ctx.commit(await updateRoom(ctx.db, m.room, { subject: subject.subject, subjectBy: subject.by }));
+        try {
+          const record = chatRecord(env, ctx.rooms.get(m.room)?.nick ?? m.nick);
+          if (record) records.push(record);
+          if (record && env.delay) stamped.add(record);
+        } catch (err) {
+          ctx.log('room message dropped', err);
+        }
+      }
+      // Stored once each, whichever way they came (the room's archive id is their identity).
+      if (records.length) ctx.commit(await storeMessages(ctx.db, records, { coarse: (r) => stamped.has(r) }));
+      for (const env of envelopes) await ctx.archived(env);
     },
 
     async online() {
@@ -307,7 +353,9 @@ export function muc(ctx: PluginContext, messages: MessagePlugin, mam: MamPlugin,
     },
 
     async submitConfig(room, form) {
-      await request(buildConfigSubmit(roomJid(room), form));
+      const jid = roomJid(room);
+      await request(buildConfigSubmit(jid, form));
+      askName(jid);
     },
 
     async configureWith(room, values) {
@@ -368,26 +416,50 @@ export function muc(ctx: PluginContext, messages: MessagePlugin, mam: MamPlugin,
 
 export const feature = {
   api: (ctx) => ({
-    joinRoom: (room, nick, password) => ctx.online().muc.join(room, nick, password ? { password } : {}),
+    // Joined and left by the user: through `rooms`, which bookmarks them (bookmarks.ts).
+    joinRoom: (room, nick, password) => ctx.online().rooms.join(ctx.contactJid(room), nick, password ? { password } : {}),
     async createRoom(room, nick, config) {
-      const { muc } = ctx.online();
-      const result = await muc.join(room, nick);
+      const { muc, rooms } = ctx.online();
+      const result = await rooms.join(ctx.contactJid(room), nick);
       // A new room stays locked until its owner submits a configuration (XEP-0045 §10.1).
       if (result.status === 'joined' && result.created) await muc.configureWith(room, config ?? {});
       return result;
     },
-    leaveRoom: (room) => ctx.online().muc.leave(room),
+    async leaveRoom(room) {
+      const { rooms, mucsub } = ctx.online();
+      const jid = ctx.contactJid(room);
+      await rooms.leave(jid);
+      // For good: a room received through MUC-Sub stops coming too.
+      if (mucsub.isSubscribed(jid)) await mucsub.unsubscribe(jid);
+    },
     configureRoom: (room, config) => ctx.online().muc.configureWith(room, config),
+    async roomConfig(room) {
+      const form = parseForm(await ctx.online().muc.configure(room));
+      if (!form) throw new Error('The room sent a configuration form Parley cannot read.');
+      return form;
+    },
+    async submitRoomConfig(room, values) {
+      const { muc } = ctx.online();
+      // Answered against the form the room gives now, so only its fields go back.
+      const form = parseForm(await muc.configure(room));
+      if (!form) throw new Error('The room sent a configuration form Parley cannot read.');
+      await muc.submitConfig(room, buildSubmit(form, values));
+    },
     setSubject: (room, subject) => ctx.online().muc.setSubject(room, String(subject)),
     changeNick: (room, nick) => ctx.online().muc.changeNick(room, String(nick)),
     setRole: (room, nick, role, reason) => ctx.online().muc.setRole(room, String(nick), oneOf(role, ['moderator', 'participant', 'visitor', 'none']), reason),
     setAffiliation: (room, jid, affiliation, reason) =>
       ctx.online().muc.setAffiliation(room, ctx.contactJid(jid), oneOf(affiliation, ['owner', 'admin', 'member', 'outcast', 'none']), reason),
-    destroyRoom: (room, reason) => ctx.online().muc.destroy(room, reason),
+    async destroyRoom(room, reason) {
+      const { muc, bookmarks } = ctx.online();
+      await muc.destroy(room, reason);
+      // Else the next login's autojoin would create it again.
+      await bookmarks.forget(ctx.contactJid(room));
+    },
     discoverRooms: (service) => {
       const { muc } = ctx.online();
       const jid = ctx.account() ?? '';
       return muc.discover(service?.trim() || `conference.${jid.slice(jid.indexOf('@') + 1)}`);
     },
   }),
-} satisfies Feature<Pick<ParleyApi, 'joinRoom' | 'createRoom' | 'leaveRoom' | 'configureRoom' | 'setSubject' | 'changeNick' | 'setRole' | 'setAffiliation' | 'destroyRoom' | 'discoverRooms'>>;
+} satisfies Feature<Pick<ParleyApi, 'joinRoom' | 'createRoom' | 'leaveRoom' | 'configureRoom' | 'roomConfig' | 'submitRoomConfig' | 'setSubject' | 'changeNick' | 'setRole' | 'setAffiliation' | 'destroyRoom' | 'discoverRooms'>>;

@@ -8,10 +8,13 @@
  */
 import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
-import type { MucSubscription } from '../shared/api.js';
-import { bareJid, isRoomJid } from '../shared/jid.js';
+import type { MucSubscription, ParleyApi } from '../shared/api.js';
+import { bareJid, isRoomJid, resourceOf } from '../shared/jid.js';
 import { advanceSync, readSync } from '../storage/archive.js';
-import { archiveId, NS_FORWARD, NS_MAM, type Envelope } from './envelope.js';
+import { arrivalOf } from './clock.js';
+import { archiveId, NS_FORWARD, NS_MAM, NS_OCCUPANT_ID, type Envelope } from './envelope.js';
+import type { Feature } from './feature.js';
+import { occupantAuthor, type JoinedRoom } from './joined-rooms.js';
 import { buildQuery, parseFin } from './mam.js';
 import type { Plugin, PluginContext } from './plugin.js';
 import { NS_PUBSUB_EVENT } from './pubsub.js';
@@ -37,6 +40,8 @@ export interface RoomMessage {
   /** When the room or our server stamped it (ms). */
   stamp?: number;
   via: 'mucsub' | 'archive';
+  /** Our nick in the room's subscription (recognises our own messages there). */
+  nick?: string;
 }
 
 /** Where room messages go (the MUC plugin's room stage stores them, once per room archive id). */
@@ -100,16 +105,38 @@ export function parseRoomResult(el: Element, room: string, queryid: string): Roo
   return { room, message, archiveId: result.attrs.id, ...(Number.isFinite(stamp) ? { stamp: Math.min(stamp, Date.now()) } : {}), via: 'archive' };
 }
 
+/**
+ * A room message as the envelope the room plugins take: the room vouches for it (its archive id,
+ * its stamp). Its author is the occupant; an occupant-id counts only where the room gave us one
+ * (`joined`: we are in it), else the occupant's JID, ours when it is our nick or our real JID.
+ */
+export function roomEnvelope(m: RoomMessage, joined: JoinedRoom | undefined, ownJid: string): Envelope {
+  const from = m.message.attrs.from as string;
+  const base = { message: m.message, from, conversation: m.room, room: true as const, via: m.via === 'archive' ? 'archive' as const : 'live' as const, arrived: arrivalOf(m.message) };
+  const vouched = { ...(m.archiveId ? { archive: { jid: m.room, id: m.archiveId } } : {}), ...(m.stamp === undefined ? {} : { delay: { stamp: m.stamp, by: m.room } }) };
+  if (!resourceOf(from)) return { ...base, ...vouched, sender: m.room, direction: 'in' };
+  const occupantId = m.message.getChild('occupant-id', NS_OCCUPANT_ID)?.attrs.id;
+  const realJid = m.message.getChild('x', 'http://jabber.org/protocol/muc#user')?.getChild('item')?.attrs.jid;
+  const claims = { ...(occupantId ? { occupantId } : {}), ...(realJid ? { realJid } : {}) };
+  const { ours, author } = occupantAuthor(joined ?? { nick: m.nick ?? '' }, from, claims, ownJid);
+  return { ...base, ...vouched, sender: author, direction: ours ? 'out' : 'in' };
+}
+
 export interface MucSubPlugin extends Plugin {
   /** Subscribes to a room's messages and subject under `nick`, then fetches its recent history. */
   subscribe(room: string, nick: string, options?: { password?: string }): Promise<void>;
   unsubscribe(room: string): Promise<void>;
+  /** Whether we are subscribed to `room`, as far as this session knows. */
+  isSubscribed(room: string): boolean;
   /** Every room we are subscribed to, as the MUC services say. */
   subscriptions(): Promise<MucSubscription[]>;
 }
 
 export function mucsub(ctx: PluginContext, rooms: RoomMessages): MucSubPlugin {
   const subscribed = new Set<string>();
+  /** Our nick in each subscribed room, as we subscribed or the service lists it. */
+  const nicks = new Map<string, string>();
+  const withNick = (list: RoomMessage[]) => list.map((m) => (nicks.has(m.room) ? { ...m, nick: nicks.get(m.room)! } : m));
   /** Our archive queries waiting for their `<fin/>`: the room each went to, and its results so far. */
   const pending = new Map<string, { room: string; results: RoomMessage[] }>();
   let services: Promise<string[]> | undefined;
@@ -162,7 +189,7 @@ export function mucsub(ctx: PluginContext, rooms: RoomMessages): MucSubPlugin {
     let after = (await readSync(ctx.db, room)).last;
     for (;;) {
       const { results, fin } = await page(room, after === undefined ? { before: '', max: FIRST_PAGE } : { after, max: PAGE });
-      if (results.length) await rooms.received(results);
+      if (results.length) await rooms.received(withNick(results));
       const last = fin.last ?? results.at(-1)?.archiveId;
       if (last) await advanceSync(ctx.db, room, last);
       if (after === undefined || fin.complete || !results.length || !last) return;
@@ -185,7 +212,10 @@ export function mucsub(ctx: PluginContext, rooms: RoomMessages): MucSubPlugin {
     const lists = await Promise.all((await services).map(async (s) => parseSubscriptions(await ctx.xmpp.iqCaller.get(buildSubscriptions(), s))));
     const all = lists.flat();
     subscribed.clear();
-    for (const s of all) subscribed.add(s.room);
+    for (const s of all) {
+      subscribed.add(s.room);
+      if (s.nick) nicks.set(s.room, s.nick);
+    }
     for (const [room, { at, on }] of changed) {
       if (at <= asked) changed.delete(room);
       else if (on) subscribed.add(room);
@@ -194,22 +224,31 @@ export function mucsub(ctx: PluginContext, rooms: RoomMessages): MucSubPlugin {
     return all;
   }
 
+  /** The subscriptions as the services list them, then each room's archive since its cursor. */
+  function resync(): void {
+    // Not awaited: live stanzas keep flowing while the rooms' archives page in.
+    void (async () => {
+      for (const s of await refresh()) await catchUp(s.room).catch((err) => ctx.log(`archive of ${s.room} not fetched`, err));
+    })().catch((err) => ctx.log('MUC-Sub subscriptions not fetched', err));
+  }
+
   return {
     async envelope(envelope) {
       const found = unwrapEvent(envelope, subscribed);
       if (found === null) return;
-      if (found.length) await rooms.received(found);
+      if (found.length) await rooms.received(withNick(found));
       else ctx.log('MUC-Sub event dropped: not from a room we subscribed to, or not that room\'s messages', envelope.from);
     },
-    async online() {
-      // Not awaited: live stanzas keep flowing while the rooms' archives page in.
-      void (async () => {
-        for (const s of await refresh()) await catchUp(s.room).catch((err) => ctx.log(`archive of ${s.room} not fetched`, err));
-      })().catch((err) => ctx.log('MUC-Sub subscriptions not fetched', err));
+    online: async () => resync(),
+    // A worker taking over a stream knows no subscriptions yet: what it drops meanwhile, the archive brings.
+    async resumed({ restored }) {
+      if (restored) resync();
     },
     async subscribe(room, nick, { password } = {}) {
       if (!isRoomJid(room)) throw new Error(`"${room}" is not a room address.`);
-      await ctx.xmpp.iqCaller.set(buildSubscribe(nick, password), room);
+      if (!nick.trim()) throw new Error('Choose a nickname.');
+      await ctx.xmpp.iqCaller.set(buildSubscribe(nick.trim(), password), room);
+      nicks.set(room, nick.trim());
       note(room, true);
       await catchUp(room);
     },
@@ -217,6 +256,15 @@ export function mucsub(ctx: PluginContext, rooms: RoomMessages): MucSubPlugin {
       await ctx.xmpp.iqCaller.set(buildUnsubscribe(), room);
       note(room, false);
     },
+    isSubscribed: (room) => subscribed.has(room),
     subscriptions: refresh,
   };
 }
+
+export const feature = {
+  api: (ctx) => ({
+    subscribeRoom: (room, nick, password) => ctx.online().mucsub.subscribe(ctx.contactJid(room), String(nick), password ? { password } : {}),
+    unsubscribeRoom: (room) => ctx.online().mucsub.unsubscribe(ctx.contactJid(room)),
+    roomSubscriptions: () => ctx.online().mucsub.subscriptions(),
+  }),
+} satisfies Feature<Pick<ParleyApi, 'subscribeRoom' | 'unsubscribeRoom' | 'roomSubscriptions'>>;

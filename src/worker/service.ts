@@ -12,6 +12,7 @@ import { clearAll, markRead, saveAccount, setMuted } from '../storage/write.js';
 import { LoginError, transportRefusal } from './auth.js';
 import { avatars } from './avatar.js';
 import { blocking } from './blocking.js';
+import { bookmarked, bookmarks } from './bookmarks.js';
 import { caps } from './caps.js';
 import { carbons } from './carbons.js';
 import { chatStates } from './chatstates.js';
@@ -21,6 +22,7 @@ import { entityTime } from './entity-time.js';
 import type { ApiContext, Feature, Running } from './feature.js';
 import { FEATURES, type FeatureApi } from './features.js';
 import { buildIdle } from './idle.js';
+import { invitations } from './invitations.js';
 import { AccountOwner } from './lock.js';
 import { mam } from './mam.js';
 import { markers } from './markers.js';
@@ -28,6 +30,7 @@ import { mds } from './mds.js';
 import { messages } from './message.js';
 import { moderation } from './moderation.js';
 import { muc } from './muc.js';
+import { mucsub } from './mucsub.js';
 import { nicks } from './nick.js';
 import { outbox } from './outbox.js';
 import { alsoArchived } from './plugin.js';
@@ -413,6 +416,9 @@ export class ParleyService implements ParleyApi {
     // After messages: a receipt is only sent for what the message plugin has stored.
     session.use(receipts);
     const pep = session.use(pubsub);
+    // On the MUC plugin: bookmarks autojoin through it, MUC-Sub hands it the rooms' messages.
+    const bookmarksPlugin = session.use((ctx) => bookmarks(ctx, pep, mucPlugin));
+    const rooms = bookmarked(mucPlugin, bookmarksPlugin, log);
     this.running = {
       session,
       caps: capsPlugin,
@@ -428,6 +434,10 @@ export class ParleyService implements ParleyApi {
       retractions: retractionsPlugin,
       moderation: moderationPlugin,
       muc: mucPlugin,
+      rooms,
+      bookmarks: bookmarksPlugin,
+      invitations: session.use((ctx) => invitations(ctx, rooms)),
+      mucsub: session.use((ctx) => mucsub(ctx, mucPlugin)),
       markers: markersPlugin,
       mds: session.use((ctx) => mds(ctx, pep, () => mamPlugin.caughtUp())),
       nicks: session.use((ctx) => nicks(ctx, pep)),

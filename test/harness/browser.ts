@@ -238,6 +238,23 @@ export class ClientPage {
     });
   }
 
+  /** One record of a store in IndexedDB (`rooms`, `bookmarks`, `invitations`…), as stored. */
+  async record<T>(store: string, key: string): Promise<T | undefined> {
+    return this.page.evaluate(async (name, k) => {
+      const db = await new Promise<IDBDatabase>((ok, fail) => {
+        const r = indexedDB.open('parley');
+        r.onsuccess = () => ok(r.result);
+        r.onerror = () => fail(r.error);
+      });
+      const found = await new Promise<unknown>((ok) => {
+        const r = db.transaction(name).objectStore(name).get(k);
+        r.onsuccess = () => ok(r.result);
+      });
+      db.close();
+      return found;
+    }, store, key) as Promise<T | undefined>;
+  }
+
   /** Messages of a conversation as stored in IndexedDB, in display order. */
   async stored(conversation: string): Promise<{ key: string; id?: string; body: string; direction: string; state: string; stanzaId?: string }[]> {
     return this.page.evaluate(async (jid) => {

@@ -11,7 +11,7 @@ import { openParleyDb } from '../../src/storage/db.js';
 import { readSync } from '../../src/storage/archive.js';
 import { unwrap, type Envelope } from '../../src/worker/envelope.js';
 import {
-  buildSubscribe, buildSubscriptions, buildUnsubscribe, mucsub, parseRoomResult, parseSubscriptions, unwrapEvent, type RoomMessage,
+  buildSubscribe, buildSubscriptions, buildUnsubscribe, mucsub, parseRoomResult, parseSubscriptions, roomEnvelope, unwrapEvent, type RoomMessage,
 } from '../../src/worker/mucsub.js';
 import type { PluginContext } from '../../src/worker/plugin.js';
 import { JoinedRooms } from '../../src/worker/joined-rooms.js';
@@ -59,6 +59,19 @@ describe('MUC-Sub stanzas', () => {
     expect(unwrapEvent(envelope(EVENT(ROOM, 'bob@localhost/phone')), subscribed)).to.deep.equal([]);
     // Not a MUC-Sub event at all: someone else's business.
     expect(unwrapEvent(envelope(`<message from="${ROOM}"><body>hi</body></message>`), subscribed)).to.equal(null);
+  });
+
+  it('makes the room\'s envelope: the occupant as author (an occupant-id only where the room gave us one), ours by our nick', () => {
+    const message = (from: string, extra = '') => el(`<message from="${from}" type="groupchat" id="m1">${extra}<body>hi</body></message>`);
+    const oid = `<occupant-id xmlns="urn:xmpp:occupant-id:0" id="oid-b"/>`;
+    const bob = roomEnvelope({ room: ROOM, message: message(`${ROOM}/bob`, oid), archiveId: 'a1', stamp: 5, via: 'mucsub', nick: 'ann' }, undefined, ME);
+    expect([bob.sender, bob.direction, bob.conversation, bob.room, bob.via, bob.archive, bob.delay]).to.deep.equal(
+      [`${ROOM}/bob`, 'in', ROOM, true, 'live', { jid: ROOM, id: 'a1' }, { stamp: 5, by: ROOM }]);
+    const ours = roomEnvelope({ room: ROOM, message: message(`${ROOM}/ann`), via: 'archive', nick: 'ann' }, undefined, ME);
+    expect([ours.sender, ours.direction, ours.via]).to.deep.equal([ME, 'out', 'archive']);
+    const joined = roomEnvelope({ room: ROOM, message: message(`${ROOM}/bob`, oid), via: 'mucsub' }, { nick: 'ann', occupantId: 'mine' }, ME);
+    expect(joined.sender).to.equal('occupant-id:oid-b');
+    expect(roomEnvelope({ room: ROOM, message: message(ROOM), via: 'mucsub' }, undefined, ME).sender).to.equal(ROOM);
   });
 
   it('reads a room archive result only from that room, for our query', () => {

@@ -1,10 +1,10 @@
 /**
- * A device running the group-chat plugins of part B (bookmarks, invitations, MUC-Sub) in a real page: a real
- * session over WebSocket, real IndexedDB, the real roster, caps (announcing `+notify`) and presence
- * plugins. The MUC plugin they will be wired to is stood in for by recorders of what they ask of it.
- * Driven by the e2e tests through `window.parleyPlugins`.
+ * A device running the bookmarks and invitations plugins in a real page: a real session over WebSocket,
+ * real IndexedDB, the real roster, caps (announcing `+notify`) and presence plugins. The MUC plugin is
+ * stood in for by a recorder of what they ask of it, for what the app cannot show: which nick and
+ * password a join was asked with, what another device or a forger changes. Driven by the e2e tests
+ * through `window.parleyPlugins`.
  */
-import xml from '@xmpp/xml';
 import { listBookmarks } from '../../../src/storage/bookmarks.js';
 import { listInvitations } from '../../../src/storage/invitations.js';
 import { openParleyDb } from '../../../src/storage/db.js';
@@ -12,8 +12,6 @@ import type { BookmarkRecord, InvitationRecord } from '../../../src/shared/recor
 import { bookmarks, type BookmarksPlugin } from '../../../src/worker/bookmarks.js';
 import { caps } from '../../../src/worker/caps.js';
 import { invitations, type InvitationsPlugin } from '../../../src/worker/invitations.js';
-import type { MucSubscription } from '../../../src/shared/api.js';
-import { mucsub, type MucSubPlugin, type RoomMessage } from '../../../src/worker/mucsub.js';
 import { presence } from '../../../src/worker/presence.js';
 import { pubsub } from '../../../src/worker/pubsub.js';
 import { roster } from '../../../src/worker/roster.js';
@@ -22,14 +20,9 @@ import { RoomRecorder } from '../room-recorder.js';
 
 /** What the bookmarks plugin asked the MUC plugin to do. */
 const rooms = new RoomRecorder();
-/** Room messages MUC-Sub handed on: room, body, archive id, how they came. */
-const messages: [string, string, string, string][] = [];
-const onRoomMessages = async (batch: RoomMessage[]) => {
-  for (const m of batch) messages.push([m.room, m.message.getChildText('body') ?? '', m.archiveId ?? '', m.via]);
-};
 
 let session: Session | undefined;
-let plugins: { bookmarks: BookmarksPlugin; mucsub: MucSubPlugin; invitations: InvitationsPlugin } | undefined;
+let plugins: { bookmarks: BookmarksPlugin; invitations: InvitationsPlugin } | undefined;
 let db: Awaited<ReturnType<typeof openParleyDb>> | undefined;
 const logs: string[] = [];
 
@@ -59,7 +52,6 @@ const api = {
     const pep = s.use(pubsub);
     plugins = {
       bookmarks: s.use((ctx) => bookmarks(ctx, pep, rooms)),
-      mucsub: s.use((ctx) => mucsub(ctx, { received: onRoomMessages })),
       invitations: s.use((ctx) => invitations(ctx, rooms)),
     };
     session = s;
@@ -71,9 +63,6 @@ const api = {
     session = undefined;
   },
   calls: () => [...rooms.calls],
-  /** Enters `room` as `nick` with a bare MUC presence: what the MUC plugin will do, for tests that need an occupant. */
-  enter: (room: string, nick: string) => session!.xmpp.send(xml('presence', { to: `${room}/${nick}` }, xml('x', { xmlns: 'http://jabber.org/protocol/muc' }))),
-  messages: () => [...messages],
   logs: () => [...logs],
   storedBookmarks: (): Promise<BookmarkRecord[]> => listBookmarks(db!),
   /** The user joined `room` (as the MUC plugin would have), which bookmarks it. */
@@ -87,12 +76,7 @@ const api = {
     return plugins!.bookmarks.forget(room);
   },
   storedInvitations: (): Promise<InvitationRecord[]> => listInvitations(db!),
-  invite: (...args: Parameters<InvitationsPlugin['invite']>) => plugins!.invitations.invite(...args),
   accept: (room: string, nick: string) => plugins!.invitations.accept(room, nick),
-  decline: (room: string, reason?: string) => plugins!.invitations.decline(room, reason),
-  subscribe: (room: string, nick: string) => plugins!.mucsub.subscribe(room, nick),
-  unsubscribe: (room: string) => plugins!.mucsub.unsubscribe(room),
-  subscriptions: (): Promise<MucSubscription[]> => plugins!.mucsub.subscriptions(),
 };
 
 export type PluginPageApi = typeof api;
