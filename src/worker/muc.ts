@@ -40,6 +40,8 @@ export interface MucPlugin extends Plugin, RoomMessages {
   leave(room: string): Promise<void>;
   /** The rooms we are in now. */
   joined(): string[];
+  /** Tells `listener` of each room we cannot come back to: we were banned, or it was destroyed. */
+  onShutOut(listener: (room: string) => void): void;
   /** The room's configuration form (XEP-0004 `x`), for its owner. */
   configure(room: string): Promise<Element>;
   /** Submits a configuration form (`x` of jabber:x:data; sent as type submit). */
@@ -131,6 +133,8 @@ export function muc(ctx: PluginContext, messages: MessagePlugin, mam: MamPlugin,
       .catch((err) => ctx.log('room name not known', err));
   }
 
+  const shutOut = new Set<(room: string) => void>();
+
   /** We are out, not by our own choice (kicked, banned, destroyed…), or we left. */
   async function gone(room: string, reason: string | undefined): Promise<void> {
     ctx.rooms.delete(room);
@@ -165,6 +169,7 @@ export function muc(ctx: PluginContext, messages: MessagePlugin, mam: MamPlugin,
         ctx.commit(await updateRoom(ctx.db, room, { nick: p.newNick }));
       } else {
         await gone(room, removalReason(p));
+        if (p.destroyed || p.codes.includes('301')) for (const listener of shutOut) listener(room);
         return;
       }
     }
@@ -345,6 +350,7 @@ export function muc(ctx: PluginContext, messages: MessagePlugin, mam: MamPlugin,
     },
 
     joined: () => ctx.rooms.list(),
+    onShutOut: (listener) => void shutOut.add(listener),
 
     async configure(room) {
       const form = parseConfigForm(await request(buildConfigRequest(roomJid(room))));

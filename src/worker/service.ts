@@ -419,6 +419,8 @@ export class ParleyService implements ParleyApi {
     // On the MUC plugin: bookmarks autojoin through it, MUC-Sub hands it the rooms' messages.
     const bookmarksPlugin = session.use((ctx) => bookmarks(ctx, pep, mucPlugin));
     const rooms = bookmarked(mucPlugin, bookmarksPlugin, log);
+    // A room that banned us or is no more is not joined again at the next login.
+    mucPlugin.onShutOut((room) => void bookmarksPlugin.forget(room).catch((err: unknown) => log(`bookmark of ${room} not removed`, err)));
     this.running = {
       session,
       caps: capsPlugin,

@@ -246,9 +246,13 @@ describe(`group chat on ${SERVER}`, () => {
     await until(async () => (await roomOf(bob))?.affiliation === 'admin', { what: 'bob is admin' });
     // An admin is a moderator while in the room (XEP-0045 §5.1.2).
     await until(async () => (await roomOf(bob))?.role === 'moderator', { what: 'bob is moderator' });
+    // Bob joined it from the app, so it is bookmarked (XEP-0402) for his next login.
+    assert.ok(await bob.record('bookmarks', room), 'bookmarked at bob');
     await alice.api('destroyRoom', room, 'tea is over');
     const state = await until(() => bob.page.$eval(`${C}parley-room >>> .state`, (el) => el.textContent).catch(() => null), { what: 'bob told' });
     assert.equal(state, 'The room was closed: tea is over');
+    // A room that is no more is not joined again at his next login (autojoin would create it anew).
+    await until(async () => (await bob.record('bookmarks', room)) === undefined, { what: "the closed room's bookmark gone at bob" });
     await until(async () => (await roomOf(alice)) === undefined, { what: 'gone from alice' });
   });
 });
