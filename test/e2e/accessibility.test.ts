@@ -48,7 +48,7 @@ describe('accessibility: axe finds nothing on any screen; everything works from 
   let room: string;
 
   before(async () => {
-    fx = await setup(['alice', 'bob', 'carol']);
+    fx = await setup(['alice', 'bob', 'carol'], { registration: true });
     await befriend(fx.server, ['alice', PASSWORD], ['bob', PASSWORD]);
     room = `garden@conference.${fx.server.host}`;
     profile = await launch();
@@ -67,6 +67,19 @@ describe('accessibility: axe finds nothing on any screen; everything works from 
     alice = await ClientPage.open(profile, fx.url);
     await alice.page.waitForSelector(`${C}parley-login >>> form`);
     assert.deepEqual(await violations(alice.page), []);
+  });
+
+  it("creating an account: the server's name, then the server's own form; back to the login", async () => {
+    const register = `${C}parley-login >>> parley-register >>> `;
+    await alice.click(`${C}parley-login >>> button.create`);
+    await alice.page.waitForSelector(`${register}input[name="domain"]`, { visible: true });
+    assert.deepEqual(await violations(alice.page), []);
+    await alice.fill(`${register}input[name="domain"]`, fx.server.host);
+    await alice.click(`${register}form.server button[type="submit"]`);
+    await alice.page.waitForSelector(`${register}parley-form >>> input[name="username"]`, { visible: true });
+    assert.deepEqual(await violations(alice.page), []);
+    await alice.click(`${register}button.back`);
+    await alice.page.waitForSelector(`${C}parley-login >>> input[name="jid"]`, { visible: true });
   });
 
   it('the roster and a conversation with messages from both sides, light and dark', async () => {
@@ -102,6 +115,13 @@ describe('accessibility: axe finds nothing on any screen; everything works from 
     await alice.page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'dark' }]);
     assert.deepEqual(await violations(alice.page), []);
     await alice.page.emulateMediaFeatures([]);
+    // The owner's settings: the room's own form in a dialog; Escape closes it.
+    const settings = `${C}parley-room >>> parley-room-settings >>> `;
+    await alice.click(`${settings}button.settings`);
+    await alice.page.waitForSelector(`${settings}parley-form >>> input[name="muc#roomconfig_roomname"]`, { visible: true });
+    assert.deepEqual(await violations(alice.page), []);
+    await alice.page.keyboard.press('Escape');
+    await until(async () => (await alice.page.$(`${settings}parley-form`)) === null, { what: 'the settings closed' });
   });
 
   it('joining a room: the form and the rooms the server lists; Escape closes it', async () => {
