@@ -1,6 +1,8 @@
 import { LitElement, html, css, nothing } from 'lit';
 import { parley } from '../client/index.js';
 import { CARD_FIELDS, safeLink, type Card } from '../shared/card.js';
+import type { ContactTime } from '../shared/records.js';
+import { localTime } from '../shared/time.js';
 import { base } from './styles.js';
 
 const LABELS: Record<keyof Card, string> = { fn: 'Full name', nickname: 'Nickname', email: 'Email', tel: 'Phone', note: 'Note', url: 'Website' };
@@ -10,7 +12,7 @@ const LABELS: Record<keyof Card, string> = { fn: 'Full name', nickname: 'Nicknam
  * Every field is text; the website is a link only when it is http(s).
  */
 export class ParleyCard extends LitElement {
-  static override properties = { jid: { state: true }, card: { state: true }, editing: { state: true }, error: { state: true } };
+  static override properties = { jid: { state: true }, card: { state: true }, editing: { state: true }, error: { state: true }, time: { state: true } };
 
   static override styles = [
     base,
@@ -25,6 +27,8 @@ export class ParleyCard extends LitElement {
   declare card: Card | undefined;
   declare editing: boolean;
   declare error: string;
+  /** Their clock's offset (XEP-0202), when their client says it tells and did. */
+  declare time: ContactTime | null;
 
   constructor() {
     super();
@@ -34,9 +38,15 @@ export class ParleyCard extends LitElement {
   }
 
   async open(jid: string, editing = false): Promise<void> {
-    Object.assign(this, { jid, editing, card: undefined, error: '' });
+    Object.assign(this, { jid, editing, card: undefined, error: '', time: null });
     await this.updateComplete;
     this.renderRoot.querySelector('dialog')!.showModal();
+    if (!editing) {
+      parley().api.contactTime(jid).then(
+        (time) => this.jid === jid && (this.time = time),
+        () => undefined, // offline meanwhile: the card shows no clock
+      );
+    }
     try {
       this.card = await parley().api.card(jid);
     } catch (err) {
@@ -56,9 +66,10 @@ export class ParleyCard extends LitElement {
 
   private renderCard(card: Card) {
     const shown = CARD_FIELDS.filter((f) => card[f]);
-    if (!shown.length) return html`<p>No card published.</p>`;
+    const time = this.time ? html`<dt>Local time</dt><dd class="time">${localTime(this.time)}</dd>` : nothing;
+    if (!shown.length) return html`<p>No card published.</p>${this.time ? html`<dl>${time}</dl>` : nothing}`;
     return html`<dl>
-      ${shown.map((f) => html`<dt>${LABELS[f]}</dt><dd class=${f} dir="auto">${f === 'url' ? this.renderUrl(card.url!) : card[f]}</dd>`)}
+      ${shown.map((f) => html`<dt>${LABELS[f]}</dt><dd class=${f} dir="auto">${f === 'url' ? this.renderUrl(card.url!) : card[f]}</dd>`)}${time}
     </dl>`;
   }
 

@@ -1,6 +1,6 @@
 import { LitElement, html, css, nothing, type TemplateResult } from 'lit';
 import { parley, listBlocked, listContacts, listLastSeen, listRequests, unreadCounts, type Contact, type ContactTime } from '../client/index.js';
-import { formatOffset } from '../shared/time.js';
+import { localTime } from '../shared/time.js';
 import { LiveQuery, touches } from './live.js';
 import { displayName } from '../shared/names.js';
 import './avatar.js';
@@ -21,11 +21,6 @@ export function presenceText(contact: Contact, lastSeen?: number): TemplateResul
   const state = best.show ? SHOW_TEXT[best.show]! : 'online';
   const idle = best.idleSince === undefined ? '' : ` · idle since ${when(best.idleSince)}`;
   return best.status ? html`${state}${idle} — <bdi>${best.status}</bdi>` : `${state}${idle}`;
-}
-
-/** A contact's clock now (XEP-0202): their wall time and UTC offset, as `14:05 (UTC+01:00)`. */
-export function localTime(time: ContactTime, now = Date.now()): string {
-  return `${new Date(now + time.offset * 60_000).toISOString().slice(11, 16)} (UTC${formatOffset(time.offset)})`;
 }
 
 /**

@@ -1,6 +1,13 @@
+import type { ContactTime } from './records.js';
+
 /** `+hh:mm`/`-hh:mm` (XEP-0082) for an offset east of UTC in minutes: what XEP-0202 sends and pages show. */
 export function formatOffset(minutes: number): string {
   const abs = Math.abs(minutes);
   const two = (n: number) => String(n).padStart(2, '0');
   return `${minutes < 0 ? '-' : '+'}${two(Math.floor(abs / 60))}:${two(abs % 60)}`;
+}
+
+/** A contact's clock now (XEP-0202), from the offset their answer gave: their wall time and UTC offset, as `14:05 (UTC+01:00)`. */
+export function localTime(time: ContactTime, now = Date.now()): string {
+  return `${new Date(now + time.offset * 60_000).toISOString().slice(11, 16)} (UTC${formatOffset(time.offset)})`;
 }

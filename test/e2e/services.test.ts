@@ -71,6 +71,13 @@ describe('services: entity time, software version, idle, blocking', () => {
     const wall = (ms: number) => new Date(ms + 330 * 60_000).toISOString().slice(11, 16);
     const now = Date.now();
     assert.ok([wall(now), wall(now - 60_000)].map((w) => `Local time ${w} (UTC+05:30)`).includes(line), line);
+    // And on his card.
+    await alice.click(`${C}parley-roster >>> button[aria-label="Card of ${fx.jid('bob')}"]`);
+    const onCard = await until(() => alice.page.$eval(`${C}parley-roster >>> parley-card >>> dd.time`, (el) => el.textContent!.trim()).catch(() => ''), {
+      what: "bob's local time on his card",
+    });
+    assert.ok([wall(now), wall(now - 60_000), wall(Date.now())].map((w) => `${w} (UTC+05:30)`).includes(onCard), onCard);
+    await alice.page.keyboard.press('Escape');
   });
 
   it("asks a contact's clock only of a resource whose verified capabilities say it answers (XEP-0115)", async () => {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { parse } from 'ltx';
 import { buildTime, parseTime } from '../../src/worker/entity-time.js';
 import { formatOffset } from '../../src/shared/time.js';
-import { localTime } from '../../src/elements/roster.js';
+import { localTime } from '../../src/shared/time.js';
 
 describe('entity time (XEP-0202)', () => {
   it('answers with our offset and the UTC time, to the second', () => {
