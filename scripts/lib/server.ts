@@ -51,6 +51,12 @@ export interface ServerOptions {
    * password and removing one's account work either way.
    */
   registration?: boolean;
+  /**
+   * ejabberd only: registration asks a CAPTCHA (XEP-0158), drawn by a script of the harness that writes
+   * the answer each image stands for to `DIR/captcha-answer`, for the test to read as a person would
+   * read the picture.
+   */
+  captcha?: boolean;
 }
 
 /** The server `PARLEY_SERVER` names (default `prosody`). */

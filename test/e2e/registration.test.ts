@@ -5,9 +5,11 @@
  * server refuses it, nothing stays stored); a server that takes no new accounts says so.
  */
 import { after, before, describe, it } from 'node:test';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { ClientPage, launch, type Profile } from '../harness/browser.js';
-import { setup, PASSWORD, type Fixture } from '../harness/fixture.js';
+import { setup, PASSWORD, SERVER, type Fixture } from '../harness/fixture.js';
 import { connectPeer } from '../harness/peer.js';
 import { until } from '../harness/wait.js';
 
@@ -126,3 +128,39 @@ describe('a server that takes no new accounts', () => {
     assert.equal(await page.page.$(`${REGISTER}parley-form`), null);
   });
 });
+
+// ejabberd draws CAPTCHAs with a program it is given (Prosody's registration has none of its own).
+if (SERVER === 'ejabberd') {
+  describe('a server that asks a CAPTCHA (XEP-0158)', () => {
+    let fx: Fixture;
+    let profile: Profile;
+
+    before(async () => {
+      fx = await setup(['alice'], { registration: true, captcha: true });
+      profile = await launch();
+    });
+
+    after(async () => {
+      await profile?.close();
+      await fx?.dispose();
+    });
+
+    it("shows the server's image with its form; the answer read from it creates the account", async () => {
+      const page = await ClientPage.open(profile, fx.url);
+      await page.click('parley-client >>> parley-login >>> button.create');
+      await page.fill(`${REGISTER}input[name="domain"]`, fx.server.host);
+      await page.click(`${REGISTER}form.server button[type="submit"]`);
+      // The image comes in the stanza itself (Bits of Binary, XEP-0231): nothing is fetched from anyone.
+      const img = await page.page.waitForSelector(`${FORM}img`, { visible: true });
+      assert.match(String(await img!.evaluate((i) => i.getAttribute('src'))), /^data:image\/png;base64,/);
+      const answer = await readFile(join(fx.server.dir, 'captcha-answer'), 'utf8');
+      await page.fill(`${FORM}input[name="username"]`, 'dave');
+      await page.fill(`${FORM}input[name="password"]`, FIRST);
+      await page.fill(`${FORM}input[name="ocr"]`, answer);
+      await page.click(`${FORM}button[type="submit"]`);
+      await page.waitForStatus('Online');
+      assert.equal(await text(page, 'parley-client >>> .jid'), fx.jid('dave'));
+      assert.equal(await serverAccepts(fx, 'dave', FIRST), true);
+    });
+  });
+}

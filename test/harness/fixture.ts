@@ -44,6 +44,7 @@ export async function setup(
     push,
     upload,
     registration,
+    captcha,
   }: {
     proxy?: boolean;
     /** used when the server is Prosody */
@@ -55,6 +56,7 @@ export async function setup(
     upload?: ServerOptions['upload'];
     /** New accounts may register in-band (XEP-0077), from loopback. */
     registration?: boolean;
+    captcha?: ServerOptions['captcha'];
   } = {},
 ): Promise<Fixture> {
   const server = await startServer(SERVER, {
@@ -63,6 +65,7 @@ export async function setup(
     ...(push ? { push } : {}),
     ...(upload ? { upload } : {}),
     ...(registration ? { registration } : {}),
+    ...(captcha ? { captcha } : {}),
   });
   const proxy = withProxy ? await startProxy(server.httpPort) : undefined;
   const service = proxy ? `ws://127.0.0.1:${proxy.port}${new URL(server.wsUrl).pathname}` : server.wsUrl;
