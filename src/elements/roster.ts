@@ -47,6 +47,8 @@ export class ParleyRoster extends LitElement {
       .dot[data-show='away'], .dot[data-show='xa'] { background: var(--_away); }
       .dot[data-show='dnd'] { background: var(--_danger); }
       .detail { font-size: 0.85em; padding-left: 1.1em; }
+      /* A row's own actions are small icons (named for screen readers): the name keeps the room. */
+      .contact-row > button:not(.contact) { padding: 0.2em 0.45em; flex: none; }
       .badge { background: var(--_accent); color: var(--_on-accent); border-radius: 1em; padding: 0 0.5em; font-size: 0.8em; }
       form { display: flex; gap: 0.4em; }
       form input { flex: 1; min-width: 0; }
@@ -128,18 +130,18 @@ export class ParleyRoster extends LitElement {
         ${unread ? html`<span class="badge" aria-label="${unread} unread">${unread}</span>` : nothing}
       </button>
       <button aria-label="Card of ${c.jid}" title="Card" @click=${() => void this.renderRoot.querySelector('parley-card')!.open(c.jid)}>ⓘ</button>
-      ${this.blockButtons(c.jid)}
+      ${this.blockButtons(c.jid, true)}
       <button aria-label="Remove ${c.jid}" title="Remove" @click=${() => this.removeContact(c.jid)}>×</button>
     </li>
     ${this.selected === c.jid && best && this.time?.time ? html`<li class="detail muted">Local time ${localTime(this.time.time)}</li>` : nothing}`;
   }
 
-  /** Block, and block and report where the server takes reports; none where it offers no blocking. */
-  private blockButtons(jid: string) {
+  /** Block, and block and report where the server takes reports; none where it offers no blocking. `icons`: in a contact's row. */
+  private blockButtons(jid: string, icons = false) {
     if (!this.support?.blocking || this.blocked.value?.includes(jid)) return nothing;
-    return html`<button class="block" aria-label="Block ${jid}" @click=${() => this.block(jid, false)}>Block</button>
+    return html`<button class="block" aria-label="Block ${jid}" title="Block" @click=${() => this.block(jid, false)}>${icons ? '⊘' : 'Block'}</button>
       ${this.support.reporting
-        ? html`<button class="report" aria-label="Block and report ${jid}" @click=${() => this.block(jid, true)}>Report</button>`
+        ? html`<button class="report" aria-label="Block and report ${jid}" title="Block and report" @click=${() => this.block(jid, true)}>${icons ? '⚑' : 'Report'}</button>`
         : nothing}`;
   }
 
