@@ -1,5 +1,5 @@
 import { LitElement, html, css, nothing } from 'lit';
-import { parley, contactNames, getAccount, getConversation, listRooms, totalUnread, registerServiceWorker, type PushState } from '../client/index.js';
+import { parley, contactNames, getAccount, getConversation, listBlocked, listRooms, totalUnread, registerServiceWorker, type PushState } from '../client/index.js';
 import { displayName } from '../shared/names.js';
 import type { Show } from '../shared/records.js';
 import { LiveQuery, StatusController, touches } from './live.js';
@@ -39,6 +39,7 @@ export class ParleyClient extends LitElement {
     pushState: { state: true },
     pushError: { state: true },
     roomShown: { state: true },
+    canBlock: { state: true },
   };
   static override styles = [
     base,
@@ -88,6 +89,8 @@ export class ParleyClient extends LitElement {
   declare applyUpdate: (() => void) | undefined;
   declare pushState: PushState | undefined;
   declare pushError: string;
+  declare canBlock: boolean;
+  private askedBlocking = false;
   /** On a narrow screen, the room's details (subject, nick, occupants) shown instead of its messages. */
   declare roomShown: boolean;
   private readonly status = new StatusController(this);
@@ -98,6 +101,7 @@ export class ParleyClient extends LitElement {
     touches('conversations'),
   );
   private readonly rooms = new LiveQuery(this, listRooms, touches('rooms'));
+  private readonly blocked = new LiveQuery(this, listBlocked, touches('blocked'));
   private readonly names = new LiveQuery(this, contactNames, touches('roster', 'nicks'));
   private readonly baseTitle = document.title;
   /** The push node stored when the bell last looked. */
@@ -116,6 +120,7 @@ export class ParleyClient extends LitElement {
     this.applyUpdate = undefined;
     this.pushError = '';
     this.roomShown = false;
+    this.canBlock = false;
     // A reload or a new tab comes back to the conversation last open here.
     this.open = decodeURIComponent(OPEN_HASH.exec(location.hash)?.[1] ?? '') || (localStorage.getItem(OPEN_KEY) ?? '');
   }
@@ -179,6 +184,7 @@ export class ParleyClient extends LitElement {
         ${account && loggedIn ? html`<parley-profile .jid=${account.jid}></parley-profile><span class="jid">${account.jid}</span>` : nothing}
         <span class="status" role="status" data-state=${state}>${STATE_TEXT[state]}${status?.error && (state === 'offline' || state === 'connecting' || state === 'waiting') ? html` — ${status.error}` : nothing}</span>
         <span class="spacer"></span>
+        ${loggedIn && this.open && !inRoom && !this.open.includes('/') ? this.renderBlock(this.open) : nothing}
         ${loggedIn && this.open ? html`<button class="mute" aria-pressed=${this.muted.value ? 'true' : 'false'} @click=${() => void parley().api.mute(this.open, !this.muted.value)}>${this.muted.value ? 'Unmute' : 'Mute'} conversation</button>` : nothing}
         ${loggedIn && this.pushGateway && this.pushState && this.pushState !== 'unsupported' ? this.renderBell() : nothing}
         ${loggedIn ? this.renderPresence(account?.presence.show) : nothing}
@@ -237,6 +243,28 @@ export class ParleyClient extends LitElement {
   private async logout(): Promise<void> {
     this.open = '';
     await parley().api.logout();
+  }
+
+  /** Block or unblock the person whose conversation is open (XEP-0191), where the server offers blocking. */
+  private renderBlock(jid: string) {
+    const blocked = this.blocked.value;
+    if (!blocked || !this.canBlock) {
+      // Known once online: whether our server offers blocking (asked again until the worker knows it is there).
+      if (this.status.value?.state === 'online' && !this.askedBlocking) {
+        this.askedBlocking = true;
+        void parley().api.blockingSupport().then(
+          (s) => {
+            this.canBlock = s.blocking;
+            this.askedBlocking = s.blocking;
+          },
+          () => (this.askedBlocking = false),
+        );
+      }
+      return nothing;
+    }
+    const isBlocked = blocked.includes(jid);
+    const toggle = () => void (isBlocked ? parley().api.unblock(jid) : parley().api.block(jid)).catch((err: unknown) => console.warn('[parley]', err));
+    return html`<button class="block" aria-pressed=${isBlocked ? 'true' : 'false'} @click=${toggle}>${isBlocked ? 'Unblock' : 'Block'}</button>`;
   }
 
   private renderBell() {

@@ -158,6 +158,12 @@ describe('services: entity time, software version, idle, blocking', () => {
     await bob.say(fx.jid('alice'), 'after unblock');
     await until(async () => (await alice.stored(fx.jid('bob'))).some((m) => m.body === 'after unblock'), { what: 'new message stored' });
     assert.ok(!(await alice.stored(fx.jid('bob'))).some((m) => m.body === 'while blocked'), 'the blocked message never stored');
+    // From the open conversation's header too, and back.
+    await alice.open(fx.jid('bob'));
+    await alice.click(`${C}header button.block[aria-pressed="false"]`);
+    await until(async () => (await blockedShown()).includes(fx.jid('bob')), { what: 'bob blocked from the header' });
+    await alice.click(`${C}header button.block[aria-pressed="true"]`);
+    await until(async () => !(await blockedShown()).includes(fx.jid('bob')), { what: 'bob unblocked from the header' });
   });
 
   it("blocks a stranger's subscription request, reporting it where the server takes reports (XEP-0377)", async () => {
