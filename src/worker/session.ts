@@ -43,6 +43,7 @@ const BACKOFF_MIN_MS = 500;
 const BACKOFF_MAX_MS = 15_000;
 /** A stream that opened but did not finish logging in by then is dropped and tried again. */
 const LOGIN_TIMEOUT_MS = 20_000;
+const LOGIN_RETRY_MS = 8000;
 const OPEN_TIMEOUT_MS = 10_000;
 const OPEN_RETRY_MS = 4000;
 const CLOSE_TIMEOUT_MS = 2000;
@@ -186,7 +187,10 @@ export class Session {
       if (status === 'open') {
         this.opened = true;
         clearTimeout(this.loginTimer);
-        this.loginTimer = setTimeout(() => this.failed(new Error('the server did not complete the login in time')), LOGIN_TIMEOUT_MS);
+        // Like the stream header: a login the user waits on gets the whole time; one retried anyway
+        // starts shorter and doubles (ejabberd was seen leaving a resuming login unanswered, now and then).
+        const login = this.keepConnected ? Math.min(LOGIN_TIMEOUT_MS, LOGIN_RETRY_MS * 2 ** this.attempts) : LOGIN_TIMEOUT_MS;
+        this.loginTimer = setTimeout(() => this.failed(new Error('the server did not complete the login in time')), login);
       }
       if (status === 'disconnect') {
         clearTimeout(this.loginTimer);
