@@ -8,6 +8,7 @@ import { EVENTS_CHANNEL, type ParleyApi, type WorkerEvent } from '../shared/api.
 import { openParleyDb, type ParleyDb } from '../storage/db.js';
 import { RoutedEndpoint } from './endpoint.js';
 import { electedEndpoint } from './leader.js';
+import { OwnStatus } from './own-status.js';
 import { abortReadsOnFreeze } from './freeze.js';
 import { pushControl, type PushControl } from './push.js';
 
@@ -67,16 +68,18 @@ function create({ workerUrl = new URL('./parley-worker.js', import.meta.url) }: 
   // Two SharedWorkers (two deploys, two worker URLs) may run in this origin and both post on the
   // channel: this page shows its own worker's status, learnt from its first answer. (Without
   // SharedWorker there is one worker at a time, and it changes when the leading tab does.)
-  let own: string | undefined;
+  const own = new OwnStatus();
   const shared = !(endpoint instanceof RoutedEndpoint);
   if (shared) {
     void api.status().then((status) => {
-      own = status.worker;
-      emit({ type: 'status', status });
+      for (const s of own.answer(status)) emit({ type: 'status', status: s });
     }, () => undefined);
   }
   channel.onmessage = ({ data: event }: MessageEvent<WorkerEvent>) => {
-    if (shared && event.type === 'status' && (own === undefined || (event.status.worker ?? own) !== own)) return;
+    if (shared && event.type === 'status') {
+      for (const s of own.event(event.status)) emit({ type: 'status', status: s });
+      return;
+    }
     emit(event);
   };
   const db = openParleyDb().then((opened) => {

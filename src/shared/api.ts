@@ -16,6 +16,11 @@ export interface Status {
   error?: string;
   /** Which worker says so: two workers of one origin share the events channel, and a page heeds its own. */
   worker?: string;
+  /**
+   * Counts the worker's announcements: its answer to `status()` and its events travel on different
+   * channels and may arrive in either order, so a page keeps the newest.
+   */
+  seq?: number;
 }
 
 export interface LoginOptions {

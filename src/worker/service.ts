@@ -70,6 +70,8 @@ export class ParleyService implements ParleyApi {
   /** Tells this worker's pages apart from another worker's (two deploys share the channel). */
   private readonly id = crypto.randomUUID();
   private current: Status = { state: 'logged-out' };
+  /** How many status changes this worker announced (see `Status.seq`). */
+  private seq = 0;
   private running: Running | undefined;
   private readonly visibility = new Visibility();
   private pending = { stores: new Set<string>(), conversations: new Set<string>() };
@@ -135,7 +137,7 @@ export class ParleyService implements ParleyApi {
 
   async status(): Promise<Status> {
     await this.known;
-    return { ...this.current, worker: this.id };
+    return { ...this.current, worker: this.id, seq: this.seq };
   }
 
   login(options: LoginOptions): Promise<void> {
@@ -544,7 +546,7 @@ export class ParleyService implements ParleyApi {
 
   private setStatus(status: Status): void {
     this.current = status;
-    this.post({ type: 'status', status: { ...status, worker: this.id } });
+    this.post({ type: 'status', status: { ...status, worker: this.id, seq: ++this.seq } });
   }
 
   /**
