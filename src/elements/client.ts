@@ -106,6 +106,8 @@ export class ParleyClient extends LitElement {
   private readonly baseTitle = document.title;
   /** The push node stored when the bell last looked. */
   private pushNode: string | undefined;
+  /** The unread total last put in the title and badge. */
+  private shownUnread: number | undefined;
   private readonly muted = new LiveQuery(this, async (db) => !!(this.open && (await getConversation(db, this.open))?.muted), touches('conversations'));
 
   constructor() {
@@ -135,8 +137,11 @@ export class ParleyClient extends LitElement {
       this.roomShown = false;
       void this.muted.refresh();
     }
-    // The total unread, where people look for it: the tab title and, installed, the app badge.
+    // The total unread, where people look for it: the tab title and, installed, the app badge
+    // (set when it changes: every update would cost a call into the browser per incoming message).
     const total = this.unread.value ?? 0;
+    if (total === this.shownUnread) return;
+    this.shownUnread = total;
     document.title = total ? `(${total}) ${this.baseTitle}` : this.baseTitle;
     const nav = navigator as Navigator & { setAppBadge?(n: number): Promise<void>; clearAppBadge?(): Promise<void> };
     void (total ? nav.setAppBadge?.(total) : nav.clearAppBadge?.())?.catch(() => undefined);

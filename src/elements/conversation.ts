@@ -1,4 +1,5 @@
 import { LitElement, html, css, nothing, type PropertyValues } from 'lit';
+import { guard } from 'lit/directives/guard.js';
 import { repeat } from 'lit/directives/repeat.js';
 import { parley, contactNames, getAccount, getConversation, getRoom, listMessages, searchMessages, type MessageRecord } from '../client/index.js';
 import { displayName } from '../shared/names.js';
@@ -120,9 +121,9 @@ export class ParleyConversation extends LitElement {
   /** Key of our message being corrected inline (XEP-0308), if any. */
   declare editing: string | undefined;
   declare editError: string;
-  private readonly messages = new LiveQuery(
+  private readonly messages: LiveQuery<MessageRecord[]> = new LiveQuery(
     this,
-    (db) => (this.jid ? listMessages(db, this.jid, { limit: this.limit }) : Promise.resolve([])),
+    async (db): Promise<MessageRecord[]> => sameRecords(this.messages.value, this.jid ? await listMessages(db, this.jid, { limit: this.limit }) : []),
     (change) => !!this.jid && !!change.conversations?.includes(this.jid),
   );
   private readonly record = new LiveQuery(
@@ -229,7 +230,7 @@ export class ParleyConversation extends LitElement {
       ${this.query.trim()
         ? html`<p class="muted" role="status">${hits.length} found</p>
             <ol class="results" aria-label="Search results">
-              ${hits.map((m) => this.renderMessage(m))}
+              ${hits.map((m) => this.renderMessage(m, false, undefined, lastOwnKey(list)))}
             </ol>`
         : this.renderLog(list)}`;
   }
@@ -238,13 +239,14 @@ export class ParleyConversation extends LitElement {
     const unread = this.record.value?.unread ?? 0;
     // At the bottom new messages are in view anyway: the marker is for one scrolled up.
     const firstUnread = this.atBottom ? undefined : firstUnreadKey(list, unread);
+    const lastOwn = lastOwnKey(list);
     return html`
       ${list.length >= this.limit || !this.archiveDone
         ? html`<button class="older" ?disabled=${this.loadingOlder} @click=${this.loadOlder}>${this.loadingOlder ? 'Loading…' : 'Show older messages'}</button>`
         : nothing}
       ${list.length === 0 ? html`<p class="empty">No messages yet.</p>` : nothing}
       <div class="log" role="log" aria-live="polite" aria-label="Messages"><ol>
-        ${repeat(logRows(list, firstUnread), (row) => row.message.key, (row) => this.renderMessage(row.message, row.message.key === firstUnread, row))}
+        ${repeat(logRows(list, firstUnread), (row) => row.message.key, (row) => this.renderRow(row, firstUnread, lastOwn))}
       </ol></div>
       <p class="typing muted" aria-live="polite">${this.typing() ? html`<bdi>${this.jid}</bdi> is typing…` : ''}</p>
       ${this.atBottom
@@ -252,6 +254,18 @@ export class ParleyConversation extends LitElement {
         : html`<button class="jump" aria-label=${unread ? `${unread} new message${unread === 1 ? '' : 's'}, jump to the newest` : 'Jump to the newest message'}
             @click=${this.jumpToNewest}>↓${unread ? ` ${unread} new` : ''}</button>`}
     `;
+  }
+
+  /**
+   * A row is drawn again only when something it shows changed: a new message then costs one row, not
+   * the whole window (records read again are the same objects while unchanged, see sameRecords).
+   */
+  private renderRow(row: LogRow, firstUnread: string | undefined, lastOwn: string | undefined) {
+    const m = row.message;
+    const own = (key: string | undefined) => key === m.key;
+    const deps = [m, this.original(m), row.first, row.day, own(firstUnread), own(lastOwn), own(this.editing) && this.editError, own(this.picking),
+      this.expanded.has(m.key), this.name.value, this.account.value?.jid, this.room.value?.role];
+    return guard(deps, () => this.renderMessage(m, own(firstUnread), row, lastOwn));
   }
 
   /** Who sent an incoming message: their nick in a room, else the contact's name (a room occupant's: their nick). */
@@ -264,7 +278,7 @@ export class ParleyConversation extends LitElement {
   // Text goes in as a text binding: Lit creates a text node, so markup in a body is never parsed.
   // Every remote string (body, address, reaction) is isolated (dir=auto, <bdi>): a right-to-left
   // override in it cannot reorder Parley's own text beside it, such as the time.
-  private renderMessage(m: MessageRecord, firstUnread = false, { first, day: dayLine }: Omit<LogRow, 'message'> = { first: true }) {
+  private renderMessage(m: MessageRecord, firstUnread = false, { first, day: dayLine }: Omit<LogRow, 'message'> = { first: true }, lastOwn?: string) {
     const when = new Date(m.ts);
     // XEP-0461: a reply whose original is shown above it does not show its fallback quote as well.
     const original = this.original(m);
@@ -289,7 +303,7 @@ export class ParleyConversation extends LitElement {
       <time class="meta" datetime=${when.toISOString()} title=${day.format(when)}>${time.format(when)}</time>
       ${STATE_TEXT[m.state] ? html`<span class="meta state">${STATE_TEXT[m.state]}</span>` : nothing}
       ${this.renderReactionActions(m)}
-      ${this.renderEdits(m)}
+      ${this.renderEdits(m, lastOwn)}
       ${this.room.value?.role === 'moderator' && m.stanzaId && !m.retracted
         ? html`<button class="moderate-button" aria-label="Remove this message for everyone" @click=${() => void this.moderate(m)}>Remove</button>`
         : nothing}
@@ -325,7 +339,7 @@ export class ParleyConversation extends LitElement {
   }
 
   /** XEP-0308/0424: "(edited)" with the earlier texts, and Edit (last own message only) / Retract on ours. */
-  private renderEdits(m: MessageRecord) {
+  private renderEdits(m: MessageRecord, lastOwn: string | undefined) {
     const hidden = Math.max(0, (m.edits?.length ?? 0) - EDITS_SHOWN);
     const edits = !m.retracted && m.edits?.length
       ? html`<details class="meta edited"><summary title=${`Before: ${clip(m.edits.at(-1)!.body, 200)}`}>(edited)</summary>
@@ -334,9 +348,8 @@ export class ParleyConversation extends LitElement {
       : nothing;
     if (m.direction !== 'out' || m.retracted || m.state === 'pending' || this.editing === m.key) return edits;
     const what = clip(m.body, 40);
-    const last = [...(this.messages.value ?? [])].reverse().find((x) => x.direction === 'out' && !x.retracted);
     return html`${edits}<span class="actions">
-      ${last?.key === m.key
+      ${lastOwn === m.key
         ? html`<button class="edit-button" aria-label=${`Edit your message: ${what}`} @click=${() => void this.startEdit(m)}>Edit</button>`
         : nothing}
       <button class="retract-button" aria-label=${`Retract your message: ${what}`} @click=${() => void this.retract(m)}>Retract</button>
@@ -558,6 +571,22 @@ export class ParleyConversation extends LitElement {
   }
 }
 customElements.define('parley-conversation', ParleyConversation);
+
+/** Our newest message still there: the one Edit is offered on (XEP-0308 corrects only the last). */
+function lastOwnKey(list: readonly MessageRecord[]): string | undefined {
+  for (let i = list.length - 1; i >= 0; i--) if (list[i]!.direction === 'out' && !list[i]!.retracted) return list[i]!.key;
+  return undefined;
+}
+
+/** `next`, with each record equal to one in `previous` replaced by that one: unchanged rows stay unchanged. */
+function sameRecords(previous: readonly MessageRecord[] | undefined, next: MessageRecord[]): MessageRecord[] {
+  if (!previous?.length) return next;
+  const before = new Map(previous.map((m) => [m.key, m]));
+  return next.map((m) => {
+    const old = before.get(m.key);
+    return old && JSON.stringify(old) === JSON.stringify(m) ? old : m;
+  });
+}
 
 /** The first of the last `unread` incoming messages of `list`: where "New messages" starts. */
 function firstUnreadKey(list: MessageRecord[], unread: number): string | undefined {

@@ -1,3 +1,4 @@
+import { unwrap, wrap } from 'idb';
 import type { ParleyDb } from './db.js';
 import { shownFrom } from './archive.js';
 import { displayName } from '../shared/names.js';
@@ -89,9 +90,16 @@ export async function listMessages(
   conversation: string,
   { limit = 100, before = Infinity }: { limit?: number; before?: number } = {},
 ): Promise<MessageRecord[]> {
-  const floor: [string, number] = [conversation, await shownFrom(db, conversation)];
   const index = db.transaction('messages').store.index('byConversation');
   const upper: [string, number] = [conversation, before];
+  const newest = unwrap(index) as NewestIndex;
+  if (newest.getAllRecords) {
+    // One request for the window, beside the hole check, not four one after another.
+    const request = newest.getAllRecords({ query: IDBKeyRange.bound([conversation, -Infinity], upper, false, true), count: limit, direction: 'prev' });
+    const [from, records] = await Promise.all([shownFrom(db, conversation), wrap(request)]);
+    return records.map((r) => r.value).filter((m) => m.ts >= from).reverse();
+  }
+  const floor: [string, number] = [conversation, await shownFrom(db, conversation)];
   if (indexedDB.cmp(floor, upper) >= 0) return [];
   // Two requests, not one per message: hop to the limit-th newest key, then read forward from it.
   let cursor = await index.openKeyCursor(IDBKeyRange.bound(floor, upper, false, true), 'prev');
@@ -101,6 +109,11 @@ export async function listMessages(
   const messages = await index.getAll(IDBKeyRange.bound(lower, upper, false, true));
   return messages.slice(-limit);
 }
+
+/** IndexedDB's getAllRecords (Chromium 141 on): the last records of a range in one request. */
+type NewestIndex = IDBIndex & {
+  getAllRecords?(options: { query: IDBKeyRange; count: number; direction: 'prev' }): IDBRequest<{ value: MessageRecord }[]>;
+};
 
 /** Messages of a conversation whose text contains `text` (any case), newest first. */
 export async function searchMessages(db: ParleyDb, conversation: string, text: string, limit = 200): Promise<MessageRecord[]> {

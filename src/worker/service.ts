@@ -3,7 +3,7 @@
  * Pages read IndexedDB themselves; this tells them what changed on the `parley` BroadcastChannel.
  */
 import { bareJid, isBareJid, resourceOf } from '../shared/jid.js';
-import { EVENTS_CHANNEL, type Change, type LoginOptions, type ParleyApi, type Status, type WorkerEvent } from '../shared/api.js';
+import { EVENTS_CHANNEL, type LoginOptions, type ParleyApi, type Status, type WorkerEvent } from '../shared/api.js';
 import type { AccountRecord, FastTokenRecord } from '../shared/records.js';
 import type { AuthResult } from './auth.js';
 import { getAccount } from '../storage/read.js';
@@ -15,6 +15,7 @@ import { blocking } from './blocking.js';
 import { bookmarked, bookmarks } from './bookmarks.js';
 import { caps } from './caps.js';
 import { carbons } from './carbons.js';
+import { ChangeBatch } from './change-batch.js';
 import { chatStates } from './chatstates.js';
 import { corrections } from './correction.js';
 import { csi, Visibility } from './csi.js';
@@ -48,8 +49,6 @@ import { softwareVersion } from './software-version.js';
 import { uploads } from './upload.js';
 import { cards } from './vcard.js';
 
-
-const CHANGE_BATCH_MS = 16;
 /** A page shown again checks the rooms at most this often. */
 const CHECK_ON_LOOK_MS = 5_000;
 
@@ -74,8 +73,7 @@ export class ParleyService implements ParleyApi {
   private seq = 0;
   private running: Running | undefined;
   private readonly visibility = new Visibility();
-  private pending = { stores: new Set<string>(), conversations: new Set<string>() };
-  private flushTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly changes = new ChangeBatch((change) => this.post({ type: 'change', change }));
   /** Serialises login/logout/restore so two tabs cannot start two sessions. */
   private lifecycle: Promise<unknown> = Promise.resolve();
   /** Commands running now: a login or logout waits for them, and they wait for it. */
@@ -106,7 +104,7 @@ export class ParleyService implements ParleyApi {
     globalThis.addEventListener?.('online', () => this.running?.session.reconnectNow());
     const ctx: ApiContext = {
       db,
-      commit: (change) => this.commit(change),
+      commit: (change) => this.changes.add(change),
       plugins: () => this.plugins(),
       online: () => this.onlinePlugins(),
       isOnline: () => this.current.state === 'online' && !!this.running,
@@ -164,7 +162,7 @@ export class ParleyService implements ParleyApi {
       if (!(await this.own(jid))) throw new Error('Login cancelled.');
       // Another account's data must never show under this one, nor the new session's data be lost:
       // cleared before connecting, not after.
-      if (previous && previous.jid !== jid) this.commit(await clearAll(this.db));
+      if (previous && previous.jid !== jid) this.changes.add(await clearAll(this.db));
       this.setStatus({ state: 'connecting', jid });
       try {
         await this.connect(account, { password: options.password }, false);
@@ -173,7 +171,7 @@ export class ParleyService implements ParleyApi {
         this.setStatus({ state: 'logged-out', error: (err as Error).message });
         throw err;
       }
-      this.commit(await saveAccount(this.db, withCredentials(account, this.running?.session.auth ?? {})));
+      this.changes.add(await saveAccount(this.db, withCredentials(account, this.running?.session.auth ?? {})));
     });
   }
 
@@ -187,7 +185,7 @@ export class ParleyService implements ParleyApi {
       const account = await getAccount(this.db);
       // Clearing is writing: only the account's owner may, and another worker owns it.
       if (account && this.owner.jid !== account.jid && !(await this.owner.tryAcquire(account.jid))) throw new Error(WAITING);
-      this.commit(await clearAll(this.db));
+      this.changes.add(await clearAll(this.db));
       this.owner.release();
       this.setStatus({ state: 'logged-out' });
     });
@@ -210,7 +208,7 @@ export class ParleyService implements ParleyApi {
         this.owner.release();
         throw err;
       }
-      this.commit(await saveAccount(this.db, withCredentials(account, this.running?.session.auth ?? {})));
+      this.changes.add(await saveAccount(this.db, withCredentials(account, this.running?.session.auth ?? {})));
     });
   }
 
@@ -221,7 +219,7 @@ export class ParleyService implements ParleyApi {
       this.supersede();
       // The server ends the stream; nothing of the account stays here either.
       await this.end();
-      this.commit(await clearAll(this.db));
+      this.changes.add(await clearAll(this.db));
       this.owner.release();
       this.setStatus({ state: 'logged-out' });
     });
@@ -241,7 +239,7 @@ export class ParleyService implements ParleyApi {
   mute(conversation: string, muted: boolean): Promise<void> {
     return this.command(async () => {
       this.plugins();
-      this.commit(await setMuted(this.db, this.contactJid(conversation), !!muted));
+      this.changes.add(await setMuted(this.db, this.contactJid(conversation), !!muted));
     });
   }
 
@@ -271,7 +269,7 @@ export class ParleyService implements ParleyApi {
       // Read state is written by the account's owner; a waiting window's reading is not recorded.
       if (!this.running) return;
       const jid = await this.conversationJid(conversation);
-      this.commit(await markRead(this.db, jid, upTo));
+      this.changes.add(await markRead(this.db, jid, upTo));
       // Markers (XEP-0333) go to the one person who wrote; a room would pass them to everyone.
       if (!(await this.isRoom(jid))) await this.running?.markers.seen(jid, upTo);
       // Other devices learn only a whole read (XEP-0490 publishes the newest message): never more than was seen.
@@ -382,7 +380,7 @@ export class ParleyService implements ParleyApi {
       agentId: account.agentId,
       onToken: (fast) => void this.tokenChanged(account.jid, fast),
       db: this.db,
-      commit: (change) => this.commit(change),
+      commit: (change) => this.changes.add(change),
       onState: (state, error) => this.setStatus({ state, jid: account.jid, ...(error ? { error } : {}) }),
       onAuthLost: (err) => void this.serially(async () => {
         // Only while this session is the one running: an account removed here is gone already.
@@ -465,12 +463,12 @@ export class ParleyService implements ParleyApi {
   private async tokenChanged(jid: string, fast: FastTokenRecord | null): Promise<void> {
     const account = await getAccount(this.db);
     if (account?.jid !== jid || (!account.fast && !account.keys)) return;
-    this.commit(await saveAccount(this.db, withCredentials(account, { fast })));
+    this.changes.add(await saveAccount(this.db, withCredentials(account, { fast })));
   }
 
   private async forgetKeys(account: AccountRecord, err: Error): Promise<void> {
     const { keys: _keys, fast: _fast, ...rest } = account;
-    this.commit(await saveAccount(this.db, rest));
+    this.changes.add(await saveAccount(this.db, rest));
     this.setStatus({ state: 'logged-out', jid: account.jid, error: err instanceof LoginError ? err.message : String(err) });
   }
 
@@ -547,22 +545,6 @@ export class ParleyService implements ParleyApi {
   private setStatus(status: Status): void {
     this.current = status;
     this.post({ type: 'status', status: { ...status, worker: this.id, seq: ++this.seq } });
-  }
-
-  /**
-   * Changes are merged for up to one frame before pages hear of them: a burst of 500 stanzas
-   * then costs pages a few re-reads, not 500.
-   */
-  private commit(change: Change | null): void {
-    if (!change) return;
-    for (const store of change.stores) this.pending.stores.add(store);
-    for (const jid of change.conversations ?? []) this.pending.conversations.add(jid);
-    this.flushTimer ??= setTimeout(() => {
-      this.flushTimer = undefined;
-      const { stores, conversations } = this.pending;
-      this.pending = { stores: new Set(), conversations: new Set() };
-      this.post({ type: 'change', change: { stores: [...stores], conversations: [...conversations] } });
-    }, CHANGE_BATCH_MS);
   }
 
   private post(event: WorkerEvent): void {

@@ -1,0 +1,39 @@
+import type { Change } from '../shared/api.js';
+
+/**
+ * Merges the worker's changes before pages hear of them. The first change after a quiet spell goes
+ * out at once (changes made in the same task still merge), so a lone message is not held back; the
+ * ones that follow within `ms` of the last announcement go out together, so a burst of 500 stanzas
+ * costs pages a few re-reads, not 500.
+ */
+export class ChangeBatch {
+  private stores = new Set<string>();
+  private conversations = new Set<string>();
+  private scheduled = false;
+  private last = -Infinity;
+
+  constructor(
+    private readonly announce: (change: Change) => void,
+    private readonly ms = 16,
+  ) {}
+
+  add(change: Change | null): void {
+    if (!change) return;
+    for (const store of change.stores) this.stores.add(store);
+    for (const jid of change.conversations ?? []) this.conversations.add(jid);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    const wait = this.last + this.ms - performance.now();
+    if (wait > 0) setTimeout(() => this.flush(), wait);
+    else queueMicrotask(() => this.flush());
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    this.last = performance.now();
+    const change = { stores: [...this.stores], conversations: [...this.conversations] };
+    this.stores = new Set();
+    this.conversations = new Set();
+    this.announce(change);
+  }
+}
