@@ -80,7 +80,7 @@ export function parseSubscriptions(el: Element | undefined): MucSubscription[] {
  * exactly a room in `subscribed` (its bare JID, as the room sends them), and only messages of that
  * room: a forwarded message from anywhere else is someone else's words put in the room's mouth.
  */
-export function unwrapEvent(envelope: Envelope, subscribed: ReadonlySet<string>): RoomMessage[] | null {
+export function unwrapEvent(envelope: Envelope, subscribed: Pick<ReadonlySet<string>, 'has'>): RoomMessage[] | null {
   const room = envelope.from;
   const items = envelope.message.getChild('event', NS_PUBSUB_EVENT)?.getChild('items');
   if (!items || (items.attrs.node !== NODE_MESSAGES && items.attrs.node !== NODE_SUBJECT)) return null;
@@ -133,10 +133,9 @@ export interface MucSubPlugin extends Plugin {
 }
 
 export function mucsub(ctx: PluginContext, rooms: RoomMessages): MucSubPlugin {
-  const subscribed = new Set<string>();
-  /** Our nick in each subscribed room, as we subscribed or the service lists it. */
-  const nicks = new Map<string, string>();
-  const withNick = (list: RoomMessage[]) => list.map((m) => (nicks.has(m.room) ? { ...m, nick: nicks.get(m.room)! } : m));
+  /** Our nick in each subscribed room, as we subscribed or the service lists it (the archive reads it too). */
+  const subscribed = ctx.rooms.subscribed;
+  const withNick = (list: RoomMessage[]) => list.map((m) => (subscribed.get(m.room) ? { ...m, nick: subscribed.get(m.room)! } : m));
   /** Our archive queries waiting for their `<fin/>`: the room each went to, and its results so far. */
   const pending = new Map<string, { room: string; results: RoomMessage[] }>();
   let services: Promise<string[]> | undefined;
@@ -199,11 +198,12 @@ export function mucsub(ctx: PluginContext, rooms: RoomMessages): MucSubPlugin {
 
   /** Subscribing and unsubscribing here, numbered: what the server listed before one of them does not undo it. */
   let tick = 0;
-  const changed = new Map<string, { at: number; on: boolean }>();
-  function note(room: string, on: boolean): void {
-    changed.set(room, { at: ++tick, on });
-    if (on) subscribed.add(room);
-    else subscribed.delete(room);
+  const changed = new Map<string, { at: number; nick?: string }>();
+  /** `nick`: subscribed under it; none: unsubscribed. */
+  function note(room: string, nick?: string): void {
+    changed.set(room, { at: ++tick, ...(nick === undefined ? {} : { nick }) });
+    if (nick === undefined) subscribed.delete(room);
+    else subscribed.set(room, nick);
   }
 
   async function refresh(): Promise<MucSubscription[]> {
@@ -211,15 +211,13 @@ export function mucsub(ctx: PluginContext, rooms: RoomMessages): MucSubPlugin {
     services ??= discover();
     const lists = await Promise.all((await services).map(async (s) => parseSubscriptions(await ctx.xmpp.iqCaller.get(buildSubscriptions(), s))));
     const all = lists.flat();
+    const known = new Map(subscribed);
     subscribed.clear();
-    for (const s of all) {
-      subscribed.add(s.room);
-      if (s.nick) nicks.set(s.room, s.nick);
-    }
-    for (const [room, { at, on }] of changed) {
+    for (const s of all) subscribed.set(s.room, s.nick ?? known.get(s.room) ?? '');
+    for (const [room, { at, nick }] of changed) {
       if (at <= asked) changed.delete(room);
-      else if (on) subscribed.add(room);
-      else subscribed.delete(room);
+      else if (nick === undefined) subscribed.delete(room);
+      else subscribed.set(room, nick);
     }
     return all;
   }
@@ -248,13 +246,12 @@ export function mucsub(ctx: PluginContext, rooms: RoomMessages): MucSubPlugin {
       if (!isRoomJid(room)) throw new Error(`"${room}" is not a room address.`);
       if (!nick.trim()) throw new Error('Choose a nickname.');
       await ctx.xmpp.iqCaller.set(buildSubscribe(nick.trim(), password), room);
-      nicks.set(room, nick.trim());
-      note(room, true);
+      note(room, nick.trim());
       await catchUp(room);
     },
     async unsubscribe(room) {
       await ctx.xmpp.iqCaller.set(buildUnsubscribe(), room);
-      note(room, false);
+      note(room);
     },
     isSubscribed: (room) => subscribed.has(room),
     subscriptions: refresh,
