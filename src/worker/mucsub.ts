@@ -11,6 +11,7 @@ import type { Element } from '@xmpp/xml';
 import type { MucSubscription, ParleyApi } from '../shared/api.js';
 import { bareJid, isRoomJid, resourceOf } from '../shared/jid.js';
 import { advanceSync, readSync } from '../storage/archive.js';
+import { markSubscribed } from '../storage/rooms.js';
 import { arrivalOf } from './clock.js';
 import { archiveId, NS_FORWARD, NS_MAM, NS_OCCUPANT_ID, type Envelope } from './envelope.js';
 import type { Feature } from './feature.js';
@@ -128,6 +129,8 @@ export interface MucSubPlugin extends Plugin {
   unsubscribe(room: string): Promise<void>;
   /** Whether we are subscribed to `room`, as far as this session knows. */
   isSubscribed(room: string): boolean;
+  /** Whether the room or MUC service `jid` offers MUC-Sub (a room not made yet: its service). */
+  offers(jid: string): Promise<boolean>;
   /** Every room we are subscribed to, as the MUC services say. */
   subscriptions(): Promise<MucSubscription[]>;
 }
@@ -148,16 +151,15 @@ export function mucsub(ctx: PluginContext, rooms: RoomMessages): MucSubPlugin {
     if (result) query.results.push(result);
   });
 
+  /** Whether `jid` (a room or a service) lists MUC-Sub among its features; undefined when it does not answer. */
+  const listsMucSub = async (jid: string) =>
+    (await ctx.xmpp.iqCaller.get(xml('query', { xmlns: NS_DISCO_INFO }), jid).catch(() => undefined))?.getChildren('feature').some((f) => f.attrs.var === NS_MUCSUB);
+
   /** The MUC services of our server that offer MUC-Sub. */
   async function discover(): Promise<string[]> {
     const domain = ctx.jid.slice(ctx.jid.indexOf('@') + 1);
     const items = await ctx.xmpp.iqCaller.get(xml('query', { xmlns: NS_DISCO_ITEMS }), domain);
-    const found = await Promise.all(
-      (items?.getChildren('item') ?? []).map(async (i) => {
-        const info = await ctx.xmpp.iqCaller.get(xml('query', { xmlns: NS_DISCO_INFO }), i.attrs.jid).catch(() => undefined);
-        return info?.getChildren('feature').some((f) => f.attrs.var === NS_MUCSUB) ? [i.attrs.jid as string] : [];
-      }),
-    );
+    const found = await Promise.all((items?.getChildren('item') ?? []).map(async (i) => (i.attrs.jid && (await listsMucSub(i.attrs.jid)) ? [i.attrs.jid as string] : [])));
     return found.flat();
   }
 
@@ -219,6 +221,9 @@ export function mucsub(ctx: PluginContext, rooms: RoomMessages): MucSubPlugin {
       else if (nick === undefined) subscribed.delete(room);
       else subscribed.set(room, nick);
     }
+    // Shown as subscribed where the services say so (another device may have changed it).
+    for (const r of await ctx.db.getAll('rooms')) if (r.subscribed && !subscribed.has(r.jid)) ctx.commit(await markSubscribed(ctx.db, r.jid));
+    for (const [room, nick] of subscribed) ctx.commit(await markSubscribed(ctx.db, room, nick));
     return all;
   }
 
@@ -247,11 +252,18 @@ export function mucsub(ctx: PluginContext, rooms: RoomMessages): MucSubPlugin {
       if (!nick.trim()) throw new Error('Choose a nickname.');
       await ctx.xmpp.iqCaller.set(buildSubscribe(nick.trim(), password), room);
       note(room, nick.trim());
+      ctx.commit(await markSubscribed(ctx.db, room, nick.trim()));
       await catchUp(room);
     },
     async unsubscribe(room) {
       await ctx.xmpp.iqCaller.set(buildUnsubscribe(), room);
       note(room);
+      ctx.commit(await markSubscribed(ctx.db, room));
+    },
+    async offers(jid) {
+      const answer = await listsMucSub(jid);
+      if (answer !== undefined || !isRoomJid(jid)) return !!answer;
+      return !!(await listsMucSub(jid.slice(jid.indexOf('@') + 1)));
     },
     isSubscribed: (room) => subscribed.has(room),
     subscriptions: refresh,
@@ -263,5 +275,6 @@ export const feature = {
     subscribeRoom: (room, nick, password) => ctx.online().mucsub.subscribe(ctx.contactJid(room), String(nick), password ? { password } : {}),
     unsubscribeRoom: (room) => ctx.online().mucsub.unsubscribe(ctx.contactJid(room)),
     roomSubscriptions: () => ctx.online().mucsub.subscriptions(),
+    canSubscribe: (jid) => ctx.online().mucsub.offers(bareJid(String(jid).trim().toLowerCase())),
   }),
-} satisfies Feature<Pick<ParleyApi, 'subscribeRoom' | 'unsubscribeRoom' | 'roomSubscriptions'>>;
+} satisfies Feature<Pick<ParleyApi, 'subscribeRoom' | 'unsubscribeRoom' | 'roomSubscriptions' | 'canSubscribe'>>;

@@ -122,6 +122,41 @@ describe('MUC-Sub (ejabberd): a room\'s messages without joining it, in the app'
     await alice.api('unsubscribeRoom', HALL);
   });
 
+  it('subscribing and unsubscribing in the app: listed while subscribed (after a reload too), the room\'s messages come only then', async () => {
+    const LOBBY = 'lobby@conference.localhost';
+    await createRoom(LOBBY);
+    // From the join dialog, which offers it where the service does.
+    await alice.click(`${C}parley-join >>> button.open-join`);
+    await alice.fill(`${C}parley-join >>> input[name="room"]`, LOBBY);
+    await alice.click(`${C}parley-join >>> button.subscribe`);
+    await until(async () => (await alice.page.$(`${C}parley-conversations >>> li[data-jid="${LOBBY}"]`)) !== null, { what: 'the room listed' });
+    await openRoom(LOBBY);
+    assert.match(await alice.page.$eval(`${C}parley-room >>> .state`, (el) => el.textContent ?? ''), /Subscribed/);
+    await say('to subscribers', LOBBY);
+    assert.deepEqual(await alice.waitForMessages(1), ['to subscribers']);
+    const occupants = await bob.xmpp.iqCaller.get(xml('query', { xmlns: 'http://jabber.org/protocol/disco#items' }), LOBBY);
+    assert.deepEqual(occupants?.getChildren('item').map((i) => i.attrs.jid), [`${LOBBY}/bob`], 'alice is not in the room');
+
+    await alice.closeLast();
+    alice = await ClientPage.open(profile, served.url);
+    await alice.waitForStatus('Online');
+    await openRoom(LOBBY);
+    assert.match(await alice.page.$eval(`${C}parley-room >>> .state`, (el) => el.textContent ?? ''), /Subscribed/);
+
+    // Unsubscribing from the room view, with the keyboard.
+    const unsubscribe = await alice.page.waitForSelector(`${C}parley-room >>> button.unsubscribe`, { visible: true });
+    await unsubscribe!.focus();
+    await alice.page.keyboard.press('Enter');
+    await until(async () => (await alice.record<{ subscribed?: boolean }>('rooms', LOBBY))?.subscribed === false, { what: 'unsubscribed' });
+    await alice.page.waitForSelector(`${C}parley-room >>> button.subscribe`, { visible: true });
+    await say('after unsubscribing', LOBBY);
+    await echoed('after unsubscribing');
+    // A round trip through alice's server and the room's service after the room sent it to everyone.
+    assert.deepEqual((await alice.api<{ room: string }[]>('roomSubscriptions')).map((s) => s.room), [ROOM]);
+    assert.deepEqual((await alice.stored(LOBBY)).map((m) => m.body), ['to subscribers']);
+    assert.deepEqual(await alice.messages(), ['to subscribers']);
+  });
+
   it('forgetting the room unsubscribes: nothing more comes', async () => {
     await openRoom();
     await alice.click(`${C}parley-room >>> button.leave`);
