@@ -1,6 +1,7 @@
 // An embedded ejabberd 24.12 for tests: an Erlang node of its own (name, cookie, dist port, mnesia dir)
 // with its own config under a temp dir, listening on 127.0.0.1 only. Debian's packaged config lacks
 // MAM for accounts and FAST, so the config is written here.
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -12,6 +13,11 @@ export interface Ejabberd extends XmppServer {
   kind: 'ejabberd';
   /** Calls one ejabberd command through mod_http_api (loopback only); returns its JSON result. */
   api(command: string, args: Record<string, string | number>): Promise<unknown>;
+  /**
+   * Evaluates Erlang expressions (ending with a full stop) inside the server's node, through its
+   * distribution port with erl_call; returns the printed result (`{ok, Value}`).
+   */
+  eval(erlang: string): Promise<string>;
 }
 
 // Debian's ejabberd puts its applications here; `erl` finds them through ERL_LIBS.
@@ -227,6 +233,12 @@ export async function startEjabberd(opts: ServerOptions = {}): Promise<Ejabberd>
       return resources.map((r) => `${user}@${host}/${r}`).sort();
     },
     api,
+    eval: (erlang) =>
+      new Promise((resolve, reject) => {
+        const call = execFile('erl_call', ['-c', cookie, '-address', `127.0.0.1:${distPort}`, '-timeout', '10', '-e'], { env }, (err, stdout, stderr) =>
+          err ? reject(new Error(`erl_call: ${err.message} ${stderr}`)) : resolve(stdout.trim()));
+        call.stdin!.end(`${erlang}\n`);
+      }),
     kill,
     start,
     stop,

@@ -15,11 +15,12 @@ const FAILED: Record<Exclude<JoinResult['status'], 'joined' | 'nick-conflict'>, 
 
 /**
  * Join or create a room: its name (a bare name goes to our server's conference service) and a
- * nick; a nick that is taken offers another. Lists the service's public rooms on request.
- * Fires `parley-open` with the room's JID once in.
+ * nick; a nick that is taken offers another. Where the service offers MUC-Sub, subscribing instead
+ * gets the room's messages without being in it. Lists the service's public rooms on request.
+ * Fires `parley-open` with the room's JID once in (or subscribed).
  */
 export class ParleyJoin extends LitElement {
-  static override properties = { open: { state: true }, message: { state: true }, nick: { state: true }, needsPassword: { state: true }, rooms: { state: true } };
+  static override properties = { open: { state: true }, message: { state: true }, nick: { state: true }, needsPassword: { state: true }, rooms: { state: true }, subscribable: { state: true } };
   static override styles = [
     base,
     css`
@@ -27,7 +28,8 @@ export class ParleyJoin extends LitElement {
       form { display: flex; flex-direction: column; gap: 0.4em; }
       ul { list-style: none; margin: 0.4em 0; padding: 0; }
       li button { width: 100%; text-align: left; border: none; }
-      .count { color: var(--_muted); font-size: 0.85em; }
+      .count, .hint { color: var(--_muted); font-size: 0.85em; }
+      .hint { margin: 0; }
     `,
   ];
 
@@ -36,6 +38,8 @@ export class ParleyJoin extends LitElement {
   declare nick: string;
   declare needsPassword: boolean;
   declare rooms: RoomListing[] | undefined;
+  /** The conference service offers MUC-Sub (ejabberd). */
+  declare subscribable: boolean;
   private readonly account = new LiveQuery(this, getAccount, touches('account'));
   private room = '';
 
@@ -46,6 +50,7 @@ export class ParleyJoin extends LitElement {
     this.nick = '';
     this.needsPassword = false;
     this.rooms = undefined;
+    this.subscribable = false;
   }
 
   private get domain(): string {
@@ -63,9 +68,11 @@ export class ParleyJoin extends LitElement {
         <p class="error" role="alert">${this.message}</p>
         <div>
           <button class="primary" type="submit">Join</button>
+          ${this.subscribable ? html`<button type="button" class="subscribe" aria-describedby="subscribe-hint" @click=${this.subscribe}>Subscribe</button>` : nothing}
           <button type="button" class="find" @click=${this.find}>Find rooms</button>
           <button type="button" @click=${this.close}>Cancel</button>
         </div>
+        ${this.subscribable ? html`<p id="subscribe-hint" class="hint">Subscribe: get the room's messages without being in it.</p>` : nothing}
       </form>
       ${this.rooms
         ? html`<ul aria-label="Rooms on the server">
@@ -79,6 +86,7 @@ export class ParleyJoin extends LitElement {
   /** Opens the form, keyboard focus in its first field. */
   private async start(): Promise<void> {
     this.open = true;
+    void parley().api.canSubscribe(`conference.${this.domain}`).then((offered) => (this.subscribable = offered), () => (this.subscribable = false));
     await this.updateComplete;
     this.renderRoot.querySelector<HTMLInputElement>('input[name="room"]')?.focus();
   }
@@ -110,23 +118,45 @@ export class ParleyJoin extends LitElement {
     }
   }
 
-  private async submit(e: SubmitEvent): Promise<void> {
-    e.preventDefault();
-    const data = new FormData(e.target as HTMLFormElement);
+  /** The room's JID and the password as filled in; the name and nick are kept for another try. */
+  private fields(form: HTMLFormElement): { room: string; password?: string } {
+    const data = new FormData(form);
     const name = String(data.get('room')).trim();
-    const room = name.includes('@') ? name : `${name}@conference.${this.domain}`;
     this.room = name;
     this.nick = String(data.get('nick')).trim();
-    const password = data.get('password');
     this.message = '';
+    const password = data.get('password');
+    return { room: name.includes('@') ? name : `${name}@conference.${this.domain}`, ...(password ? { password: String(password) } : {}) };
+  }
+
+  /** In (or subscribed): the form closes and the room opens. */
+  private done(room: string): void {
+    this.open = false;
+    this.room = '';
+    this.needsPassword = false;
+    this.dispatchEvent(new CustomEvent('parley-open', { detail: room.toLowerCase(), bubbles: true, composed: true }));
+  }
+
+  private async subscribe(): Promise<void> {
+    const form = this.renderRoot.querySelector<HTMLFormElement>('form.join')!;
+    if (!form.reportValidity()) return;
+    const { room, password } = this.fields(form);
+    try {
+      await parley().api.subscribeRoom(room, this.nick, password);
+      this.done(room);
+    } catch (err) {
+      this.message = err instanceof Error ? err.message : String(err);
+    }
+  }
+
+  private async submit(e: SubmitEvent): Promise<void> {
+    e.preventDefault();
+    const { room, password } = this.fields(e.target as HTMLFormElement);
     try {
       // Joining a room that does not exist creates it, with the server's default configuration.
-      const result = password ? await parley().api.joinRoom(room, this.nick, String(password)) : await parley().api.createRoom(room, this.nick);
+      const result = password ? await parley().api.joinRoom(room, this.nick, password) : await parley().api.createRoom(room, this.nick);
       if (result.status === 'joined') {
-        this.open = false;
-        this.room = '';
-        this.needsPassword = false;
-        this.dispatchEvent(new CustomEvent('parley-open', { detail: room.toLowerCase(), bubbles: true, composed: true }));
+        this.done(room);
       } else if (result.status === 'nick-conflict') {
         this.message = `The nickname "${this.nick}" is taken in this room. Try "${result.suggestion}"?`;
         this.nick = result.suggestion;

@@ -216,6 +216,8 @@ export interface ParleyApi {
   subscribeRoom(room: string, nick: string, password?: string): Promise<void>;
   unsubscribeRoom(room: string): Promise<void>;
   roomSubscriptions(): Promise<MucSubscription[]>;
+  /** Whether a room, or a MUC service (for a room not made yet), offers MUC-Sub. */
+  canSubscribe(jid: string): Promise<boolean>;
 }
 
 /** Where to PUT a file and with which headers, and the URL it is then shared by (XEP-0363). */

@@ -204,6 +204,8 @@ export interface RoomRecord {
   affiliation?: Affiliation;
   /** Ours in the room (XEP-0421), when it offers them: a worker taking over the stream needs it. */
   occupantId?: string;
+  /** MUC-Sub (ejabberd): its messages come to us whether we are in it or not. */
+  subscribed?: boolean;
 }
 
 /**

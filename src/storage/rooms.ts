@@ -35,6 +35,20 @@ export async function updateRoom(db: ParleyDb, jid: string, change: Partial<Room
   return room ? { stores: ['rooms'] } : null;
 }
 
+/**
+ * MUC-Sub: we are subscribed to `jid` under `nick`, or no longer (`nick` undefined). A room not
+ * stored yet is stored, as one we are not in: it shows among the conversations while subscribed.
+ */
+export async function markSubscribed(db: ParleyDb, jid: string, nick?: string): Promise<Change | null> {
+  const subscribed = nick !== undefined;
+  const tx = db.transaction('rooms', 'readwrite');
+  const room = await tx.store.get(jid);
+  const change = room ? !!room.subscribed !== subscribed : subscribed;
+  if (change) await tx.store.put(room ? { ...room, subscribed } : { jid, nick: nick!, state: 'out', subscribed });
+  await tx.done;
+  return change ? { stores: ['rooms'] } : null;
+}
+
 /** We left the room, or were removed from it: it and its occupants go; its messages stay. */
 export async function removeRoom(db: ParleyDb, jid: string): Promise<Change> {
   const tx = db.transaction(['rooms', 'occupants'], 'readwrite');

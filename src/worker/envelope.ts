@@ -8,8 +8,8 @@
  * Security (the CVE-2017-5589 family): a carbon is believed only from exactly our own bare JID; an
  * archive result only from the archive we queried (our own: our bare JID, or no `from`) and only
  * with a queryid we sent; a stanza-id only with `by` exactly the archive's JID, and only when one
- * alone claims it. A room's messages are believed only from a room we are in, and tied to the occupant
- * who wrote them (see `roomMessage`).
+ * alone claims it. A room's messages are believed only from a room we are in (its archive's results
+ * also from one we subscribed to), and tied to the occupant who wrote them (see `roomMessage`).
  */
 import type { Element } from '@xmpp/xml';
 import { bareJid, resourceOf } from '../shared/jid.js';
@@ -29,8 +29,10 @@ const NS_MUC_USER = 'http://jabber.org/protocol/muc#user';
 /** The rooms we are in (joined-rooms.ts), as far as the envelope stage needs to know. */
 export interface Rooms {
   get(room: string): JoinedRoom | undefined;
+  /** Also rooms we subscribed to (MUC-Sub): their archive is read, their live group chat is not. */
+  reading(room: string): JoinedRoom | undefined;
 }
-const NO_ROOMS: Rooms = { get: () => undefined };
+const NO_ROOMS: Rooms = { get: () => undefined, reading: () => undefined };
 
 /** How the message reached us: straight from its sender, as our server's copy, or from an archive. */
 export type Vouch = 'live' | 'carbon' | 'archive';
@@ -242,11 +244,12 @@ export function unwrapResult(outer: Element, ownJid: string, archiveOf: (queryid
 
 /**
  * A room archive's result: a group chat message of that room (anything else it holds is not ours to
- * take). The archive vouches for the author's occupant-id and, where it shows one, real JID.
+ * take), of a room we are in or subscribed to. The archive vouches for the author's occupant-id and,
+ * where it shows one, real JID.
  */
 function roomResult(outer: Element, message: Element, room: string, id: string, stamp: number, ownJid: string, rooms: Rooms): Envelope | null {
   const from = message.attrs.from;
-  const joined = rooms.get(room);
+  const joined = rooms.reading(room);
   if (!from || message.attrs.type !== 'groupchat' || bareJid(from) !== room || !joined) return null;
   const occupantId = message.getChild('occupant-id', NS_OCCUPANT_ID)?.attrs.id;
   const realJid = message.getChild('x', NS_MUC_USER)?.getChild('item')?.attrs.jid;

@@ -16,6 +16,11 @@ export interface JoinedRoom {
 
 export class JoinedRooms {
   private readonly rooms = new Map<string, JoinedRoom>();
+  /**
+   * MUC-Sub (mucsub.ts keeps it): the rooms whose messages we get without being in them, by bare
+   * JID, with our nick there ('' when the service did not say).
+   */
+  readonly subscribed = new Map<string, string>();
 
   get(room: string): JoinedRoom | undefined {
     return this.rooms.get(bareJid(room));
@@ -27,6 +32,12 @@ export class JoinedRooms {
 
   delete(room: string): void {
     this.rooms.delete(bareJid(room));
+  }
+
+  /** A room whose archive we read: one we are in, else one we subscribed to (known by our nick there). */
+  reading(room: string): JoinedRoom | undefined {
+    const nick = this.subscribed.get(bareJid(room));
+    return this.get(room) ?? (nick === undefined ? undefined : { nick });
   }
 
   list(): string[] {

@@ -100,7 +100,7 @@ export function mam(ctx: PluginContext): MamPlugin {
   let done: Promise<void> = Promise.resolve();
   // Our own archive, and each room's (then `archive` is the room's JID): each has its own record.
   const own = ctx.jid;
-  const nickIn = (archive: string) => (archive === own ? undefined : ctx.rooms.get(archive)?.nick);
+  const nickIn = (archive: string) => (archive === own ? undefined : ctx.rooms.reading(archive)?.nick);
   let stop!: () => void;
   const stopped = new Promise<never>((_, reject) => (stop = () => reject(new StoppedError())));
   stopped.catch(() => undefined);

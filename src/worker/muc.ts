@@ -279,8 +279,6 @@ export function muc(ctx: PluginContext, messages: MessagePlugin, mam: MamPlugin,
       const stamped = new Set<MessageRecord>();
       const envelopes = [];
       for (const m of batch) {
-        // A room we receive without being in it is kept as a room (never joined again on its own: `out`).
-        if (!(await ctx.db.getKey('rooms', m.room))) ctx.commit(await putRoom(ctx.db, { jid: m.room, nick: m.nick ?? '', state: 'out', reason: 'Subscribed, not in the room' }));
         const env = roomEnvelope(m, ctx.rooms.get(m.room), ctx.jid);
         envelopes.push(env);
         const subject = parseSubject(env.message);
@@ -334,7 +332,11 @@ export function muc(ctx: PluginContext, messages: MessagePlugin, mam: MamPlugin,
       if (ctx.rooms.get(jid)?.synced && existing?.state === 'joined') return { status: 'joined', nick: existing.nick, created: false };
       ctx.commit(await putRoom(ctx.db, { ...existing, jid, nick: name, state: 'joining', ...(options.password ? { password: options.password } : {}) }));
       const result = await enter(jid, name, options.password);
-      if (result.status !== 'joined') ctx.commit(existing?.state === 'joined' ? await updateRoom(ctx.db, jid, { state: 'out', reason: result.status }) : await removeRoom(ctx.db, jid));
+      if (result.status !== 'joined') {
+        // A room we receive through MUC-Sub stays in the list as it was.
+        const back = existing?.state === 'joined' ? updateRoom(ctx.db, jid, { state: 'out', reason: result.status }) : existing?.subscribed ? putRoom(ctx.db, existing) : removeRoom(ctx.db, jid);
+        ctx.commit(await back);
+      }
       return result;
     },
 

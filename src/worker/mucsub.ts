@@ -11,6 +11,7 @@ import type { Element } from '@xmpp/xml';
 import type { MucSubscription, ParleyApi } from '../shared/api.js';
 import { bareJid, isRoomJid, resourceOf } from '../shared/jid.js';
 import { advanceSync, readSync } from '../storage/archive.js';
+import { markSubscribed } from '../storage/rooms.js';
 import { arrivalOf } from './clock.js';
 import { archiveId, NS_FORWARD, NS_MAM, NS_OCCUPANT_ID, type Envelope } from './envelope.js';
 import type { Feature } from './feature.js';
@@ -80,7 +81,7 @@ export function parseSubscriptions(el: Element | undefined): MucSubscription[] {
  * exactly a room in `subscribed` (its bare JID, as the room sends them), and only messages of that
  * room: a forwarded message from anywhere else is someone else's words put in the room's mouth.
  */
-export function unwrapEvent(envelope: Envelope, subscribed: ReadonlySet<string>): RoomMessage[] | null {
+export function unwrapEvent(envelope: Envelope, subscribed: Pick<ReadonlySet<string>, 'has'>): RoomMessage[] | null {
   const room = envelope.from;
   const items = envelope.message.getChild('event', NS_PUBSUB_EVENT)?.getChild('items');
   if (!items || (items.attrs.node !== NODE_MESSAGES && items.attrs.node !== NODE_SUBJECT)) return null;
@@ -128,15 +129,16 @@ export interface MucSubPlugin extends Plugin {
   unsubscribe(room: string): Promise<void>;
   /** Whether we are subscribed to `room`, as far as this session knows. */
   isSubscribed(room: string): boolean;
+  /** Whether the room or MUC service `jid` offers MUC-Sub (a room not made yet: its service). */
+  offers(jid: string): Promise<boolean>;
   /** Every room we are subscribed to, as the MUC services say. */
   subscriptions(): Promise<MucSubscription[]>;
 }
 
 export function mucsub(ctx: PluginContext, rooms: RoomMessages): MucSubPlugin {
-  const subscribed = new Set<string>();
-  /** Our nick in each subscribed room, as we subscribed or the service lists it. */
-  const nicks = new Map<string, string>();
-  const withNick = (list: RoomMessage[]) => list.map((m) => (nicks.has(m.room) ? { ...m, nick: nicks.get(m.room)! } : m));
+  /** Our nick in each subscribed room, as we subscribed or the service lists it (the archive reads it too). */
+  const subscribed = ctx.rooms.subscribed;
+  const withNick = (list: RoomMessage[]) => list.map((m) => (subscribed.get(m.room) ? { ...m, nick: subscribed.get(m.room)! } : m));
   /** Our archive queries waiting for their `<fin/>`: the room each went to, and its results so far. */
   const pending = new Map<string, { room: string; results: RoomMessage[] }>();
   let services: Promise<string[]> | undefined;
@@ -149,16 +151,15 @@ export function mucsub(ctx: PluginContext, rooms: RoomMessages): MucSubPlugin {
     if (result) query.results.push(result);
   });
 
+  /** Whether `jid` (a room or a service) lists MUC-Sub among its features; undefined when it does not answer. */
+  const listsMucSub = async (jid: string) =>
+    (await ctx.xmpp.iqCaller.get(xml('query', { xmlns: NS_DISCO_INFO }), jid).catch(() => undefined))?.getChildren('feature').some((f) => f.attrs.var === NS_MUCSUB);
+
   /** The MUC services of our server that offer MUC-Sub. */
   async function discover(): Promise<string[]> {
     const domain = ctx.jid.slice(ctx.jid.indexOf('@') + 1);
     const items = await ctx.xmpp.iqCaller.get(xml('query', { xmlns: NS_DISCO_ITEMS }), domain);
-    const found = await Promise.all(
-      (items?.getChildren('item') ?? []).map(async (i) => {
-        const info = await ctx.xmpp.iqCaller.get(xml('query', { xmlns: NS_DISCO_INFO }), i.attrs.jid).catch(() => undefined);
-        return info?.getChildren('feature').some((f) => f.attrs.var === NS_MUCSUB) ? [i.attrs.jid as string] : [];
-      }),
-    );
+    const found = await Promise.all((items?.getChildren('item') ?? []).map(async (i) => (i.attrs.jid && (await listsMucSub(i.attrs.jid)) ? [i.attrs.jid as string] : [])));
     return found.flat();
   }
 
@@ -199,11 +200,12 @@ export function mucsub(ctx: PluginContext, rooms: RoomMessages): MucSubPlugin {
 
   /** Subscribing and unsubscribing here, numbered: what the server listed before one of them does not undo it. */
   let tick = 0;
-  const changed = new Map<string, { at: number; on: boolean }>();
-  function note(room: string, on: boolean): void {
-    changed.set(room, { at: ++tick, on });
-    if (on) subscribed.add(room);
-    else subscribed.delete(room);
+  const changed = new Map<string, { at: number; nick?: string }>();
+  /** `nick`: subscribed under it; none: unsubscribed. */
+  function note(room: string, nick?: string): void {
+    changed.set(room, { at: ++tick, ...(nick === undefined ? {} : { nick }) });
+    if (nick === undefined) subscribed.delete(room);
+    else subscribed.set(room, nick);
   }
 
   async function refresh(): Promise<MucSubscription[]> {
@@ -211,16 +213,17 @@ export function mucsub(ctx: PluginContext, rooms: RoomMessages): MucSubPlugin {
     services ??= discover();
     const lists = await Promise.all((await services).map(async (s) => parseSubscriptions(await ctx.xmpp.iqCaller.get(buildSubscriptions(), s))));
     const all = lists.flat();
+    const known = new Map(subscribed);
     subscribed.clear();
-    for (const s of all) {
-      subscribed.add(s.room);
-      if (s.nick) nicks.set(s.room, s.nick);
-    }
-    for (const [room, { at, on }] of changed) {
+    for (const s of all) subscribed.set(s.room, s.nick ?? known.get(s.room) ?? '');
+    for (const [room, { at, nick }] of changed) {
       if (at <= asked) changed.delete(room);
-      else if (on) subscribed.add(room);
-      else subscribed.delete(room);
+      else if (nick === undefined) subscribed.delete(room);
+      else subscribed.set(room, nick);
     }
+    // Shown as subscribed where the services say so (another device may have changed it).
+    for (const r of await ctx.db.getAll('rooms')) if (r.subscribed && !subscribed.has(r.jid)) ctx.commit(await markSubscribed(ctx.db, r.jid));
+    for (const [room, nick] of subscribed) ctx.commit(await markSubscribed(ctx.db, room, nick));
     return all;
   }
 
@@ -248,13 +251,19 @@ export function mucsub(ctx: PluginContext, rooms: RoomMessages): MucSubPlugin {
       if (!isRoomJid(room)) throw new Error(`"${room}" is not a room address.`);
       if (!nick.trim()) throw new Error('Choose a nickname.');
       await ctx.xmpp.iqCaller.set(buildSubscribe(nick.trim(), password), room);
-      nicks.set(room, nick.trim());
-      note(room, true);
+      note(room, nick.trim());
+      ctx.commit(await markSubscribed(ctx.db, room, nick.trim()));
       await catchUp(room);
     },
     async unsubscribe(room) {
       await ctx.xmpp.iqCaller.set(buildUnsubscribe(), room);
-      note(room, false);
+      note(room);
+      ctx.commit(await markSubscribed(ctx.db, room));
+    },
+    async offers(jid) {
+      const answer = await listsMucSub(jid);
+      if (answer !== undefined || !isRoomJid(jid)) return !!answer;
+      return !!(await listsMucSub(jid.slice(jid.indexOf('@') + 1)));
     },
     isSubscribed: (room) => subscribed.has(room),
     subscriptions: refresh,
@@ -266,5 +275,6 @@ export const feature = {
     subscribeRoom: (room, nick, password) => ctx.online().mucsub.subscribe(ctx.contactJid(room), String(nick), password ? { password } : {}),
     unsubscribeRoom: (room) => ctx.online().mucsub.unsubscribe(ctx.contactJid(room)),
     roomSubscriptions: () => ctx.online().mucsub.subscriptions(),
+    canSubscribe: (jid) => ctx.online().mucsub.offers(bareJid(String(jid).trim().toLowerCase())),
   }),
-} satisfies Feature<Pick<ParleyApi, 'subscribeRoom' | 'unsubscribeRoom' | 'roomSubscriptions'>>;
+} satisfies Feature<Pick<ParleyApi, 'subscribeRoom' | 'unsubscribeRoom' | 'roomSubscriptions' | 'canSubscribe'>>;

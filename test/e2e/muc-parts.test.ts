@@ -148,3 +148,51 @@ describe(`bookmarks, invitations and room settings in the app on ${SERVER}`, () 
     assert.ok(await bob.record('bookmarks', room), 'the other room stays bookmarked');
   });
 });
+
+describe(`a room entered once however often it is asked, on ${SERVER}`, () => {
+  let fx: Fixture;
+  let profile: Profile;
+  let alice: ClientPage;
+  let carol: Peer;
+  let room: string;
+
+  before(async () => {
+    fx = await setup(['alice', 'carol'], { proxy: true });
+    room = `porch@conference.${fx.server.host}`;
+    carol = await connectPeer(fx.server, 'carol', PASSWORD);
+    await carol.xmpp.send(xml('presence', { to: `${room}/carol` }, xml('x', { xmlns: NS_MUC })));
+    await until(() => carol.received.some((p) => p.name === 'presence' && p.attrs.from === `${room}/carol`), { what: 'the room made' });
+    await carol.xmpp.iqCaller.set(xml('query', { xmlns: `${NS_MUC}#owner` }, xml('x', { xmlns: 'jabber:x:data', type: 'submit' })), room);
+    profile = await launch();
+  });
+
+  after(async () => {
+    await carol?.stop();
+    await profile?.close();
+    await fx?.dispose();
+  });
+
+  it('two joins asked before the room answers the first (as a bookmark\'s autojoin and the login\'s rejoin are): one presence, one room, each message once', async () => {
+    // A slow link: the room's answer to the first join comes long after the second is asked.
+    fx.proxy!.latency(300);
+    alice = await ClientPage.loggedIn(profile, fx, 'alice', PASSWORD);
+    const joins = await Promise.all([alice.api<{ status: string }>('joinRoom', room, 'alice'), alice.api<{ status: string }>('joinRoom', room, 'alice')]);
+    assert.deepEqual(joins.map((j) => j.status), ['joined', 'joined']);
+    assert.equal((await alice.record<{ state: string }>('rooms', room))?.state, 'joined');
+    await alice.click(`${C}parley-conversations >>> li[data-jid="${room}"] button`);
+    await until(async () => (await alice.page.$eval(`${C}parley-conversation`, (el) => el.getAttribute('aria-label'))) === `Conversation with ${room}`, { what: 'the room open' });
+    await alice.type('hello porch');
+    // Alice's stream is in order: whatever she sent the room before her message reached it first.
+    await until(() => carol.received.some((m) => m.name === 'message' && m.getChildText('body') === 'hello porch'), { what: 'alice\'s message at carol' });
+    const presences = carol.received.filter((p) => p.name === 'presence' && p.attrs.from === `${room}/alice` && p.attrs.type !== 'unavailable');
+    assert.equal(presences.length, 1, 'carol saw alice come in once');
+    await carol.xmpp.send(xml('message', { to: room, type: 'groupchat', id: crypto.randomUUID() }, xml('body', {}, 'hello alice')));
+    const shown = await until(async () => {
+      const m = await alice.messages();
+      return m.includes('hello alice') ? m : undefined;
+    }, { what: 'carol\'s message shown' });
+    assert.deepEqual(shown, ['hello porch', 'hello alice']);
+    assert.equal((await alice.page.$$(`${C}parley-conversations >>> li[data-jid="${room}"]`)).length, 1, 'the room listed once');
+    assert.deepEqual((await alice.stored(room)).map((m) => m.body), ['hello porch', 'hello alice']);
+  });
+});

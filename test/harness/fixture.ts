@@ -1,6 +1,6 @@
 /** A real XMPP server (chosen by PARLEY_SERVER) plus the demo page served beside it, for one test file. */
 import { serve } from '../../scripts/lib/serve.js';
-import { startEjabberd } from '../../scripts/lib/ejabberd.js';
+import { startEjabberd, type Ejabberd } from '../../scripts/lib/ejabberd.js';
 import { isProsody, startProsody, type Prosody, type ProsodyOptions } from '../../scripts/lib/prosody.js';
 import { serverKind, type ServerKind, type ServerOptions, type XmppServer } from '../../scripts/lib/server.js';
 import { startProxy, type Proxy } from './proxy.js';
@@ -27,6 +27,35 @@ export const onProsody = SERVER === 'ejabberd' ? { skip: "reads Prosody's sessio
 export function prosodyOf(fx: Fixture): Prosody {
   if (!isProsody(fx.server)) throw new Error(`this test needs Prosody, not ${fx.server.kind}`);
   return fx.server;
+}
+
+/**
+ * A room's own memory of its occupants, on either server: `forget` drops an occupant without telling
+ * anyone (as a room restarted without its state would), `has` says whether the room has them.
+ */
+export function roomOccupants(fx: Fixture, room: string): { forget(nick: string): Promise<void>; has(nick: string): Promise<boolean> } {
+  const [name, service] = room.split('@') as [string, string];
+  if (isProsody(fx.server)) {
+    const prosody = fx.server;
+    const lua = (body: string) => prosody.eval(`(function() local room = prosody.hosts[${JSON.stringify(service)}].modules.muc.get_room_from_jid(${JSON.stringify(room)}) ${body} end)()`);
+    const occupant = (nick: string) => `room._occupants[${JSON.stringify(`${room}/${nick}`)}]`;
+    return {
+      forget: async (nick) => void (await lua(`${occupant(nick)} = nil; return "ok"`)),
+      has: async (nick) => /true/.test(await lua(`return tostring(${occupant(nick)} ~= nil)`)),
+    };
+  }
+  const ejabberd = fx.server as Ejabberd;
+  // The room is a p1_fsm process; its state record holds the occupants in maps: users (jid => #user{nick}) and nicks (nick => [jid]).
+  const erlang = (nick: string, body: string) =>
+    ejabberd.eval(`{ok, P} = mod_muc:find_online_room(<<${JSON.stringify(name)}>>, <<${JSON.stringify(service)}>>), Nick = <<${JSON.stringify(nick)}/utf8>>, ${body}`);
+  return {
+    forget: async (nick) => {
+      const done = await erlang(nick, `Forget = fun(M) when is_map(M) -> maps:filter(fun(K, V) -> not ((is_tuple(V) andalso element(1, V) =:= user andalso element(3, V) =:= Nick) orelse (K =:= Nick andalso is_list(V))) end, M); (E) -> E end,
+        sys:replace_state(P, fun([Name, StateName, S | Rest]) -> [Name, StateName, list_to_tuple([Forget(E) || E <- tuple_to_list(S)]) | Rest] end), ok.`);
+      if (done !== '{ok, ok}') throw new Error(`the room did not forget ${nick}: ${done}`);
+    },
+    has: async (nick) => (await erlang(nick, `[_, _, S | _] = sys:get_state(P), lists:any(fun(M) -> is_map(M) andalso maps:is_key(Nick, M) end, tuple_to_list(S)).`)) === '{ok, true}',
+  };
 }
 
 function startServer(kind: ServerKind, opts: ServerOptions & { prosody?: ProsodyOptions } = {}): Promise<XmppServer> {

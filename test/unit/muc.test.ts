@@ -140,6 +140,16 @@ describe('room messages at the envelope stage', () => {
     const elsewhere = unwrapResult(result(ROOM, `<message type='groupchat' from='x@conference.localhost/b'><body>hi</body></message>`), ME, () => ROOM, rooms())!;
     expect(elsewhere.envelope).to.equal(null);
   });
+
+  it('takes a subscribed room\'s archive results (MUC-Sub, not in the room), only from that room, and not its live group chat', () => {
+    const result = (from: string) => parse(`<message from='${from}'><result xmlns='urn:xmpp:mam:2' queryid='q1' id='a1'><forwarded xmlns='urn:xmpp:forward:0'><message type='groupchat' from='${ROOM}/bob'><body>hi</body></message></forwarded></result></message>`);
+    const subscribed = new JoinedRooms();
+    expect(unwrapResult(result(ROOM), ME, () => ROOM, subscribed)!.envelope).to.equal(null);
+    subscribed.subscribed.set(ROOM, 'ann');
+    expect(unwrapResult(result(ROOM), ME, () => ROOM, subscribed)!.envelope).to.deep.include({ conversation: ROOM, sender: `${ROOM}/bob`, direction: 'in' });
+    expect(() => unwrapResult(result('mallory@localhost'), ME, () => ROOM, subscribed)).to.throw(EnvelopeError);
+    expect(() => unwrap(message(`${ROOM}/bob`), ME, subscribed)).to.throw(EnvelopeError);
+  });
 });
 
 describe('message moderation (XEP-0425)', () => {
