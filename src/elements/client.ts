@@ -230,8 +230,8 @@ export class ParleyClient extends LitElement {
               <parley-composer part="composer" .jid=${this.open}></parley-composer>
             </div>
             ${inRoom ? html`<parley-room id="room-details" part="room" .jid=${this.open}></parley-room>` : nothing}
-            <parley-card class="contact-card"></parley-card>
-          </div>`
+          </div>
+          <parley-card class="contact-card"></parley-card>`
         : html`<parley-login .service=${this.service} .allowPlain=${this.allowPlain} .allowInsecure=${this.allowInsecure} .discoveryOrigin=${this.discoveryOrigin} .jid=${account?.jid ?? ''} .error=${status?.error ?? ''}></parley-login>`}
     `;
   }

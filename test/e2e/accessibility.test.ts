@@ -184,12 +184,14 @@ describe('accessibility: axe finds nothing on any screen; everything works from 
         line: box(root.querySelector('.chat-bar button.back')).height,
         cut: name.scrollWidth > name.clientWidth,
         right: Math.max(...[...root.querySelectorAll('.chat-bar > *')].map((el) => box(el).right)),
+        composer: box(root.querySelector('parley-composer')).bottom,
       };
-    })()`) as { above: number; line: number; cut: boolean; right: number };
+    })()`) as { above: number; line: number; cut: boolean; right: number; composer: number };
     // One line: the conversation starts right under a bar as tall as its buttons (plus its padding).
     assert.ok(bar.above < bar.line + 16, `one line above the conversation (${bar.above} px, a line is ${bar.line} px)`);
     assert.ok(bar.cut, 'the long name is cut short');
     assert.ok(bar.right <= 375, `nothing off screen (the bar ends at ${bar.right} px)`);
+    assert.ok(Math.abs(bar.composer - 812) < 2, `the message field at the bottom of the screen (${bar.composer} px)`);
     await until(async () => (await alice.page.$(`${C}parley-menu >>> [role="menuitem"].block`)) !== null, { what: 'Block in the menu (the server offers it)' });
 
     // The menu button, from the keyboard: Enter opens it on its first item, arrows move, Escape closes it.
