@@ -1,11 +1,19 @@
 /** Page side of publishing an avatar: the picked or dropped image cropped square and sized down, as PNG. */
+import { formatSize } from '../shared/attachment.js';
 
 /** The largest side published: enough for a list or a card, small enough for one stanza. */
 export const AVATAR_SIZE = 192;
 
+/**
+ * The largest image taken to crop: a big phone photo fits; anything larger is refused before it is
+ * decoded, which would take the page's memory and time for a picture shown at 192 px.
+ */
+export const MAX_PICKED_BYTES = 20 * 1024 * 1024;
+
 /** The centre square of `image`, at most AVATAR_SIZE pixels wide, as PNG bytes; rejects what the browser cannot decode. */
 export async function squareAvatar(image: Blob): Promise<{ data: ArrayBuffer; width: number; height: number }> {
   if (!image.type.startsWith('image/')) throw new Error('Choose an image.');
+  if (image.size > MAX_PICKED_BYTES) throw new Error(`This image is ${formatSize(image.size)}: choose one of at most ${formatSize(MAX_PICKED_BYTES)}.`);
   const bitmap = await createImageBitmap(image).catch(() => {
     throw new Error('This image cannot be read.');
   });

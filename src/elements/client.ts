@@ -12,6 +12,11 @@ import './composer.js';
 import './profile.js';
 import './join.js';
 import './room.js';
+import './card.js';
+import type { ParleyCard } from './card.js';
+import './avatar.js';
+import './menu.js';
+import type { MenuItem } from './menu.js';
 
 const OPEN_KEY = 'parley:open';
 /** A notification click: the Service Worker names the conversation (src/sw/handlers.ts). */
@@ -40,6 +45,7 @@ export class ParleyClient extends LitElement {
     pushError: { state: true },
     roomShown: { state: true },
     canBlock: { state: true },
+    blockError: { state: true },
   };
   static override styles = [
     base,
@@ -59,7 +65,10 @@ export class ParleyClient extends LitElement {
       parley-conversation { flex: 1; }
       .update { display: flex; gap: 1em; align-items: center; padding: 0.4em 1em; background: var(--_line); }
       .chat-bar { display: none; align-items: center; gap: 0.5em; padding: 0.3em 0.5em; border-bottom: 1px solid var(--_line); }
-      .chat-bar h2 { flex: 1; font-size: 1em; margin: 0; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+      .chat-bar h2 { flex: 1; min-width: 0; font-size: 1em; margin: 0; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+      .chat-bar > :not(h2) { flex: none; }
+      .block-error { margin: 0; padding: 0.3em 1em; border-bottom: 1px solid var(--_line); }
+      .block-error:empty { display: none; }
       /* Narrow (a phone): the list alone, or the open conversation alone with a way back. */
       @container parley (max-width: 40em) {
         header { gap: 0.5em; padding: 0.4em 0.5em; }
@@ -67,6 +76,11 @@ export class ParleyClient extends LitElement {
         .main, .main.in-room { grid-template-columns: minmax(0, 1fr); }
         .side { border-right: none; }
         .chat-bar { display: flex; }
+        /* An open conversation has the screen, under its own one-line bar: the app's header steps
+           aside (its title kept for assistive technology), but for the connection's state while it is not online. */
+        header[data-view='conversation'] > :not(.status, h1), header[data-view='conversation'][data-state='online'] .status { display: none; }
+        header[data-view='conversation'] h1 { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+        header[data-view='conversation'][data-state='online'] { padding: 0; border: none; }
         .main[data-view='list'] > :not(.side), .main[data-view='conversation'] > .side { display: none; }
         .main.in-room:not(.details) parley-room { display: none; }
         .main.details { grid-template-rows: auto minmax(0, 1fr); }
@@ -90,6 +104,8 @@ export class ParleyClient extends LitElement {
   declare pushState: PushState | undefined;
   declare pushError: string;
   declare canBlock: boolean;
+  /** Why the last Block or Unblock of the open conversation failed, shown until the next try. */
+  declare blockError: string;
   private askedBlocking = false;
   /** On a narrow screen, the room's details (subject, nick, occupants) shown instead of its messages. */
   declare roomShown: boolean;
@@ -123,6 +139,7 @@ export class ParleyClient extends LitElement {
     this.pushError = '';
     this.roomShown = false;
     this.canBlock = false;
+    this.blockError = '';
     // A reload or a new tab comes back to the conversation last open here.
     this.open = decodeURIComponent(OPEN_HASH.exec(location.hash)?.[1] ?? '') || (localStorage.getItem(OPEN_KEY) ?? '');
   }
@@ -135,6 +152,7 @@ export class ParleyClient extends LitElement {
     if (changed.has('open')) {
       localStorage.setItem(OPEN_KEY, this.open);
       this.roomShown = false;
+      this.blockError = '';
       void this.muted.refresh();
     }
     // The total unread, where people look for it: the tab title and, installed, the app badge
@@ -183,14 +201,15 @@ export class ParleyClient extends LitElement {
     const loggedIn = status ? status.state !== 'logged-out' : !!(account?.keys || account?.fast);
     const state = status?.state ?? (loggedIn ? 'connecting' : 'logged-out');
     const inRoom = !!this.open && !!this.rooms.value?.has(this.open);
+    const blocked = loggedIn && this.open && !inRoom && !this.open.includes('/') ? this.isBlocked(this.open) : undefined;
     return html`
-      <header part="header">
+      <header part="header" data-view=${loggedIn && this.open ? 'conversation' : 'list'} data-state=${state}>
         <h1>Parley</h1>
         ${account && loggedIn ? html`<parley-profile .jid=${account.jid}></parley-profile><span class="jid">${account.jid}</span>` : nothing}
         <span class="status" role="status" data-state=${state}>${STATE_TEXT[state]}${status?.error && (state === 'offline' || state === 'connecting' || state === 'waiting') ? html` — ${status.error}` : nothing}</span>
         <span class="spacer"></span>
-        ${loggedIn && this.open && !inRoom && !this.open.includes('/') ? this.renderBlock(this.open) : nothing}
-        ${loggedIn && this.open ? html`<button class="mute" aria-pressed=${this.muted.value ? 'true' : 'false'} @click=${() => void parley().api.mute(this.open, !this.muted.value)}>${this.muted.value ? 'Unmute' : 'Mute'} conversation</button>` : nothing}
+        ${blocked !== undefined ? html`<button class="block" aria-pressed=${blocked ? 'true' : 'false'} @click=${() => void this.toggleBlock(this.open, blocked)}>${blocked ? 'Unblock' : 'Block'}</button>` : nothing}
+        ${loggedIn && this.open ? html`<button class="mute" aria-pressed=${this.muted.value ? 'true' : 'false'} @click=${this.toggleMute}>${this.muted.value ? 'Unmute' : 'Mute'} conversation</button>` : nothing}
         ${loggedIn && this.pushGateway && this.pushState && this.pushState !== 'unsupported' ? this.renderBell() : nothing}
         ${loggedIn ? this.renderPresence(account?.presence.show) : nothing}
         ${loggedIn ? html`<button class="logout" @click=${this.logout}>Log out</button>` : nothing}
@@ -205,29 +224,45 @@ export class ParleyClient extends LitElement {
               <parley-roster .selected=${this.open}></parley-roster>
             </nav>
             <div class="chat">
-              ${this.open ? this.renderChatBar(inRoom) : nothing}
+              ${this.open ? this.renderChatBar(inRoom, blocked) : nothing}
+              <p class="error block-error" role="alert">${this.blockError}</p>
               <parley-conversation part="conversation" exportparts="message" .jid=${this.open}></parley-conversation>
               <parley-composer part="composer" .jid=${this.open}></parley-composer>
             </div>
             ${inRoom ? html`<parley-room id="room-details" part="room" .jid=${this.open}></parley-room>` : nothing}
-          </div>`
+          </div>
+          <parley-card class="contact-card"></parley-card>`
         : html`<parley-login .service=${this.service} .allowPlain=${this.allowPlain} .allowInsecure=${this.allowInsecure} .discoveryOrigin=${this.discoveryOrigin} .jid=${account?.jid ?? ''} .error=${status?.error ?? ''}></parley-login>`}
     `;
   }
 
-  /** Shown on a narrow screen only: back to the list, whose conversation this is, and a room's details. */
-  private renderChatBar(inRoom: boolean) {
+  /**
+   * Shown on a narrow screen only, on one line as chat apps do: back to the list, whose conversation
+   * this is (cut short when long), a room's details, and the less used actions behind one menu.
+   * `blocked` is undefined where blocking does not apply or the server does not offer it.
+   */
+  private renderChatBar(inRoom: boolean, blocked: boolean | undefined) {
     const slash = this.open.indexOf('/');
     const name = this.rooms.value?.get(this.open)?.name || (slash >= 0 ? this.open.slice(slash + 1) : displayName(this.open, { name: this.names.value?.get(this.open) }));
+    const jid = this.open;
+    const items: MenuItem[] = [
+      ...(inRoom || slash >= 0 ? [] : [{ label: 'Contact card', name: 'card', run: () => void this.renderRoot.querySelector<ParleyCard>('parley-card.contact-card')!.open(jid) }]),
+      ...(blocked === undefined ? [] : [{ label: blocked ? 'Unblock' : 'Block', name: 'block', run: () => void this.toggleBlock(jid, blocked) }]),
+      { label: this.muted.value ? 'Unmute conversation' : 'Mute conversation', name: 'mute', run: this.toggleMute },
+    ];
     return html`<div class="chat-bar">
-      <button class="back" aria-label="Back to the conversation list" @click=${this.back}>← Back</button>
-      <h2 dir="auto">${name}</h2>
+      <button class="back" aria-label="Back to the conversation list" title="Back" @click=${this.back}>←</button>
+      <parley-avatar .jid=${jid} .name=${name}></parley-avatar>
+      <h2 dir="auto" title=${name}>${name}</h2>
       ${inRoom
         ? html`<button class="room-toggle" aria-controls="room-details" aria-expanded=${this.roomShown ? 'true' : 'false'}
             @click=${() => (this.roomShown = !this.roomShown)}>${this.roomShown ? 'Messages' : 'Room details'}</button>`
         : nothing}
+      <parley-menu label=${`More actions for ${name}`} .items=${items}></parley-menu>
     </div>`;
   }
+
+  private readonly toggleMute = () => void parley().api.mute(this.open, !this.muted.value);
 
   /** A conversation chosen in a list: open it, and type there next. */
   private async show(jid: string): Promise<void> {
@@ -250,8 +285,8 @@ export class ParleyClient extends LitElement {
     await parley().api.logout();
   }
 
-  /** Block or unblock the person whose conversation is open (XEP-0191), where the server offers blocking. */
-  private renderBlock(jid: string) {
+  /** Whether `jid` is blocked (XEP-0191); undefined until we know the server offers blocking. */
+  private isBlocked(jid: string): boolean | undefined {
     const blocked = this.blocked.value;
     if (!blocked || !this.canBlock) {
       // Known once online: whether our server offers blocking (asked again until the worker knows it is there).
@@ -265,11 +300,19 @@ export class ParleyClient extends LitElement {
           () => (this.askedBlocking = false),
         );
       }
-      return nothing;
+      return undefined;
     }
-    const isBlocked = blocked.includes(jid);
-    const toggle = () => void (isBlocked ? parley().api.unblock(jid) : parley().api.block(jid)).catch((err: unknown) => console.warn('[parley]', err));
-    return html`<button class="block" aria-pressed=${isBlocked ? 'true' : 'false'} @click=${toggle}>${isBlocked ? 'Unblock' : 'Block'}</button>`;
+    return blocked.includes(jid);
+  }
+
+  /** Blocks or unblocks the person of the open conversation; a refusal (offline, the server's) is shown beside it. */
+  private async toggleBlock(jid: string, blocked: boolean): Promise<void> {
+    this.blockError = '';
+    try {
+      await (blocked ? parley().api.unblock(jid) : parley().api.block(jid));
+    } catch (err) {
+      if (this.open === jid) this.blockError = `${blocked ? 'Unblocking' : 'Blocking'} failed: ${(err as Error).message}`;
+    }
   }
 
   private renderBell() {

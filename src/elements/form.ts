@@ -1,5 +1,6 @@
 import { LitElement, html, css, nothing, type TemplateResult } from 'lit';
 import { validateForm, type DataForm, type FormField, type FormValues } from '../shared/form-model.js';
+import { safeLink } from '../shared/card.js';
 import { base } from './styles.js';
 
 /** What every input of a field carries. */
@@ -35,6 +36,7 @@ export class ParleyForm extends LitElement {
       .desc { font-size: 0.9em; }
       .buttons { display: flex; gap: 0.5em; }
       img { max-width: 100%; height: auto; }
+      a { color: var(--_accent); overflow-wrap: anywhere; }
     `,
   ];
 
@@ -69,7 +71,8 @@ export class ParleyForm extends LitElement {
     if (f.type === 'hidden') return nothing;
     if (f.type === 'fixed') return html`${f.values.map((v) => html`<p dir="auto">${v}</p>`)}`;
     const error = f.var ? this.errors[f.var] : undefined;
-    const describedBy: string | typeof nothing = [f.desc ? `${id}-desc` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ') || nothing;
+    const link = safeLink(f.link);
+    const describedBy: string | typeof nothing = [f.desc ? `${id}-desc` : '', link ? `${id}-link` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ') || nothing;
     const label = f.label ?? f.var ?? '';
     const after = html`
       ${f.desc ? html`<span class="desc muted" id="${id}-desc" dir="auto">${f.desc}</span>` : nothing}
@@ -93,7 +96,10 @@ export class ParleyForm extends LitElement {
     return html`<div class="field">
       <label for=${id} dir="auto">${label}${f.required ? html` <span aria-hidden="true">*</span>` : nothing}</label>
       ${this.input(f, common)}${f.media ? html`<img src=${f.media.uri} alt=${`Image for "${label}"`}
-        width=${f.media.width ?? nothing} height=${f.media.height ?? nothing} />` : nothing}${after}</div>`;
+        width=${f.media.width ?? nothing} height=${f.media.height ?? nothing} />` : nothing}${link
+        ? html`<span class="desc" id="${id}-link">The challenge is on a web page, opened in a new tab:
+            <a href=${link} target="_blank" rel="noopener noreferrer">${link}</a></span>`
+        : nothing}${after}</div>`;
   }
 
   private input(f: FormField, c: Attrs) {

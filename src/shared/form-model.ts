@@ -37,6 +37,11 @@ export interface FormField {
   values: string[];
   options: FormOption[];
   media?: FormMedia;
+  /**
+   * Where the field's media came only as an http(s) address (a CAPTCHA challenge on a web page,
+   * XEP-0158): shown as a link the user opens themselves, never loaded by Parley.
+   */
+  link?: string;
 }
 
 export interface DataForm {

@@ -3,9 +3,10 @@
  * configuration, room search, registration, CAPTCHAs), the values a user gave checked against it,
  * and the `submit` or `cancel` answer built from them. Media (XEP-0221) keeps only images a page can
  * show without asking anyone: `data:` URIs, and `cid:` ones resolved from Bits of Binary (XEP-0231)
- * data carried in the same stanza.
+ * data carried in the same stanza; failing those, an http(s) address becomes a link for the user.
  */
 import xml from '@xmpp/xml';
+import { safeLink } from './card.js';
 import type { Element } from '@xmpp/xml';
 import { MULTI, TYPES, validateForm, type DataForm, type FieldType, type FormField, type FormMedia, type FormValues } from './form-model.js';
 
@@ -58,7 +59,9 @@ function parseField(el: Element, stanza: Element | undefined): FormField | null 
   if (!MULTI.includes(type) && values.length > 1) return null;
   const label = text(el.attrs.label);
   const desc = text(el.getChildText('desc'));
-  const media = parseMedia(el.getChild('media', NS_MEDIA), stanza);
+  const mediaEl = el.getChild('media', NS_MEDIA);
+  const media = parseMedia(mediaEl, stanza);
+  const link = media ? undefined : mediaLink(mediaEl);
   return {
     ...(el.attrs.var ? { var: el.attrs.var } : {}),
     type,
@@ -72,7 +75,14 @@ function parseField(el: Element, stanza: Element | undefined): FormField | null 
       return value === null ? [] : [{ value, ...(optionLabel ? { label: optionLabel } : {}) }];
     }),
     ...(media ? { media } : {}),
+    ...(link ? { link } : {}),
   };
+}
+
+/** The first http(s) address of a `<media/>` with no image carried inline, for the user to open (never fetched here). */
+function mediaLink(media: Element | undefined): string | undefined {
+  const uris = media?.getChildren('uri').map((u) => u.text().trim()) ?? [];
+  return uris.flatMap((u) => (u.length <= MAX_TEXT && safeLink(u)) || [])[0];
 }
 
 /** The first image of a `<media/>` a page can show without fetching from anyone. */

@@ -11,6 +11,8 @@ import { until } from '../harness/wait.js';
 
 const C = 'parley-client >>> ';
 const NS_MUC = 'http://jabber.org/protocol/muc';
+/** A contact whose name is longer than a phone is wide. */
+const LONG = 'bartholomew-maximilian-wolfeschlegelsteinhausenberger';
 const AXE = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 /** axe-core's violations on the page as it is now (shadow roots included), one line each: rule, then where. */
@@ -48,8 +50,9 @@ describe('accessibility: axe finds nothing on any screen; everything works from 
   let room: string;
 
   before(async () => {
-    fx = await setup(['alice', 'bob', 'carol'], { registration: true });
+    fx = await setup(['alice', 'bob', 'carol', LONG], { registration: true });
     await befriend(fx.server, ['alice', PASSWORD], ['bob', PASSWORD]);
+    await befriend(fx.server, ['alice', PASSWORD], [LONG, PASSWORD]);
     room = `garden@conference.${fx.server.host}`;
     profile = await launch();
     bob = await connectPeer(fx.server, 'bob', PASSWORD);
@@ -164,6 +167,71 @@ describe('accessibility: axe finds nothing on any screen; everything works from 
     await alice.page.waitForSelector(`${C}parley-room >>> parley-occupants >>> li.occupant`, { visible: true });
     assert.equal(await alice.page.$(`${C}parley-conversation`).then((el) => el!.isVisible()), false, 'the details instead of the messages');
     assert.deepEqual(await violations(alice.page), []);
+    await alice.click(`${C}button.back`);
+    await alice.open(fx.jid('bob'));
+  });
+
+  it("a phone's open conversation: one line above it, a long name cut short, the less used actions in a menu that works from the keyboard", async () => {
+    await alice.page.setViewport({ width: 375, height: 812 });
+    await alice.click(`${C}button.back`);
+    await alice.open(fx.jid(LONG));
+    const bar = await alice.page.evaluate(`(() => {
+      const root = document.querySelector('parley-client').shadowRoot;
+      const box = (el) => el.getBoundingClientRect();
+      const name = root.querySelector('.chat-bar h2');
+      return {
+        above: box(root.querySelector('parley-conversation')).top,
+        line: box(root.querySelector('.chat-bar button.back')).height,
+        cut: name.scrollWidth > name.clientWidth,
+        right: Math.max(...[...root.querySelectorAll('.chat-bar > *')].map((el) => box(el).right)),
+        composer: box(root.querySelector('parley-composer')).bottom,
+      };
+    })()`) as { above: number; line: number; cut: boolean; right: number; composer: number };
+    // One line: the conversation starts right under a bar as tall as its buttons (plus its padding).
+    assert.ok(bar.above < bar.line + 16, `one line above the conversation (${bar.above} px, a line is ${bar.line} px)`);
+    assert.ok(bar.cut, 'the long name is cut short');
+    assert.ok(bar.right <= 375, `nothing off screen (the bar ends at ${bar.right} px)`);
+    assert.ok(Math.abs(bar.composer - 812) < 2, `the message field at the bottom of the screen (${bar.composer} px)`);
+    await until(async () => (await alice.page.$(`${C}parley-menu >>> [role="menuitem"].block`)) !== null, { what: 'Block in the menu (the server offers it)' });
+
+    // The menu button, from the keyboard: Enter opens it on its first item, arrows move, Escape closes it.
+    const more = (f: string) => f.startsWith('button|more|More actions for');
+    await tabTo(alice.page, more, 'the more button');
+    assert.equal(await alice.page.$eval(`${C}parley-menu >>> button.more`, (b) => b.getAttribute('aria-haspopup')), 'menu');
+    await alice.page.keyboard.press('Enter');
+    await until(async () => (await focused(alice.page)) === 'button|card|Contact card', { what: 'focus on the first item' });
+    assert.equal(await alice.page.$eval(`${C}parley-menu >>> button.more`, (b) => b.getAttribute('aria-expanded')), 'true');
+    assert.deepEqual(await violations(alice.page), []);
+    await alice.page.keyboard.press('ArrowDown');
+    assert.equal(await focused(alice.page), 'button|block|Block');
+    await alice.page.keyboard.press('Escape');
+    await until(async () => more(await focused(alice.page)), { what: 'focus back on the more button' });
+    assert.equal(await alice.page.$eval(`${C}parley-menu >>> button.more`, (b) => b.getAttribute('aria-expanded')), 'false');
+    assert.equal(await alice.page.$eval(`${C}parley-menu >>> [role="menu"]`, (m) => (m as HTMLElement).hidden), true);
+
+    // The card, chosen from the menu, comes back to the menu button when it closes.
+    await alice.page.keyboard.press('Enter');
+    await until(async () => (await focused(alice.page)) === 'button|card|Contact card', { what: 'focus on Contact card' });
+    await alice.page.keyboard.press('Enter');
+    const dialog = `${C}parley-card.contact-card >>> dialog`;
+    await until(() => alice.page.$eval(dialog, (d, who) => (d as HTMLDialogElement).open && d.textContent!.includes(`Card of ${who}`), LONG), { what: 'the card open' });
+    await alice.page.keyboard.press('Escape');
+    await until(async () => more(await focused(alice.page)), { what: 'focus back on the more button after the card' });
+
+    // Block, then Unblock, from the menu by keyboard.
+    const blockedShown = () => alice.page.$$eval(`${C}parley-roster >>> li.blocked`, (rows) => rows.map((r) => r.getAttribute('data-jid')));
+    await alice.page.keyboard.press('ArrowDown');
+    await until(async () => (await focused(alice.page)) === 'button|card|Contact card', { what: 'ArrowDown opens the menu' });
+    await alice.page.keyboard.press('ArrowDown');
+    await alice.page.keyboard.press('Enter');
+    await until(async () => (await blockedShown()).includes(fx.jid(LONG)), { what: 'blocked from the menu' });
+    await alice.page.keyboard.press('ArrowUp');
+    await until(async () => (await focused(alice.page)) === 'button|mute|Mute conversation', { what: 'ArrowUp opens the menu on its last item' });
+    await alice.page.keyboard.press('ArrowUp');
+    assert.equal(await focused(alice.page), 'button|block|Unblock');
+    await alice.page.keyboard.press('Enter');
+    await until(async () => !(await blockedShown()).includes(fx.jid(LONG)), { what: 'unblocked from the menu' });
+    assert.deepEqual(alice.errors, []);
     await alice.click(`${C}button.back`);
     await alice.open(fx.jid('bob'));
   });

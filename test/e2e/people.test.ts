@@ -4,9 +4,13 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import xml from '@xmpp/xml';
 import { ClientPage, launch, type Profile } from '../harness/browser.js';
 import { setup, PASSWORD, type Fixture } from '../harness/fixture.js';
-import { befriend } from '../harness/peer.js';
+import { befriend, connectPeer } from '../harness/peer.js';
 import { until } from '../harness/wait.js';
 
 /** Picks a `width`×`height` image of one colour (or, `notImage`, a text file labelled PNG) in alice's avatar picker. */
@@ -74,6 +78,22 @@ async function dropFile(page: ClientPage, { width = 1300, height = 1200, bytes =
 
 const upload = ['parley-client', 'parley-composer', 'parley-upload'];
 
+/** An uncompressed 24-bit BMP of `width`×`height` black pixels (`width` a multiple of 4, so rows need no padding). */
+function bmp(width: number, height: number): Buffer {
+  const data = width * height * 3;
+  const file = Buffer.alloc(54 + data);
+  file.write('BM', 0, 'latin1');
+  file.writeUInt32LE(54 + data, 2);
+  file.writeUInt32LE(54, 10);
+  file.writeUInt32LE(40, 14);
+  file.writeInt32LE(width, 18);
+  file.writeInt32LE(height, 22);
+  file.writeUInt16LE(1, 26);
+  file.writeUInt16LE(24, 28);
+  file.writeUInt32LE(data, 34);
+  return file;
+}
+
 describe('people', () => {
   let fx: Fixture;
   let aliceProfile: Profile;
@@ -122,6 +142,41 @@ describe('people', () => {
     }, '/dist/parley.js');
     assert.match(answer, /not an image/);
     assert.deepEqual([...alice.errors, ...bob.errors], []);
+  });
+
+  it('refuses a 50 MB image, picked or dropped, at once with a clear error, publishing nothing', async () => {
+    // A real image (an uncompressed 4200×4200 BMP, 50.5 MB) a browser could decode, written to disk and picked as a person would.
+    const dir = await mkdtemp(join(tmpdir(), 'parley-avatar-'));
+    const path = join(dir, 'huge.bmp');
+    await writeFile(path, bmp(4200, 4200));
+    const own = await connectPeer(fx.server, 'alice', PASSWORD, { resource: 'check' });
+    // Alice's published avatar, asked of the server (XEP-0084 metadata in her PEP).
+    const published = async () =>
+      (await own.xmpp.iqCaller.get(xml('pubsub', { xmlns: 'http://jabber.org/protocol/pubsub' }, xml('items', { node: 'urn:xmpp:avatar:metadata' })), fx.jid('alice')))!
+        .getChild('items')!.getChild('item')?.attrs.id as string | undefined;
+    try {
+      const before = await published();
+      assert.ok(before, 'the avatar of the test before');
+      const input = await alice.page.$('parley-client >>> parley-profile >>> input[type=file]');
+      await input!.uploadFile(path);
+      // At once: well before a decode of 17 million pixels could have ended.
+      await until(async () => (await profileError(alice)) === 'This image is 50.5 MB: choose one of at most 20.0 MB.', { what: 'the size error shown', timeout: 3000 });
+      // The page still answers, and the picker is ready for another image.
+      assert.equal(await alice.page.$eval('parley-client >>> parley-profile >>> input[type=file]', (el) => (el as HTMLInputElement).disabled), false);
+      // Dropped on the avatar instead: the same.
+      await alice.page.evaluate(() => {
+        const label = document.querySelector('parley-client')!.shadowRoot!.querySelector('parley-profile')!.shadowRoot!.querySelector('label')!;
+        const drop = new DataTransfer();
+        drop.items.add(new File([new Uint8Array(50 * 1024 * 1024)], 'huge.png', { type: 'image/png' }));
+        label.dispatchEvent(new DragEvent('drop', { dataTransfer: drop, bubbles: true, cancelable: true }));
+      });
+      await until(async () => (await profileError(alice)) === 'This image is 50.0 MB: choose one of at most 20.0 MB.', { what: 'the same error for a drop' });
+      assert.equal(await published(), before, 'no avatar published');
+      assert.deepEqual(alice.errors, []);
+    } finally {
+      await own.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('a card alice edits is read back by bob, markup and a javascript: URL shown as text', async () => {

@@ -27,7 +27,8 @@ describe('services: entity time, software version, idle, blocking', () => {
 
   before(async () => {
     // Prosody takes spam reports (XEP-0377) with the community module; ejabberd offers none.
-    fx = await setup(['alice', 'bob', 'carol', 'dave', 'erin'], { prosody: { modules: ['spam_reporting'] } });
+    // Alice's page goes through a proxy, so a test can take her connection down.
+    fx = await setup(['alice', 'bob', 'carol', 'dave', 'erin'], { prosody: { modules: ['spam_reporting'] }, proxy: true });
     await befriend(fx.server, ['alice', PASSWORD], ['bob', PASSWORD]);
     bob = await connectPeer(fx.server, 'bob', PASSWORD);
     // Bob's clock is five and a half hours east of UTC.
@@ -166,6 +167,28 @@ describe('services: entity time, software version, idle, blocking', () => {
     await until(async () => !(await blockedShown()).includes(fx.jid('bob')), { what: 'bob unblocked from the header' });
   });
 
+  it('a Block that fails (the connection is down) is told beside the conversation, and cleared by the next try', async () => {
+    const error = `${C}.block-error`;
+    await alice.page.waitForSelector(`${C}header button.block[aria-pressed="false"]`, { visible: true });
+    await fx.proxy!.close();
+    try {
+      await alice.waitForStatus('Offline');
+      await alice.click(`${C}header button.block`);
+      const shown = await until(() => alice.page.$eval(error, (el) => el.textContent ?? '').catch(() => ''), { what: 'the error shown' });
+      assert.match(shown, /^Blocking failed: You are offline/);
+      assert.equal(await alice.page.$eval(error, (el) => el.getAttribute('role')), 'alert');
+      assert.ok(await alice.page.$(error).then((el) => el!.isVisible()), 'where the user sees it');
+    } finally {
+      await fx.proxy!.open();
+    }
+    await alice.waitForStatus('Online', 30_000);
+    await alice.click(`${C}header button.block`);
+    await until(async () => (await blockedShown()).includes(fx.jid('bob')), { what: 'blocked on the next try' });
+    assert.equal(await alice.page.$eval(error, (el) => el.textContent), '', 'the error gone');
+    await alice.click(`${C}header button.block[aria-pressed="true"]`);
+    await until(async () => !(await blockedShown()).includes(fx.jid('bob')), { what: 'bob unblocked again' });
+  });
+
   it("blocks a stranger's subscription request, reporting it where the server takes reports (XEP-0377)", async () => {
     carol = await connectPeer(fx.server, 'carol', PASSWORD, { autoApprove: false });
     await carol.xmpp.send(xml('presence', { to: fx.jid('alice'), type: 'subscribe' }));
@@ -201,7 +224,7 @@ describe('services: entity time, software version, idle, blocking', () => {
   };
 
   it("finds the WebSocket endpoint from the demo's own host-meta (XEP-0156), asking for no server URL", async () => {
-    assert.equal(await alice.api('discover', fx.jid('alice'), new URL(fx.url).origin), fx.server.wsUrl);
+    assert.equal(await alice.api('discover', fx.jid('alice'), new URL(fx.url).origin), fx.service);
     const { page, served } = await demoWithout(fx.server.wsUrl);
     try {
       assert.equal(await page.page.$(`${C}parley-login >>> input[name="service"]`), null, 'no server field before discovery failed');

@@ -9,6 +9,8 @@ export interface Fixture {
   server: XmppServer;
   /** The demo page, pointed at this server. */
   url: string;
+  /** The WebSocket URL the page is given (and its host-meta names): the proxy's, when there is one. */
+  service: string;
   jid(user: string): string;
   /** Between the page and the server when asked for: cut it to drop the network. */
   proxy?: Proxy;
@@ -102,6 +104,7 @@ export async function setup(
   return {
     server,
     url: page.url,
+    service,
     jid: (user) => `${user}@${server.host}`,
     ...(proxy ? { proxy } : {}),
     async dispose() {

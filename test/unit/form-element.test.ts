@@ -22,9 +22,25 @@ const FORM = parseForm(parse(`<x xmlns='jabber:x:data' type='form'>
   <field label='Welcome text' type='text-multi' var='welcome'/>
 </x>`) as unknown as Element)!;
 
-async function mount(): Promise<ParleyForm> {
+/** A CAPTCHA (XEP-0158) whose challenge is only on a web page: no image in the stanza; a javascript: address beside it. */
+const CHALLENGE_URL = 'https://captcha.example.org/challenge?id=F3A6292C&x=<b>';
+const URL_CAPTCHA = parse(`<captcha xmlns='urn:xmpp:captcha'><x xmlns='jabber:x:data' type='form'>
+  <field type='hidden' var='FORM_TYPE'><value>urn:xmpp:captcha</value></field>
+  <field type='hidden' var='challenge'><value>F3A6292C</value></field>
+  <field label='Enter the text you see' var='ocr'><required/>
+    <media xmlns='urn:xmpp:media-element' height='80' width='290'>
+      <uri type='image/png'>javascript:alert(1)</uri>
+      <uri type='image/png'>${CHALLENGE_URL.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</uri>
+    </media>
+  </field>
+  <field label='Or this one' var='other'>
+    <media xmlns='urn:xmpp:media-element'><uri type='image/png'>javascript:alert(2)</uri><uri type='image/png'>ftp://example.org/c.png</uri></media>
+  </field>
+</x></captcha>`).getChild('x') as unknown as Element;
+
+async function mount(form = FORM): Promise<ParleyForm> {
   const el = document.createElement('parley-form') as ParleyForm;
-  el.form = FORM;
+  el.form = form;
   document.body.append(el);
   await el.updateComplete;
   return el;
@@ -92,6 +108,28 @@ describe('<parley-form>', () => {
       // Text keeps its lines as written.
       welcome: ['Welcome!', '', '  Mind the cauldron.'],
     });
+  });
+
+  it('shows a CAPTCHA given only as an http(s) address as a link the user opens, never loading it', async () => {
+    const el = await mount(parseForm(URL_CAPTCHA)!);
+    const links = [...el.shadowRoot!.querySelectorAll('a')];
+    expect(links.length).to.equal(1);
+    const href = new URL(CHALLENGE_URL).href;
+    expect(links[0]!.getAttribute('href')).to.equal(href);
+    expect(links[0]!.target).to.equal('_blank');
+    expect(links[0]!.rel).to.equal('noopener noreferrer');
+    // Its address is what the user reads, as text.
+    expect(links[0]!.textContent).to.equal(href);
+    expect(el.shadowRoot!.querySelector('b')).to.equal(null);
+    // The answer field as usual, told where the challenge is.
+    const answer = byLabel(el, 'Enter the text you see');
+    expect(answer.required).to.equal(true);
+    expect(answer.getAttribute('aria-describedby')!.split(' ').map((id) => el.shadowRoot!.getElementById(id)!.contains(links[0]!))).to.include(true);
+    // Nothing loaded from it: no image, and the browser fetched nothing there.
+    expect(el.shadowRoot!.querySelector('img')).to.equal(null);
+    expect(performance.getEntriesByType('resource').filter((r) => r.name.startsWith('https://captcha.example.org/'))).to.deep.equal([]);
+    // Neither javascript: nor ftp: becomes a link.
+    expect(byLabel(el, 'Or this one').hasAttribute('aria-describedby')).to.equal(false);
   });
 
   it('cancels', async () => {

@@ -153,8 +153,11 @@ describe('data forms (XEP-0004)', () => {
     const ocr = form.fields.find((f) => f.var === 'ocr')!;
     expect(ocr.type).to.equal('text-single');
     expect(ocr.media).to.deep.equal({ type: 'image/jpeg', uri: 'data:image/jpeg;base64,/9j/4AAQSkZJRgABAQ==', width: 290, height: 80 });
-    // Without the Bits of Binary the only image left is remote: none is shown.
-    expect(parseForm(x(CAPTCHA.getChild('captcha')!))!.fields.find((f) => f.var === 'ocr')!.media).to.equal(undefined);
+    expect(ocr.link).to.equal(undefined);
+    // Without the Bits of Binary the only image left is remote: none is shown, its address is a link for the user.
+    const remote = parseForm(x(CAPTCHA.getChild('captcha')!))!.fields.find((f) => f.var === 'ocr')!;
+    expect(remote.media).to.equal(undefined);
+    expect(remote.link).to.equal('http://www.victim.com/challenges/ocr.jpeg?F3A6292C');
     // Hidden fields go back exactly as they came.
     expect(buildSubmit(form, { ocr: ['7nHL3'], challenge: ['forged'] }).toString()).to.contain(
       `<field var="challenge"><value>F3A6292C</value></field><field var="ocr"><value>7nHL3</value></field>`,
