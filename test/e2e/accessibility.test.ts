@@ -68,7 +68,7 @@ describe('accessibility: axe finds nothing on any screen; everything works from 
 
   it('the login screen', async () => {
     alice = await ClientPage.open(profile, fx.url);
-    await alice.page.waitForSelector(`${C}parley-login >>> form`);
+    await alice.page.waitForSelector(`${C}parley-login >>> form`, { visible: true });
     assert.deepEqual(await violations(alice.page), []);
   });
 

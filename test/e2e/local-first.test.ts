@@ -38,7 +38,7 @@ describe('local-first: storage renders before the network, reconnect without pas
     await bob.stop();
     await fx.server.stop();
     await alice.page.reload();
-    await alice.page.waitForSelector('parley-client >>> parley-roster');
+    await alice.page.waitForSelector('parley-client >>> parley-roster', { visible: true });
     assert.equal(await alice.hasLoginForm(), false);
     await until(async () => (await alice.contacts())[fx.jid('bob')] !== undefined, { what: 'roster from storage' });
     // When bob was last seen is stored too (XEP-0319, from his last unavailable presence).

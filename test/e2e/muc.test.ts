@@ -197,7 +197,7 @@ describe(`group chat on ${SERVER}`, () => {
     await carolJoins('carol');
     await until(async () => (await occupants(alice)).includes('carol'), { what: 'carol back' });
     await alice.click(`${C}parley-room >>> parley-occupants >>> li[data-nick="carol"] button`);
-    const ban = await alice.page.waitForSelector(`${C}parley-room >>> parley-occupants >>> .actions ::-p-text(Ban)`);
+    const ban = await alice.page.waitForSelector(`${C}parley-room >>> parley-occupants >>> .actions ::-p-text(Ban)`, { visible: true });
     await ban!.click();
     await until(() => carol.received.find((el) => el.name === 'presence' && el.attrs.type === 'unavailable' && el.toString().includes('code="301"')), { what: 'carol banned' });
     const before = carol.received.length;

@@ -78,7 +78,7 @@ describe('push wakeups in the browser', () => {
       return parley().push.state();
     })()`);
     assert.equal(state, 'on');
-    await page.page.waitForSelector('parley-client >>> header button.bell[aria-pressed="true"]');
+    await page.page.waitForSelector('parley-client >>> header button.bell[aria-pressed="true"]', { visible: true });
     const stored = JSON.parse(await page.storedText()) as { account: { push?: { gateway: string; endpoint: string } }[] };
     assert.equal(stored.account[0]?.push?.gateway, PUSH_DOMAIN);
     assert.equal(stored.account[0]?.push?.endpoint, sub.endpoint);
@@ -202,7 +202,7 @@ describe('push wakeups in the browser', () => {
     page = await ClientPage.open(profile, fx.url);
     await page.waitForStatus('Online', 20_000);
     await page.click('parley-client >>> header button.bell[aria-pressed="true"]');
-    await page.page.waitForSelector('parley-client >>> header button.bell[aria-pressed="false"]');
+    await page.page.waitForSelector('parley-client >>> header button.bell[aria-pressed="false"]', { visible: true });
     // The worker forgets the node only after the server's answer to <disable/>.
     const stored = JSON.parse(await page.storedText()) as { account: { push?: unknown }[] };
     assert.equal(stored.account[0]?.push, undefined);

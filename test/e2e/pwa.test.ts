@@ -54,7 +54,7 @@ describe('installable PWA', () => {
     await fx.proxy!.close();
     try {
       await page.page.reload();
-      await page.page.waitForSelector('parley-client >>> header');
+      await page.page.waitForSelector('parley-client >>> header', { visible: true });
       assert.deepEqual(await page.waitForMessages(1), ['kept for offline']);
       assert.match(await page.status(), /^(Offline|Connecting)/);
     } finally {
@@ -73,7 +73,7 @@ describe('installable PWA', () => {
     await until(async () => (await page.page.evaluate('navigator.serviceWorker.getRegistration().then((r) => !r.waiting && !!r.active)')) as boolean, {
       what: 'the new version active',
     });
-    await page.page.waitForSelector('parley-client >>> header');
+    await page.page.waitForSelector('parley-client >>> header', { visible: true });
     assert.equal(await page.page.$('parley-client >>> .update'), null, 'no update offered after the reload');
   });
 });

@@ -159,7 +159,7 @@ describe('reactions (XEP-0444) and replies (XEP-0461 + XEP-0428) with a foreign 
     await alice.page.keyboard.press('Escape');
     await until(async () => (await alice.page.$('parley-client >>> parley-composer >>> .replying')) === null, { what: 'reply cancelled' });
     await alice.click(`${C}li.message:nth-of-type(${n}) button[aria-label="Reply to this message"]`);
-    await alice.page.waitForSelector('parley-client >>> parley-composer >>> .replying');
+    await alice.page.waitForSelector('parley-client >>> parley-composer >>> .replying', { visible: true });
     await alice.type('Yes 🍕!');
     const body = '> Lunch at noon?\nYes 🍕!';
     const got = await bob.waitForBody(body);

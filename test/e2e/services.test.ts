@@ -219,7 +219,7 @@ describe('services: entity time, software version, idle, blocking', () => {
     }).observe(document, { childList: true, subtree: true });`);
     const page = new ClientPage(tab);
     await tab.goto(served.url);
-    await tab.waitForSelector(`${C}header`);
+    await tab.waitForSelector(`${C}header`, { visible: true });
     return { page, served };
   };
 
@@ -242,7 +242,7 @@ describe('services: entity time, software version, idle, blocking', () => {
     try {
       await page.login(fx.jid('dave'), PASSWORD);
       assert.match(await page.loginError(), /https:\/\/evil\.example\/xmpp.*not a ws:\/\/ or wss:\/\/ URL: refused/);
-      await page.page.waitForSelector(`${C}parley-login >>> input[name="service"]`);
+      await page.page.waitForSelector(`${C}parley-login >>> input[name="service"]`, { visible: true });
     } finally {
       await page.page.close();
       await served.close();

@@ -66,7 +66,10 @@ export class ClientPage {
     }
     const client = new ClientPage(page);
     await page.goto(url);
-    await page.waitForSelector(`${C}header`);
+    // `visible` makes puppeteer look again every frame. Its default looks again on the document's own
+    // mutations only, never a shadow root's: such a wait ended only when something else changed the
+    // document (the title did, on every update, until it was set only when the unread count changed).
+    await page.waitForSelector(`${C}header`, { visible: true });
     return client;
   }
 
@@ -138,7 +141,7 @@ export class ClientPage {
 
   async choosePresence(label: string): Promise<void> {
     await this.page.bringToFront();
-    const select = await this.page.waitForSelector(`${C}header select`);
+    const select = await this.page.waitForSelector(`${C}header select`, { visible: true });
     const value = await select!.evaluate((s, l) => [...(s as HTMLSelectElement).options].find((o) => o.text === l)?.value, label);
     if (value === undefined) throw new Error(`no presence option "${label}"`);
     await select!.select(value);
