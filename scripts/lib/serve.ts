@@ -31,6 +31,13 @@ export interface Served {
   close(): Promise<void>;
 }
 
+/**
+ * The pages' Content Security Policy: scripts only from this origin (no inline script, no eval), and
+ * Trusted Types, so no string reaches an HTML or script sink but through the policies named here:
+ * Lit's templates and Parley's worker URLs (src/client/script-url.ts).
+ */
+export const CSP = "script-src 'self'; object-src 'none'; base-uri 'none'; require-trusted-types-for 'script'; trusted-types lit-html parley";
+
 const REL_WEBSOCKET = 'urn:xmpp:alt-connections:websocket';
 const escapeAttr = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 
@@ -67,10 +74,11 @@ export async function serve({ mounts, vars = {}, port = 0, host = '127.0.0.1', h
     try {
       let body: Buffer | string = await readFile(file);
       const type = TYPES[extname(file)] ?? 'application/octet-stream';
-      if (type.startsWith('text/html')) body = body.toString().replace(/\{\{(\w+)\}\}/g, (_, name: string) => vars[name] ?? '');
+      const html = type.startsWith('text/html');
+      if (html) body = body.toString().replace(/\{\{(\w+)\}\}/g, (_, name: string) => vars[name] ?? '');
       // Parley's Service Worker lives in /dist/ but serves the page above it.
       const swScope = file.endsWith('-sw.js') ? { 'service-worker-allowed': '/' } : {};
-      res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store', ...swScope }).end(body);
+      res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store', ...swScope, ...(html ? { 'content-security-policy': CSP } : {}) }).end(body);
     } catch {
       res.writeHead(404).end();
     }

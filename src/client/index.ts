@@ -11,6 +11,7 @@ import { electedEndpoint } from './leader.js';
 import { OwnStatus } from './own-status.js';
 import { abortReadsOnFreeze } from './freeze.js';
 import { pushControl, type PushControl } from './push.js';
+import { scriptUrl } from './script-url.js';
 
 export type { ParleyApi, Status, ConnectionState, LoginOptions, Change, WorkerEvent } from '../shared/api.js';
 export type * from '../shared/records.js';
@@ -113,6 +114,6 @@ function reportVisibility(api: Remote<ParleyApi>): () => void {
 
 /** The shared worker's port, or without SharedWorker the way to the worker of the leading tab. */
 function connect(workerUrl: string | URL): Endpoint {
-  if (typeof SharedWorker === 'function') return new SharedWorker(workerUrl, { type: 'module', name: 'parley' }).port;
+  if (typeof SharedWorker === 'function') return new SharedWorker(scriptUrl(workerUrl), { type: 'module', name: 'parley' }).port;
   return electedEndpoint(workerUrl);
 }

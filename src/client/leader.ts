@@ -16,6 +16,7 @@ import type { Endpoint } from 'comlink';
 import { TAKEOVER_WORKER_NAME } from '../shared/api.js';
 import { RoutedEndpoint } from './endpoint.js';
 import { RelayCrypto, type Sealed } from './relay-crypto.js';
+import { scriptUrl } from './script-url.js';
 
 const LOCK = 'parley-leader';
 const TABS_CHANNEL = 'parley-tabs';
@@ -81,7 +82,7 @@ export function electedEndpoint(workerUrl: string | URL): Endpoint {
 
   const lead = async (tookOver: boolean) => {
     if (led) return;
-    const worker = new Worker(workerUrl, { type: 'module', name: tookOver ? TAKEOVER_WORKER_NAME : 'parley' });
+    const worker = new Worker(scriptUrl(workerUrl), { type: 'module', name: tookOver ? TAKEOVER_WORKER_NAME : 'parley' });
     worker.addEventListener('error', (e) => console.error('[parley] worker failed', e.message ?? e));
     led = { worker, relays: new Map(), pinged: new Set() };
     // The worker's answer to a heartbeat: this tab and its worker both run (neither is frozen).
