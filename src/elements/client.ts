@@ -63,7 +63,7 @@ export class ParleyClient extends LitElement {
       .main.in-room { grid-template-columns: minmax(12em, 18em) 1fr minmax(10em, 16em); }
       @media (max-width: 60em) { .main.in-room { grid-template-columns: minmax(12em, 18em) 1fr; } .main.in-room parley-room { grid-column: 2; } }
       parley-conversation { flex: 1; }
-      .update { display: flex; gap: 1em; align-items: center; padding: 0.4em 1em; background: var(--_line); }
+      .update, .warning { display: flex; gap: 1em; align-items: center; padding: 0.4em 1em; background: var(--_line); }
       .chat-bar { display: none; align-items: center; gap: 0.5em; padding: 0.3em 0.5em; border-bottom: 1px solid var(--_line); }
       .chat-bar h2 { flex: 1; min-width: 0; font-size: 1em; margin: 0; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
       .chat-bar > :not(h2) { flex: none; }
@@ -214,6 +214,7 @@ export class ParleyClient extends LitElement {
         ${loggedIn ? this.renderPresence(account?.presence.show) : nothing}
         ${loggedIn ? html`<button class="logout" @click=${this.logout}>Log out</button>` : nothing}
       </header>
+      ${status?.warning ? html`<div class="warning" role="alert">${status.warning}</div>` : nothing}
       ${this.applyUpdate ? html`<div class="update" role="alert">A new version of Parley is ready. <button @click=${this.applyUpdate}>Reload to update</button></div>` : nothing}
       ${loggedIn
         ? html`<div class=${`main${inRoom ? ' in-room' : ''}${inRoom && this.roomShown ? ' details' : ''}`} data-view=${this.open ? 'conversation' : 'list'}

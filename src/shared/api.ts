@@ -14,6 +14,8 @@ export interface Status {
   jid?: string;
   /** Why the last login or connection attempt failed, or why this worker waits, in words for the user. */
   error?: string;
+  /** What is going wrong while the session runs and loses data until it is solved (storage full), in words for the user. */
+  warning?: string;
   /** Which worker says so: two workers of one origin share the events channel, and a page heeds its own. */
   worker?: string;
   /**

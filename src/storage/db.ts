@@ -129,3 +129,6 @@ export async function openParleyDb(name = DB_NAME, { blocking }: { blocking?: ()
   });
   return db;
 }
+
+/** The browser refused a write for want of space (the origin's quota). */
+export const isQuotaError = (err: unknown): boolean => (err as { name?: unknown } | null)?.name === 'QuotaExceededError';

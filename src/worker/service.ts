@@ -7,7 +7,7 @@ import { EVENTS_CHANNEL, type LoginOptions, type ParleyApi, type Status, type Wo
 import type { AccountRecord, FastTokenRecord } from '../shared/records.js';
 import type { AuthResult } from './auth.js';
 import { getAccount } from '../storage/read.js';
-import { DB_NAME, openParleyDb, type ParleyDb } from '../storage/db.js';
+import { DB_NAME, isQuotaError, openParleyDb, type ParleyDb } from '../storage/db.js';
 import { clearAll, markRead, saveAccount, setMuted } from '../storage/write.js';
 import { LoginError, transportRefusal } from './auth.js';
 import { avatars } from './avatar.js';
@@ -56,6 +56,7 @@ const WAITING = 'Parley is connected in another window of this site; this one ta
 const NEWER = 'A newer version of Parley took over: reload this page.';
 const UPDATED = 'Parley was updated: reload this page.';
 const STOLEN = 'Another tab took over the Parley connection.';
+const FULL = 'Storage is full: new messages are not saved on this device. Free some space, then reload.';
 
 function log(message: string, detail?: unknown): void {
   console.warn(`[parley] ${message}`, detail ?? '');
@@ -72,6 +73,8 @@ export class ParleyService implements ParleyApi {
   /** How many status changes this worker announced (see `Status.seq`). */
   private seq = 0;
   private running: Running | undefined;
+  /** A write was refused for want of space (QuotaExceededError): said in every status from then on. */
+  private storageFull = false;
   private readonly visibility = new Visibility();
   private readonly changes = new ChangeBatch((change) => this.post({ type: 'change', change }));
   /** Serialises login/logout/restore so two tabs cannot start two sessions. */
@@ -389,7 +392,11 @@ export class ParleyService implements ParleyApi {
         await this.forgetKeys(account, err);
         this.owner.release();
       }),
-      log,
+      log: (message, detail) => {
+        log(message, detail);
+        // What did not fit is lost (the stream has acknowledged it): the user must hear of it.
+        if (isQuotaError(detail)) this.full();
+      },
     });
     // Order matters: the roster is fetched before initial presence (RFC 6121 §2.2).
     const capsPlugin = session.use(caps);
@@ -536,15 +543,25 @@ export class ParleyService implements ParleyApi {
       await lifecycle;
       if (lifecycle === this.lifecycle) break; // none started meanwhile
     }
-    const running = run();
+    const running = run().catch((err: unknown) => {
+      if (!isQuotaError(err)) throw err;
+      this.full();
+      throw new Error('Storage is full: this was not saved. Free some space, then try again.');
+    });
     this.commands.add(running);
     void running.catch(() => undefined).finally(() => this.commands.delete(running));
     return running;
   }
 
+  private full(): void {
+    if (this.storageFull) return;
+    this.storageFull = true;
+    this.setStatus(this.current);
+  }
+
   private setStatus(status: Status): void {
-    this.current = status;
-    this.post({ type: 'status', status: { ...status, worker: this.id, seq: ++this.seq } });
+    this.current = this.storageFull ? { ...status, warning: FULL } : status;
+    this.post({ type: 'status', status: { ...this.current, worker: this.id, seq: ++this.seq } });
   }
 
   private post(event: WorkerEvent): void {
