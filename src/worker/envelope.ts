@@ -16,7 +16,7 @@ import { bareJid, resourceOf } from '../shared/jid.js';
 import type { Direction } from '../shared/records.js';
 import { arrivalOf } from './clock.js';
 import { occupantAuthor, type JoinedRoom } from './joined-rooms.js';
-import { MAX_ID } from './limits.js';
+import { MAX_ID } from '../shared/limits.js';
 
 export const NS_CARBONS = 'urn:xmpp:carbons:2';
 export const NS_FORWARD = 'urn:xmpp:forward:0';

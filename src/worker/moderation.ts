@@ -13,6 +13,7 @@ import { NS_OCCUPANT_ID, type Envelope } from './envelope.js';
 import type { Plugin, PluginContext } from './plugin.js';
 import type { Feature } from './feature.js';
 import type { ParleyApi } from '../shared/api.js';
+import { MAX_SHORT_TEXT } from '../shared/limits.js';
 
 export const NS_MODERATE = 'urn:xmpp:message-moderate:1';
 const NS_MODERATE_0 = 'urn:xmpp:message-moderate:0';
@@ -55,7 +56,7 @@ export function parseModeration(el: Element): Moderation | undefined {
 
 function notice(stanzaId: string, moderated: Element, reason: string | undefined): Moderation {
   const by = resourceOf(String(moderated.attrs.by ?? '')) || moderated.getChild('occupant-id', NS_OCCUPANT_ID)?.attrs.id || 'a moderator';
-  return { stanzaId, by: String(by).slice(0, 256), ...(reason ? { reason: reason.slice(0, 1024) } : {}) };
+  return { stanzaId, by: String(by).slice(0, 256), ...(reason ? { reason: reason.slice(0, MAX_SHORT_TEXT) } : {}) };
 }
 
 /** Prosody's archive keeps a tombstone in place of a moderated message: `<moderated><retracted/>`. */
@@ -92,7 +93,7 @@ export function moderation(ctx: PluginContext): ModerationPlugin {
     async moderate(room, key, reason) {
       const message = await ctx.db.get('messages', key);
       if (!message || message.conversation !== room || !message.stanzaId) throw new Error('That message cannot be moderated: the room has no id for it.');
-      await ctx.xmpp.iqCaller.request(buildModerate(room, message.stanzaId, reason?.trim().slice(0, 1024) || undefined));
+      await ctx.xmpp.iqCaller.request(buildModerate(room, message.stanzaId, reason?.trim().slice(0, MAX_SHORT_TEXT) || undefined));
     },
   };
 }
