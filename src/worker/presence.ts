@@ -23,6 +23,7 @@ export function parsePresence(el: Element, now = Date.now()): ParsedPresence | n
   const from = el.attrs.from;
   if (!from) return null;
   const jid = bareJid(from);
+  if (!jid) return null; // "/phone": no one's
   const type = el.attrs.type;
   const idleSince = parseIdle(el, now);
   const idle = idleSince === undefined ? {} : { idleSince };
