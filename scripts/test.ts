@@ -60,7 +60,7 @@ if (!unit || unit.length) {
 // The whole e2e suite on the default server; the login, reconnect, delivery, archive, bookmark and invitation
 // suites again on a server without SASL2 and on ejabberd, and group chat and push again on ejabberd. Naming
 // files (or PARLEY_SERVER) runs just those, on that server.
-const CROSS = ['login-and-bad-input', 'local-first', 'delivery', 'mam', 'bookmarks', 'invitations', 'registration'].map((n) => `test/e2e/${n}.test.ts`);
+const CROSS = ['login-and-bad-input', 'local-first', 'delivery', 'mam', 'bookmarks', 'invitations', 'registration', 'credentials'].map((n) => `test/e2e/${n}.test.ts`);
 // Group chat, push and services (time, version, idle, blocking) go through the server's own modules (the
 // SASL1 Prosody has the same as the default one).
 const ON_EJABBERD = [...CROSS, ...['muc', 'muc-parts', 'push-gateway', 'push', 'services', 'subscriptions'].map((n) => `test/e2e/${n}.test.ts`)];

@@ -1,14 +1,9 @@
 /** Page side of publishing an avatar: the picked or dropped image cropped square and sized down, as PNG. */
 import { formatSize } from '../shared/attachment.js';
+import { MAX_PICKED_BYTES } from '../shared/limits.js';
 
 /** The largest side published: enough for a list or a card, small enough for one stanza. */
 export const AVATAR_SIZE = 192;
-
-/**
- * The largest image taken to crop: a big phone photo fits; anything larger is refused before it is
- * decoded, which would take the page's memory and time for a picture shown at 192 px.
- */
-export const MAX_PICKED_BYTES = 20 * 1024 * 1024;
 
 /** The centre square of `image`, at most AVATAR_SIZE pixels wide, as PNG bytes; rejects what the browser cannot decode. */
 export async function squareAvatar(image: Blob): Promise<{ data: ArrayBuffer; width: number; height: number }> {

@@ -9,6 +9,7 @@ import xml from '@xmpp/xml';
 import { safeLink } from './card.js';
 import type { Element } from '@xmpp/xml';
 import { MULTI, TYPES, validateForm, type DataForm, type FieldType, type FormField, type FormMedia, type FormValues } from './form-model.js';
+import { MAX_FORM_FIELDS, MAX_FORM_TEXT } from './limits.js';
 
 export * from './form-model.js';
 
@@ -16,11 +17,8 @@ export const NS_DATA = 'jabber:x:data';
 const NS_MEDIA = 'urn:xmpp:media-element';
 const NS_BOB = 'urn:xmpp:bob';
 
-/** Anything longer is not a form a server means: it is dropped, not shown. */
-const MAX_FIELDS = 500;
-const MAX_TEXT = 10_000;
 
-const text = (s: string | null | undefined): string | undefined => (s ? s.slice(0, MAX_TEXT) : undefined);
+const text = (s: string | null | undefined): string | undefined => (s ? s.slice(0, MAX_FORM_TEXT) : undefined);
 
 /**
  * The form of an `<x xmlns='jabber:x:data'/>`, or null for anything else or a form too large to be
@@ -31,7 +29,7 @@ export function parseForm(x: Element | undefined, stanza?: Element): DataForm | 
   const type = x.attrs.type;
   if (type !== 'form' && type !== 'result' && type !== 'submit' && type !== 'cancel') return null;
   const children = x.getChildren('field');
-  if (children.length > MAX_FIELDS) return null;
+  if (children.length > MAX_FORM_FIELDS) return null;
   const fields: FormField[] = [];
   const seen = new Set<string>();
   for (const el of children) {
@@ -55,7 +53,7 @@ export function parseForm(x: Element | undefined, stanza?: Element): DataForm | 
 function parseField(el: Element, stanza: Element | undefined): FormField | null {
   // XEP-0004 §3.3: no type means text-single, and so does a type this version does not know.
   const type = TYPES.includes(el.attrs.type as FieldType) ? (el.attrs.type as FieldType) : 'text-single';
-  const values = el.getChildren('value').map((v) => v.text().slice(0, MAX_TEXT));
+  const values = el.getChildren('value').map((v) => v.text().slice(0, MAX_FORM_TEXT));
   if (!MULTI.includes(type) && values.length > 1) return null;
   const label = text(el.attrs.label);
   const desc = text(el.getChildText('desc'));
@@ -82,7 +80,7 @@ function parseField(el: Element, stanza: Element | undefined): FormField | null 
 /** The first http(s) address of a `<media/>` with no image carried inline, for the user to open (never fetched here). */
 function mediaLink(media: Element | undefined): string | undefined {
   const uris = media?.getChildren('uri').map((u) => u.text().trim()) ?? [];
-  return uris.flatMap((u) => (u.length <= MAX_TEXT && safeLink(u)) || [])[0];
+  return uris.flatMap((u) => (u.length <= MAX_FORM_TEXT && safeLink(u)) || [])[0];
 }
 
 /** The first image of a `<media/>` a page can show without fetching from anyone. */

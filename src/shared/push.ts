@@ -3,6 +3,7 @@
  * Parley's own, beside XEP-0357), and the payload it sends through the push service. Used by the
  * gateway (Node), the worker and the Service Worker.
  */
+import { MAX_PUSH_ENDPOINT, MAX_PUSH_FIELD } from './limits.js';
 
 /** IQs to the gateway component: `<vapid/>` (get, answered with its `key`) and `<register endpoint p256dh auth/>` (set, answered with `node` and `secret`). */
 export const NS_PARLEY_PUSH = 'urn:parley:push:0';
@@ -25,8 +26,7 @@ export interface PushPayload {
   body?: string;
 }
 
-const MAX_FIELD = 4096;
-const text = (v: unknown): string | undefined => (typeof v === 'string' && v.length <= MAX_FIELD ? v : undefined);
+const text = (v: unknown): string | undefined => (typeof v === 'string' && v.length <= MAX_PUSH_FIELD ? v : undefined);
 
 /** The payload from the push message's text, or null if it is not one of ours. */
 export function parsePushPayload(data: string): PushPayload | null {
@@ -52,7 +52,7 @@ const B64URL = /^[A-Za-z0-9_-]+$/;
 export function validSubscription(s: unknown, { allowHttp = false } = {}): s is WebPushSubscription {
   if (typeof s !== 'object' || s === null) return false;
   const { endpoint, keys } = s as Partial<WebPushSubscription>;
-  if (typeof endpoint !== 'string' || endpoint.length > 2048) return false;
+  if (typeof endpoint !== 'string' || endpoint.length > MAX_PUSH_ENDPOINT) return false;
   let url: URL;
   try {
     url = new URL(endpoint);

@@ -2,6 +2,7 @@
  * XEP-0393 Message Styling and XEP-0245 /me, parsed into plain data: no DOM, no HTML, no regex over
  * styling (the grammar is not regular, and hostile bodies must parse in bounded time).
  */
+import { MAX_QUOTE_DEPTH, MAX_STYLED } from './limits.js';
 
 export type Span =
   | { type: 'text'; text: string }
@@ -14,19 +15,9 @@ export type Block =
   /** `info` is whatever followed "```" on the opening line; `closed` is false when it ran to the end of its parent. */
   | { type: 'pre'; info: string; text: string; closed: boolean }
   | { type: 'quote'; blocks: Block[] };
-
 export const FENCE = '```';
 export const DIRECTIVE = { strong: '*', emphasis: '_', strike: '~', code: '`' } as const;
 const SPAN_OF: Record<string, keyof typeof DIRECTIVE> = { '*': 'strong', _: 'emphasis', '~': 'strike', '`': 'code' };
-
-/** Quotes nested deeper stay plain text ("> > …"): bounds recursion and work on hostile bodies. */
-export const MAX_QUOTE_DEPTH = 8;
-
-/**
- * Styled pieces (spans, links, quotes, preformatted blocks) per body; the rest stays plain text. Each
- * becomes a few elements, and a hostile 64K body of "*a* *a* …" would otherwise make ~50,000.
- */
-export const MAX_STYLED = 128;
 
 /** What is left of MAX_STYLED while one body is parsed. */
 interface Budget {

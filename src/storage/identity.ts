@@ -13,6 +13,7 @@
  *
  * Edits (corrections, reactions) follow the same rule with their own stanza-id, id and effect.
  */
+import { MAX_APPLIED, MAX_EDITS } from '../shared/limits.js';
 import type { EditRef, MessageRecord } from '../shared/records.js';
 
 /** The text a message was sent with: corrections keep it first in their history. */
@@ -34,16 +35,10 @@ export function sameEdit(a: EditRef, b: EditRef): boolean {
   return !!a.id && a.id === b.id && a.effect === b.effect;
 }
 
-/** Edits remembered per message to recognise replays: a bound, so a record cannot grow without limit. */
-export const MAX_APPLIED = 50;
-
 /** `applied` with `ref` added, the oldest dropped past MAX_APPLIED. */
 export function remember(applied: EditRef[] | undefined, ref: EditRef): EditRef[] {
   return [...(applied ?? []), ref].slice(-MAX_APPLIED);
 }
-
-/** Earlier texts kept per corrected message: the original (copies are recognised by it) and the latest others. */
-export const MAX_EDITS = 10;
 
 /** `edits` with `earlier` added, keeping the first and the latest MAX_EDITS - 1. */
 export function withEarlierText(edits: { body: string; ts: number }[] | undefined, earlier: { body: string; ts: number }): { body: string; ts: number }[] {

@@ -5,6 +5,7 @@
 import type { IDBPTransaction } from 'idb';
 import type { ParleyDb, ParleySchema, StoreName } from './db.js';
 import type { Change } from '../shared/api.js';
+import { MAX_PRESENCES_PER_CONTACT, MAX_STRANGER_CONVERSATIONS } from '../shared/limits.js';
 import type {
   AccountRecord, ConversationRecord, Direction, EditRef, MessageRecord, MessageState, OutboxRecord, PresenceRecord, RosterItem,
   StateRecord,
@@ -57,8 +58,15 @@ export async function removeRequest(db: ParleyDb, jid: string): Promise<Change> 
   return { stores: ['requests'] };
 }
 
-export async function putPresence(db: ParleyDb, presence: PresenceRecord): Promise<Change> {
-  await db.put('presence', presence);
+/** A contact's resource online; a new one past MAX_PRESENCES_PER_CONTACT is ignored (null). */
+export async function putPresence(db: ParleyDb, presence: PresenceRecord): Promise<Change | null> {
+  const tx = db.transaction('presence', 'readwrite');
+  const known = await tx.store.getKey([presence.jid, presence.resource]);
+  if (known === undefined && (await tx.store.index('byJid').count(presence.jid)) >= MAX_PRESENCES_PER_CONTACT) {
+    await tx.done;
+    return null;
+  }
+  await Promise.all([tx.store.put(presence), tx.done]);
   return { stores: ['presence'] };
 }
 
@@ -164,6 +172,7 @@ export async function storeMessages(
   } = {},
 ): Promise<Change | null> {
   // Relaxed durability: a crash of the whole OS may lose the last writes, which the next sync refetches.
+  list = await withoutNewStrangers(db, list);
   const tx = db.transaction(['messages', 'conversations', 'outbox'], 'readwrite', { durability: 'relaxed' });
   const touched = new Map<string, { lastTs: number; last?: ConversationRecord['last']; unread: number; mentions: number }>();
   // `order`: the list continues a run in the server's order (archive pages), whose stamps have whole
@@ -228,6 +237,36 @@ export async function storeMessages(
   await tx.done;
   if (!touched.size) return list.length ? { stores: ['messages', 'outbox'], conversations: [...new Set(list.map((m) => m.conversation))] } : null;
   return { stores: ['messages', 'conversations', 'outbox'], conversations: [...touched.keys()] };
+}
+
+/**
+ * `list` without the messages that would open a conversation with a stranger (an incoming one from a
+ * bare JID in neither the roster nor the rooms, with no conversation yet) past
+ * MAX_STRANGER_CONVERSATIONS such conversations. Counted only when such a message comes.
+ */
+async function withoutNewStrangers(db: ParleyDb, list: MessageRecord[]): Promise<MessageRecord[]> {
+  const tx = db.transaction(['conversations', 'roster', 'rooms'], 'readonly');
+  const has = async (store: 'conversations' | 'roster' | 'rooms', jid: string) => (await tx.objectStore(store).getKey(jid)) !== undefined;
+  // An occupant of a room we are in (a full JID) is vouched for by the room.
+  const known = async (jid: string) => jid.includes('/') || (await has('conversations', jid)) || (await has('roster', jid)) || (await has('rooms', jid));
+  let strangers: Set<string> | undefined;
+  const kept: MessageRecord[] = [];
+  for (const message of list) {
+    const jid = message.conversation;
+    if (message.direction === 'out' || strangers?.has(jid) || (await known(jid))) {
+      kept.push(message);
+      continue;
+    }
+    if (!strangers) {
+      const contacts = new Set([...(await tx.objectStore('roster').getAllKeys()), ...(await tx.objectStore('rooms').getAllKeys())]);
+      strangers = new Set((await tx.objectStore('conversations').getAllKeys()).filter((c) => !c.includes('/') && !contacts.has(c)));
+    }
+    if (strangers.size >= MAX_STRANGER_CONVERSATIONS) continue;
+    strangers.add(jid);
+    kept.push(message);
+  }
+  await tx.done;
+  return kept;
 }
 
 /** One message; see storeMessages. */

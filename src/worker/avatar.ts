@@ -14,6 +14,7 @@ import type { Feature } from './feature.js';
 import type { Plugin, PluginContext } from './plugin.js';
 import { buildPublish, NS_PUBSUB, parseEvent, type PubSubPlugin } from './pubsub.js';
 import type { ParleyApi } from '../shared/api.js';
+import { MAX_AVATAR_BYTES } from '../shared/limits.js';
 
 export const NS_AVATAR_META = 'urn:xmpp:avatar:metadata';
 export const NS_AVATAR_DATA = 'urn:xmpp:avatar:data';
@@ -25,9 +26,6 @@ export const feature = {
     setAvatar: (image, size) => ctx.online().avatars.publish(new Uint8Array(image), size),
   }),
 } satisfies Feature<Pick<ParleyApi, 'setAvatar'>>;
-
-/** Larger images are refused, announced or not. */
-export const MAX_AVATAR_BYTES = 1024 * 1024;
 
 /** What a metadata item announces: the image's id (its SHA-1, hex) and its size. */
 export interface AvatarInfo {

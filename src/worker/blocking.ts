@@ -12,11 +12,11 @@ import { isTrustedPush } from './roster.js';
 import { removeRequest } from '../storage/write.js';
 import type { Feature } from './feature.js';
 import type { ParleyApi } from '../shared/api.js';
+import { MAX_JID } from '../shared/limits.js';
 
 export const NS_BLOCKING = 'urn:xmpp:blocking';
 export const NS_REPORTING = 'urn:xmpp:reporting:1';
 export const REPORT_SPAM = 'urn:xmpp:reporting:spam';
-const MAX_JID = 3071;
 // Not imported from caps.ts: that would close an import cycle through features.ts and message.ts.
 const NS_DISCO_INFO = 'http://jabber.org/protocol/disco#info';
 

@@ -15,6 +15,7 @@ import { deleteBookmark, listBookmarks, putBookmark, replaceBookmarks } from '..
 import type { Feature } from './feature.js';
 import type { Plugin, PluginContext } from './plugin.js';
 import { NS_PUBSUB, type PublishOptions, type PubSubPlugin } from './pubsub.js';
+import { MAX_SHORT_TEXT } from '../shared/limits.js';
 
 export const NS_BOOKMARKS = 'urn:xmpp:bookmarks:1';
 export const NS_COMPAT = 'urn:xmpp:bookmarks:1#compat';
@@ -46,9 +47,8 @@ export interface ParsedBookmark {
   extensions?: Element;
 }
 
-const MAX_TEXT = 1024;
 const isTrue = (s: string | undefined) => s === 'true' || s === '1';
-const limited = (s: string | null | undefined) => (s ? s.slice(0, MAX_TEXT) : undefined);
+const limited = (s: string | null | undefined) => (s ? s.slice(0, MAX_SHORT_TEXT) : undefined);
 
 /** The fields a bookmark has beside its room, as a record without the unset ones. */
 function record(jid: string, autojoin: boolean, name?: string, nick?: string, password?: string): BookmarkRecord {

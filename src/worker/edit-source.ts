@@ -6,7 +6,7 @@
  */
 import type { EditOrigin, EditTarget } from '../storage/write.js';
 import type { Envelope } from './envelope.js';
-import { MAX_ID } from './limits.js';
+import { MAX_ID } from '../shared/limits.js';
 
 /** The stored message an edit naming `id` may touch: the sender's id, or our archive's id for it. */
 export function editTargetOf(env: Envelope, id: string): EditTarget {

@@ -16,7 +16,7 @@ import { bareJid, resourceOf } from '../shared/jid.js';
 import type { Direction } from '../shared/records.js';
 import { arrivalOf } from './clock.js';
 import { occupantAuthor, type JoinedRoom } from './joined-rooms.js';
-import { MAX_ID } from './limits.js';
+import { MAX_ID } from '../shared/limits.js';
 
 export const NS_CARBONS = 'urn:xmpp:carbons:2';
 export const NS_FORWARD = 'urn:xmpp:forward:0';
@@ -103,7 +103,7 @@ const isChat = (el: Element) => el.attrs.type !== 'error' && el.attrs.type !== '
 /**
  * One live stanza: an Envelope (a contact's message, a room's, or a carbon), an AccountMessage, or
  * null for what no plugin takes here: no message, an archive result (the archive plugin matches those
- * to its queries with `unwrapResult`), an error reply, a message from one of our devices that is no
+ * to its queries with `unwrapResult`), an error reply, one from no address ("/x"), a message from one of our devices that is no
  * carbon, a carbon between two of our own devices. Throws EnvelopeError for a forged or malformed
  * carbon, and for group chat from anything but a room we are in.
  */
@@ -116,8 +116,8 @@ export function unwrap(el: Element, ownJid: string, rooms: Rooms = NO_ROOMS): En
   if (!from || !isChat(el)) return null;
   if (from === ownJid) return { via: 'account', message: el };
   const conversation = peerOf(from, rooms);
-  // Our own devices' messages count only as carbons, which our server vouches for.
-  if (conversation === ownJid) return null;
+  // Our own devices' messages count only as carbons, which our server vouches for; "/x" is no one's.
+  if (conversation === ownJid || !conversation) return null;
   return envelope(el, { from, sender: conversation, conversation, direction: 'in', via: 'live', arrived: arrivalOf(el) }, ownJid);
 }
 
@@ -167,7 +167,8 @@ function carbon(el: Element, wrappers: Element[], ownJid: string, rooms: Rooms):
   }
   if (!isChat(message)) return null;
   const { from, to } = message.attrs;
-  if (!from || !to) throw new EnvelopeError('carbon of a message without sender or recipient ignored');
+  // "/x" names no one either.
+  if (!from || !to || !bareJid(from) || !bareJid(to)) throw new EnvelopeError('carbon of a message without sender or recipient ignored');
   const arrived = arrivalOf(el);
   if (wrapper.name === 'sent') {
     // Our device sent it: it is from us, to them.

@@ -7,10 +7,10 @@ import parse from '@xmpp/xml/lib/parse.js';
 import { bareJid, isBareJid } from '../shared/jid.js';
 import type { Feature } from './feature.js';
 import type { ParleyApi } from '../shared/api.js';
+import { MAX_HOST_META_BYTES } from '../shared/limits.js';
 
 export const REL_WEBSOCKET = 'urn:xmpp:alt-connections:websocket';
 const NS_XRD = 'http://docs.oasis-open.org/ns/xri/xrd-1.0';
-const MAX_BYTES = 64 * 1024;
 
 /** The WebSocket hrefs of an XRD host-meta; null when it is not one. */
 export function parseHostMetaXml(text: string): string[] | null {
@@ -59,7 +59,7 @@ async function fetchText(url: string): Promise<string | null> {
     const res = await fetch(url, { credentials: 'omit', redirect: 'follow' });
     if (!res.ok) return null;
     const text = await res.text();
-    return text.length > MAX_BYTES ? null : text;
+    return text.length > MAX_HOST_META_BYTES ? null : text;
   } catch {
     return null;
   }

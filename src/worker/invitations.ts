@@ -15,6 +15,7 @@ import type { RoomJoiner } from './bookmarks.js';
 import type { Envelope } from './envelope.js';
 import type { Feature } from './feature.js';
 import type { Plugin, PluginContext } from './plugin.js';
+import { MAX_SHORT_TEXT } from '../shared/limits.js';
 
 export const NS_CONFERENCE = 'jabber:x:conference';
 export const NS_MUC_USER = 'http://jabber.org/protocol/muc#user';
@@ -46,8 +47,7 @@ function refusal(result: Exclude<JoinResult, { status: 'joined' }>): string {
   }
 }
 
-const MAX_TEXT = 1024;
-const limited = (s: string | null | undefined) => (s ? s.slice(0, MAX_TEXT) : undefined);
+const limited = (s: string | null | undefined) => (s ? s.slice(0, MAX_SHORT_TEXT) : undefined);
 
 /** An invitation as received, before it is stored. */
 export type Invitation = Omit<InvitationRecord, 'ts'>;

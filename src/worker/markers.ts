@@ -2,7 +2,7 @@
 import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
 import { markDisplayed } from '../storage/write.js';
-import { MAX_ID } from './limits.js';
+import { MAX_ID } from '../shared/limits.js';
 import type { Plugin, PluginContext } from './plugin.js';
 import type { Feature } from './feature.js';
 

@@ -9,16 +9,13 @@ import { storeMessage, storeMessages } from '../storage/write.js';
 import { isBlocked } from './blocking.js';
 import { now } from './clock.js';
 import { NS_SID, type Envelope } from './envelope.js';
-import { MAX_ID } from './limits.js';
+import { MAX_BODY, MAX_ID } from '../shared/limits.js';
 import type { OutboxPlugin } from './outbox.js';
 import type { Plugin, PluginContext } from './plugin.js';
 import { outgoingFields, parseReply, type ReplyInfo } from './replies.js';
 
 export { NS_SID };
 export const NS_RECEIPTS = 'urn:xmpp:receipts';
-
-/** Longer bodies are dropped (in) or refused (out): no chat message needs more, and storage is finite. */
-export const MAX_BODY = 64 * 1024;
 
 export interface ChatMessage {
   from: string;

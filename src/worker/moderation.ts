@@ -13,6 +13,7 @@ import { NS_OCCUPANT_ID, type Envelope } from './envelope.js';
 import type { Plugin, PluginContext } from './plugin.js';
 import type { Feature } from './feature.js';
 import type { ParleyApi } from '../shared/api.js';
+import { MAX_ID, MAX_ROOM_NICK, MAX_SHORT_TEXT } from '../shared/limits.js';
 
 export const NS_MODERATE = 'urn:xmpp:message-moderate:1';
 const NS_MODERATE_0 = 'urn:xmpp:message-moderate:0';
@@ -44,18 +45,19 @@ export function parseModeration(el: Element): Moderation | undefined {
   const moderated = retract?.getChild('moderated', NS_MODERATE);
   const applyTo = el.getChild('apply-to', NS_FASTEN);
   const old = applyTo?.getChild('moderated', NS_MODERATE_0);
-  if (retract?.attrs.id && moderated) {
+  const usable = (id: string | undefined): id is string => !!id && id.length <= MAX_ID;
+  if (usable(retract?.attrs.id) && moderated) {
     const reason = retract.getChildText('reason') ?? retract.getChildText('reason', NS_MODERATE) ?? undefined;
     // v0.3 names the moderator by occupant-id only; the older form beside it (Prosody sends both) by nick.
     return notice(String(retract.attrs.id), moderated.attrs.by ? moderated : (old ?? moderated), reason);
   }
-  if (applyTo?.attrs.id && old?.getChild('retract', 'urn:xmpp:message-retract:0')) return notice(String(applyTo.attrs.id), old, old.getChildText('reason') ?? undefined);
+  if (usable(applyTo?.attrs.id) && old?.getChild('retract', 'urn:xmpp:message-retract:0')) return notice(String(applyTo.attrs.id), old, old.getChildText('reason') ?? undefined);
   return undefined;
 }
 
 function notice(stanzaId: string, moderated: Element, reason: string | undefined): Moderation {
   const by = resourceOf(String(moderated.attrs.by ?? '')) || moderated.getChild('occupant-id', NS_OCCUPANT_ID)?.attrs.id || 'a moderator';
-  return { stanzaId, by: String(by).slice(0, 256), ...(reason ? { reason: reason.slice(0, 1024) } : {}) };
+  return { stanzaId, by: String(by).slice(0, MAX_ROOM_NICK), ...(reason ? { reason: reason.slice(0, MAX_SHORT_TEXT) } : {}) };
 }
 
 /** Prosody's archive keeps a tombstone in place of a moderated message: `<moderated><retracted/>`. */
@@ -92,7 +94,7 @@ export function moderation(ctx: PluginContext): ModerationPlugin {
     async moderate(room, key, reason) {
       const message = await ctx.db.get('messages', key);
       if (!message || message.conversation !== room || !message.stanzaId) throw new Error('That message cannot be moderated: the room has no id for it.');
-      await ctx.xmpp.iqCaller.request(buildModerate(room, message.stanzaId, reason?.trim().slice(0, 1024) || undefined));
+      await ctx.xmpp.iqCaller.request(buildModerate(room, message.stanzaId, reason?.trim().slice(0, MAX_SHORT_TEXT) || undefined));
     },
   };
 }

@@ -9,6 +9,7 @@ import { bareJid, resourceOf } from '../shared/jid.js';
 import type { JoinResult, RoomListing } from '../shared/api.js';
 import type { Affiliation, Role, Show } from '../shared/records.js';
 import { NS_OCCUPANT_ID } from './envelope.js';
+import { MAX_ROOM_NICK, MAX_SHORT_TEXT } from '../shared/limits.js';
 
 export const NS_MUC = 'http://jabber.org/protocol/muc';
 export const NS_MUC_USER = `${NS_MUC}#user`;
@@ -19,9 +20,6 @@ export const NS_DISCO_INFO = 'http://jabber.org/protocol/disco#info';
 export const NS_DISCO_ITEMS = 'http://jabber.org/protocol/disco#items';
 export const NS_PING = 'urn:xmpp:ping';
 
-/** Nicks and reasons longer than this are refused (out) or cut (in): no person needs more. */
-export const MAX_NICK = 256;
-const MAX_TEXT = 1024;
 
 const ROLES: readonly Role[] = ['moderator', 'participant', 'visitor', 'none'];
 const AFFILIATIONS: readonly Affiliation[] = ['owner', 'admin', 'member', 'outcast', 'none'];
@@ -67,7 +65,7 @@ export interface OccupantPresence {
 }
 
 const SHOWS: readonly Show[] = ['chat', 'away', 'xa', 'dnd'];
-const text = (s: string | null | undefined) => (s ? s.slice(0, MAX_TEXT) : undefined);
+const text = (s: string | null | undefined) => (s ? s.slice(0, MAX_SHORT_TEXT) : undefined);
 
 /** An occupant's presence from `room/nick` carrying muc#user; null for anything else (errors included). */
 export function parseOccupant(el: Element): OccupantPresence | null {
@@ -75,7 +73,7 @@ export function parseOccupant(el: Element): OccupantPresence | null {
   if (el.name !== 'presence' || !from || (el.attrs.type && el.attrs.type !== 'unavailable')) return null;
   const nick = resourceOf(from);
   const x = el.getChild('x', NS_MUC_USER);
-  if (!nick || !x || nick.length > MAX_NICK) return null;
+  if (!nick || !x || nick.length > MAX_ROOM_NICK) return null;
   const item = x.getChild('item');
   const role = ROLES.find((r) => r === item?.attrs.role) ?? 'none';
   const affiliation = AFFILIATIONS.find((a) => a === item?.attrs.affiliation) ?? 'none';
@@ -85,7 +83,7 @@ export function parseOccupant(el: Element): OccupantPresence | null {
   const occupantId = el.getChild('occupant-id', NS_OCCUPANT_ID)?.attrs.id;
   if (occupantId) occupant.occupantId = String(occupantId);
   const newNick = item?.attrs.nick;
-  if (codes.includes('303') && newNick && String(newNick).length <= MAX_NICK) occupant.newNick = String(newNick);
+  if (codes.includes('303') && newNick && String(newNick).length <= MAX_ROOM_NICK) occupant.newNick = String(newNick);
   const show = SHOWS.find((s) => s === el.getChildText('show'));
   if (show) occupant.show = show;
   const reason = text(item?.getChildText('reason'));

@@ -20,12 +20,13 @@ import { chatRecord, type MessagePlugin } from './message.js';
 import { roomEnvelope, type RoomMessages } from './mucsub.js';
 import {
   buildAdmin, buildConfigRequest, buildConfigSubmit, buildDestroy, buildDiscoInfo, buildDiscoItems, buildJoin, buildLeave,
-  buildNickChange, buildSelfPing, buildSubject, configChanged, fillForm, joinFailure, MAX_NICK, parseConfigForm, parseOccupant, parseRoomInfo,
+  buildNickChange, buildSelfPing, buildSubject, configChanged, fillForm, joinFailure, parseConfigForm, parseOccupant, parseRoomInfo,
   parseRoomItems, parseSubject, removalReason, selfPingVerdict, type OccupantPresence,
 } from './muc-stanzas.js';
 import type { OutboxPlugin } from './outbox.js';
 import type { Plugin, PluginContext } from './plugin.js';
 import { oneOf, type Feature } from './feature.js';
+import { MAX_ROOM_NICK, MAX_SHORT_TEXT } from '../shared/limits.js';
 
 export type { JoinResult, RoomListing };
 
@@ -98,7 +99,7 @@ export function muc(ctx: PluginContext, messages: MessagePlugin, mam: MamPlugin,
   }
   function validNick(nick: string): string {
     const n = nick.trim();
-    if (!n || n.length > MAX_NICK) throw new Error('Choose a nickname (at most 256 characters).');
+    if (!n || n.length > MAX_ROOM_NICK) throw new Error(`Choose a nickname (at most ${MAX_ROOM_NICK} characters).`);
     return n;
   }
   const request = (el: Element) => ctx.xmpp.iqCaller.request(el);
@@ -371,7 +372,7 @@ export function muc(ctx: PluginContext, messages: MessagePlugin, mam: MamPlugin,
       const form = parseConfigForm(await request(buildConfigRequest(jid)));
       if (!form) throw new Error('The room sent no configuration form.');
       await request(buildConfigSubmit(jid, fillForm(form, values)));
-      const name = values['muc#roomconfig_roomname']?.[0]?.trim().slice(0, 1024);
+      const name = values['muc#roomconfig_roomname']?.[0]?.trim().slice(0, MAX_SHORT_TEXT);
       if (name) ctx.commit(await updateRoom(ctx.db, jid, { name }));
     },
 
@@ -383,7 +384,7 @@ export function muc(ctx: PluginContext, messages: MessagePlugin, mam: MamPlugin,
     },
 
     async setSubject(room, subject) {
-      await send(buildSubject(roomJid(room), subject.slice(0, 1024)));
+      await send(buildSubject(roomJid(room), subject.slice(0, MAX_SHORT_TEXT)));
     },
 
     async changeNick(room, nick) {
@@ -393,17 +394,17 @@ export function muc(ctx: PluginContext, messages: MessagePlugin, mam: MamPlugin,
     },
 
     async setRole(room, nick, role, reason) {
-      await request(buildAdmin(roomJid(room), { nick: validNick(nick), role }, reason?.slice(0, 1024)));
+      await request(buildAdmin(roomJid(room), { nick: validNick(nick), role }, reason?.slice(0, MAX_SHORT_TEXT)));
     },
 
     async setAffiliation(room, jid, affiliation, reason) {
-      await request(buildAdmin(roomJid(room), { jid: bareJid(jid), affiliation }, reason?.slice(0, 1024)));
+      await request(buildAdmin(roomJid(room), { jid: bareJid(jid), affiliation }, reason?.slice(0, MAX_SHORT_TEXT)));
     },
 
     async destroy(room, reason) {
       const jid = roomJid(room);
       leaving.add(jid);
-      await request(buildDestroy(jid, reason?.slice(0, 1024)));
+      await request(buildDestroy(jid, reason?.slice(0, MAX_SHORT_TEXT)));
     },
 
     async discover(service) {

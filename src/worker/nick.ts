@@ -11,6 +11,7 @@ import type { Feature } from './feature.js';
 import type { Plugin, PluginContext } from './plugin.js';
 import { parseEvent, type PubSubPlugin } from './pubsub.js';
 import type { ParleyApi } from '../shared/api.js';
+import { MAX_PROFILE_NICK } from '../shared/limits.js';
 
 export const NS_NICK = 'http://jabber.org/protocol/nick';
 export const feature = {
@@ -23,14 +24,11 @@ export const feature = {
   }),
 } satisfies Feature<Pick<ParleyApi, 'setNick'>>;
 
-/** Longer nicknames are cut here: a name, not a message. */
-export const MAX_NICK = 64;
-
 /** `<nick/>`'s text, control characters and runs of spaces made one space; null when none is left. */
 export function parseNick(el: Element | undefined): string | null {
   if (el?.name !== 'nick' || el.attrs.xmlns !== NS_NICK) return null;
   const text = el.text().replace(/[\u0000-\u001f\u007f\s]+/gu, ' ').trim();
-  return text ? [...text].slice(0, MAX_NICK).join('') : null;
+  return text ? [...text].slice(0, MAX_PROFILE_NICK).join('') : null;
 }
 
 /**

@@ -6,13 +6,13 @@ import type { PresenceRecord, Show } from '../shared/records.js';
 import { addRequest, clearPresence, putPresence, removePresence, removeRequest, restorePresence, saveAccount, takePresence } from '../storage/write.js';
 import { getAccount } from '../storage/read.js';
 import { putLastSeen } from '../storage/last-seen.js';
+import { MAX_STATUS } from '../shared/limits.js';
 import { parseIdle } from './idle.js';
 import type { Plugin, PluginContext } from './plugin.js';
 import type { Feature } from './feature.js';
 import type { ParleyApi } from '../shared/api.js';
 
 const SHOWS: readonly string[] = ['chat', 'away', 'xa', 'dnd'];
-const MAX_STATUS = 1024;
 
 export type ParsedPresence =
   | { kind: 'available'; presence: PresenceRecord }
@@ -23,6 +23,7 @@ export function parsePresence(el: Element, now = Date.now()): ParsedPresence | n
   const from = el.attrs.from;
   if (!from) return null;
   const jid = bareJid(from);
+  if (!jid) return null; // "/phone": no one's
   const type = el.attrs.type;
   const idleSince = parseIdle(el, now);
   const idle = idleSince === undefined ? {} : { idleSince };
@@ -174,7 +175,7 @@ export const feature = {
       const running = ctx.plugins();
       const account = await getAccount(ctx.db);
       if (!account) throw new Error('Not logged in.');
-      const text = status?.trim().slice(0, 1024);
+      const text = status?.trim().slice(0, MAX_STATUS);
       ctx.commit(await saveAccount(ctx.db, { ...account, presence: { ...(show ? { show } : {}), ...(text ? { status: text } : {}) } }));
       if (ctx.isOnline()) await running.presence.announce(show, text);
     },

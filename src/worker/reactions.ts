@@ -7,7 +7,7 @@ import type { Element } from '@xmpp/xml';
 import type { MessageRecord, OutgoingReactions } from '../shared/records.js';
 import { setReactions } from '../storage/write.js';
 import { editOrigin } from './edit-source.js';
-import { MAX_ID } from './limits.js';
+import { MAX_EMOJI_POINTS, MAX_ID, MAX_REACTIONS } from '../shared/limits.js';
 import { now } from './clock.js';
 import type { OutboxPlugin } from './outbox.js';
 import type { Plugin, PluginContext } from './plugin.js';
@@ -25,10 +25,6 @@ export const feature = {
     },
   }),
 } satisfies Feature<Pick<ParleyApi, 'react'>>;
-/** At most this many different reactions per sender and message; the rest are ignored. */
-export const MAX_REACTIONS = 10;
-/** An emoji is one grapheme, but ZWJ sequences and tag flags run long; more code points is no emoji. */
-export const MAX_EMOJI_POINTS = 16;
 
 export interface Reactions {
   /** The id of the message reacted to. */

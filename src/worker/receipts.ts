@@ -9,7 +9,7 @@ import { bareJid } from '../shared/jid.js';
 import type { MessageRecord } from '../shared/records.js';
 import { areStored, markDelivered } from '../storage/write.js';
 import type { Envelope } from './envelope.js';
-import { MAX_ID } from './limits.js';
+import { MAX_ID } from '../shared/limits.js';
 import { chatRecord, NS_RECEIPTS } from './message.js';
 import type { Plugin, PluginContext } from './plugin.js';
 import type { Feature } from './feature.js';

@@ -13,6 +13,7 @@ import { buildSubmit, FormError, NS_DATA, parseForm, validateForm, type DataForm
 import type { ParleyApi, RegistrationForm } from '../shared/api.js';
 import { transportRefusal } from './auth.js';
 import type { Feature } from './feature.js';
+import { MAX_FORM_TEXT, MAX_SHORT_TEXT } from '../shared/limits.js';
 
 export const NS_REGISTER = 'jabber:iq:register';
 const NS_FEATURE = 'http://jabber.org/features/iq-register';
@@ -52,12 +53,12 @@ export function parseRegistration(iq: Element): ParsedRegistration | null {
   const fields = query.getChildElements().filter((c) => Object.hasOwn(LEGACY, c.name) && c.getNS() === NS_REGISTER).map(legacyField);
   if (!fields.length && !url) return null;
   const instructions = query.getChildText('instructions')?.trim();
-  return { form: { type: 'form', instructions: instructions ? [instructions.slice(0, 10_000)] : [], fields }, legacy: true, ...link };
+  return { form: { type: 'form', instructions: instructions ? [instructions.slice(0, MAX_FORM_TEXT)] : [], fields }, legacy: true, ...link };
 }
 
 function legacyField(el: Element): FormField {
   const name = el.name;
-  const given = el.text().slice(0, 1024);
+  const given = el.text().slice(0, MAX_SHORT_TEXT);
   if (name === 'key') return { var: name, type: 'hidden', required: false, values: [given], options: [] };
   // Legacy fields are all required (§3.1); a password is never shown back.
   const type = name === 'password' ? 'text-private' : 'text-single';

@@ -7,7 +7,7 @@
 import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
 import type { MessageRecord, OutgoingReply } from '../shared/records.js';
-import { MAX_ID } from './limits.js';
+import { MAX_ID } from '../shared/limits.js';
 import type { MessagePlugin } from './message.js';
 import type { Plugin, PluginContext } from './plugin.js';
 import type { Feature } from './feature.js';

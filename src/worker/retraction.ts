@@ -9,7 +9,7 @@ import type { OutgoingRetraction } from '../shared/records.js';
 import { applyRetraction } from '../storage/write.js';
 import { now } from './clock.js';
 import { editTargetOf } from './edit-source.js';
-import { MAX_ID } from './limits.js';
+import { MAX_ID } from '../shared/limits.js';
 import type { OutboxPlugin } from './outbox.js';
 import type { Plugin, PluginContext } from './plugin.js';
 import type { Feature } from './feature.js';

@@ -9,6 +9,7 @@ export type ScramMechanism = 'SCRAM-SHA-256' | 'SCRAM-SHA-1';
  * Salted credentials that let a later login skip the password (and the PBKDF2 cost).
  * ClientKey is password-equivalent for this server: store it like a password.
  */
+import { MAX_SCRAM_ITERATIONS } from '../shared/limits.js';
 export interface ScramKeys {
   mechanism: ScramMechanism;
   salt: string; // base64
@@ -42,8 +43,6 @@ const HASH: Record<ScramMechanism, { name: 'SHA-256' | 'SHA-1'; bits: number }> 
   'SCRAM-SHA-1': { name: 'SHA-1', bits: 160 },
 };
 
-// Anything above this is more likely a hostile server trying to burn our CPU than real policy.
-const MAX_ITERATIONS = 10_000_000;
 // RFC 7677 §4 and XEP-0474's advice: fewer makes a stolen exchange cheap to brute-force.
 export const MIN_ITERATIONS = 4096;
 
@@ -103,7 +102,7 @@ export class ScramClient {
     if (!salt || salt.length === 0) throw new ScramError('missing or invalid salt');
     const iterText = attrs.get('i') ?? '';
     const iterations = /^[1-9][0-9]{0,9}$/.test(iterText) ? Number(iterText) : NaN;
-    if (!(iterations <= MAX_ITERATIONS)) throw new ScramError(`unacceptable iteration count "${iterText}"`);
+    if (!(iterations <= MAX_SCRAM_ITERATIONS)) throw new ScramError(`unacceptable iteration count "${iterText}"`);
     if (iterations < MIN_ITERATIONS) {
       throw new ScramError(`the server hashes passwords with only ${iterations} iterations (at least ${MIN_ITERATIONS} are needed to keep them safe)`);
     }

@@ -9,13 +9,11 @@ import type { Plugin, PluginContext } from './plugin.js';
 import { buildFetch, type PubSubPlugin } from './pubsub.js';
 import type { Feature } from './feature.js';
 import type { ParleyApi } from '../shared/api.js';
+import { MAX_VCARD_FIELD } from '../shared/limits.js';
 
 export const NS_VCARD4_NODE = 'urn:xmpp:vcard4';
 export const NS_VCARD4 = 'urn:ietf:params:xml:ns:vcard-4.0';
 const NS_VCARD_TEMP = 'vcard-temp';
-
-/** Longer fields are cut here. */
-export const MAX_FIELD = 2000;
 
 /** vCard4 element and the value element inside it, per field (RFC 6351). */
 const V4: Record<keyof Card, [string, string]> = {
@@ -24,7 +22,7 @@ const V4: Record<keyof Card, [string, string]> = {
 
 function tidy(text: string | null | undefined): string | undefined {
   const t = text?.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '').trim();
-  return t ? [...t].slice(0, MAX_FIELD).join('') : undefined;
+  return t ? [...t].slice(0, MAX_VCARD_FIELD).join('') : undefined;
 }
 
 const card = (entries: [keyof Card, string | undefined][]): Card =>

@@ -6,7 +6,7 @@ import { ClientPage, launch, type Profile } from '../harness/browser.js';
 import { setup, PASSWORD, type Fixture } from '../harness/fixture.js';
 import { befriend, connectPeer, type Peer } from '../harness/peer.js';
 import { until } from '../harness/wait.js';
-import { MAX_EDITS } from '../../src/storage/identity.js';
+import { MAX_EDITS } from '../../src/shared/limits.js';
 
 const NS_MARKERS = 'urn:xmpp:chat-markers:0';
 const NS_RECEIPTS = 'urn:xmpp:receipts';

@@ -10,11 +10,12 @@ import type { XmppClient } from '@xmpp/client';
 import { colourOf, hueOf } from '../../src/shared/colour.js';
 import { avatarOf } from '../../src/storage/avatars.js';
 import { openParleyDb } from '../../src/storage/db.js';
-import { avatars, encodeBase64, imageType, MAX_AVATAR_BYTES, parseMetadata, parsePhotoHash, refuseAvatar, sha1Hex } from '../../src/worker/avatar.js';
+import { avatars, encodeBase64, imageType, parseMetadata, parsePhotoHash, refuseAvatar, sha1Hex } from '../../src/worker/avatar.js';
 import { unwrap } from '../../src/worker/envelope.js';
 import type { PluginContext } from '../../src/worker/plugin.js';
 import { JoinedRooms } from '../../src/worker/joined-rooms.js';
 import { pubsub } from '../../src/worker/pubsub.js';
+import { MAX_AVATAR_BYTES } from '../../src/shared/limits.js';
 
 const ME = 'juliet@capulet.lit';
 const ROMEO = 'romeo@montague.lit';

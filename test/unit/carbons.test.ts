@@ -1,9 +1,10 @@
 import { expect } from 'chai';
+import { MAX_BODY } from '../../src/shared/limits.js';
 import { parse } from 'ltx';
 import type { Element } from '@xmpp/xml';
 import { buildEnable } from '../../src/worker/carbons.js';
 import { EnvelopeError, unwrap, type Envelope } from '../../src/worker/envelope.js';
-import { chatRecord, MAX_BODY } from '../../src/worker/message.js';
+import { chatRecord } from '../../src/worker/message.js';
 
 const ME = 'alice@localhost';
 

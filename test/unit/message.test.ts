@@ -1,8 +1,9 @@
 import { expect } from 'chai';
+import { MAX_BODY } from '../../src/shared/limits.js';
 import { parse } from 'ltx';
 import type { Element } from '@xmpp/xml';
 import { unwrap, type Envelope } from '../../src/worker/envelope.js';
-import { buildChatMessage, MAX_BODY, parseChatMessage } from '../../src/worker/message.js';
+import { buildChatMessage, parseChatMessage } from '../../src/worker/message.js';
 
 const ME = 'alice@localhost';
 

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
+import { MAX_REACTIONS } from '../../src/shared/limits.js';
 import { parse } from 'ltx';
-import { buildReactions, cleanReactions, isReaction, MAX_REACTIONS, parseReactions, reactionTarget } from '../../src/worker/reactions.js';
+import { buildReactions, cleanReactions, isReaction, parseReactions, reactionTarget } from '../../src/worker/reactions.js';
 import type { MessageRecord } from '../../src/shared/records.js';
 
 const NS = 'urn:xmpp:reactions:0';

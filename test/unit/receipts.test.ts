@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { parse } from 'ltx';
 import type { Element } from '@xmpp/xml';
 import { unwrap } from '../../src/worker/envelope.js';
-import { MAX_BODY } from '../../src/worker/message.js';
+import { MAX_BODY } from '../../src/shared/limits.js';
 import { buildReceipt, parseReceipt, parseReceiptRequest } from '../../src/worker/receipts.js';
 
 const ME = 'alice@localhost';

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
+import { MAX_QUOTE_DEPTH } from '../../src/shared/limits.js';
 import { render } from 'lit';
-import { isMeCommand, MAX_QUOTE_DEPTH, meText, parseStyling, safeHref, type Block, type Span } from '../../src/shared/styling.js';
+import { isMeCommand, meText, parseStyling, safeHref, type Block, type Span } from '../../src/shared/styling.js';
 import { renderStyled } from '../../src/elements/styled-text.js';
 
 const t = (text: string): Span => ({ type: 'text', text });

@@ -3,7 +3,8 @@ import { expect } from 'chai';
 import { parse } from 'ltx';
 import type { Element } from '@xmpp/xml';
 import { safeLink } from '../../src/shared/card.js';
-import { buildVcard4, MAX_FIELD, parseVcard4, parseVcardTemp } from '../../src/worker/vcard.js';
+import { buildVcard4, parseVcard4, parseVcardTemp } from '../../src/worker/vcard.js';
+import { MAX_VCARD_FIELD } from '../../src/shared/limits.js';
 
 const el = (s: string) => parse(s) as unknown as Element;
 
@@ -49,9 +50,9 @@ describe('cards', () => {
 
   it('keeps markup as the text it is, strips control characters and bounds length', () => {
     const c = parseVcard4(el(`<vcard xmlns='urn:ietf:params:xml:ns:vcard-4.0'><fn><text>&lt;img src=x onerror=alert(1)&gt;\u0007</text></fn>
-      <note><text>${'n'.repeat(MAX_FIELD + 10)}</text></note></vcard>`));
+      <note><text>${'n'.repeat(MAX_VCARD_FIELD + 10)}</text></note></vcard>`));
     expect(c?.fn).to.equal('<img src=x onerror=alert(1)>');
-    expect(c?.note).to.have.length(MAX_FIELD);
+    expect(c?.note).to.have.length(MAX_VCARD_FIELD);
     expect(parseVcard4(el(`<vCard xmlns='vcard-temp'/>`))).to.equal(null);
   });
 
