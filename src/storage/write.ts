@@ -48,8 +48,13 @@ export async function applyRosterPush(db: ParleyDb, item: RosterItem, removed: b
   return { stores: ['roster', 'requests', 'presence'] };
 }
 
+/** Their request to see us; none once the roster says they do (read in the same transaction as the
+ * write: a roster push handled meanwhile may have answered it). */
 export async function addRequest(db: ParleyDb, jid: string): Promise<Change> {
-  await db.put('requests', { jid, ts: Date.now() });
+  const tx = db.transaction(['roster', 'requests'], 'readwrite');
+  const item = await tx.objectStore('roster').get(jid);
+  if (item?.subscription !== 'from' && item?.subscription !== 'both') await tx.objectStore('requests').put({ jid, ts: Date.now() });
+  await tx.done;
   return { stores: ['requests'] };
 }
 

@@ -1,6 +1,9 @@
 import { expect } from 'chai';
 import { parse } from 'ltx';
 import { buildSetItem, isTrustedPush, parseQuery } from '../../src/worker/roster.js';
+import { openParleyDb, type ParleyDb } from '../../src/storage/db.js';
+import { addRequest, applyRosterPush } from '../../src/storage/write.js';
+import type { RosterItem } from '../../src/shared/records.js';
 
 describe('roster (RFC 6121)', () => {
   it('parses a roster result with names, groups, subscriptions and pending asks', () => {
@@ -44,5 +47,33 @@ describe('roster (RFC 6121)', () => {
     expect(buildSetItem('bob@localhost', { remove: true }).toString()).to.equal(
       `<query xmlns="jabber:iq:roster"><item jid="bob@localhost" subscription="remove"/></query>`,
     );
+  });
+});
+
+describe('subscription requests in storage (real IndexedDB)', () => {
+  let db: ParleyDb;
+  beforeEach(async () => {
+    db = await openParleyDb(`parley-requests-${crypto.randomUUID()}`);
+  });
+  afterEach(() => db.close());
+  const item = (subscription: RosterItem['subscription']): RosterItem => ({ jid: 'erin@localhost', groups: [], subscription, pendingOut: false });
+
+  it('keeps a request from someone who does not see us yet', async () => {
+    await applyRosterPush(db, item('to'), false);
+    await addRequest(db, 'erin@localhost');
+    expect(await db.getAllKeys('requests')).to.deep.equal(['erin@localhost']);
+  });
+
+  // Seen on ejabberd: their request and the push saying they now see us (our other device approved)
+  // are handled side by side; the push's removal ran between the request's roster read and its write.
+  it('drops a request once the roster says they see us, whichever is stored first', async () => {
+    await applyRosterPush(db, item('both'), false);
+    await addRequest(db, 'erin@localhost');
+    await addRequest(db, 'erin@localhost');
+    expect(await db.getAllKeys('requests')).to.deep.equal([]);
+    await applyRosterPush(db, item('to'), false);
+    await addRequest(db, 'erin@localhost');
+    await applyRosterPush(db, item('from'), false);
+    expect(await db.getAllKeys('requests')).to.deep.equal([]);
   });
 });
