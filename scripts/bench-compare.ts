@@ -1,0 +1,381 @@
+/**
+ * `PARLEY_BENCH_ONLY=compare npm run bench`: issue 13's figures side by side, Parley and Converse.js
+ * (the released npm package, a devDependency used only here, served from node_modules) in the same
+ * headless Chromium on the same embedded Prosody 13, in alternating rounds (Parley, Converse.js,
+ * Parley, …) so the machine's noise falls on both, plus the limit (a bare @xmpp/client in Node doing
+ * only the protocol work) where one exists. Prints a table and writes bench/results.json; a figure
+ * that could not be measured is listed with the reason.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { gzipSync } from 'node:zlib';
+import type { CDPSession, Page } from 'puppeteer-core';
+import { launch, type Profile } from '../test/harness/browser.js';
+import { setup, PASSWORD, type Fixture } from '../test/harness/fixture.js';
+import { befriend, connectPeer, type Peer } from '../test/harness/peer.js';
+import { until } from '../test/harness/wait.js';
+
+const ROUNDS = Number(process.env.PARLEY_BENCH_ROUNDS ?? 3);
+const LATENCY_MESSAGES = Number(process.env.PARLEY_BENCH_LATENCY ?? 100);
+
+/** One client under test: how to give it credentials, and where it shows what we wait for. */
+interface Client {
+  name: 'Parley' | 'Converse.js';
+  /** The page to navigate to for `user`. */
+  url(fx: Fixture, user: string): string;
+  /** Page script run as the page loads: gives the credentials (Converse.js takes them from its URL). */
+  credentials(jid: string): string;
+  /** CSS selector of the roster entry for `jid` (searched through shadow roots). */
+  contact(jid: string): string;
+  /** CSS selector of a message body in the open conversation. */
+  body: string;
+  /** Opens the conversation with `jid` and returns once it shows. */
+  open(page: Page, jid: string): Promise<void>;
+}
+
+const parley: Client = {
+  name: 'Parley',
+  url: (fx) => fx.url,
+  // The login form, filled and submitted from inside the page the moment it renders: no
+  // round trips to puppeteer inside the measured time.
+  credentials: (jid) => `const LOGIN_FORM = 'form:has(input[name="password"])';
+    window.__whenShown(LOGIN_FORM, null).then(() => {
+      const form = window.__deepQuery(LOGIN_FORM);
+      form.querySelector('input[name="jid"]').value = ${JSON.stringify(jid)};
+      form.querySelector('input[name="password"]').value = ${JSON.stringify(PASSWORD)};
+      form.requestSubmit();
+    });`,
+  // Selectors match inside one shadow root (the watcher looks in each).
+  contact: (jid) => `li.contact-row[data-jid="${jid}"]`,
+  body: 'li.message .body',
+  async open(page, jid) {
+    await page.click(`parley-client >>> parley-roster >>> li[data-jid="${jid}"] button.contact`);
+    await until(async () => (await page.$eval('parley-client >>> parley-conversation', (el) => el.getAttribute('aria-label'))) === `Conversation with ${jid}`, { what: 'Parley conversation open' });
+  },
+};
+
+const converse: Client = {
+  name: 'Converse.js',
+  // The fragment is never sent to the server; the bench page hands it to converse.initialize.
+  url: (fx, user) => `${fx.url}converse-page/#${new URLSearchParams({ jid: fx.jid(user), password: PASSWORD })}`,
+  credentials: () => '',
+  contact: (jid) => `converse-roster-contact a.open-chat[data-jid="${jid}"]`,
+  body: 'converse-chat-message-body.chat-msg__text',
+  async open(page, jid) {
+    await page.click(`converse-roster-contact a.open-chat[data-jid="${jid}"]`);
+    await page.waitForSelector(`converse-chat[jid="${jid}"] converse-chat-content, #chatbox-${CSS_escape(jid)}`, { timeout: 15_000 }).catch(() => undefined);
+    await page.waitForSelector('converse-chat-bottom-panel textarea, textarea.chat-textarea', { timeout: 15_000 });
+  },
+};
+
+/** Enough of CSS.escape for a JID in an id selector. */
+function CSS_escape(s: string): string {
+  return s.replace(/[^a-zA-Z0-9_-]/g, (c) => `\\${c}`);
+}
+
+const CLIENTS = [parley, converse];
+
+/**
+ * Page script installed before any of the page's own: every shadow root is watched by one
+ * MutationObserver with the document, so `__whenShown(selector, text)` resolves (with the wall
+ * clock, `performance.timeOrigin + performance.now()`, comparable with Node's) in the very task
+ * that puts a matching element (with exactly that text, if given) into the DOM, without polling.
+ */
+const WATCHER = `(() => {
+  const roots = new Set();
+  const waiting = [];
+  const now = () => performance.timeOrigin + performance.now();
+  const matches = (el, w) => el.matches(w.selector) && (w.text === null || el.textContent === w.text);
+  const find = (root, w) => {
+    for (const el of root.querySelectorAll(w.selector)) if (matches(el, w)) return el;
+    return null;
+  };
+  window.__deepQuery = (selector) => {
+    for (const root of [document, ...roots]) { const el = root.querySelector(selector); if (el) return el; }
+    return null;
+  };
+  const anywhere = (w) => [document, ...roots].some((root) => find(root, w));
+  const settle = (i, t) => { const [w] = waiting.splice(i, 1); w.resolve(t); };
+  // Only what a mutation touched is looked at: a conversation of thousands is not searched per message.
+  const touched = (records, w) => {
+    for (const r of records) {
+      const target = r.target.nodeType === 1 ? r.target : r.target.parentElement;
+      if (target) {
+        const host = target.closest(w.selector);
+        if (host && matches(host, w)) return true;
+      }
+      for (const n of r.addedNodes) {
+        if (n.nodeType !== 1) continue;
+        if (matches(n, w) || find(n, w)) return true;
+      }
+    }
+    return false;
+  };
+  const observer = new MutationObserver((records) => {
+    const t = now();
+    for (let i = waiting.length - 1; i >= 0; i--) if (touched(records, waiting[i])) settle(i, t);
+  });
+  const watch = (root) => observer.observe(root, { childList: true, subtree: true, characterData: true });
+  const attach = Element.prototype.attachShadow;
+  Element.prototype.attachShadow = function (init) {
+    const root = attach.call(this, init);
+    roots.add(root);
+    watch(root);
+    return root;
+  };
+  watch(document);
+  // Bounded: what never shows fails the figure after 60 s, naming what it waited for.
+  window.__whenShown = (selector, text) => new Promise((resolve, reject) => {
+    const w = { selector, text, resolve };
+    if (anywhere(w)) return resolve(now());
+    waiting.push(w);
+    setTimeout(() => {
+      const i = waiting.indexOf(w);
+      if (i >= 0) { waiting.splice(i, 1); reject(new Error('not shown in 60 s: ' + selector + (text === null ? '' : ' with text ' + JSON.stringify(text)))); }
+    }, 60000);
+  });
+})();`;
+
+/** What one measured run of a figure gives: a number, or why there is none. */
+type Sample = number;
+
+interface Row {
+  figure: string;
+  unit: string;
+  /** Samples per client, over rounds. */
+  parley: Sample[];
+  converse: Sample[];
+  limit?: Sample[];
+  /** Why a client's figure (or the whole row) could not be measured. */
+  missing?: string;
+}
+
+const rows: Row[] = [];
+
+export async function compare(): Promise<void> {
+  const started = Date.now();
+  const load = [loadavg()];
+  const fx = await setup(['alice', 'bob', 'carol', 'dave'], {
+    mounts: { '/converse/': 'node_modules/converse.js/dist', '/converse-page/': 'bench/converse' },
+  });
+  try {
+    await befriend(fx.server, ['alice', PASSWORD], ['bob', PASSWORD]);
+    await freshLogin(fx);
+    load.push(loadavg());
+    await latency(fx);
+    load.push(loadavg());
+  } finally {
+    await fx.dispose();
+  }
+  for (const figure of NOT_MEASURED) rows.push({ figure: figure[0], unit: '', parley: [], converse: [], missing: figure[1] });
+  await report(load, Date.now() - started);
+}
+
+/** Figures of issue 13 this bench does not measure yet, with the reason, so none is left out silently. */
+const NOT_MEASURED: [string, string][] = [
+  ['(2) cold open, 10,000 stored', 'not built yet: needs 10,000 messages seeded into each client’s own IndexedDB schema'],
+  ['(3) catch-up of 10,000 archived', 'not built yet'],
+  ['(5) tabs: sessions, PSS, JS heap at 1/5/10', 'not built yet'],
+  ['(7) long run: heap after 50,000 messages', 'not built yet'],
+  ['(8) big lists: 2,000 contacts, 1,000 occupants', 'not built yet'],
+];
+
+/** A fresh profile with one page, its CDP Network events counted from before navigation. */
+async function freshPage(client: Client, jid: string): Promise<{ profile: Profile; page: Page; traffic: Traffic }> {
+  const profile = await launch();
+  const page = await profile.browser.newPage();
+  await page.evaluateOnNewDocument(WATCHER);
+  const script = client.credentials(jid);
+  if (script) await page.evaluateOnNewDocument(`document.addEventListener('DOMContentLoaded', () => { ${script} });`);
+  const traffic = await countTraffic(profile, page);
+  return { profile, page, traffic };
+}
+
+interface Traffic {
+  /** Bytes received over HTTP (encoded, headers included) and over WebSockets both ways (payload). */
+  http: number;
+  ws: number;
+  /** Every URL fetched over HTTP. */
+  urls: Set<string>;
+}
+
+/**
+ * CDP Network events of the page and of every worker the profile starts (Parley's connection lives
+ * in a SharedWorker, which the page's own session does not see).
+ */
+async function countTraffic(profile: Profile, page: Page): Promise<Traffic> {
+  const traffic: Traffic = { http: 0, ws: 0, urls: new Set() };
+  const follow = async (session: CDPSession) => {
+    session.on('Network.responseReceived', (e) => traffic.urls.add(e.response.url));
+    session.on('Network.loadingFinished', (e) => (traffic.http += e.encodedDataLength));
+    session.on('Network.webSocketFrameReceived', (e) => (traffic.ws += e.response.payloadData.length));
+    session.on('Network.webSocketFrameSent', (e) => (traffic.ws += e.response.payloadData.length));
+    await session.send('Network.enable');
+  };
+  profile.browser.on('targetcreated', async (target) => {
+    if (!['shared_worker', 'worker', 'service_worker'].includes(target.type())) return;
+    traffic.urls.add(target.url());
+    await follow(await target.createCDPSession()).catch(() => undefined);
+  });
+  await follow(await page.createCDPSession());
+  return traffic;
+}
+
+/**
+ * (1) Fresh login: an empty profile; navigation start → alice's first roster contact (bob) rendered,
+ * with the credentials given as soon as the client can take them; the bytes the page and its
+ * workers transferred meanwhile. (6) Size: gzip bytes of every file the page loaded to get there.
+ */
+async function freshLogin(fx: Fixture): Promise<void> {
+  const login: Record<string, number[]> = { Parley: [], 'Converse.js': [] };
+  const bytes: Record<string, number[]> = { Parley: [], 'Converse.js': [] };
+  const size: Record<string, number[]> = { Parley: [], 'Converse.js': [] };
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const client of CLIENTS) {
+      const { profile, page, traffic } = await freshPage(client, fx.jid('alice'));
+      try {
+        // Recorded in the page, relative to its navigation start (the new document's time origin).
+        await page.evaluateOnNewDocument(`window.__whenShown(${JSON.stringify(client.contact(fx.jid('bob')))}, null).then((t) => { window.__shown = t - performance.timeOrigin; });`);
+        await page.goto(client.url(fx, 'alice'));
+        const shown = await page.waitForFunction('window.__shown', { timeout: 60_000, polling: 100 }).catch(async (err: Error) => {
+          await page.screenshot({ path: `.tmp/bench-failed-${client.name}.png` });
+          throw err;
+        });
+        login[client.name]!.push((await shown.jsonValue()) as number);
+        bytes[client.name]!.push(traffic.http + traffic.ws);
+        size[client.name]!.push(await gzipBytes(traffic.urls));
+        if (round === 0) await page.screenshot({ path: `.tmp/bench-${client.name}-login.png` });
+      } finally {
+        await profile.close();
+      }
+    }
+  }
+  rows.push({ figure: '(1) fresh login → first contact rendered', unit: 'ms', parley: login.Parley!, converse: login['Converse.js']! });
+  rows.push({ figure: '(1) bytes transferred (HTTP + WebSocket)', unit: 'kB', parley: bytes.Parley!.map(kB), converse: bytes['Converse.js']!.map(kB) });
+  rows.push({ figure: '(6) size: gzip of everything loaded', unit: 'kB', parley: size.Parley!.map(kB), converse: size['Converse.js']!.map(kB) });
+}
+
+const kB = (n: number) => n / 1000;
+
+/** Gzip (level 9) bytes of each distinct http(s) URL's body, fetched again from the local server. */
+async function gzipBytes(urls: Set<string>): Promise<number> {
+  let total = 0;
+  for (const url of urls) {
+    if (!url.startsWith('http://127.0.0.1')) continue;
+    const res = await fetch(url);
+    if (!res.ok) continue;
+    total += gzipSync(Buffer.from(await res.arrayBuffer()), { level: 9 }).length;
+  }
+  return total;
+}
+
+/**
+ * (4) Latency: bob, a Node peer, sends LATENCY_MESSAGES messages one at a time; each is timed from
+ * the send until its text is in the open conversation's DOM (the page's MutationObserver notes the
+ * wall clock). Parley is alice, Converse.js is carol, both logged in and looking at bob; the rounds
+ * alternate between them. The limit: the same sends to dave, a bare @xmpp/client in Node, timed to
+ * its receipt.
+ */
+async function latency(fx: Fixture): Promise<void> {
+  const bob = await connectPeer(fx.server, 'bob', PASSWORD);
+  const dave = await connectPeer(fx.server, 'dave', PASSWORD);
+  await befriend(fx.server, ['carol', PASSWORD], ['bob', PASSWORD]);
+  const open: { client: Client; user: string; profile: Profile; page: Page }[] = [];
+  const samples: Record<string, number[]> = { Parley: [], 'Converse.js': [], limit: [] };
+  const now = () => performance.timeOrigin + performance.now();
+  try {
+    for (const [client, user] of [[parley, 'alice'], [converse, 'carol']] as const) {
+      const { profile, page } = await freshPage(client, fx.jid(user));
+      open.push({ client, user, profile, page });
+      await page.goto(client.url(fx, user));
+      await page.evaluate(`window.__whenShown(${JSON.stringify(client.contact(fx.jid('bob')))}, null)`);
+      await client.open(page, fx.jid('bob'));
+    }
+    let n = 0;
+    const perRound = Math.ceil(LATENCY_MESSAGES / ROUNDS);
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const { client, user, page } of open) {
+        for (let i = 0; i < perRound; i++) {
+          const body = `latency ${++n}: the quick brown fox jumps over the lazy dog`;
+          // The comma: evaluate would await the promise itself, before bob sends.
+          await page.evaluate(`window.__pending = window.__whenShown(${JSON.stringify(client.body)}, ${JSON.stringify(body)}), undefined`);
+          const t0 = now();
+          await bob.say(fx.jid(user), body);
+          samples[client.name]!.push(((await page.evaluate('window.__pending')) as number) - t0);
+        }
+      }
+      for (let i = 0; i < perRound; i++) {
+        const body = `latency ${++n}: the quick brown fox jumps over the lazy dog`;
+        const got = received(dave, body);
+        const t0 = now();
+        await bob.say(fx.jid('dave'), body);
+        samples.limit!.push((await got) - t0);
+      }
+    }
+  } catch (err) {
+    for (const { client, page } of open) await page.screenshot({ path: `.tmp/bench-failed-latency-${client.name}.png` }).catch(() => undefined);
+    throw err;
+  } finally {
+    for (const { profile } of open) await profile.close();
+    await bob.stop();
+    await dave.stop();
+  }
+  const p = (q: number) => (xs: number[]) => [percentile(xs, q)];
+  for (const [label, q] of [['p50', 0.5], ['p99', 0.99]] as const) {
+    rows.push({
+      figure: `(4) latency send → rendered, ${label} of ${LATENCY_MESSAGES}`,
+      unit: 'ms',
+      parley: p(q)(samples.Parley!),
+      converse: p(q)(samples['Converse.js']!),
+      limit: p(q)(samples.limit!),
+    });
+  }
+}
+
+/** Resolves with the wall clock at which `peer` receives a message with this body. */
+function received(peer: Peer, body: string): Promise<number> {
+  return new Promise((ok) => {
+    const on = (el: { name: string; getChildText(n: string): string | null }) => {
+      if (el.name !== 'message' || el.getChildText('body') !== body) return;
+      peer.xmpp.removeListener('stanza', on);
+      ok(performance.timeOrigin + performance.now());
+    };
+    peer.xmpp.on('stanza', on);
+  });
+}
+
+function percentile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
+}
+
+const median = (xs: number[]) => percentile(xs, 0.5);
+
+/** Prints the table and writes bench/results.json. */
+async function report(load: number[][], ms: number): Promise<void> {
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB`;
+  const loads = load.map((l) => l.map((x) => x.toFixed(2)).join(' '));
+  const fmt = (xs: number[] | undefined) => {
+    if (!xs?.length) return '—';
+    return xs.length === 1 ? xs[0]!.toFixed(1) : `${median(xs).toFixed(1)} (min ${Math.min(...xs).toFixed(1)})`;
+  };
+  const lines = [
+    '| figure | unit | Parley | Converse.js | limit | Converse.js / Parley |',
+    '|---|---|---|---|---|---|',
+    ...rows.map((r) => {
+      if (r.missing) return `| ${r.figure} | | not measured: ${r.missing} | not measured | | |`;
+      const ratio = median(r.converse) / median(r.parley);
+      return `| ${r.figure} | ${r.unit} | ${fmt(r.parley)} | ${fmt(r.converse)} | ${fmt(r.limit)} | ${ratio.toFixed(2)}× |`;
+    }),
+  ];
+  console.log(`\nbench compare: ${ROUNDS} rounds alternating, ${new Date().toISOString()}, ${machine}`);
+  console.log(`load average (1/5/15 min) at start, then after each figure: ${loads.join(' → ')}`);
+  console.log('cells: median (min) over rounds; latency cells are percentiles over all messages\n');
+  console.log(lines.join('\n'));
+  console.log(`\nbench compare took ${(ms / 1000).toFixed(0)} s`);
+  await mkdir('bench', { recursive: true });
+  await writeFile(
+    'bench/results.json',
+    `${JSON.stringify({ date: new Date().toISOString(), machine, rounds: ROUNDS, loadavg: load, converse: '14.0.0', server: 'Prosody 13', rows }, null, 2)}\n`,
+  );
+}
