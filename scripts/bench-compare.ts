@@ -6,17 +6,17 @@
  * only the protocol work) where one exists. Prints a table and writes bench/results.json; a figure
  * that could not be measured is listed with the reason.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import type { CDPSession, Page } from 'puppeteer-core';
 import { launch, type Profile } from '../test/harness/browser.js';
-import { setup, PASSWORD, type Fixture } from '../test/harness/fixture.js';
+import { prosodyOf, setup, PASSWORD, type Fixture } from '../test/harness/fixture.js';
 import { befriend, connectPeer, type Peer } from '../test/harness/peer.js';
 import { until } from '../test/harness/wait.js';
 
 const ROUNDS = Number(process.env.PARLEY_BENCH_ROUNDS ?? 3);
-const LATENCY_MESSAGES = Number(process.env.PARLEY_BENCH_LATENCY ?? 100);
+const LATENCY_MESSAGES = Number(process.env.PARLEY_BENCH_LATENCY ?? 500);
 
 /** One client under test: how to give it credentials, and where it shows what we wait for. */
 interface Client {
@@ -124,6 +124,11 @@ const WATCHER = `(() => {
     return root;
   };
   watch(document);
+  // The longest main-thread task since the document started (what a user feels as a freeze).
+  window.__longestTask = 0;
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) window.__longestTask = Math.max(window.__longestTask, e.duration);
+  }).observe({ type: 'longtask', buffered: true });
   // Bounded: what never shows fails the figure after 60 s, naming what it waited for.
   window.__whenShown = (selector, text) => new Promise((resolve, reject) => {
     const w = { selector, text, resolve };
@@ -159,10 +164,14 @@ export async function compare(): Promise<void> {
     mounts: { '/converse/': 'node_modules/converse.js/dist', '/converse-page/': 'bench/converse' },
   });
   try {
+    // Parley is alice and Converse.js carol where both are open at once; each has bob as a contact.
     await befriend(fx.server, ['alice', PASSWORD], ['bob', PASSWORD]);
+    await befriend(fx.server, ['carol', PASSWORD], ['bob', PASSWORD]);
     await freshLogin(fx);
     load.push(loadavg());
     await latency(fx);
+    load.push(loadavg());
+    await tabs(fx);
     load.push(loadavg());
   } finally {
     await fx.dispose();
@@ -175,7 +184,6 @@ export async function compare(): Promise<void> {
 const NOT_MEASURED: [string, string][] = [
   ['(2) cold open, 10,000 stored', 'not built yet: needs 10,000 messages seeded into each client’s own IndexedDB schema'],
   ['(3) catch-up of 10,000 archived', 'not built yet'],
-  ['(5) tabs: sessions, PSS, JS heap at 1/5/10', 'not built yet'],
   ['(7) long run: heap after 50,000 messages', 'not built yet'],
   ['(8) big lists: 2,000 contacts, 1,000 occupants', 'not built yet'],
 ];
@@ -192,32 +200,36 @@ async function freshPage(client: Client, jid: string): Promise<{ profile: Profil
 }
 
 interface Traffic {
-  /** Bytes received over HTTP (encoded, headers included) and over WebSockets both ways (payload). */
+  /** Bytes received over HTTP (encoded, headers included) and over WebSockets both ways (payload), every target. */
   http: number;
   ws: number;
-  /** Every URL fetched over HTTP. */
+  /** Every URL the page and its shared or dedicated workers fetched over HTTP (not a service worker's). */
   urls: Set<string>;
 }
 
 /**
  * CDP Network events of the page and of every worker the profile starts (Parley's connection lives
- * in a SharedWorker, which the page's own session does not see).
+ * in a SharedWorker, which the page's own session does not see). A service worker's fetches (Parley
+ * precaches its files for offline use) count as bytes moved but not as what the chat needs to show.
  */
 async function countTraffic(profile: Profile, page: Page): Promise<Traffic> {
   const traffic: Traffic = { http: 0, ws: 0, urls: new Set() };
-  const follow = async (session: CDPSession) => {
-    session.on('Network.responseReceived', (e) => traffic.urls.add(e.response.url));
+  const follow = async (session: CDPSession, needed: boolean) => {
+    if (needed) session.on('Network.responseReceived', (e) => traffic.urls.add(e.response.url));
     session.on('Network.loadingFinished', (e) => (traffic.http += e.encodedDataLength));
     session.on('Network.webSocketFrameReceived', (e) => (traffic.ws += e.response.payloadData.length));
     session.on('Network.webSocketFrameSent', (e) => (traffic.ws += e.response.payloadData.length));
     await session.send('Network.enable');
   };
   profile.browser.on('targetcreated', async (target) => {
-    if (!['shared_worker', 'worker', 'service_worker'].includes(target.type())) return;
-    traffic.urls.add(target.url());
-    await follow(await target.createCDPSession()).catch(() => undefined);
+    const type = target.type();
+    if (!['shared_worker', 'worker', 'service_worker'].includes(type)) return;
+    // The worker's own script was fetched before it could be followed.
+    const needed = type !== 'service_worker';
+    if (needed) traffic.urls.add(target.url());
+    await follow(await target.createCDPSession(), needed).catch(() => undefined);
   });
-  await follow(await page.createCDPSession());
+  await follow(await page.createCDPSession(), true);
   return traffic;
 }
 
@@ -230,6 +242,7 @@ async function freshLogin(fx: Fixture): Promise<void> {
   const login: Record<string, number[]> = { Parley: [], 'Converse.js': [] };
   const bytes: Record<string, number[]> = { Parley: [], 'Converse.js': [] };
   const size: Record<string, number[]> = { Parley: [], 'Converse.js': [] };
+  const longest: Record<string, number[]> = { Parley: [], 'Converse.js': [] };
   for (let round = 0; round < ROUNDS; round++) {
     for (const client of CLIENTS) {
       const { profile, page, traffic } = await freshPage(client, fx.jid('alice'));
@@ -242,6 +255,7 @@ async function freshLogin(fx: Fixture): Promise<void> {
           throw err;
         });
         login[client.name]!.push((await shown.jsonValue()) as number);
+        longest[client.name]!.push((await page.evaluate('window.__longestTask')) as number);
         bytes[client.name]!.push(traffic.http + traffic.ws);
         size[client.name]!.push(await gzipBytes(traffic.urls));
         if (round === 0) await page.screenshot({ path: `.tmp/bench-${client.name}-login.png` });
@@ -251,8 +265,9 @@ async function freshLogin(fx: Fixture): Promise<void> {
     }
   }
   rows.push({ figure: '(1) fresh login → first contact rendered', unit: 'ms', parley: login.Parley!, converse: login['Converse.js']! });
-  rows.push({ figure: '(1) bytes transferred (HTTP + WebSocket)', unit: 'kB', parley: bytes.Parley!.map(kB), converse: bytes['Converse.js']!.map(kB) });
-  rows.push({ figure: '(6) size: gzip of everything loaded', unit: 'kB', parley: size.Parley!.map(kB), converse: size['Converse.js']!.map(kB) });
+  rows.push({ figure: '(1) longest main-thread task until then', unit: 'ms', parley: longest.Parley!, converse: longest['Converse.js']! });
+  rows.push({ figure: '(1) bytes moved meanwhile (HTTP + WebSocket, all targets)', unit: 'kB', parley: bytes.Parley!.map(kB), converse: bytes['Converse.js']!.map(kB) });
+  rows.push({ figure: '(6) size: gzip -9 of what page + worker loaded', unit: 'kB', parley: size.Parley!.map(kB), converse: size['Converse.js']!.map(kB) });
 }
 
 const kB = (n: number) => n / 1000;
@@ -279,7 +294,6 @@ async function gzipBytes(urls: Set<string>): Promise<number> {
 async function latency(fx: Fixture): Promise<void> {
   const bob = await connectPeer(fx.server, 'bob', PASSWORD);
   const dave = await connectPeer(fx.server, 'dave', PASSWORD);
-  await befriend(fx.server, ['carol', PASSWORD], ['bob', PASSWORD]);
   const open: { client: Client; user: string; profile: Profile; page: Page }[] = [];
   const samples: Record<string, number[]> = { Parley: [], 'Converse.js': [], limit: [] };
   const now = () => performance.timeOrigin + performance.now();
@@ -378,4 +392,87 @@ async function report(load: number[][], ms: number): Promise<void> {
     'bench/results.json',
     `${JSON.stringify({ date: new Date().toISOString(), machine, rounds: ROUNDS, loadavg: load, converse: '14.0.0', server: 'Prosody 13', rows }, null, 2)}\n`,
   );
+}
+
+const TAB_COUNTS = [1, 5, 10];
+
+/**
+ * (5) Tabs: one profile per client, logged in in its first tab, then more tabs of the same page up to
+ * 1, 5 and 10, each counted once it shows bob in the roster. At each count: the account's server
+ * sessions (hibernating ones left out), the PSS of every browser process, and the JS heap of every
+ * page and worker after a garbage collection. One round: memory is not what the machine's load moves.
+ */
+async function tabs(fx: Fixture): Promise<void> {
+  for (const [client, user] of [[parley, 'alice'], [converse, 'carol']] as const) {
+    const { profile, page } = await freshPage(client, fx.jid(user));
+    const pages = [page];
+    const contact = JSON.stringify(client.contact(fx.jid('bob')));
+    try {
+      await page.goto(client.url(fx, user));
+      await page.evaluate(`window.__whenShown(${contact}, null)`);
+      for (const count of TAB_COUNTS) {
+        while (pages.length < count) {
+          const tab = await profile.browser.newPage();
+          await tab.evaluateOnNewDocument(WATCHER);
+          await tab.goto(client.url(fx, user));
+          await tab.evaluate(`window.__whenShown(${contact}, null)`);
+          pages.push(tab);
+        }
+        const sessions = (await prosodyOf(fx).sessions(user, { hibernating: false })).length;
+        const heap = await jsHeap(profile);
+        const pss = await browserPss(profile);
+        const push = (figure: string, unit: string, value: number) => {
+          let row = rows.find((r) => r.figure === figure);
+          if (!row) rows.push((row = { figure, unit, parley: [], converse: [] }));
+          (client === parley ? row.parley : row.converse).push(value);
+        };
+        push(`(5) ${count} tab${count > 1 ? 's' : ''}: server sessions`, '', sessions);
+        push(`(5) ${count} tab${count > 1 ? 's' : ''}: JS heap, pages + workers`, 'MiB', heap / 2 ** 20);
+        push(`(5) ${count} tab${count > 1 ? 's' : ''}: browser PSS, all processes`, 'MiB', pss / 2 ** 20);
+      }
+    } finally {
+      await profile.close();
+    }
+  }
+}
+
+/** Used JS heap of every page and worker of the profile, each after a garbage collection. */
+async function jsHeap(profile: Profile): Promise<number> {
+  let total = 0;
+  for (const target of profile.browser.targets()) {
+    if (!['page', 'shared_worker', 'worker', 'service_worker'].includes(target.type())) continue;
+    const session = await target.createCDPSession();
+    try {
+      await session.send('HeapProfiler.collectGarbage');
+      total += (await session.send('Runtime.getHeapUsage')).usedSize;
+    } finally {
+      await session.detach().catch(() => undefined);
+    }
+  }
+  return total;
+}
+
+/** Proportional set size (bytes) of the browser's process and all its descendants (Linux /proc). */
+async function browserPss(profile: Profile): Promise<number> {
+  const root = profile.browser.process()?.pid;
+  if (!root) throw new Error('no browser process');
+  const parent = new Map<number, number>();
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    // Field 4 of stat, after the parenthesised command (which may hold spaces).
+    const stat = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => '');
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (ppid) parent.set(Number(name), ppid);
+  }
+  const within = (pid: number): boolean => {
+    for (let p: number | undefined = pid, hops = 0; p && hops < 64; p = parent.get(p), hops++) if (p === root) return true;
+    return false;
+  };
+  let total = 0;
+  for (const pid of parent.keys()) {
+    if (!within(pid)) continue;
+    const rollup = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8').catch(() => '');
+    total += Number(/^Pss:\s+(\d+) kB/m.exec(rollup)?.[1] ?? 0) * 1024;
+  }
+  return total;
 }
