@@ -63,15 +63,9 @@ const converse: Client = {
   body: 'converse-chat-message-body.chat-msg__text',
   async open(page, jid) {
     await page.click(`converse-roster-contact a.open-chat[data-jid="${jid}"]`);
-    await page.waitForSelector(`converse-chat[jid="${jid}"] converse-chat-content, #chatbox-${CSS_escape(jid)}`, { timeout: 15_000 }).catch(() => undefined);
-    await page.waitForSelector('converse-chat-bottom-panel textarea, textarea.chat-textarea', { timeout: 15_000 });
+    await page.waitForSelector('textarea.chat-textarea', { timeout: 15_000 });
   },
 };
-
-/** Enough of CSS.escape for a JID in an id selector. */
-function CSS_escape(s: string): string {
-  return s.replace(/[^a-zA-Z0-9_-]/g, (c) => `\\${c}`);
-}
 
 const CLIENTS = [parley, converse];
 
@@ -141,16 +135,13 @@ const WATCHER = `(() => {
   });
 })();`;
 
-/** What one measured run of a figure gives: a number, or why there is none. */
-type Sample = number;
-
 interface Row {
   figure: string;
   unit: string;
   /** Samples per client, over rounds. */
-  parley: Sample[];
-  converse: Sample[];
-  limit?: Sample[];
+  parley: number[];
+  converse: number[];
+  limit?: number[];
   /** Why a client's figure (or the whole row) could not be measured. */
   missing?: string;
 }
