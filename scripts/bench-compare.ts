@@ -6,9 +6,12 @@
  * only the protocol work) where one exists. Prints a table and writes bench/results.json; a figure
  * that could not be measured is listed with the reason.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { gzipSync } from 'node:zlib';
+import { xml } from '@xmpp/client';
+import { component } from '@xmpp/component';
 import type { CDPSession, Page } from 'puppeteer-core';
 import { launch, type Profile } from '../test/harness/browser.js';
 import { prosodyOf, setup, PASSWORD, type Fixture } from '../test/harness/fixture.js';
@@ -109,7 +112,7 @@ const WATCHER = `(() => {
     const t = now();
     for (let i = waiting.length - 1; i >= 0; i--) if (touched(records, waiting[i])) settle(i, t);
   });
-  const watch = (root) => observer.observe(root, { childList: true, subtree: true, characterData: true });
+  const watch = (root) => observer.observe(root, { childList: true, subtree: true, characterData: true, attributes: true });
   const attach = Element.prototype.attachShadow;
   Element.prototype.attachShadow = function (init) {
     const root = attach.call(this, init);
@@ -123,15 +126,15 @@ const WATCHER = `(() => {
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) window.__longestTask = Math.max(window.__longestTask, e.duration);
   }).observe({ type: 'longtask', buffered: true });
-  // Bounded: what never shows fails the figure after 60 s, naming what it waited for.
+  // Bounded: what never shows fails the figure after 120 s, naming what it waited for.
   window.__whenShown = (selector, text) => new Promise((resolve, reject) => {
     const w = { selector, text, resolve };
     if (anywhere(w)) return resolve(now());
     waiting.push(w);
     setTimeout(() => {
       const i = waiting.indexOf(w);
-      if (i >= 0) { waiting.splice(i, 1); reject(new Error('not shown in 60 s: ' + selector + (text === null ? '' : ' with text ' + JSON.stringify(text)))); }
-    }, 60000);
+      if (i >= 0) { waiting.splice(i, 1); reject(new Error('not shown in 120 s: ' + selector + (text === null ? '' : ' with text ' + JSON.stringify(text)))); }
+    }, 120000);
   });
 })();`;
 
@@ -142,18 +145,21 @@ interface Row {
   parley: number[];
   converse: number[];
   limit?: number[];
-  /** Why a client's figure (or the whole row) could not be measured. */
+  /** Why the whole row could not be measured. */
   missing?: string;
+  /** Why a client has no samples. */
+  failed?: Partial<Record<Client['name'], string>>;
 }
 
 const rows: Row[] = [];
 
+/** Beside the demo: the converse.js package's files and the bench's page for it. */
+const CONVERSE_MOUNTS = { '/converse/': 'node_modules/converse.js/dist', '/converse-page/': 'bench/converse' };
+
 export async function compare(): Promise<void> {
   const started = Date.now();
   const load = [loadavg()];
-  const fx = await setup(['alice', 'bob', 'carol', 'dave'], {
-    mounts: { '/converse/': 'node_modules/converse.js/dist', '/converse-page/': 'bench/converse' },
-  });
+  const fx = await setup(['alice', 'bob', 'carol', 'dave'], { mounts: CONVERSE_MOUNTS });
   try {
     // Parley is alice and Converse.js carol where both are open at once; each has bob as a contact.
     await befriend(fx.server, ['alice', PASSWORD], ['bob', PASSWORD]);
@@ -167,6 +173,8 @@ export async function compare(): Promise<void> {
   } finally {
     await fx.dispose();
   }
+  await bigRoster();
+  load.push(loadavg());
   for (const figure of NOT_MEASURED) rows.push({ figure: figure[0], unit: '', parley: [], converse: [], missing: figure[1] });
   await report(load, Date.now() - started);
 }
@@ -176,7 +184,7 @@ const NOT_MEASURED: [string, string][] = [
   ['(2) cold open, 10,000 stored', 'not built yet: needs 10,000 messages seeded into each client’s own IndexedDB schema'],
   ['(3) catch-up of 10,000 archived', 'not built yet'],
   ['(7) long run: heap after 50,000 messages', 'not built yet'],
-  ['(8) big lists: 2,000 contacts, 1,000 occupants', 'not built yet'],
+  ['(8) a room of 1,000 occupants', 'not built yet (Parley alone: PARLEY_BENCH_ONLY=room)'],
 ];
 
 /** A fresh profile with one page, its CDP Network events counted from before navigation. */
@@ -369,8 +377,9 @@ async function report(load: number[][], ms: number): Promise<void> {
     '|---|---|---|---|---|---|',
     ...rows.map((r) => {
       if (r.missing) return `| ${r.figure} | | not measured: ${r.missing} | not measured | | |`;
-      const ratio = median(r.converse) / median(r.parley);
-      return `| ${r.figure} | ${r.unit} | ${fmt(r.parley)} | ${fmt(r.converse)} | ${fmt(r.limit)} | ${ratio.toFixed(2)}× |`;
+      const cell = (xs: number[], why: string | undefined) => (xs.length ? fmt(xs) : `not measured: ${why ?? 'no samples'}`);
+      const ratio = r.parley.length && r.converse.length ? `${(median(r.converse) / median(r.parley)).toFixed(2)}×` : '—';
+      return `| ${r.figure} | ${r.unit} | ${cell(r.parley, r.failed?.Parley)} | ${cell(r.converse, r.failed?.['Converse.js'])} | ${fmt(r.limit)} | ${ratio} |`;
     }),
   ];
   console.log(`\nbench compare: ${ROUNDS} rounds alternating, ${new Date().toISOString()}, ${machine}`);
@@ -466,4 +475,75 @@ async function browserPss(profile: Profile): Promise<number> {
     total += Number(/^Pss:\s+(\d+) kB/m.exec(rollup)?.[1] ?? 0) * 1024;
   }
   return total;
+}
+
+const CONTACTS = Number(process.env.PARLEY_BENCH_CONTACTS ?? 2000);
+const ONLINE = Number(process.env.PARLEY_BENCH_ONLINE ?? 300);
+const CROWD = 'crowd.localhost';
+/** Fewer rounds than the other figures: one takes a minute or more per client on two cores. */
+const BIG_ROUNDS = Number(process.env.PARLEY_BENCH_BIG_ROUNDS ?? 1);
+
+/**
+ * (8) Big lists: an account with CONTACTS contacts (written into the server's roster store), each
+ * `guestN@crowd.localhost`, a domain one XEP-0114 component speaks for, so probes go nowhere and the
+ * presences are real stanzas without thousands of connections. Per round and client, an empty
+ * profile: navigation → the last contact's entry rendered; then ONLINE of them come online (the
+ * component sends their presences at once) → the last one shown online; the longest main-thread task
+ * over it all, and the JS heap of the page and its workers after a GC.
+ */
+async function bigRoster(): Promise<void> {
+  const secret = randomBytes(16).toString('hex');
+  const fx = await setup(['erin', 'frank'], { push: { domain: CROWD, secret }, mounts: CONVERSE_MOUNTS });
+  const crowd = component({ service: `xmpp://127.0.0.1:${fx.server.componentPort}`, domain: CROWD, password: secret });
+  crowd.on('error', () => undefined);
+  const guest = (i: number) => `guest${i}@${CROWD}`;
+  const online: Record<string, (jid: string) => string> = {
+    Parley: (jid) => `li.contact-row[data-jid="${jid}"] .dot[data-online]`,
+    'Converse.js': (jid) => `li[data-status="online"] a.open-chat[data-jid="${jid}"]`,
+  };
+  const samples = { shown: new Map<string, number[]>(), online: new Map<string, number[]>(), longest: new Map<string, number[]>(), heap: new Map<string, number[]>() };
+  const add = (m: Map<string, number[]>, name: string, v: number) => m.set(name, [...(m.get(name) ?? []), v]);
+  const failed: Row['failed'] = {};
+  try {
+    await crowd.start();
+    const prosody = prosodyOf(fx);
+    for (const user of ['erin', 'frank']) {
+      const out = await prosody.eval(`local rm = require "core.rostermanager"; local r = rm.load_roster("${user}", "${fx.server.host}");
+        for i = 1, ${CONTACTS} do r["guest" .. i .. "@${CROWD}"] = { subscription = "both", groups = {} } end;
+        return rm.save_roster("${user}", "${fx.server.host}", r) and "saved" or "failed"`.replace(/\n\s*/g, ' '));
+      if (!/saved/.test(out)) throw new Error(`roster not written: ${out}`);
+    }
+    for (let round = 0; round < BIG_ROUNDS; round++) {
+      for (const [client, user] of [[parley, 'erin'], [converse, 'frank']] as const) {
+        if (failed[client.name]) continue;
+        const { profile, page } = await freshPage(client, fx.jid(user));
+        try {
+          await page.evaluateOnNewDocument(`window.__whenShown(${JSON.stringify(client.contact(guest(CONTACTS)))}, null).then((t) => { window.__shown = t - performance.timeOrigin; });`);
+          await page.goto(client.url(fx, user));
+          add(samples.shown, client.name, (await (await page.waitForFunction('window.__shown', { timeout: 120_000, polling: 100 })).jsonValue()) as number);
+          await page.evaluate(`window.__pending = window.__whenShown(${JSON.stringify(online[client.name]!(guest(ONLINE)))}, null), undefined`);
+          const t0 = performance.timeOrigin + performance.now();
+          for (let i = 1; i <= ONLINE; i++) await crowd.send(xml('presence', { from: `${guest(i)}/bench`, to: fx.jid(user) }));
+          add(samples.online, client.name, ((await page.evaluate('window.__pending')) as number) - t0);
+          add(samples.longest, client.name, (await page.evaluate('window.__longestTask')) as number);
+          add(samples.heap, client.name, (await jsHeap(profile)) / 2 ** 20);
+        } catch (err) {
+          // Printed in the table instead of samples; that client's later rounds are skipped.
+          failed[client.name] = `${(err as Error).message.split('\n')[0]} (round ${round + 1})`;
+          await page.screenshot({ path: `.tmp/bench-failed-roster-${client.name}.png` }).catch(() => undefined);
+        } finally {
+          await profile.close();
+        }
+      }
+    }
+  } finally {
+    await crowd.stop().catch(() => undefined);
+    await fx.dispose();
+  }
+  const row = (figure: string, unit: string, m: Map<string, number[]>) =>
+    rows.push({ figure, unit, parley: m.get('Parley') ?? [], converse: m.get('Converse.js') ?? [], failed });
+  row(`(8) ${CONTACTS} contacts: fresh login → last contact rendered`, 'ms', samples.shown);
+  row(`(8) then ${ONLINE} come online → the last shown online`, 'ms', samples.online);
+  row('(8) longest main-thread task over both', 'ms', samples.longest);
+  row('(8) JS heap after, page + workers', 'MiB', samples.heap);
 }
