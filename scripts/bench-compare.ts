@@ -345,6 +345,13 @@ async function latency(fx: Fixture): Promise<void> {
   }
 }
 
+/** `promise`, or a rejection with `why` after `ms`. */
+function within<T>(ms: number, promise: Promise<T>, why: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(why)), ms)));
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
 /** Resolves with the wall clock at which `peer` receives a message with this body. */
 function received(peer: Peer, body: string): Promise<number> {
   return new Promise((ok) => {
@@ -524,13 +531,15 @@ async function bigRoster(): Promise<void> {
           await page.evaluate(`window.__pending = window.__whenShown(${JSON.stringify(online[client.name]!(guest(ONLINE)))}, null), undefined`);
           const t0 = performance.timeOrigin + performance.now();
           for (let i = 1; i <= ONLINE; i++) await crowd.send(xml('presence', { from: `${guest(i)}/bench`, to: fx.jid(user) }));
-          add(samples.online, client.name, ((await page.evaluate('window.__pending')) as number) - t0);
+          // A page busy for longer than the in-page bound cannot even time out: bounded here too.
+          add(samples.online, client.name, ((await within(150_000, page.evaluate('window.__pending'), 'page busy, no answer in 150 s')) as number) - t0);
           add(samples.longest, client.name, (await page.evaluate('window.__longestTask')) as number);
           add(samples.heap, client.name, (await jsHeap(profile)) / 2 ** 20);
         } catch (err) {
           // Printed in the table instead of samples; that client's later rounds are skipped.
           failed[client.name] = `${(err as Error).message.split('\n')[0]} (round ${round + 1})`;
-          await page.screenshot({ path: `.tmp/bench-failed-roster-${client.name}.png` }).catch(() => undefined);
+          // A page that stopped answering also holds up a polite browser close for minutes.
+          profile.browser.process()?.kill('SIGKILL');
         } finally {
           await profile.close();
         }
