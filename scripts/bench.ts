@@ -6,7 +6,9 @@
  *  - per-message cost in an open conversation of 1,000 and 10,000 messages, and a burst (see liveCost);
  *  - push: server publish → notification shown with every tab closed (see bench-push.ts);
  *  - joining a room of 1,000 occupants with 5,000 archived messages (see bench-room.ts).
- * PARLEY_BENCH_ONLY=live runs only liveCost, =push only the push figure, =room only the room.
+ *  - Parley beside Converse.js and the bare-protocol limit (see bench-compare.ts).
+ * PARLEY_BENCH_ONLY=live runs only liveCost, =push only the push figure, =room only the room,
+ * =compare only the side-by-side figures.
  */
 import { spawnSync } from 'node:child_process';
 import { ClientPage, launch } from '../test/harness/browser.js';
@@ -19,6 +21,7 @@ import { buildQuery, NS_MAM, parseFin, RECENT } from '../src/worker/mam.js';
 import { countArchiveQueries, fillArchive } from '../test/harness/archive.js';
 import { pushWake } from './bench-push.js';
 import { roomCost } from './bench-room.js';
+import { compare } from './bench-compare.js';
 
 const MESSAGES = Number(process.env.PARLEY_BENCH_MESSAGES ?? 1000);
 const RUNS = 7;
@@ -36,6 +39,10 @@ const fmt = (xs: number[]) => {
   return `median ${s[Math.floor(s.length / 2)]!.toFixed(0)} ms (min ${s[0]!.toFixed(0)}, max ${s.at(-1)!.toFixed(0)}, n=${s.length})`;
 };
 
+if (process.env.PARLEY_BENCH_ONLY === 'compare') {
+  await compare();
+  process.exit(0);
+}
 if (process.env.PARLEY_BENCH_ONLY === 'push') {
   await pushWake(RUNS, fmt);
   process.exit(0);
@@ -97,6 +104,7 @@ try {
   await fx.dispose();
 }
 await pushWake(RUNS, fmt);
+await compare();
 
 /**
  * Archive sync (XEP-0313) with ARCHIVE messages in the server archive, filled server-side:
