@@ -49,6 +49,8 @@ export class ParleyRoster extends LitElement {
       .detail { font-size: 0.85em; padding-left: 1.1em; }
       /* A row's own actions are small icons (named for screen readers): the name keeps the room. */
       .contact-row > button:not(.contact) { padding: 0.2em 0.45em; flex: none; }
+      /* Rows out of view are not laid out or painted: a roster of thousands costs what is on screen. */
+      .contact-row { content-visibility: auto; contain-intrinsic-size: auto 2.6em; }
       .badge { background: var(--_accent); color: var(--_on-accent); border-radius: 1em; padding: 0 0.5em; font-size: 0.8em; }
       form { display: flex; gap: 0.4em; }
       form input { flex: 1; min-width: 0; }
