@@ -159,7 +159,8 @@ const CONVERSE_MOUNTS = { '/converse/': 'node_modules/converse.js/dist', '/conve
 export async function compare(): Promise<void> {
   const started = Date.now();
   const load = [loadavg()];
-  const fx = await setup(['alice', 'bob', 'carol', 'dave'], { mounts: CONVERSE_MOUNTS });
+  await mkdir('.tmp', { recursive: true }); // the screenshots of each client's login (and of a failed one)
+  const fx = await setup(['alice', 'bob', 'carol', 'dave'], { mounts: CONVERSE_MOUNTS, foreign: ['/converse-page/'] });
   try {
     // Parley is alice and Converse.js carol where both are open at once; each has bob as a contact.
     await befriend(fx.server, ['alice', PASSWORD], ['bob', PASSWORD]);
@@ -500,7 +501,7 @@ const BIG_ROUNDS = Number(process.env.PARLEY_BENCH_BIG_ROUNDS ?? 1);
  */
 async function bigRoster(): Promise<void> {
   const secret = randomBytes(16).toString('hex');
-  const fx = await setup(['erin', 'frank'], { push: { domain: CROWD, secret }, mounts: CONVERSE_MOUNTS });
+  const fx = await setup(['erin', 'frank'], { push: { domain: CROWD, secret }, mounts: CONVERSE_MOUNTS, foreign: ['/converse-page/'] });
   const crowd = component({ service: `xmpp://127.0.0.1:${fx.server.componentPort}`, domain: CROWD, password: secret });
   crowd.on('error', () => undefined);
   const guest = (i: number) => `guest${i}@${CROWD}`;

@@ -25,6 +25,8 @@ export interface ServeOptions {
   host?: string;
   /** A WebSocket URL served as this host's XEP-0156 host-meta (XRD and JSON). */
   hostMeta?: string;
+  /** URL prefixes of pages that are not Parley's (the bench's Converse.js page): served without Parley's CSP, under their own. */
+  foreign?: string[];
 }
 
 export interface Served {
@@ -53,7 +55,7 @@ function hostMetaFiles(ws: string): Record<string, [string, string]> {
   };
 }
 
-export async function serve({ mounts, vars = {}, port = 0, host = '127.0.0.1', hostMeta }: ServeOptions): Promise<Served> {
+export async function serve({ mounts, vars = {}, port = 0, host = '127.0.0.1', hostMeta, foreign = [] }: ServeOptions): Promise<Served> {
   const wellKnown = hostMeta ? hostMetaFiles(hostMeta) : {};
   const prefixes = Object.keys(mounts).sort((a, b) => b.length - a.length);
   const server: Server = createServer(async (req, res) => {
@@ -76,10 +78,11 @@ export async function serve({ mounts, vars = {}, port = 0, host = '127.0.0.1', h
       let body: Buffer | string = await readFile(file);
       const type = TYPES[extname(file)] ?? 'application/octet-stream';
       const html = type.startsWith('text/html');
+      const ours = html && !foreign.some((p) => path.startsWith(p));
       if (html) body = body.toString().replace(/\{\{(\w+)\}\}/g, (_, name: string) => vars[name] ?? '');
       // Parley's Service Worker lives in /dist/ but serves the page above it.
       const swScope = file.endsWith('-sw.js') ? { 'service-worker-allowed': '/' } : {};
-      res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store', ...swScope, ...(html ? { 'content-security-policy': CSP } : {}) }).end(body);
+      res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store', ...swScope, ...(ours ? { 'content-security-policy': CSP } : {}) }).end(body);
     } catch {
       res.writeHead(404).end();
     }

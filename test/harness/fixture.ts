@@ -72,6 +72,7 @@ export async function setup(
     proxy: withProxy = false,
     prosody: prosodyOpts,
     mounts = {},
+    foreign,
     push,
     upload,
     registration,
@@ -82,6 +83,8 @@ export async function setup(
     prosody?: ProsodyOptions;
     /** More URL prefix → directory mounts beside the demo. */
     mounts?: Record<string, string>;
+    /** Prefixes of those that serve another project's pages, without Parley's CSP (see serve). */
+    foreign?: string[];
     /** The server's push module and a component for the push gateway (see ServerOptions). */
     push?: ServerOptions['push'];
     upload?: ServerOptions['upload'];
@@ -100,7 +103,7 @@ export async function setup(
   });
   const proxy = withProxy ? await startProxy(server.httpPort) : undefined;
   const service = proxy ? `ws://127.0.0.1:${proxy.port}${new URL(server.wsUrl).pathname}` : server.wsUrl;
-  const page = await serve({ mounts: { '/': 'demo', '/dist/': 'dist', ...mounts }, vars: { SERVICE: service, PUSH_GATEWAY: push?.domain ?? '' }, hostMeta: service });
+  const page = await serve({ mounts: { '/': 'demo', '/dist/': 'dist', ...mounts }, vars: { SERVICE: service, PUSH_GATEWAY: push?.domain ?? '' }, hostMeta: service, ...(foreign ? { foreign } : {}) });
   return {
     server,
     url: page.url,
