@@ -125,6 +125,7 @@ export class ParleyConversation extends LitElement {
     this,
     async (db): Promise<MessageRecord[]> => sameRecords(this.messages.value, this.jid ? await listMessages(db, this.jid, { limit: this.limit }) : []),
     (change) => !!this.jid && !!change.conversations?.includes(this.jid),
+    (shown, change) => withNewest(shown, this.jid, change.added ?? [], this.limit),
   );
   private readonly record = new LiveQuery(
     this,
@@ -586,6 +587,19 @@ function sameRecords(previous: readonly MessageRecord[] | undefined, next: Messa
     const old = before.get(m.key);
     return old && JSON.stringify(old) === JSON.stringify(m) ? old : m;
   });
+}
+
+/**
+ * `shown` (the newest `limit` messages of `jid`) with the messages of `jid` in `added` after it, if they
+ * are all newer than the newest shown, as the next read would return them; undefined when they belong
+ * elsewhere, or `shown` is still another conversation's: the read that follows places them.
+ */
+function withNewest(shown: MessageRecord[], jid: string, added: MessageRecord[], limit: number): MessageRecord[] | undefined {
+  added = added.filter((m) => m.conversation === jid);
+  if (!added.length || (shown[0] && shown[0].conversation !== jid)) return undefined;
+  const newest = shown.at(-1)?.ts ?? -Infinity;
+  if (added.some((m) => m.ts <= newest)) return undefined;
+  return [...shown, ...[...added].sort((a, b) => a.ts - b.ts)].slice(-limit);
 }
 
 /** The first of the last `unread` incoming messages of `list`: where "New messages" starts. */

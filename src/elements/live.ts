@@ -6,7 +6,8 @@ import type { ParleyDb } from '../storage/db.js';
 
 /**
  * Keeps the result of a read from IndexedDB current: runs it when the host connects and again
- * whenever the worker reports a change it cares about.
+ * whenever the worker reports a change it cares about. `patch`, if given, may apply a change to the
+ * value at once from what the change carries (see `Change.added`); the read that follows confirms it.
  */
 export class LiveQuery<T> implements ReactiveController {
   value: T | undefined;
@@ -15,6 +16,8 @@ export class LiveQuery<T> implements ReactiveController {
   private off: (() => void) | undefined;
   private running = false;
   private again = false;
+  /** Counts patches: a read that started before one is older than the value shown. */
+  private patches = 0;
   /** The page thawed: a read may have been aborted as it froze (client/freeze.ts). */
   private readonly resume = () => void this.refresh();
 
@@ -22,13 +25,21 @@ export class LiveQuery<T> implements ReactiveController {
     private readonly host: ReactiveControllerHost,
     private readonly query: (db: ParleyDb) => Promise<T>,
     private readonly relevant: (change: Change) => boolean,
+    private readonly patch?: (value: T, change: Change) => T | undefined,
   ) {
     host.addController(this);
   }
 
   hostConnected(): void {
     this.off = parley().on((e) => {
-      if (e.type === 'change' && this.relevant(e.change)) void this.refresh();
+      if (e.type !== 'change' || !this.relevant(e.change)) return;
+      const patched = this.loaded && this.value !== undefined ? this.patch?.(this.value, e.change) : undefined;
+      if (patched !== undefined) {
+        this.value = patched;
+        this.patches++;
+        this.host.requestUpdate();
+      }
+      void this.refresh();
     });
     document.addEventListener('resume', this.resume);
     void this.refresh();
@@ -54,9 +65,14 @@ export class LiveQuery<T> implements ReactiveController {
       for (;;) {
         this.again = false;
         const started = performance.now();
-        this.value = await this.query(await parley().db);
-        this.loaded = true;
-        this.host.requestUpdate();
+        const patches = this.patches;
+        const value = await this.query(await parley().db);
+        // Patched meanwhile: this read may predate the change, and the next one (asked) follows it.
+        if (patches === this.patches) {
+          this.value = value;
+          this.loaded = true;
+          this.host.requestUpdate();
+        }
         if (!this.again) break;
         await this.host.updateComplete;
         await new Promise((resume) => setTimeout(resume, performance.now() - started));

@@ -1,6 +1,6 @@
 import type { Card } from './card.js';
 import type { DataForm, FormValues } from './form-model.js';
-import type { Affiliation, ChatState, ChatStateNote, ContactTime, Role, Show } from './records.js';
+import type { Affiliation, ChatState, ChatStateNote, ContactTime, MessageRecord, Role, Show } from './records.js';
 import type { WebPushSubscription } from './push.js';
 
 /**
@@ -42,6 +42,11 @@ export interface Change {
   stores: string[];
   /** Conversations whose messages changed. */
   conversations?: string[];
+  /**
+   * Messages this change stored for the first time, when there are few (see ChangeBatch): a page
+   * shows them from here at once instead of after reading them back.
+   */
+  added?: MessageRecord[];
 }
 
 /** Everything the worker tells pages, on the `parley` BroadcastChannel. */

@@ -103,7 +103,9 @@ export async function restorePresence(db: ParleyDb, list: PresenceRecord[]): Pro
   return { stores: ['presence'] };
 }
 
-type MessageTx<Mode extends IDBTransactionMode = 'readwrite'> = IDBPTransaction<ParleySchema, ('messages' | 'conversations' | 'outbox')[], Mode>;
+/** What storing a message reads and writes (roster and rooms: whether its sender is a stranger). */
+const MESSAGE_STORES = ['messages', 'conversations', 'outbox', 'roster', 'rooms'] as const;
+type MessageTx<Mode extends IDBTransactionMode = 'readwrite'> = IDBPTransaction<ParleySchema, (typeof MESSAGE_STORES)[number][], Mode>;
 
 /** The stored copy of `message`, by the rule in identity.ts. */
 async function findSame<Mode extends IDBTransactionMode>(tx: MessageTx<Mode>, message: MessageRecord): Promise<MessageRecord | undefined> {
@@ -141,7 +143,7 @@ async function addOnce(tx: MessageTx, message: MessageRecord, placed = false): P
 
 /** Whether a copy of each message is stored, in one transaction: a receipt confirms only that (XEP-0184). */
 export async function areStored(db: ParleyDb, list: MessageRecord[]): Promise<boolean[]> {
-  const tx = db.transaction(['messages', 'conversations', 'outbox']);
+  const tx = db.transaction([...MESSAGE_STORES]);
   const found: boolean[] = [];
   for (const message of list) found.push((await findSame(tx, message)) !== undefined);
   await tx.done;
@@ -177,14 +179,16 @@ export async function storeMessages(
   } = {},
 ): Promise<Change | null> {
   // Relaxed durability: a crash of the whole OS may lose the last writes, which the next sync refetches.
-  list = await withoutNewStrangers(db, list);
-  const tx = db.transaction(['messages', 'conversations', 'outbox'], 'readwrite', { durability: 'relaxed' });
+  // One transaction for the check and the writes: each one more costs a message a round trip.
+  const tx = db.transaction([...MESSAGE_STORES], 'readwrite', { durability: 'relaxed' });
+  list = await withoutNewStrangers(tx, list);
   const touched = new Map<string, { lastTs: number; last?: ConversationRecord['last']; unread: number; mentions: number }>();
   // `order`: the list continues a run in the server's order (archive pages), whose stamps have whole
   // seconds. Keep that order: each new one sorts after the one before it, stored earlier or now.
   // `order.after` carries the last position from one call to the next.
   let previous = order?.after ?? -Infinity;
   const moved = new Set<string>();
+  const added: MessageRecord[] = [];
   for (const message of list) {
     if (order) message.ts = Math.max(message.ts, previous + 0.001);
     // `coarse`: a delay stamp with whole seconds, on a message that came in the stream. Within its
@@ -209,6 +213,7 @@ export async function storeMessages(
       if (placed) moved.add(message.conversation);
       continue;
     }
+    added.push(message);
     const t = touched.get(message.conversation) ?? { lastTs: 0, unread: 0, mentions: 0 };
     if (message.ts >= t.lastTs) {
       t.lastTs = message.ts;
@@ -241,7 +246,7 @@ export async function storeMessages(
   }
   await tx.done;
   if (!touched.size) return list.length ? { stores: ['messages', 'outbox'], conversations: [...new Set(list.map((m) => m.conversation))] } : null;
-  return { stores: ['messages', 'conversations', 'outbox'], conversations: [...touched.keys()] };
+  return { stores: ['messages', 'conversations', 'outbox'], conversations: [...touched.keys()], added };
 }
 
 /**
@@ -249,8 +254,7 @@ export async function storeMessages(
  * bare JID in neither the roster nor the rooms, with no conversation yet) past
  * MAX_STRANGER_CONVERSATIONS such conversations. Counted only when such a message comes.
  */
-async function withoutNewStrangers(db: ParleyDb, list: MessageRecord[]): Promise<MessageRecord[]> {
-  const tx = db.transaction(['conversations', 'roster', 'rooms'], 'readonly');
+async function withoutNewStrangers(tx: MessageTx, list: MessageRecord[]): Promise<MessageRecord[]> {
   const has = async (store: 'conversations' | 'roster' | 'rooms', jid: string) => (await tx.objectStore(store).getKey(jid)) !== undefined;
   // An occupant of a room we are in (a full JID) is vouched for by the room.
   const known = async (jid: string) => jid.includes('/') || (await has('conversations', jid)) || (await has('roster', jid)) || (await has('rooms', jid));
@@ -270,7 +274,6 @@ async function withoutNewStrangers(db: ParleyDb, list: MessageRecord[]): Promise
     strangers.add(jid);
     kept.push(message);
   }
-  await tx.done;
   return kept;
 }
 

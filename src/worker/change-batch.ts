@@ -1,14 +1,19 @@
 import type { Change } from '../shared/api.js';
+import type { MessageRecord } from '../shared/records.js';
+
+/** More new messages than this in one announcement are read back by pages, not carried to each. */
+const MAX_ADDED = 20;
 
 /**
  * Merges the worker's changes before pages hear of them. The first change after a quiet spell goes
  * out at once (changes made in the same task still merge), so a lone message is not held back; the
  * ones that follow within `ms` of the last announcement go out together, so a burst of 500 stanzas
- * costs pages a few re-reads, not 500.
+ * costs pages a few re-reads, not 500. A few newly stored messages travel with the announcement.
  */
 export class ChangeBatch {
   private stores = new Set<string>();
   private conversations = new Set<string>();
+  private added: MessageRecord[] | undefined = [];
   private scheduled = false;
   private last = -Infinity;
 
@@ -21,6 +26,8 @@ export class ChangeBatch {
     if (!change) return;
     for (const store of change.stores) this.stores.add(store);
     for (const jid of change.conversations ?? []) this.conversations.add(jid);
+    if (change.added && this.added && this.added.length + change.added.length <= MAX_ADDED) this.added.push(...change.added);
+    else if (change.added?.length) this.added = undefined;
     if (this.scheduled) return;
     this.scheduled = true;
     const wait = this.last + this.ms - performance.now();
@@ -31,9 +38,11 @@ export class ChangeBatch {
   private flush(): void {
     this.scheduled = false;
     this.last = performance.now();
-    const change = { stores: [...this.stores], conversations: [...this.conversations] };
+    const change: Change = { stores: [...this.stores], conversations: [...this.conversations] };
+    if (this.added?.length) change.added = this.added;
     this.stores = new Set();
     this.conversations = new Set();
+    this.added = [];
     this.announce(change);
   }
 }

@@ -40,4 +40,22 @@ describe("the worker's change announcements", () => {
       { stores: ['messages'], conversations: ['b@x', 'c@x'] },
     ]);
   });
+
+  it('carries the few messages stored for the first time, and none when a burst stored more than pages should be sent', async () => {
+    const { announced, batch, next } = recorder();
+    const message = (i: number) => ({ key: `k${i}`, conversation: 'a@x', direction: 'in' as const, from: 'a@x/r', body: `${i}`, ts: i, state: 'received' as const });
+    batch.add({ stores: ['messages'], conversations: ['a@x'], added: [message(1)] });
+    batch.add({ stores: ['conversations'], conversations: ['a@x'] });
+    await Promise.resolve();
+    expect(announced[0]!.added?.map((m) => m.body)).to.deep.equal(['1']);
+    const later = next();
+    for (let i = 2; i <= 30; i++) batch.add({ stores: ['messages'], conversations: ['a@x'], added: [message(i)] });
+    await later;
+    // 29 new ones: pages read them back instead.
+    expect(announced[1]).to.deep.equal({ stores: ['messages'], conversations: ['a@x'] });
+    const last = next();
+    batch.add({ stores: ['messages'], conversations: ['a@x'], added: [message(31)] });
+    await last;
+    expect(announced[2]!.added?.map((m) => m.body)).to.deep.equal(['31']);
+  });
 });

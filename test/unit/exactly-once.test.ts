@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import { parse } from 'ltx';
 import type { Element } from '@xmpp/xml';
 import type { XmppClient } from '@xmpp/client';
+import type { Change } from '../../src/shared/api.js';
 import { openParleyDb } from '../../src/storage/db.js';
 import { shippedDb } from './shipped-db.js';
 import { listConversations, listMessages } from '../../src/storage/read.js';
@@ -36,8 +37,10 @@ async function fresh() {
   const db = await openParleyDb(`exactly-once-${Date.now()}-${n++}`);
   await db.put('roster', { jid: BOB, groups: [], subscription: 'both', pendingOut: false });
   const sent: Element[] = [];
+  /** What pages would be told. */
+  const changes: Change[] = [];
   const xmpp = { status: 'offline', streamManagement: { on() {} }, bind2: { use() {} }, send: async (el: Element) => void sent.push(el) };
-  const ctx: PluginContext = { xmpp: xmpp as unknown as XmppClient, db, jid: ME, rooms: new JoinedRooms(), commit() {}, log() {}, archived: async () => {} };
+  const ctx: PluginContext = { xmpp: xmpp as unknown as XmppClient, db, jid: ME, rooms: new JoinedRooms(), commit: (c) => void (c && changes.push(c)), log() {}, archived: async () => {} };
   const box = outbox(ctx);
   const edits: Plugin[] = [reactions(ctx, box), corrections(ctx, box), retractions(ctx, box)];
   const receipt = receipts(ctx);
@@ -46,6 +49,7 @@ async function fresh() {
   return {
     db,
     sent,
+    changes,
     /** A stanza as the session hands it to the plugins. */
     async live(xml: string) {
       await this.batch([xml]);
@@ -68,7 +72,8 @@ async function fresh() {
     async archived(inner: string, archiveId: string) {
       const r = unwrapResult(el(`<message from='${ME}'><result xmlns='urn:xmpp:mam:2' queryid='q' id='${archiveId}'><forwarded xmlns='urn:xmpp:forward:0'><delay xmlns='urn:xmpp:delay' stamp='2026-01-01T10:00:00Z'/>${inner}</forwarded></result></message>`), ME, () => ME)!;
       const record = r.envelope && chatRecord(r.envelope);
-      if (record) await storeMessages(db, [record], { unread: true, order: { after: -Infinity } });
+      const change = record && (await storeMessages(db, [record], { unread: true, order: { after: -Infinity } }));
+      if (change) changes.push(change);
       for (const p of edits) await p.envelope?.(r.envelope!);
     },
     async bodies(conversation = BOB): Promise<string[]> {
@@ -147,6 +152,8 @@ describe('exactly once in storage (real IndexedDB)', () => {
     await t.archived(idless, 's3');
     await t.archived(idless, 's3');
     expect(await t.bodies()).to.have.members(['hello', 'again', 'no id']).and.have.length(3);
+    // Pages, which show a new message from the announcement at once, were told of each once.
+    expect(t.changes.flatMap((c) => c.added ?? []).map((m) => m.body)).to.deep.equal(['hello', 'again', 'no id']);
     t.db.close();
   });
 
