@@ -22,6 +22,8 @@ const OPEN_KEY = 'parley:open';
 /** A notification click: the Service Worker names the conversation (src/sw/handlers.ts). */
 const OPEN_MESSAGE = 'parley-open';
 const OPEN_HASH = /^#parley=(.+)$/;
+/** Longer than a message in the open conversation stays unread (its MARK_DELAY and a round trip). */
+const UNREAD_SHOWN_MS = 500;
 const STATE_TEXT = { 'logged-out': 'Logged out', connecting: 'Connecting…', online: 'Online', offline: 'Offline', waiting: 'Waiting' } as const;
 
 /**
@@ -124,6 +126,8 @@ export class ParleyClient extends LitElement {
   private pushNode: string | undefined;
   /** The unread total last put in the title and badge. */
   private shownUnread: number | undefined;
+  private pendingUnread = 0;
+  private unreadTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly muted = new LiveQuery(this, async (db) => !!(this.open && (await getConversation(db, this.open))?.muted), touches('conversations'));
 
   constructor() {
@@ -155,14 +159,19 @@ export class ParleyClient extends LitElement {
       this.blockError = '';
       void this.muted.refresh();
     }
-    // The total unread, where people look for it: the tab title and, installed, the app badge
-    // (set when it changes: every update would cost a call into the browser per incoming message).
-    const total = this.unread.value ?? 0;
-    if (total === this.shownUnread) return;
-    this.shownUnread = total;
-    document.title = total ? `(${total}) ${this.baseTitle}` : this.baseTitle;
-    const nav = navigator as Navigator & { setAppBadge?(n: number): Promise<void>; clearAppBadge?(): Promise<void> };
-    void (total ? nav.setAppBadge?.(total) : nav.clearAppBadge?.())?.catch(() => undefined);
+    // The total unread, where people look for it: the tab title and, installed, the app badge. Each
+    // costs a call into the browser: set at most every UNREAD_SHOWN_MS, with the total then (in an
+    // open conversation each new message counts as unread until it is marked read, a moment later).
+    this.pendingUnread = this.unread.value ?? 0;
+    this.unreadTimer ??= setTimeout(() => {
+      this.unreadTimer = undefined;
+      const total = this.pendingUnread;
+      if (total === this.shownUnread) return;
+      this.shownUnread = total;
+      document.title = total ? `(${total}) ${this.baseTitle}` : this.baseTitle;
+      const nav = navigator as Navigator & { setAppBadge?(n: number): Promise<void>; clearAppBadge?(): Promise<void> };
+      void (total ? nav.setAppBadge?.(total) : nav.clearAppBadge?.())?.catch(() => undefined);
+    }, UNREAD_SHOWN_MS);
   }
 
   override connectedCallback(): void {

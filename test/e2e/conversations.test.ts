@@ -46,7 +46,7 @@ describe('conversation list, unread counts and search', () => {
       [fx.jid('carol'), 'carol three', '3'],
       [fx.jid('bob'), 'the needle is here', '2'],
     ]);
-    assert.equal(await alice.page.title(), '(5) Parley demo');
+    await until(async () => (await alice.page.title()) === '(5) Parley demo', { what: 'title total 5' });
   });
 
   it('opening a conversation reads it: its badge goes and the total drops', async () => {
