@@ -9,6 +9,9 @@ import { base } from './styles.js';
 
 const SHOW_TEXT: Record<string, string> = { chat: 'free to chat', away: 'away', xa: 'away for long', dnd: 'busy' };
 
+/** Rows drawn per task: a roster of thousands shows its first rows at once and the rest in steps. */
+const ROWS_PER_STEP = 200;
+
 const when = (ts: number): string => new Date(ts).toLocaleString([], { dateStyle: 'short', timeStyle: 'short' });
 
 /**
@@ -28,7 +31,7 @@ export function presenceText(contact: Contact, lastSeen?: number): TemplateResul
  * Fires `parley-open` (detail: the contact's JID) when a contact is chosen.
  */
 export class ParleyRoster extends LitElement {
-  static override properties = { selected: { type: String }, error: { state: true }, time: { state: true }, support: { state: true } };
+  static override properties = { selected: { type: String }, error: { state: true }, time: { state: true }, support: { state: true }, drawn: { state: true } };
   static override styles = [
     base,
     css`
@@ -63,6 +66,9 @@ export class ParleyRoster extends LitElement {
   declare time: { of: string; time: ContactTime | null } | undefined;
   /** What our server offers (XEP-0191, XEP-0377): asked of the worker until it knows blocking is there. */
   declare support: { blocking: boolean; reporting: boolean } | undefined;
+  /** How many contacts have rows: grows by ROWS_PER_STEP a task until all have (see updated). */
+  declare drawn: number;
+  private drawing: ReturnType<typeof setTimeout> | undefined;
   private askingSupport = false;
   private readonly contacts = new LiveQuery(this, listContacts, touches('roster', 'presence', 'nicks'));
   private readonly requests = new LiveQuery(this, listRequests, touches('requests', 'nicks'));
@@ -78,6 +84,7 @@ export class ParleyRoster extends LitElement {
     super();
     this.selected = '';
     this.error = '';
+    this.drawn = ROWS_PER_STEP;
   }
 
   override render() {
@@ -101,7 +108,7 @@ export class ParleyRoster extends LitElement {
       <section aria-labelledby="contacts-h">
         <h2 id="contacts-h">Contacts</h2>
         <ul>
-          ${(this.contacts.value ?? []).map((c) => this.renderContact(c))}
+          ${(this.contacts.value ?? []).slice(0, this.drawn).map((c) => this.renderContact(c))}
         </ul>
         <parley-card></parley-card>
       </section>
@@ -170,6 +177,10 @@ export class ParleyRoster extends LitElement {
 
   /** Asks what the server offers until blocking is known, and the chosen contact's clock once per resource they are online with. */
   override updated(): void {
+    if (this.drawn < (this.contacts.value?.length ?? 0)) this.drawing ??= setTimeout(() => {
+      this.drawing = undefined;
+      this.drawn += ROWS_PER_STEP;
+    });
     if (!this.support?.blocking && !this.askingSupport) {
       this.askingSupport = true;
       parley().api.blockingSupport().then(
@@ -194,6 +205,8 @@ export class ParleyRoster extends LitElement {
 
   /** Puts keyboard focus on the contact `jid`, if listed here. */
   async focusRow(jid: string): Promise<boolean> {
+    const index = (this.contacts.value ?? []).findIndex((c) => c.jid === jid);
+    if (index >= this.drawn) this.drawn = index + 1;
     await this.updateComplete;
     const row = [...this.renderRoot.querySelectorAll<HTMLElement>('li.contact-row')].find((li) => li.dataset.jid === jid);
     row?.querySelector<HTMLElement>('button.contact')?.focus();
