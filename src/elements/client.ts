@@ -1,4 +1,5 @@
-import { LitElement, html, css, nothing } from 'lit';
+import { html, css, nothing } from 'lit';
+import { ParleyElement } from './element.js';
 import { parley, contactNames, getAccount, getConversation, listBlocked, listRooms, totalUnread, registerServiceWorker, type PushState } from '../client/index.js';
 import { displayName } from '../shared/names.js';
 import type { Show } from '../shared/records.js';
@@ -32,7 +33,7 @@ const STATE_TEXT = { 'logged-out': 'Logged out', connecting: 'Connecting…', on
  * `open` is the JID of the conversation shown. With `sw-url` it registers Parley's Service Worker
  * (offline shell, "Reload to update"); with `push-gateway` too, a bell turns push notifications on.
  */
-export class ParleyClient extends LitElement {
+export class ParleyClient extends ParleyElement {
   static override properties = {
     service: { type: String },
     workerUrl: { type: String, attribute: 'worker-url' },

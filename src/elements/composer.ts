@@ -1,4 +1,5 @@
-import { LitElement, html, css, type PropertyValues } from 'lit';
+import { html, css, type PropertyValues } from 'lit';
+import { ParleyElement } from './element.js';
 import { parley } from '../client/index.js';
 import type { ChatState } from '../shared/records.js';
 import { base } from './styles.js';
@@ -9,7 +10,7 @@ import './upload.js';
 const PAUSE_MS = 5000;
 
 /** Message input: Enter sends, Shift+Enter starts a new line. */
-export class ParleyComposer extends LitElement {
+export class ParleyComposer extends ParleyElement {
   static override properties = { jid: { type: String }, error: { state: true }, replyTo: { state: true } };
   static override styles = [
     base,

@@ -1,4 +1,5 @@
-import { LitElement, html, css, nothing, type PropertyValues } from 'lit';
+import { html, css, nothing, type PropertyValues } from 'lit';
+import { ParleyElement } from './element.js';
 import { guard } from 'lit/directives/guard.js';
 import { repeat } from 'lit/directives/repeat.js';
 import { parley, contactNames, getAccount, getConversation, getRoom, listMessages, searchMessages, type MessageRecord } from '../client/index.js';
@@ -37,7 +38,7 @@ function clip(text: string, max = LONG): string {
  * The messages of one conversation, newest at the bottom. A message is read once it was on screen in
  * a visible, focused page; scrolled up, newer ones wait below a "New messages" marker and a jump button.
  */
-export class ParleyConversation extends LitElement {
+export class ParleyConversation extends ParleyElement {
   static override properties = {
     jid: { type: String },
     query: { state: true },

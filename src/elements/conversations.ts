@@ -1,4 +1,5 @@
-import { LitElement, html, css, nothing } from 'lit';
+import { html, css, nothing } from 'lit';
+import { ParleyElement } from './element.js';
 import { contactNames, listConversations, listRooms, type ConversationRecord } from '../client/index.js';
 import { LiveQuery, touches } from './live.js';
 import { localPart } from '../shared/names.js';
@@ -14,7 +15,7 @@ const when = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-di
  * Invitations to rooms come first, to accept or decline (`<parley-invitations>`).
  * Fires `parley-open` (detail: the contact's JID) when one is chosen.
  */
-export class ParleyConversations extends LitElement {
+export class ParleyConversations extends ParleyElement {
   static override properties = { selected: { type: String } };
   static override styles = [
     base,

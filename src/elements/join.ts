@@ -1,4 +1,5 @@
-import { LitElement, html, css, nothing } from 'lit';
+import { html, css, nothing } from 'lit';
+import { ParleyElement } from './element.js';
 import { parley, getAccount } from '../client/index.js';
 import type { JoinResult, RoomListing } from '../shared/api.js';
 import { LiveQuery, touches } from './live.js';
@@ -19,7 +20,7 @@ const FAILED: Record<Exclude<JoinResult['status'], 'joined' | 'nick-conflict'>, 
  * gets the room's messages without being in it. Lists the service's public rooms on request.
  * Fires `parley-open` with the room's JID once in (or subscribed).
  */
-export class ParleyJoin extends LitElement {
+export class ParleyJoin extends ParleyElement {
   static override properties = { open: { state: true }, message: { state: true }, nick: { state: true }, needsPassword: { state: true }, rooms: { state: true }, subscribable: { state: true } };
   static override styles = [
     base,

@@ -1,4 +1,5 @@
-import { LitElement, html, css } from 'lit';
+import { html, css } from 'lit';
+import { ParleyElement } from './element.js';
 import { parley } from '../client/index.js';
 import { base } from './styles.js';
 import './register.js';
@@ -7,7 +8,7 @@ import './register.js';
  * Login form, and "Create an account" (`<parley-register>`, XEP-0077). Fires `parley-login` after
  * the worker is online with the account.
  */
-export class ParleyLogin extends LitElement {
+export class ParleyLogin extends ParleyElement {
   static override properties = {
     service: { type: String },
     discoveryOrigin: { type: String, attribute: 'discovery-origin' },

@@ -1,4 +1,5 @@
-import { LitElement, html, css, nothing } from 'lit';
+import { html, css, nothing } from 'lit';
+import { ParleyElement } from './element.js';
 import { parley, getRoom } from '../client/index.js';
 import { LiveQuery } from './live.js';
 import { base } from './styles.js';
@@ -11,7 +12,7 @@ import './room-settings.js';
  * nick with a way to change it, inviting someone, the room's settings for its owner, subscribing
  * (MUC-Sub, where the room offers it) and unsubscribing, leaving, and the occupant list.
  */
-export class ParleyRoom extends LitElement {
+export class ParleyRoom extends ParleyElement {
   static override properties = { jid: { type: String }, error: { state: true }, renaming: { state: true }, offered: { state: true } };
   static override styles = [
     base,

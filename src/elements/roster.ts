@@ -1,4 +1,5 @@
-import { LitElement, html, css, nothing, type TemplateResult } from 'lit';
+import { html, css, nothing, type TemplateResult } from 'lit';
+import { ParleyElement } from './element.js';
 import { parley, listBlocked, listContacts, listLastSeen, listRequests, unreadCounts, type Contact, type ContactTime } from '../client/index.js';
 import { localTime } from '../shared/time.js';
 import { LiveQuery, touches } from './live.js';
@@ -30,7 +31,7 @@ export function presenceText(contact: Contact, lastSeen?: number): TemplateResul
  * Contacts with presence and unread counts, pending requests, and adding contacts.
  * Fires `parley-open` (detail: the contact's JID) when a contact is chosen.
  */
-export class ParleyRoster extends LitElement {
+export class ParleyRoster extends ParleyElement {
   static override properties = { selected: { type: String }, error: { state: true }, time: { state: true }, support: { state: true }, drawn: { state: true } };
   static override styles = [
     base,
