@@ -103,9 +103,7 @@ export async function restorePresence(db: ParleyDb, list: PresenceRecord[]): Pro
   return { stores: ['presence'] };
 }
 
-/** What storing a message reads and writes (roster and rooms: whether its sender is a stranger). */
-const MESSAGE_STORES = ['messages', 'conversations', 'outbox', 'roster', 'rooms'] as const;
-type MessageTx<Mode extends IDBTransactionMode = 'readwrite'> = IDBPTransaction<ParleySchema, (typeof MESSAGE_STORES)[number][], Mode>;
+type MessageTx<Mode extends IDBTransactionMode = 'readwrite'> = IDBPTransaction<ParleySchema, ('messages' | 'conversations' | 'outbox')[], Mode>;
 
 /** The stored copy of `message`, by the rule in identity.ts. */
 async function findSame<Mode extends IDBTransactionMode>(tx: MessageTx<Mode>, message: MessageRecord): Promise<MessageRecord | undefined> {
@@ -143,7 +141,7 @@ async function addOnce(tx: MessageTx, message: MessageRecord, placed = false): P
 
 /** Whether a copy of each message is stored, in one transaction: a receipt confirms only that (XEP-0184). */
 export async function areStored(db: ParleyDb, list: MessageRecord[]): Promise<boolean[]> {
-  const tx = db.transaction([...MESSAGE_STORES]);
+  const tx = db.transaction(['messages', 'conversations', 'outbox']);
   const found: boolean[] = [];
   for (const message of list) found.push((await findSame(tx, message)) !== undefined);
   await tx.done;
@@ -179,9 +177,8 @@ export async function storeMessages(
   } = {},
 ): Promise<Change | null> {
   // Relaxed durability: a crash of the whole OS may lose the last writes, which the next sync refetches.
-  // One transaction for the check and the writes: each one more costs a message a round trip.
-  const tx = db.transaction([...MESSAGE_STORES], 'readwrite', { durability: 'relaxed' });
-  list = await withoutNewStrangers(tx, list);
+  list = await withoutNewStrangers(db, list);
+  const tx = db.transaction(['messages', 'conversations', 'outbox'], 'readwrite', { durability: 'relaxed' });
   const touched = new Map<string, { lastTs: number; last?: ConversationRecord['last']; unread: number; mentions: number }>();
   // `order`: the list continues a run in the server's order (archive pages), whose stamps have whole
   // seconds. Keep that order: each new one sorts after the one before it, stored earlier or now.
@@ -254,7 +251,9 @@ export async function storeMessages(
  * bare JID in neither the roster nor the rooms, with no conversation yet) past
  * MAX_STRANGER_CONVERSATIONS such conversations. Counted only when such a message comes.
  */
-async function withoutNewStrangers(tx: MessageTx, list: MessageRecord[]): Promise<MessageRecord[]> {
+async function withoutNewStrangers(db: ParleyDb, list: MessageRecord[]): Promise<MessageRecord[]> {
+  // Read-only, apart from the write: readers of the roster and rooms do not wait for messages being stored.
+  const tx = db.transaction(['conversations', 'roster', 'rooms'], 'readonly');
   const has = async (store: 'conversations' | 'roster' | 'rooms', jid: string) => (await tx.objectStore(store).getKey(jid)) !== undefined;
   // An occupant of a room we are in (a full JID) is vouched for by the room.
   const known = async (jid: string) => jid.includes('/') || (await has('conversations', jid)) || (await has('roster', jid)) || (await has('rooms', jid));
@@ -274,6 +273,7 @@ async function withoutNewStrangers(tx: MessageTx, list: MessageRecord[]): Promis
     strangers.add(jid);
     kept.push(message);
   }
+  await tx.done;
   return kept;
 }
 
