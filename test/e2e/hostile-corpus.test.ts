@@ -432,7 +432,7 @@ describe(`a hostile peer's corpus against a logged-in Parley (${SERVER})`, () =>
 
   it('everything shown: no script ran, no policy violation, no hostile link, names isolated', async () => {
     await alice.open(M);
-    await until(async () => (await alice.messages()).includes('end of burst'), { what: "mallory's conversation shown" });
+    await until(async () => (await alice.messages()).includes('end of corpus'), { what: "mallory's conversation shown" });
     const elements = await alice.page.$eval(`${C}parley-conversation`, (el) => el.shadowRoot!.querySelectorAll('*').length);
     console.log(`[hostile corpus] elements in mallory's conversation: ${elements}`);
     assert.ok(elements < 20_000, `${elements} elements`);
