@@ -10,8 +10,34 @@
  * character is escaped. */
 export const MAX_STANZA_CHARS = 512 * 1024;
 
-/** Whether a received stanza is over MAX_STANZA_CHARS, measured as the XML it was sent as. */
-export const oversized = (stanza: { toString(): string }): boolean => stanza.toString().length > MAX_STANZA_CHARS;
+/**
+ * Elements nested deeper than this below the stanza are no XMPP anyone sends (a few levels are): the
+ * stanza is dropped. A hostile one nested 30,000 deep fits in a server's frame limit, and serialising
+ * it (xmpp.js's toString recurses) overflowed the worker's stack inside the parser, which then took
+ * no more stanzas: the stream went dead.
+ */
+export const MAX_NESTING = 64;
+
+/** An XML element as xmpp.js parses it (shared code takes no XML library). */
+interface XmlNode {
+  children: readonly (XmlNode | string)[];
+  toString(): string;
+}
+
+/**
+ * Whether a received stanza is nested deeper than MAX_NESTING or over MAX_STANZA_CHARS, measured as
+ * the XML it was sent as. Depth is checked first, without recursion, so the text is only made of a
+ * stanza that can be serialised.
+ */
+export function oversized(stanza: XmlNode): boolean {
+  const pending: [XmlNode, number][] = [[stanza, 0]];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [el, depth] = next;
+    if (depth > MAX_NESTING) return true;
+    for (const child of el.children) if (typeof child !== 'string') pending.push([child, depth + 1]);
+  }
+  return stanza.toString().length > MAX_STANZA_CHARS;
+}
 
 /** Longer bodies are dropped (in) or refused (out): no chat message needs more, and storage is finite. */
 export const MAX_BODY = 64 * 1024;

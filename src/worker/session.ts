@@ -5,7 +5,7 @@
 import { client, jid, type FastToken, type OnAuthenticate, type XmppClient } from '@xmpp/client';
 import type { Element } from '@xmpp/xml';
 import type { Change } from '../shared/api.js';
-import { MAX_STANZA_CHARS, oversized } from '../shared/limits.js';
+import { MAX_NESTING, MAX_STANZA_CHARS, oversized } from '../shared/limits.js';
 import type { ParleyDb } from '../storage/db.js';
 import { authenticator, LoginError, type AuthResult, type Credentials } from './auth.js';
 import { bareErrorReplies } from './iq-errors.js';
@@ -137,7 +137,7 @@ export class Session {
 
     this.xmpp.on('stanza', (stanza: Element) => {
       if (stanza.name === 'iq') return; // the iq callee middleware routes those
-      if (oversized(stanza)) return options.log(`${stanza.name} over ${MAX_STANZA_CHARS} characters dropped`, stanza.attrs.from);
+      if (oversized(stanza)) return options.log(`${stanza.name} over ${MAX_STANZA_CHARS} characters or ${MAX_NESTING} levels deep dropped`, stanza.attrs.from);
       this.backlog++;
       arrived(stanza);
       if (!this.open) {

@@ -5,6 +5,7 @@ import {
   MAX_BODY,
   MAX_EDITS,
   MAX_ID,
+  MAX_NESTING,
   MAX_PRESENCES_PER_CONTACT,
   MAX_QUOTE_DEPTH,
   MAX_REACTIONS,
@@ -36,6 +37,23 @@ describe('resource limits', () => {
     };
     expect(oversized(stanza(MAX_STANZA_CHARS))).to.equal(false);
     expect(oversized(stanza(MAX_STANZA_CHARS + 1))).to.equal(true);
+  });
+
+  it(`a stanza nested ${MAX_NESTING} deep is taken, one deeper is dropped; 30,000 deep does not overflow the stack`, () => {
+    const nested = (depth: number) => {
+      const root = xml('message', { from: 'bob@localhost/a' });
+      let el = root;
+      for (let i = 0; i < depth; i++) {
+        const child = xml('x');
+        el.append(child);
+        el = child;
+      }
+      return root;
+    };
+    expect(oversized(nested(MAX_NESTING))).to.equal(false);
+    expect(oversized(nested(MAX_NESTING + 1))).to.equal(true);
+    // As large as a server lets through (7 characters a level): its toString() recursion would throw.
+    expect(oversized(nested(30_000))).to.equal(true);
   });
 
   it(`a body of ${MAX_BODY} characters is a message, one more is dropped; so for a correction`, () => {
