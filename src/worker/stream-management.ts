@@ -212,17 +212,28 @@ export function numberedSends(xmpp: XmppClient): NumberedSender {
 }
 
 /**
- * Notices a dead connection by an unanswered <r/>: `timeout` ms after a request with no <a/>
- * since, it drops the socket. xmpp.js's own timeout first closes the stream gracefully,
- * which tells the server the session is over: on a half-open network whose way to the server still
- * works, the server then ends the session instead of keeping it for a resumption.
+ * Notices a dead connection by an unanswered <r/>: with no <a/> since the request, it drops the
+ * socket once nothing came from the server for `timeout` ms, or `cap` ms after the request whatever
+ * came. (The server's <a/> queues behind what it sends: a burst of thousands can hold it back for
+ * longer than `timeout` on a stream that works. Stanzas coming in do not prove our way to the server
+ * works, hence the cap.) xmpp.js's own timeout first closes the stream gracefully, which tells the
+ * server the session is over: on a half-open network whose way to the server still works, the server
+ * then ends the session instead of keeping it for a resumption.
  */
-export function ackWatchdog(xmpp: XmppClient, timeout: number): void {
+export function ackWatchdog(xmpp: XmppClient, timeout: number, cap: number): void {
   xmpp.streamManagement.timeout = 0; // xmpp.js's timeout off
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let asked = 0;
+  let heard = 0;
   const stop = () => {
     clearTimeout(timer);
     timer = undefined;
+  };
+  const check = () => {
+    const due = Math.min(heard + timeout, asked + cap);
+    const now = performance.now();
+    if (now < due) timer = setTimeout(check, due - now);
+    else void drop();
   };
   const drop = async () => {
     timer = undefined;
@@ -238,11 +249,13 @@ export function ackWatchdog(xmpp: XmppClient, timeout: number): void {
     }
   };
   xmpp.on('send', (el: Element) => {
-    if (el.is('r', NS_SM) && !timer) timer = setTimeout(() => void drop(), timeout);
+    if (!el.is('r', NS_SM) || timer) return;
+    asked = heard = performance.now();
+    timer = setTimeout(check, timeout);
   });
-  // Only the answer proves the way to the server works: stanzas still coming in do not.
   xmpp.on('element', (el: Element) => {
     if (el.is('a', NS_SM)) stop();
+    else if (timer) heard = performance.now();
   });
   xmpp.on('disconnect', stop);
 }

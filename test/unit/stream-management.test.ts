@@ -3,7 +3,7 @@ import { parse } from 'ltx';
 import { client, type XmppClient } from '@xmpp/client';
 import type { Element } from '@xmpp/xml';
 import { openParleyDb } from '../../src/storage/db.js';
-import { countInbound, persistStreamManagement, smAnswers } from '../../src/worker/stream-management.js';
+import { ackWatchdog, countInbound, persistStreamManagement, smAnswers } from '../../src/worker/stream-management.js';
 
 /** A real xmpp.js client with no socket: what it writes is collected, what it reads is fed in. */
 function offlineClient(): { xmpp: XmppClient; written: string[]; read(xml: string): void } {
@@ -105,5 +105,45 @@ describe('stream management inbound count (XEP-0198)', () => {
     expect(xmpp.streamManagement.outbound).to.equal(10);
     expect(counter.count).to.equal(30);
     db.close();
+  });
+});
+
+describe('the ack watchdog (a dead connection is an unanswered <r/>)', () => {
+  /** A client whose disconnect is noted; `tick` feeds it one stanza from the server. */
+  function watched(timeout: number, cap: number) {
+    const { xmpp, read } = offlineClient();
+    let dropped = 0;
+    xmpp.disconnect = async () => void (dropped = performance.now());
+    ackWatchdog(xmpp, timeout, cap);
+    const asked = performance.now();
+    xmpp.emit('send', parse(`<r xmlns='urn:xmpp:sm:3'/>`));
+    return { asked, dropped: () => dropped, tick: () => read(`<message from='bob@localhost/x' type='chat'><body>flood</body></message>`) };
+  }
+  const until = async (test: () => boolean) => {
+    for (let i = 0; i < 500 && !test(); i++) await new Promise((r) => setTimeout(r, 10));
+  };
+
+  // Caught by the hostile corpus: a burst of 10,000 stanzas put the <a/> 15 s behind them, and the
+  // watchdog dropped a working stream, whose resumption the server then refused.
+  it('waits while the server is still sending (its answer is queued behind what it sends), and drops once it falls silent', async () => {
+    const w = watched(300, 10_000);
+    // Four times the timeout of stanzas coming in, none of them the <a/>.
+    for (let i = 0; i < 40; i++) {
+      w.tick();
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    expect(w.dropped(), 'dropped while stanzas still came').to.equal(0);
+    const silent = performance.now();
+    await until(() => w.dropped() > 0);
+    expect(w.dropped() - silent).to.be.within(250, 2000);
+  });
+
+  it('drops all the same at the cap: stanzas that keep coming do not prove the way to the server works', async () => {
+    const w = watched(300, 900);
+    while (!w.dropped() && performance.now() - w.asked < 5000) {
+      w.tick();
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    expect(w.dropped() - w.asked).to.be.within(850, 2000);
   });
 });
