@@ -318,7 +318,9 @@ describe(`a hostile peer's corpus against a logged-in Parley (${SERVER})`, () =>
       nested = child;
     }
     await corpus.send(deep, chat(A, 'deep 1000', 'deep-1000', outer));
-    for (const depth of [10_000, 30_000]) await corpus.raw(deep, 'message', deeplyNested(A, depth, `deep ${depth}`));
+    // Prosody passes XML nested this deep on to alice; ejabberd 24.12 itself goes down on it (every
+    // session dropped, the port closed: seen here), so there it would test the server, not Parley.
+    if (fx.server.kind !== 'ejabberd') for (const depth of [10_000, 30_000]) await corpus.raw(deep, 'message', deeplyNested(A, depth, `deep ${depth}`));
     await corpus.send(deep, carbon(aliceFull, 'received', carbon(A, 'received', carbon(A, 'received', chat(A, `${FORGED} nested thrice`), `${B}/r`))));
 
     await checkpoint(deep);
