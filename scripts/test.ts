@@ -61,9 +61,9 @@ if (!unit || unit.length) {
 // suites again on a server without SASL2 and on ejabberd, and group chat and push again on ejabberd. Naming
 // files (or PARLEY_SERVER) runs just those, on that server.
 const CROSS = ['login-and-bad-input', 'local-first', 'delivery', 'mam', 'bookmarks', 'invitations', 'registration', 'credentials'].map((n) => `test/e2e/${n}.test.ts`);
-// Group chat, push and services (time, version, idle, blocking) go through the server's own modules (the
-// SASL1 Prosody has the same as the default one).
-const ON_EJABBERD = [...CROSS, ...['muc', 'muc-parts', 'push-gateway', 'push', 'services', 'subscriptions'].map((n) => `test/e2e/${n}.test.ts`)];
+// Group chat, push, services (time, version, idle, blocking) and the hostile corpus go through the server's
+// own modules (the SASL1 Prosody has the same as the default one).
+const ON_EJABBERD = [...CROSS, ...['muc', 'muc-parts', 'push-gateway', 'push', 'services', 'subscriptions', 'hostile-corpus'].map((n) => `test/e2e/${n}.test.ts`)];
 const e2e = wanted('test/e2e/');
 if (built && (!e2e || e2e.length)) {
   const all = (await readdir('test/e2e')).filter((f) => f.endsWith('.test.ts')).sort().map((f) => `test/e2e/${f}`);
