@@ -8,6 +8,7 @@ import type { Page } from 'puppeteer-core';
 import { launch } from '../test/harness/browser.js';
 import { prosodyOf, setup, PASSWORD, type Fixture } from '../test/harness/fixture.js';
 import { befriend, connectPeer } from '../test/harness/peer.js';
+import { until } from '../test/harness/wait.js';
 import { ownRoom, seedCrowd } from './bench-room.js';
 import { converse, CONVERSE_MOUNTS, parley, rows, WATCHER, within, type Client, type Row } from './bench-compare.js';
 
@@ -19,10 +20,11 @@ const SETTLE_MS = 500;
 /** Per client: how the page joins a room (a page script, run in the page), and the list heading once everyone is in. */
 const ROOM: Record<Client['name'], { join(room: string, nick: string): string; everyone(count: number): [string, string] }> = {
   Parley: {
-    // The app's own API (the module instance the page already loaded), the room shown as a user opening it would.
-    join: (room, nick) => `import('/dist/parley.js').then(({ parley }) => {
-      document.querySelector('parley-client').setAttribute('open', ${JSON.stringify(room)});
-      return parley().api.joinRoom(${JSON.stringify(room)}, ${JSON.stringify(nick)});
+    // The app's own API (the module instance the page already loaded); the room shown once joined, as its join form does.
+    join: (room, nick) => `import('/dist/parley.js').then(async ({ parley }) => {
+      const result = await parley().api.joinRoom(${JSON.stringify(room)}, ${JSON.stringify(nick)});
+      if (result.status === 'joined') document.querySelector('parley-client').setAttribute('open', ${JSON.stringify(room)});
+      return result;
     })`,
     everyone: (count) => ['h3', `${count} in the room`],
   },
@@ -60,6 +62,7 @@ export async function roomSideBySide(): Promise<void> {
           longest[client.name].push(task);
         } catch (err) {
           failed[client.name] = `${(err as Error).message.split('\n')[0]} (round ${round + 1})`;
+          console.log(`bench: (8b) ${client.name} round ${round + 1} failed, its later rounds skipped: ${failed[client.name]}`);
         }
       }
     }
@@ -81,18 +84,27 @@ async function join(fx: Fixture, client: Client, user: string, room: string): Pr
     if (login) await page.evaluateOnNewDocument(`document.addEventListener('DOMContentLoaded', () => { ${login} });`);
     await page.goto(client.url(fx, user));
     await page.evaluate(`window.__whenShown(${JSON.stringify(client.contact(fx.jid('bob')))}, null)`);
+    // Parley lists the roster before its status turns Online, and refuses a join until then.
+    if (client === parley) {
+      const online = () => page.$eval('parley-client >>> [role="status"]', (el) => el.textContent?.trim().startsWith('Online') ?? false).catch(() => false);
+      await until(online, { timeout: 30_000, what: 'Parley online' });
+    }
     const [selector, heading] = ROOM[client.name].everyone(OCCUPANTS + 1);
     // Started in the page, in one task: the watcher, the clock and the join.
     await page.evaluate(`window.__longestTask = 0;
       window.__joined = window.__whenShown(${JSON.stringify(selector)}, ${JSON.stringify(heading)});
       window.__joinedFrom = performance.timeOrigin + performance.now();
       window.__joinCall = ${ROOM[client.name].join(room, user)};
+      window.__joinCall.then((r) => { window.__joinResult = r; }, (e) => { window.__joinResult = String(e); });
       undefined`);
-    const at = (await within(150_000, page.evaluate('window.__joined'), 'page busy, no answer in 150 s')) as number;
+    const at = (await within(150_000, page.evaluate('window.__joined'), 'page busy, no answer in 150 s').catch(async (err: Error) => {
+      throw new Error(`${err.message}; the join answered ${JSON.stringify(await page.evaluate('window.__joinResult').catch(() => 'nothing'))}`);
+    })) as number;
     const ms = at - ((await page.evaluate('window.__joinedFrom')) as number);
     await new Promise((r) => setTimeout(r, SETTLE_MS));
     return { ms, task: (await page.evaluate('window.__longestTask')) as number };
   } catch (err) {
+    for (const page of await profile.browser.pages()) await page.screenshot({ path: `.tmp/bench-failed-room-${client.name}.png` }).catch(() => undefined);
     profile.browser.process()?.kill('SIGKILL');
     throw err;
   } finally {

@@ -407,7 +407,7 @@ async function report(load: number[][], ms: number): Promise<void> {
     ...rows.map((r) => {
       if (r.missing) return `| ${r.figure} | | not measured: ${r.missing} | not measured | | |`;
       const cell = (xs: number[], why: string | undefined) => (xs.length ? fmt(xs) : `not measured: ${why ?? 'no samples'}`);
-      const ratio = r.parley.length && r.converse.length ? `${(median(r.converse) / median(r.parley)).toFixed(2)}×` : '—';
+      const ratio = r.parley.length && r.converse.length && median(r.parley) > 0 ? `${(median(r.converse) / median(r.parley)).toFixed(2)}×` : '—';
       return `| ${r.figure} | ${r.unit} | ${cell(r.parley, r.failed?.Parley)} | ${cell(r.converse, r.failed?.['Converse.js'])} | ${fmt(r.limit)} | ${ratio} |`;
     }),
   ];
