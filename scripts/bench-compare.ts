@@ -4,7 +4,8 @@
  * headless Chromium on the same embedded Prosody 13, in alternating rounds (Parley, Converse.js,
  * Parley, …) so the machine's noise falls on both, plus the limit (a bare @xmpp/client in Node doing
  * only the protocol work) where one exists. Prints a table and writes bench/results.json; a figure
- * that could not be measured is listed with the reason.
+ * that could not be measured is listed with the reason. The history figures (2, 3, 7) are in
+ * bench-compare-history.ts, the room (8b) in bench-compare-room.ts.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
