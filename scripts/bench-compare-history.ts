@@ -418,8 +418,12 @@ export async function longRun(): Promise<void> {
             await within(Math.max(1000, end - Date.now()) + 5000, page.evaluate('window.__pending'), `window not rendered within ${LONG_BOUND / 1000} s`);
             busy += performance.now() - t0;
             sent += n;
-            if (sent % LONG_EVERY === 0) samples.set(sent, (await jsHeap(profile)) / 2 ** 20);
-            if (sent % LONG_EVERY === 0) progress(`${client.name} long run: ${sent} rendered, heap ${samples.get(sent)!.toFixed(1)} MiB`);
+            if (sent % LONG_EVERY === 0) {
+              const by = new Map<string, number>();
+              samples.set(sent, (await jsHeap(profile, by)) / 2 ** 20);
+              const parts = [...by].map(([kind, bytes]) => `${kind} ${(bytes / 2 ** 20).toFixed(1)}`).join(', ');
+              progress(`${client.name} long run: ${sent} rendered, heap ${samples.get(sent)!.toFixed(1)} MiB (${parts})`);
+            }
           }
         } catch (err) {
           failed[client.name] = `${(err as Error).message.split('\n')[0]} after ${sent} of ${LONG}`;

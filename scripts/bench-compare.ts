@@ -466,15 +466,17 @@ async function tabs(fx: Fixture): Promise<void> {
   }
 }
 
-/** Used JS heap of every page and worker of the profile, each after a garbage collection. */
-export async function jsHeap(profile: Profile): Promise<number> {
+/** Used JS heap of every page and worker of the profile, each after a garbage collection; `by` gets it per kind of target. */
+export async function jsHeap(profile: Profile, by?: Map<string, number>): Promise<number> {
   let total = 0;
   for (const target of profile.browser.targets()) {
     if (!['page', 'shared_worker', 'worker', 'service_worker'].includes(target.type())) continue;
     const session = await target.createCDPSession();
     try {
       await session.send('HeapProfiler.collectGarbage');
-      total += (await session.send('Runtime.getHeapUsage')).usedSize;
+      const used = (await session.send('Runtime.getHeapUsage')).usedSize;
+      total += used;
+      by?.set(target.type(), (by.get(target.type()) ?? 0) + used);
     } finally {
       await session.detach().catch(() => undefined);
     }
