@@ -382,6 +382,8 @@ async function bareCatchUp(fx: Fixture, user: string, from: string): Promise<{ m
  * open conversation (heap sampling left out). A client that cannot finish within LONG_BOUND is
  * reported with how far it got.
  */
+const CLIENTS_OF_LONG_RUN: Client['name'][] = ['Parley', 'Converse.js'];
+
 export async function longRun(): Promise<void> {
   const fx = await setup(['bob', 'lena', 'lars'], { mounts: CONVERSE_MOUNTS, foreign: ['/converse-page/'] });
   const marks = Array.from({ length: Math.floor(LONG / LONG_EVERY) + 1 }, (_, i) => i * LONG_EVERY);
@@ -389,6 +391,7 @@ export async function longRun(): Promise<void> {
   const rate = new Map<Client['name'], number>();
   const failed: Row['failed'] = {};
   const reached = new Map<Client['name'], number>();
+  const stopped = new Map<Client['name'], { sent: number; heap: number }>();
   const bob = await (async () => {
     for (const user of ['lena', 'lars']) await befriend(fx.server, [user, PASSWORD], ['bob', PASSWORD]);
     return connectPeer(fx.server, 'bob', PASSWORD);
@@ -429,6 +432,8 @@ export async function longRun(): Promise<void> {
           failed[client.name] = `${(err as Error).message.split('\n')[0]} after ${sent} of ${LONG}`;
         }
         reached.set(client.name, sent);
+        // A client that stopped short: its heap where it got to, so the figure is not only a gap.
+        if (sent % LONG_EVERY) stopped.set(client.name, { sent, heap: (await jsHeap(profile)) / 2 ** 20 });
         if (sent) rate.set(client.name, (sent / busy) * 1000);
         if (sent < LONG && !failed[client.name]) failed[client.name] = `reached ${sent} of ${LONG} in ${LONG_BOUND / 1000} s`;
       } catch (err) {
@@ -449,6 +454,12 @@ export async function longRun(): Promise<void> {
   for (const mark of marks) {
     const why = Object.fromEntries(Object.entries(failed).filter(([name]) => (reached.get(name as Client['name']) ?? 0) < mark));
     rows.push({ figure: `(7) long run: JS heap after ${mark} messages, pages + workers`, unit: 'MiB', parley: cell('Parley', mark), converse: cell('Converse.js', mark), failed: why });
+  }
+  if (stopped.size) {
+    const at = [...stopped].map(([name, { sent }]) => `${name} at ${sent}`).join(', ');
+    const s = (name: Client['name']) => (stopped.has(name) ? [stopped.get(name)!.heap] : []);
+    const done = Object.fromEntries(CLIENTS_OF_LONG_RUN.filter((name) => !stopped.has(name)).map((name) => [name, 'did not stop short']));
+    rows.push({ figure: `(7) long run: JS heap where the run stopped short (${at})`, unit: 'MiB', parley: s('Parley'), converse: s('Converse.js'), failed: done });
   }
   const r = (name: Client['name']) => (rate.has(name) ? [rate.get(name)!] : []);
   rows.push({ figure: `(7) long run: messages through the open conversation per second (windows of ${LONG_WINDOW})`, unit: 'msg/s', parley: r('Parley'), converse: r('Converse.js'), failed });
