@@ -4,7 +4,8 @@
  * headless Chromium on the same embedded Prosody 13, in alternating rounds (Parley, Converse.js,
  * Parley, …) so the machine's noise falls on both, plus the limit (a bare @xmpp/client in Node doing
  * only the protocol work) where one exists. Prints a table and writes bench/results.json; a figure
- * that could not be measured is listed with the reason.
+ * that could not be measured is listed with the reason. The history figures (2, 3, 7) are in
+ * bench-compare-history.ts, the room (8b) in bench-compare-room.ts.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
@@ -17,26 +18,30 @@ import { launch, type Profile } from '../test/harness/browser.js';
 import { prosodyOf, setup, PASSWORD, type Fixture } from '../test/harness/fixture.js';
 import { befriend, connectPeer, type Peer } from '../test/harness/peer.js';
 import { until } from '../test/harness/wait.js';
+import { history, longRun } from './bench-compare-history.js';
+import { roomSideBySide } from './bench-compare-room.js';
 
 const ROUNDS = Number(process.env.PARLEY_BENCH_ROUNDS ?? 3);
 const LATENCY_MESSAGES = Number(process.env.PARLEY_BENCH_LATENCY ?? 500);
 
 /** One client under test: how to give it credentials, and where it shows what we wait for. */
-interface Client {
+export interface Client {
   name: 'Parley' | 'Converse.js';
-  /** The page to navigate to for `user`. */
-  url(fx: Fixture, user: string): string;
+  /** The page to navigate to for `user`; `settings` are Converse.js's (initialize options), ignored by Parley. */
+  url(fx: Fixture, user: string, settings?: Record<string, unknown>): string;
   /** Page script run as the page loads: gives the credentials (Converse.js takes them from its URL). */
   credentials(jid: string): string;
   /** CSS selector of the roster entry for `jid` (searched through shadow roots). */
   contact(jid: string): string;
   /** CSS selector of a message body in the open conversation. */
   body: string;
+  /** CSS selector of what to click in the roster entry for `jid` to open that conversation. */
+  opener(jid: string): string;
   /** Opens the conversation with `jid` and returns once it shows. */
   open(page: Page, jid: string): Promise<void>;
 }
 
-const parley: Client = {
+export const parley: Client = {
   name: 'Parley',
   url: (fx) => fx.url,
   // The login form, filled and submitted from inside the page the moment it renders: no
@@ -51,26 +56,29 @@ const parley: Client = {
   // Selectors match inside one shadow root (the watcher looks in each).
   contact: (jid) => `li.contact-row[data-jid="${jid}"]`,
   body: 'li.message .body',
+  opener: (jid) => `li.contact-row[data-jid="${jid}"] button.contact`,
   async open(page, jid) {
     await page.click(`parley-client >>> parley-roster >>> li[data-jid="${jid}"] button.contact`);
     await until(async () => (await page.$eval('parley-client >>> parley-conversation', (el) => el.getAttribute('aria-label'))) === `Conversation with ${jid}`, { what: 'Parley conversation open' });
   },
 };
 
-const converse: Client = {
+export const converse: Client = {
   name: 'Converse.js',
   // The fragment is never sent to the server; the bench page hands it to converse.initialize.
-  url: (fx, user) => `${fx.url}converse-page/#${new URLSearchParams({ jid: fx.jid(user), password: PASSWORD })}`,
+  url: (fx, user, settings) =>
+    `${fx.url}converse-page/#${new URLSearchParams({ jid: fx.jid(user), password: PASSWORD, ...(settings ? { settings: JSON.stringify(settings) } : {}) })}`,
   credentials: () => '',
   contact: (jid) => `converse-roster-contact a.open-chat[data-jid="${jid}"]`,
   body: 'converse-chat-message-body.chat-msg__text',
+  opener: (jid) => `converse-roster-contact a.open-chat[data-jid="${jid}"]`,
   async open(page, jid) {
     await page.click(`converse-roster-contact a.open-chat[data-jid="${jid}"]`);
     await page.waitForSelector('textarea.chat-textarea', { timeout: 15_000 });
   },
 };
 
-const CLIENTS = [parley, converse];
+export const CLIENTS = [parley, converse];
 
 /**
  * Page script installed before any of the page's own: every shadow root is watched by one
@@ -78,7 +86,7 @@ const CLIENTS = [parley, converse];
  * clock, `performance.timeOrigin + performance.now()`, comparable with Node's) in the very task
  * that puts a matching element (with exactly that text, if given) into the DOM, without polling.
  */
-const WATCHER = `(() => {
+export const WATCHER = `(() => {
   const roots = new Set();
   const waiting = [];
   const now = () => performance.timeOrigin + performance.now();
@@ -138,7 +146,7 @@ const WATCHER = `(() => {
   });
 })();`;
 
-interface Row {
+export interface Row {
   figure: string;
   unit: string;
   /** Samples per client, over rounds. */
@@ -151,45 +159,59 @@ interface Row {
   failed?: Partial<Record<Client['name'], string>>;
 }
 
-const rows: Row[] = [];
+export const rows: Row[] = [];
 
 /** Beside the demo: the converse.js package's files and the bench's page for it. */
-const CONVERSE_MOUNTS = { '/converse/': 'node_modules/converse.js/dist', '/converse-page/': 'bench/converse' };
+export const CONVERSE_MOUNTS = { '/converse/': 'node_modules/converse.js/dist', '/converse-page/': 'bench/converse' };
 
 export async function compare(): Promise<void> {
   const started = Date.now();
   const load = [loadavg()];
   await mkdir('.tmp', { recursive: true }); // the screenshots of each client's login (and of a failed one)
-  const fx = await setup(['alice', 'bob', 'carol', 'dave'], { mounts: CONVERSE_MOUNTS, foreign: ['/converse-page/'] });
-  try {
-    // Parley is alice and Converse.js carol where both are open at once; each has bob as a contact.
-    await befriend(fx.server, ['alice', PASSWORD], ['bob', PASSWORD]);
-    await befriend(fx.server, ['carol', PASSWORD], ['bob', PASSWORD]);
-    await freshLogin(fx);
-    load.push(loadavg());
-    await latency(fx);
-    load.push(loadavg());
-    await tabs(fx);
-    load.push(loadavg());
-  } finally {
-    await fx.dispose();
-  }
-  await bigRoster();
+  if (['1', '4', '5', '6'].some(wanted)) await loggedInFigures(load);
+  if (wanted('8')) await bigRoster();
+  load.push(loadavg());
+  if (wanted('2') || wanted('3')) await history({ firstLogin: wanted('3'), catchUp: wanted('3'), coldOpen: wanted('2') });
+  load.push(loadavg());
+  if (wanted('7')) await longRun();
+  load.push(loadavg());
+  if (wanted('8b')) await roomSideBySide();
   load.push(loadavg());
   for (const figure of NOT_MEASURED) rows.push({ figure: figure[0], unit: '', parley: [], converse: [], missing: figure[1] });
   await report(load, Date.now() - started);
 }
 
+/** Figures (1), (4), (5) and (6), on one server with alice, bob, carol and dave. */
+async function loggedInFigures(load: number[][]): Promise<void> {
+  const fx = await setup(['alice', 'bob', 'carol', 'dave'], { mounts: CONVERSE_MOUNTS, foreign: ['/converse-page/'] });
+  try {
+    // Parley is alice and Converse.js carol where both are open at once; each has bob as a contact.
+    await befriend(fx.server, ['alice', PASSWORD], ['bob', PASSWORD]);
+    await befriend(fx.server, ['carol', PASSWORD], ['bob', PASSWORD]);
+    if (wanted('1') || wanted('6')) await freshLogin(fx);
+    load.push(loadavg());
+    if (wanted('4')) await latency(fx);
+    load.push(loadavg());
+    if (wanted('5')) await tabs(fx);
+    load.push(loadavg());
+  } finally {
+    await fx.dispose();
+  }
+}
+
+/**
+ * `PARLEY_BENCH_FIGURES=2,3` runs only those of issue 13's figures (1, 2, 3, 4, 5, 6, 7, 8, 8b; 1
+ * and 6 come from the same logins): development runs stay short. Such a partial run does not
+ * overwrite bench/results.json (it writes .tmp/bench-results-partial.json).
+ */
+const FIGURES = process.env.PARLEY_BENCH_FIGURES?.split(',').map((f) => f.trim()).filter(Boolean);
+const wanted = (figure: string) => !FIGURES || FIGURES.includes(figure);
+
 /** Figures of issue 13 this bench does not measure yet, with the reason, so none is left out silently. */
-const NOT_MEASURED: [string, string][] = [
-  ['(2) cold open, 10,000 stored', 'not built yet: needs 10,000 messages seeded into each client’s own IndexedDB schema'],
-  ['(3) catch-up of 10,000 archived', 'not built yet'],
-  ['(7) long run: heap after 50,000 messages', 'not built yet'],
-  ['(8) a room of 1,000 occupants', 'not built yet (Parley alone: PARLEY_BENCH_ONLY=room)'],
-];
+const NOT_MEASURED: [string, string][] = [];
 
 /** A fresh profile with one page, its CDP Network events counted from before navigation. */
-async function freshPage(client: Client, jid: string): Promise<{ profile: Profile; page: Page; traffic: Traffic }> {
+export async function freshPage(client: Client, jid: string): Promise<{ profile: Profile; page: Page; traffic: Traffic }> {
   const profile = await launch();
   const page = await profile.browser.newPage();
   await page.evaluateOnNewDocument(WATCHER);
@@ -347,7 +369,7 @@ async function latency(fx: Fixture): Promise<void> {
 }
 
 /** `promise`, or a rejection with `why` after `ms`. */
-function within<T>(ms: number, promise: Promise<T>, why: string): Promise<T> {
+export function within<T>(ms: number, promise: Promise<T>, why: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(why)), ms)));
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
@@ -386,7 +408,7 @@ async function report(load: number[][], ms: number): Promise<void> {
     ...rows.map((r) => {
       if (r.missing) return `| ${r.figure} | | not measured: ${r.missing} | not measured | | |`;
       const cell = (xs: number[], why: string | undefined) => (xs.length ? fmt(xs) : `not measured: ${why ?? 'no samples'}`);
-      const ratio = r.parley.length && r.converse.length ? `${(median(r.converse) / median(r.parley)).toFixed(2)}×` : '—';
+      const ratio = r.parley.length && r.converse.length && median(r.parley) > 0 ? `${(median(r.converse) / median(r.parley)).toFixed(2)}×` : '—';
       return `| ${r.figure} | ${r.unit} | ${cell(r.parley, r.failed?.Parley)} | ${cell(r.converse, r.failed?.['Converse.js'])} | ${fmt(r.limit)} | ${ratio} |`;
     }),
   ];
@@ -397,7 +419,7 @@ async function report(load: number[][], ms: number): Promise<void> {
   console.log(`\nbench compare took ${(ms / 1000).toFixed(0)} s`);
   await mkdir('bench', { recursive: true });
   await writeFile(
-    'bench/results.json',
+    FIGURES ? '.tmp/bench-results-partial.json' : 'bench/results.json',
     `${JSON.stringify({ date: new Date().toISOString(), machine, rounds: ROUNDS, loadavg: load, converse: '14.0.0', server: 'Prosody 13', rows }, null, 2)}\n`,
   );
 }
@@ -444,15 +466,17 @@ async function tabs(fx: Fixture): Promise<void> {
   }
 }
 
-/** Used JS heap of every page and worker of the profile, each after a garbage collection. */
-async function jsHeap(profile: Profile): Promise<number> {
+/** Used JS heap of every page and worker of the profile, each after a garbage collection; `by` gets it per kind of target. */
+export async function jsHeap(profile: Profile, by?: Map<string, number>): Promise<number> {
   let total = 0;
   for (const target of profile.browser.targets()) {
     if (!['page', 'shared_worker', 'worker', 'service_worker'].includes(target.type())) continue;
     const session = await target.createCDPSession();
     try {
       await session.send('HeapProfiler.collectGarbage');
-      total += (await session.send('Runtime.getHeapUsage')).usedSize;
+      const used = (await session.send('Runtime.getHeapUsage')).usedSize;
+      total += used;
+      by?.set(target.type(), (by.get(target.type()) ?? 0) + used);
     } finally {
       await session.detach().catch(() => undefined);
     }

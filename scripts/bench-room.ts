@@ -28,12 +28,7 @@ export async function roomCost(profile: Profile): Promise<void> {
   try {
     const owner = await connectPeer(fx.server, 'dave', PASSWORD, { resource: 'bench' });
     peers.push(owner);
-    await joinAs(owner, room, 'dave');
-    // Persistent, so the room keeps the archive written behind its back.
-    await owner.xmpp.iqCaller.request(xml('iq', { type: 'set', to: room }, xml('query', { xmlns: 'http://jabber.org/protocol/muc#owner' },
-      xml('x', { xmlns: 'jabber:x:data', type: 'submit' },
-        xml('field', { var: 'FORM_TYPE' }, xml('value', {}, 'http://jabber.org/protocol/muc#roomconfig')),
-        xml('field', { var: 'muc#roomconfig_persistentroom' }, xml('value', {}, '1'))))));
+    await ownRoom(owner, room);
     await fillRoomArchive(prosodyOf(fx), room, ROOM_ARCHIVE);
     const started = Date.now();
     await seedCrowd(prosodyOf(fx), room, OCCUPANTS - 1);
@@ -71,13 +66,25 @@ export async function roomCost(profile: Profile): Promise<void> {
   }
 }
 
+/**
+ * `owner` (nick dave) creates `room` by joining it and configures it persistent, which also unlocks
+ * it for others; persistent, so the room keeps an archive written behind its back.
+ */
+export async function ownRoom(owner: Peer, room: string): Promise<void> {
+  await joinAs(owner, room, 'dave');
+  await owner.xmpp.iqCaller.request(xml('iq', { type: 'set', to: room }, xml('query', { xmlns: 'http://jabber.org/protocol/muc#owner' },
+    xml('x', { xmlns: 'jabber:x:data', type: 'submit' },
+      xml('field', { var: 'FORM_TYPE' }, xml('value', {}, 'http://jabber.org/protocol/muc#roomconfig')),
+      xml('field', { var: 'muc#roomconfig_persistentroom' }, xml('value', {}, '1'))))));
+}
+
 async function joinAs(peer: Peer, room: string, nick: string): Promise<void> {
   await peer.xmpp.send(xml('presence', { to: `${room}/${nick}` }, xml('x', { xmlns: 'http://jabber.org/protocol/muc' }, xml('history', { maxstanzas: '0' }))));
   await until(() => peer.received.some((el) => el.name === 'presence' && el.attrs.from === `${room}/${nick}`), { timeout: 60_000, what: `${nick} in the room` });
 }
 
 /** Puts `count` occupants `guestN` in the room (Prosody's MUC API through its console), each with its real JID. */
-async function seedCrowd(prosody: ReturnType<typeof prosodyOf>, room: string, count: number): Promise<void> {
+export async function seedCrowd(prosody: ReturnType<typeof prosodyOf>, room: string, count: number): Promise<void> {
   const host = room.split('@')[1]!.replace(/^conference\./, '');
   const lua = `local st = require "util.stanza";
     local room = prosody.hosts["conference.${host}"].modules.muc.get_room_from_jid("${room}");
