@@ -34,7 +34,7 @@ const LONG_EVERY = Number(process.env.PARLEY_BENCH_LONG_EVERY ?? Math.max(1, Mat
 /** Messages sent per window before waiting for the last to be rendered: the server's stream management queue (500) stays short. */
 const LONG_WINDOW = Number(process.env.PARLEY_BENCH_LONG_WINDOW ?? 200);
 /** Time each client gets for the long run before it reports where it got to. */
-const LONG_BOUND = Number(process.env.PARLEY_BENCH_LONG_S ?? 900) * 1000;
+const LONG_BOUND = Number(process.env.PARLEY_BENCH_LONG_S ?? 480) * 1000;
 
 /**
  * Converse.js 14 after an absence fetches only the newest page of an open chat (50 messages) and

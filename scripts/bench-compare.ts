@@ -95,11 +95,17 @@ export const WATCHER = `(() => {
     for (const el of root.querySelectorAll(w.selector)) if (matches(el, w)) return el;
     return null;
   };
+  // Shadow roots of elements gone from the page are let go: kept, they would hold every row a
+  // conversation ever dropped, and the long run would weigh the watcher, not the client.
+  const live = () => {
+    for (const root of roots) if (!root.host.isConnected) roots.delete(root);
+    return [document, ...roots];
+  };
   window.__deepQuery = (selector) => {
-    for (const root of [document, ...roots]) { const el = root.querySelector(selector); if (el) return el; }
+    for (const root of live()) { const el = root.querySelector(selector); if (el) return el; }
     return null;
   };
-  const anywhere = (w) => [document, ...roots].some((root) => find(root, w));
+  const anywhere = (w) => live().some((root) => find(root, w));
   const settle = (i, t) => { const [w] = waiting.splice(i, 1); w.resolve(t); };
   // Only what a mutation touched is looked at: a conversation of thousands is not searched per message.
   const touched = (records, w) => {

@@ -176,6 +176,11 @@ export function mam(ctx: PluginContext): MamPlugin {
     }
   }
 
+  /**
+   * Forward from where sync stopped. When more than a page came meanwhile, the newest RECENT are
+   * fetched next, so the user sees them at once, and the run goes on beneath them as a gap (named by
+   * where it stopped) until it meets what that window stored; then the gap is closed.
+   */
   async function catchUp(archive = own): Promise<void> {
     const sync = await readSync(ctx.db, archive);
     let after = sync.last;
@@ -183,23 +188,36 @@ export function mam(ctx: PluginContext): MamPlugin {
     // until the user scrolls back.
     if (after === undefined && !sync.emptied) return recent({ unread: false }, archive);
     const order = { after: -Infinity };
+    let gap: string | undefined;
     // From the archive's start when it was empty last time (`after` undefined).
     for (;;) {
       let page;
       try {
         page = await query({ after }, archive);
       } catch (err) {
-        if (!unknownId(err) || after === undefined) throw err;
+        if (!unknownId(err) || after === undefined || gap) throw err;
         ctx.log('the archive no longer knows where sync stopped: fetching the newest, leaving a gap', after);
         const below = (await storedTimes(ctx.db, [after])).get(after);
         return recent({ gap: { forgotten: after, ...(below === undefined ? {} : { below }) }, unread: true }, archive);
       }
       const { results, fin } = page;
+      // Beneath the newest window, a page holding what it stored has reached it.
+      const met = gap !== undefined && (await storedTimes(ctx.db, results.map((r) => r.id))).size > 0;
       await store(results, toRecords(results, nickIn(archive)), { unread: true, order });
       const last = fin.last ?? results.at(-1)?.id;
-      // Only ids from contiguous pages move the cursor: a live message must never skip a gap.
-      if (last) await advanceSync(ctx.db, archive, last);
-      if (fin.complete || results.length === 0 || !last) return;
+      const done = fin.complete || results.length === 0 || !last;
+      if (gap) {
+        if (met || done) return closeGap(ctx.db, archive, gap);
+      } else {
+        // Only ids from contiguous pages move the cursor: a live message must never skip a gap.
+        if (last) await advanceSync(ctx.db, archive, last);
+        if (done) return;
+        gap = last;
+        const below = (await storedTimes(ctx.db, [gap])).get(gap);
+        await recent({ gap: { forgotten: gap, ...(below === undefined ? {} : { below }) }, unread: true }, archive);
+        // The window reached the archive's start: it closed the gap, nothing lies beneath.
+        if (!(await readSync(ctx.db, archive)).gaps.some((g) => g.forgotten === gap)) return;
+      }
       after = last;
     }
   }

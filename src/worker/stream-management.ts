@@ -211,20 +211,25 @@ export function numberedSends(xmpp: XmppClient): NumberedSender {
   };
 }
 
+/** Stanzas this close together are a burst the worker is still reading through. */
+const BURST_GAP_MS = 250;
+
 /**
  * Notices a dead connection by an unanswered <r/>: with no <a/> since the request, it drops the
- * socket once nothing came from the server for `timeout` ms, or `cap` ms after the request whatever
- * came. (The server's <a/> queues behind what it sends: a burst of thousands can hold it back for
- * longer than `timeout` on a stream that works. Stanzas coming in do not prove our way to the server
- * works, hence the cap.) xmpp.js's own timeout first closes the stream gracefully, which tells the
- * server the session is over: on a half-open network whose way to the server still works, the server
- * then ends the session instead of keeping it for a resumption.
+ * socket after `timeout` ms. Stanzas coming in do not prove our way to the server works (a contact
+ * chatting on a half-open network), but a burst read back to back does hold the answer back: the
+ * server's <a/> queues behind it, and a worker busy storing thousands reads it late. While one
+ * runs, the wait goes on, up to `cap` ms after the request. xmpp.js's own timeout first closes the
+ * stream gracefully, which tells the server the session is over: on a half-open network whose way to
+ * the server still works, the server then ends the session instead of keeping it for a resumption.
  */
 export function ackWatchdog(xmpp: XmppClient, timeout: number, cap: number): void {
   xmpp.streamManagement.timeout = 0; // xmpp.js's timeout off
   let timer: ReturnType<typeof setTimeout> | undefined;
   let asked = 0;
+  /** When the last burst went on (stanzas under BURST_GAP_MS apart), and when the last stanza came. */
   let heard = 0;
+  let last = 0;
   const stop = () => {
     clearTimeout(timer);
     timer = undefined;
@@ -254,8 +259,10 @@ export function ackWatchdog(xmpp: XmppClient, timeout: number, cap: number): voi
     timer = setTimeout(check, timeout);
   });
   xmpp.on('element', (el: Element) => {
-    if (el.is('a', NS_SM)) stop();
-    else if (timer) heard = performance.now();
+    if (el.is('a', NS_SM)) return stop();
+    const now = performance.now();
+    if (timer && now - last < BURST_GAP_MS) heard = now;
+    last = now;
   });
   xmpp.on('disconnect', stop);
 }

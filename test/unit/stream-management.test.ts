@@ -125,7 +125,7 @@ describe('the ack watchdog (a dead connection is an unanswered <r/>)', () => {
 
   // Caught by the hostile corpus: a burst of 10,000 stanzas put the <a/> 15 s behind them, and the
   // watchdog dropped a working stream, whose resumption the server then refused.
-  it('waits while the server is still sending (its answer is queued behind what it sends), and drops once it falls silent', async () => {
+  it('waits while a burst is still being read (the answer is queued behind it), and drops once it ends', async () => {
     const w = watched(300, 10_000);
     // Four times the timeout of stanzas coming in, none of them the <a/>.
     for (let i = 0; i < 40; i++) {
@@ -136,6 +136,15 @@ describe('the ack watchdog (a dead connection is an unanswered <r/>)', () => {
     const silent = performance.now();
     await until(() => w.dropped() > 0);
     expect(w.dropped() - silent).to.be.within(250, 2000);
+  });
+
+  it('stanzas at a person\'s pace do not hold it off: a contact chatting on a half-open network', async () => {
+    const w = watched(1000, 10_000);
+    while (!w.dropped() && performance.now() - w.asked < 5000) {
+      w.tick();
+      await new Promise((r) => setTimeout(r, 400));
+    }
+    expect(w.dropped() - w.asked).to.be.within(950, 2500);
   });
 
   it('drops all the same at the cap: stanzas that keep coming do not prove the way to the server works', async () => {
