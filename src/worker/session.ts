@@ -159,7 +159,7 @@ export class Session {
     });
     // Dead sockets show as unanswered acks: ask every 20 s, give up after 15 s (xmpp.js: 30 s / 60 s).
     this.xmpp.streamManagement.requestAckInterval = 20_000;
-    // A server that goes on sending gets up to two minutes for its answer (see ackWatchdog).
+    // A burst still being read gets up to two minutes for the answer (see ackWatchdog).
     ackWatchdog(this.xmpp, 15_000, 120_000);
     this.xmpp.on('element', (el: Element) => {
       const resumed = smAnswers(el).find((a) => a.name === 'resumed');
