@@ -486,13 +486,7 @@ describe(`a hostile peer's corpus against a logged-in Parley (${SERVER})`, () =>
     // and the corpus would make thousands of real pushes.
     await profile.browser.defaultBrowserContext().setPermission(new URL(fx.url).origin, { permission: { name: 'notifications' }, state: 'granted' });
     const sub = service.subscribe();
-    const state = await alice.page.evaluate(`(async () => {
-      const { parley } = await import('/dist/parley.js');
-      const subscription = ${JSON.stringify({ endpoint: sub.endpoint, keys: sub.keys })};
-      await parley().push.enable({ gateway: ${JSON.stringify(PUSH_DOMAIN)}, subscribe: async () => subscription });
-      return parley().push.state();
-    })()`);
-    assert.equal(state, 'on');
+    assert.equal(await alice.enablePush(PUSH_DOMAIN, sub), 'on');
     const node = (JSON.parse(await alice.storedText()) as { account: { push?: { node: string } }[] }).account[0]?.push?.node;
     assert.ok(node, 'alice has a push node');
     const delivered = service.deliveries.length;

@@ -70,14 +70,7 @@ describe('push wakeups in the browser', () => {
     await page.open(fx.jid('bob'));
     await page.waitForMessages(1);
     sub = service.subscribe();
-    // A string: tsx-compiled functions call a `__name` helper the page lacks.
-    const state = await page.page.evaluate(`(async () => {
-      const { parley } = await import('/dist/parley.js');
-      const subscription = ${JSON.stringify({ endpoint: sub.endpoint, keys: sub.keys })};
-      await parley().push.enable({ gateway: ${JSON.stringify(PUSH_DOMAIN)}, subscribe: async () => subscription });
-      return parley().push.state();
-    })()`);
-    assert.equal(state, 'on');
+    assert.equal(await page.enablePush(PUSH_DOMAIN, sub), 'on');
     await page.page.waitForSelector('parley-client >>> header button.bell[aria-pressed="true"]', { visible: true });
     const stored = JSON.parse(await page.storedText()) as { account: { push?: { gateway: string; endpoint: string } }[] };
     assert.equal(stored.account[0]?.push?.gateway, PUSH_DOMAIN);

@@ -221,6 +221,17 @@ export class ClientPage {
     }, { timeout, what: `${count} messages shown` });
   }
 
+  /** Turns push on through the page's API with `gateway`, `subscription` standing for the browser's; returns the push state after. */
+  async enablePush(gateway: string, subscription: { endpoint: string; keys: unknown }): Promise<string> {
+    // A string: tsx-compiled functions call a `__name` helper the page lacks.
+    return (await this.page.evaluate(`(async () => {
+      const { parley } = await import('/dist/parley.js');
+      const subscription = ${JSON.stringify({ endpoint: subscription.endpoint, keys: subscription.keys })};
+      await parley().push.enable({ gateway: ${JSON.stringify(gateway)}, subscribe: async () => subscription });
+      return parley().push.state();
+    })()`)) as string;
+  }
+
   /** Everything the page's origin keeps in IndexedDB, store by store, as JSON text. */
   async storedText(): Promise<string> {
     return this.page.evaluate(async () => {
