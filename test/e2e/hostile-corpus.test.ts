@@ -28,7 +28,8 @@ type Stored = Record<string, unknown[]>;
  * the whole corpus of issue 14 at a logged-in Parley with genuine history; afterwards the history is
  * intact, nothing forged is stored, no script ran, and the worker and the page still answer.
  */
-describe(`a hostile peer's corpus against a logged-in Parley (${SERVER})`, () => {
+// Longer than the runner's 3 minutes per test: the corpus and its burst are bounded by the server's pace.
+describe(`a hostile peer's corpus against a logged-in Parley (${SERVER})`, { timeout: 300_000 }, () => {
   const component = pushComponent();
   let fx: Fixture;
   let profile: Profile;
@@ -518,15 +519,16 @@ describe(`a hostile peer's corpus against a logged-in Parley (${SERVER})`, () =>
     }
     await mallory.say(A, 'end of burst');
     // The server is what bounds this: a bare client here took 3.9 s for 1,000 bodies alone (Prosody
-    // archives each), Parley 5.7 s. Bounded all the same, with room for a busy machine.
-    await storedBody(M, 'end of burst', 180_000);
+    // archives each), Parley 5.7 s. Bounded all the same, with room for a busy machine (the suite
+    // has 5 minutes, see its describe).
+    await storedBody(M, 'end of burst', 90_000);
     // The marker may come before the rest: a server that gave up on the flooded stream (ejabberd's
     // unacked queue) hands them over through the archive, whose catch-up shows the newest first.
     const bursted = async () => (await ofConversation(M)).filter((m) => /^burst \d+$/.test(m.body));
     const burst = await until(async () => {
       const stored = await bursted();
       return new Set(stored.map((m) => m.body)).size >= bodies ? stored : undefined;
-    }, { what: `all ${bodies} burst bodies stored`, timeout: 180_000 });
+    }, { what: `all ${bodies} burst bodies stored`, timeout: SERVER === 'ejabberd' ? 20_000 : 90_000 });
     console.log(`[hostile corpus] ${BURST} stanzas taken in ${Date.now() - started} ms`);
     assert.equal(new Set(burst.map((m) => m.body)).size, bodies, 'each body stored');
     assert.equal(burst.length, bodies, 'each once');
