@@ -16,8 +16,8 @@ export class LiveQuery<T> implements ReactiveController {
   private off: (() => void) | undefined;
   private running = false;
   private again = false;
-  /** Counts patches: a read that started before one is older than the value shown. */
-  private patches = 0;
+  /** Changes patched in while a read ran: that read may predate them, so they are applied to it too. */
+  private patchedDuring: Change[] = [];
   /** The page thawed: a read may have been aborted as it froze (client/freeze.ts). */
   private readonly resume = () => void this.refresh();
 
@@ -36,7 +36,7 @@ export class LiveQuery<T> implements ReactiveController {
       const patched = this.loaded && this.value !== undefined ? this.patch?.(this.value, e.change) : undefined;
       if (patched !== undefined) {
         this.value = patched;
-        this.patches++;
+        if (this.running) this.patchedDuring.push(e.change);
         this.host.requestUpdate();
       }
       void this.refresh();
@@ -65,14 +65,14 @@ export class LiveQuery<T> implements ReactiveController {
       for (;;) {
         this.again = false;
         const started = performance.now();
-        const patches = this.patches;
-        const value = await this.query(await parley().db);
-        // Patched meanwhile: this read may predate the change, and the next one (asked) follows it.
-        if (patches === this.patches) {
-          this.value = value;
-          this.loaded = true;
-          this.host.requestUpdate();
-        }
+        this.patchedDuring = [];
+        let value: T = await this.query(await parley().db);
+        // Whatever was read meanwhile (an edit announced before) shows now, with the patches on top
+        // (a patch that no longer applies was in the read already); the next read (asked) confirms.
+        for (const change of this.patchedDuring) value = this.patch?.(value, change) ?? value;
+        this.value = value;
+        this.loaded = true;
+        this.host.requestUpdate();
         if (!this.again) break;
         await this.host.updateComplete;
         await new Promise((resume) => setTimeout(resume, performance.now() - started));

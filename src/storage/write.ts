@@ -243,7 +243,8 @@ export async function storeMessages(
   }
   await tx.done;
   if (!touched.size) return list.length ? { stores: ['messages', 'outbox'], conversations: [...new Set(list.map((m) => m.conversation))] } : null;
-  return { stores: ['messages', 'conversations', 'outbox'], conversations: [...touched.keys()], added };
+  // A message placed anew moved among those stored: only a read back shows the new order.
+  return { stores: ['messages', 'conversations', 'outbox'], conversations: [...touched.keys()], ...(moved.size ? {} : { added }) };
 }
 
 /**

@@ -26,8 +26,10 @@ export class ChangeBatch {
     if (!change) return;
     for (const store of change.stores) this.stores.add(store);
     for (const jid of change.conversations ?? []) this.conversations.add(jid);
+    // A page shows `added` before it reads anything back: only when nothing else stored changed with
+    // them (an edit, a receipt), or the page would show a later message before an earlier edit.
     if (change.added && this.added && this.added.length + change.added.length <= MAX_ADDED) this.added.push(...change.added);
-    else if (change.added?.length) this.added = undefined;
+    else if (change.added?.length || change.stores.includes('messages')) this.added = undefined;
     if (this.scheduled) return;
     this.scheduled = true;
     const wait = this.last + this.ms - performance.now();

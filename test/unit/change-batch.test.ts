@@ -58,4 +58,15 @@ describe("the worker's change announcements", () => {
     await last;
     expect(announced[2]!.added?.map((m) => m.body)).to.deep.equal(['31']);
   });
+
+  // Caught in CI (what a person sees): a correction and the message after it were announced together,
+  // and the page showed the new message at once, from `added`, before the corrected text.
+  it('carries no messages when the same announcement also changed stored ones (an edit, a receipt)', async () => {
+    const { announced, batch } = recorder();
+    const message = { key: 'k', conversation: 'a@x', direction: 'in' as const, from: 'a@x/r', body: 'done', ts: 2, state: 'received' as const };
+    batch.add({ stores: ['messages'], conversations: ['a@x'] });
+    batch.add({ stores: ['messages', 'conversations'], conversations: ['a@x'], added: [message] });
+    await Promise.resolve();
+    expect(announced).to.deep.equal([{ stores: ['messages', 'conversations'], conversations: ['a@x'] }]);
+  });
 });
