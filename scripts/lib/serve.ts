@@ -91,6 +91,12 @@ export async function serve({ mounts, vars = {}, port = 0, host = '127.0.0.1', h
   const { port: bound } = server.address() as AddressInfo;
   return {
     url: `http://${host}:${bound}/`,
-    close: () => new Promise((ok) => server.close(() => ok())),
+    // The browser may keep a connection open (a page just closed, a Service Worker): without cutting
+    // them, close waits for the keep-alive timeout, a minute of a test doing nothing.
+    close: () =>
+      new Promise((ok) => {
+        server.close(() => ok());
+        server.closeAllConnections();
+      }),
   };
 }
