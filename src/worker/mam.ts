@@ -201,8 +201,10 @@ export function mam(ctx: PluginContext): MamPlugin {
         return recent({ gap: { forgotten: after, ...(below === undefined ? {} : { below }) }, unread: true }, archive);
       }
       const { results, fin } = page;
-      // Beneath the newest window, a page holding what it stored has reached it.
-      const met = gap !== undefined && (await storedTimes(ctx.db, results.map((r) => r.id))).size > 0;
+      // Beneath the newest window, the page holding its oldest id has reached it. Not any stored id:
+      // what came live before the stream was lost is stored too, and may lie below a hole.
+      const above = gap === undefined ? undefined : (await readSync(ctx.db, archive)).gaps.find((g) => g.forgotten === gap)?.above;
+      const met = above !== undefined && results.some((r) => r.id === above);
       await store(results, toRecords(results, nickIn(archive)), { unread: true, order });
       const last = fin.last ?? results.at(-1)?.id;
       const done = fin.complete || results.length === 0 || !last;

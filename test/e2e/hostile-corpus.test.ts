@@ -500,10 +500,10 @@ describe(`a hostile peer's corpus against a logged-in Parley (${SERVER})`, { tim
     assert.equal(gateway.events.filter((e) => e.type === 'refused').length, 4, 'each publish refused');
     console.log(`[hostile corpus] inputs sent, by kind:\n${corpus.table()}`);
   });
-  // On ejabberd, a known failure (not counted as passed): there 755 of the 1,000 bodies were stored,
-  // and no more came in 3 minutes; whether ejabberd or Parley lost them is not found yet.
-  const ejabberdLoss = SERVER === 'ejabberd' ? { todo: 'ejabberd: part of the burst never arrives (755 of 1,000 bodies seen), cause not found yet' } : {};
-  it(`a burst of ${BURST} stanzas is taken without loss or duplication, and the worker goes on`, ejabberdLoss, async () => {
+  // On ejabberd the flood outruns the page's acks: the server closes the stream ("too many unacked
+  // stanzas") and cannot resume it, and what it had not seen acked comes back through the archive.
+  // That is how a hole among messages stored live was found (mam-sync unit test).
+  it(`a burst of ${BURST} stanzas is taken without loss or duplication, and the worker goes on`, async () => {
     const kind = `burst of ${BURST} stanzas`;
     const started = Date.now();
     const bodies = BURST / 10;
@@ -528,7 +528,7 @@ describe(`a hostile peer's corpus against a logged-in Parley (${SERVER})`, { tim
     const burst = await until(async () => {
       const stored = await bursted();
       return new Set(stored.map((m) => m.body)).size >= bodies ? stored : undefined;
-    }, { what: `all ${bodies} burst bodies stored`, timeout: SERVER === 'ejabberd' ? 20_000 : 90_000 });
+    }, { what: `all ${bodies} burst bodies stored`, timeout: 90_000 });
     console.log(`[hostile corpus] ${BURST} stanzas taken in ${Date.now() - started} ms`);
     assert.equal(new Set(burst.map((m) => m.body)).size, bodies, 'each body stored');
     assert.equal(burst.length, bodies, 'each once');
