@@ -39,7 +39,11 @@ export async function putBookmark(db: ParleyDb, bookmark: BookmarkRecord): Promi
   return CHANGED;
 }
 
-export async function deleteBookmark(db: ParleyDb, room: string): Promise<Change> {
-  await db.delete('bookmarks', room);
-  return CHANGED;
+/** Deletes the bookmark of `room`; null when there was none (already deleted by another caller). */
+export async function deleteBookmark(db: ParleyDb, room: string): Promise<Change | null> {
+  const tx = db.transaction('bookmarks', 'readwrite');
+  const had = (await tx.store.getKey(room)) !== undefined;
+  if (had) await tx.store.delete(room);
+  await tx.done;
+  return had ? CHANGED : null;
 }

@@ -245,8 +245,11 @@ export function bookmarks(ctx: PluginContext, pep: PubSubPlugin, rooms: RoomJoin
     },
     async forget(room) {
       await known.catch(() => undefined);
-      if (!(await ctx.db.get('bookmarks', room))) return;
-      ctx.commit(await deleteBookmark(ctx.db, room));
+      // Checked and deleted at once: a second forget of the same room (the room's own "destroyed"
+      // presence beside our destroy) finds nothing and retracts nothing (ejabberd would refuse it).
+      const change = await deleteBookmark(ctx.db, room);
+      if (!change) return;
+      ctx.commit(change);
       await save({ retract: room });
     },
   };
