@@ -1,14 +1,14 @@
 /**
- * `npm run bench`: figures, never pass/fail. Runs against an embedded Prosody in headless Chromium.
+ * `npm run bench`: figures, never pass/fail, against an embedded Prosody in headless Chromium.
+ * By default the side-by-side table: Parley beside Converse.js and the bare-protocol limit (see
+ * bench-compare.ts). `PARLEY_BENCH_ONLY=own` runs Parley's own figures instead:
  *  - ms from navigation to the first rendered conversation with 1,000 stored messages:
  *    cold (new tab while the worker runs) and first open (no worker yet);
  *  - archive sync: a first login's window, and a later login's forward catch-up (see mamCatchUp);
  *  - per-message cost in an open conversation of 1,000 and 10,000 messages, and a burst (see liveCost);
  *  - push: server publish → notification shown with every tab closed (see bench-push.ts);
  *  - joining a room of 1,000 occupants with 5,000 archived messages (see bench-room.ts).
- *  - Parley beside Converse.js and the bare-protocol limit (see bench-compare.ts).
- * PARLEY_BENCH_ONLY=live runs only liveCost, =push only the push figure, =room only the room,
- * =compare only the side-by-side figures.
+ * PARLEY_BENCH_ONLY=live runs only liveCost, =push only the push figure, =room only the room.
  */
 import { spawnSync } from 'node:child_process';
 import { ClientPage, launch } from '../test/harness/browser.js';
@@ -39,11 +39,13 @@ const fmt = (xs: number[]) => {
   return `median ${s[Math.floor(s.length / 2)]!.toFixed(0)} ms (min ${s[0]!.toFixed(0)}, max ${s.at(-1)!.toFixed(0)}, n=${s.length})`;
 };
 
-if (process.env.PARLEY_BENCH_ONLY === 'compare') {
+const ONLY = process.env.PARLEY_BENCH_ONLY ?? 'compare';
+if (ONLY === 'compare') {
   await compare();
   process.exit(0);
 }
-if (process.env.PARLEY_BENCH_ONLY === 'push') {
+if (!['own', 'live', 'push', 'room'].includes(ONLY)) throw new Error(`PARLEY_BENCH_ONLY=${ONLY}: compare, own, live, push or room`);
+if (ONLY === 'push') {
   await pushWake(RUNS, fmt);
   process.exit(0);
 }
@@ -51,12 +53,12 @@ if (process.env.PARLEY_BENCH_ONLY === 'push') {
 const fx = await setup(['alice', 'bob', 'carol', 'dave', 'erin']);
 const profile = await launch();
 try {
-  if (process.env.PARLEY_BENCH_ONLY === 'room') {
+  if (ONLY === 'room') {
     await roomCost(profile);
     process.exit(0);
   }
   await liveCost();
-  if (process.env.PARLEY_BENCH_ONLY === 'live') process.exit(0);
+  if (ONLY === 'live') process.exit(0);
   await befriend(fx.server, ['alice', PASSWORD], ['bob', PASSWORD]);
   const bob = await connectPeer(fx.server, 'bob', PASSWORD);
   const alice = await ClientPage.loggedIn(profile, fx, 'alice', PASSWORD);
@@ -104,7 +106,6 @@ try {
   await fx.dispose();
 }
 await pushWake(RUNS, fmt);
-await compare();
 
 /**
  * Archive sync (XEP-0313) with ARCHIVE messages in the server archive, filled server-side:
