@@ -125,7 +125,7 @@ export class ParleyConversation extends ParleyElement {
   private readonly messages: LiveQuery<MessageRecord[]> = new LiveQuery(
     this,
     async (db): Promise<MessageRecord[]> => sameRecords(this.messages.value, this.jid ? await listMessages(db, this.jid, { limit: this.limit }) : []),
-    (change) => !!this.jid && !!change.conversations?.includes(this.jid),
+    (change) => !!this.jid && !!change.conversations?.includes(this.jid) && !belowWindow(this.messages.value, this.jid, change.added, this.limit),
     (shown, change) => withNewest(shown, this.jid, change.added ?? [], this.limit),
   );
   private readonly record = new LiveQuery(
@@ -601,6 +601,17 @@ function withNewest(shown: MessageRecord[], jid: string, added: MessageRecord[],
   const newest = shown.at(-1)?.ts ?? -Infinity;
   if (added.some((m) => m.ts <= newest)) return undefined;
   return [...shown, ...[...added].sort((a, b) => a.ts - b.ts)].slice(-limit);
+}
+
+/**
+ * Whether `added` holds messages of `jid` and all are older than the oldest of `shown`, a full window
+ * of its newest `limit`: a read would return `shown` again (an archive catch-up filling in beneath).
+ */
+function belowWindow(shown: MessageRecord[] | undefined, jid: string, added: MessageRecord[] | undefined, limit: number): boolean {
+  const oldest = shown?.[0];
+  if (!added || !oldest || oldest.conversation !== jid || shown.length < limit) return false;
+  const mine = added.filter((m) => m.conversation === jid);
+  return mine.length > 0 && mine.every((m) => m.ts < oldest.ts);
 }
 
 /** The first of the last `unread` incoming messages of `list`: where "New messages" starts. */

@@ -105,10 +105,14 @@ export async function restorePresence(db: ParleyDb, list: PresenceRecord[]): Pro
 
 type MessageTx<Mode extends IDBTransactionMode = 'readwrite'> = IDBPTransaction<ParleySchema, ('messages' | 'conversations' | 'outbox')[], Mode>;
 
+/** Whether `stored` is a copy of `message`, by the rule in identity.ts. */
+const isCopy = (stored: MessageRecord, message: MessageRecord) =>
+  stored.conversation === message.conversation && stored.direction === message.direction && sameMessage(stored, message);
+
 /** The stored copy of `message`, by the rule in identity.ts. */
 async function findSame<Mode extends IDBTransactionMode>(tx: MessageTx<Mode>, message: MessageRecord): Promise<MessageRecord | undefined> {
   const messages = tx.objectStore('messages');
-  const same = (m: MessageRecord) => m.conversation === message.conversation && m.direction === message.direction && sameMessage(m, message);
+  const same = (m: MessageRecord) => isCopy(m, message);
   if (message.stanzaId) {
     const found = (await messages.index('byStanzaId').getAll(message.stanzaId)).find(same);
     if (found) return found;
@@ -117,15 +121,31 @@ async function findSame<Mode extends IDBTransactionMode>(tx: MessageTx<Mode>, me
   return (await messages.index('byRef').getAll([message.conversation, message.direction, message.id])).find(same);
 }
 
+/** A request not awaited at once: an aborted transaction fails them all, reported once where they are awaited. */
+function quiet<T>(request: Promise<T>): Promise<T> {
+  request.catch(() => undefined);
+  return request;
+}
+
+/** What one storeMessages call wrote so far (newer than anything looked up before), and its writes in flight. */
+interface Batch {
+  written: Map<string, MessageRecord>;
+  writes: Promise<unknown>[];
+}
+
 /**
- * Adds a message unless a copy is stored (identity.ts). A copy of our own pending message seen in
- * the archive proves the server has it: it leaves the outbox. Returns the stored copy, null when new.
+ * Adds a message unless a copy is stored (identity.ts): `found` is what was stored before the
+ * batch wrote anything; what it wrote since is newer and looked at first. The writes are not
+ * waited for one by one: the transaction keeps their order, and a failed one fails the batch.
+ * A copy of our own pending message seen in the archive proves the server has it: it leaves the
+ * outbox. Returns the stored copy, null when new.
  */
-async function addOnce(tx: MessageTx, message: MessageRecord, placed = false): Promise<MessageRecord | null> {
+function addOnce(tx: MessageTx, message: MessageRecord, found: MessageRecord | undefined, { written, writes }: Batch, placed = false): MessageRecord | null {
   const messages = tx.objectStore('messages');
-  const existing = await findSame(tx, message);
+  const existing = (found && written.get(found.key)) ?? found ?? [...written.values()].find((m) => isCopy(m, message));
   if (!existing) {
-    await messages.add(message);
+    writes.push(quiet(messages.add(message)));
+    written.set(message.key, message);
     return null;
   }
   const archived = !existing.stanzaId && message.stanzaId;
@@ -133,8 +153,10 @@ async function addOnce(tx: MessageTx, message: MessageRecord, placed = false): P
   // Only what others sent moves: our own messages keep the place we gave them when they were typed.
   const moved = placed && existing.direction === 'in' && existing.ts !== message.ts;
   if (archived || proven || moved) {
-    await messages.put({ ...existing, stanzaId: message.stanzaId ?? existing.stanzaId, state: proven ? 'sent' : existing.state, ts: moved ? message.ts : existing.ts });
-    if (proven && existing.originId) await tx.objectStore('outbox').delete(existing.originId);
+    const updated: MessageRecord = { ...existing, stanzaId: message.stanzaId ?? existing.stanzaId, state: proven ? 'sent' : existing.state, ts: moved ? message.ts : existing.ts };
+    writes.push(quiet(messages.put(updated)));
+    written.set(updated.key, updated);
+    if (proven && existing.originId) writes.push(quiet(tx.objectStore('outbox').delete(existing.originId)));
   }
   return moved ? { ...existing, ts: message.ts } : existing;
 }
@@ -186,7 +208,11 @@ export async function storeMessages(
   let previous = order?.after ?? -Infinity;
   const moved = new Set<string>();
   const added: MessageRecord[] = [];
-  for (const message of list) {
+  // Every stored copy is asked for at once: a transaction's requests queue without waiting for one
+  // another, so a page of the archive waits for one answer, not one per message.
+  const lookups = list.map((message) => quiet(findSame(tx, message)));
+  const batch: Batch = { written: new Map(), writes: [] };
+  for (const [i, message] of list.entries()) {
     if (order) message.ts = Math.max(message.ts, previous + 0.001);
     // `coarse`: a delay stamp with whole seconds, on a message that came in the stream. Within its
     // second, arrival order is all we know: it goes after whatever is stored for that second. An
@@ -204,7 +230,7 @@ export async function storeMessages(
       }
       if (t >= message.ts) message.ts = t + 0.001;
     }
-    const existing = await addOnce(tx, message, placed);
+    const existing = addOnce(tx, message, await lookups[i], batch, placed);
     previous = existing ? Math.max(previous, existing.ts) : message.ts;
     if (existing) {
       if (placed) moved.add(message.conversation);
@@ -221,6 +247,7 @@ export async function storeMessages(
     touched.set(message.conversation, t);
   }
   if (order) order.after = previous;
+  await Promise.all(batch.writes);
   if (outbox && touched.size) await tx.objectStore('outbox').put(outbox);
   const conversations = tx.objectStore('conversations');
   for (const [jid, t] of touched) {
@@ -256,8 +283,11 @@ async function withoutNewStrangers(db: ParleyDb, list: MessageRecord[]): Promise
   // Read-only, apart from the write: readers of the roster and rooms do not wait for messages being stored.
   const tx = db.transaction(['conversations', 'roster', 'rooms'], 'readonly');
   const has = async (store: 'conversations' | 'roster' | 'rooms', jid: string) => (await tx.objectStore(store).getKey(jid)) !== undefined;
+  const asked = new Map<string, Promise<boolean>>();
   // An occupant of a room we are in (a full JID) is vouched for by the room.
-  const known = async (jid: string) => jid.includes('/') || (await has('conversations', jid)) || (await has('roster', jid)) || (await has('rooms', jid));
+  const lookup = async (jid: string) => jid.includes('/') || (await has('conversations', jid)) || (await has('roster', jid)) || (await has('rooms', jid));
+  // Once per sender: a page of the archive is mostly one person's.
+  const known = (jid: string) => asked.get(jid) ?? asked.set(jid, lookup(jid)).get(jid)!;
   let strangers: Set<string> | undefined;
   const kept: MessageRecord[] = [];
   for (const message of list) {

@@ -65,6 +65,11 @@ function toRecords(results: ArchiveResult[], ownNick?: string): MessageRecord[] 
   });
 }
 
+interface Page {
+  results: ArchiveResult[];
+  fin: Fin;
+}
+
 export interface MamPlugin extends Plugin {
   /** Settles when this session's forward catch-up has finished (or failed). */
   caughtUp(): Promise<void>;
@@ -115,7 +120,7 @@ export function mam(ctx: PluginContext): MamPlugin {
     }
   });
 
-  async function query(q: Omit<MamQuery, 'queryid'>, archive = own): Promise<{ results: ArchiveResult[]; fin: Fin }> {
+  async function query(q: Omit<MamQuery, 'queryid'>, archive = own): Promise<Page> {
     const queryid = crypto.randomUUID();
     pending.set(queryid, { archive, results: [] });
     try {
@@ -130,6 +135,16 @@ export function mam(ctx: PluginContext): MamPlugin {
       pending.delete(queryid);
     }
   }
+
+  /**
+   * The next page, asked for while this one is stored: a run of pages takes the longer of the
+   * server's answer and the write per page, not their sum. Left unused (the run stopped or
+   * failed), its failure is nobody's to report.
+   */
+  const ahead = (page: Promise<Page>) => {
+    page.catch(() => undefined);
+    return page;
+  };
 
   /** Our archive holds every conversation (asked `with` one); a room's holds only the room. */
   const withIn = (archive: string, conversation: string) => (archive === own ? { with: conversation } : {});
@@ -149,18 +164,20 @@ export function mam(ctx: PluginContext): MamPlugin {
    * the server no longer knows, so a hole opens below them (filled as the user pages back).
    */
   async function recent({ gap, unread }: { gap?: Pick<ArchiveGap, 'forgotten' | 'below'>; unread: boolean }, archive = own): Promise<void> {
-    let before = '';
     let fetched = 0;
     let ceiling = Infinity;
+    let next = query({ before: '' }, archive);
     for (;;) {
-      const { results, fin } = await query({ before }, archive);
+      const { results, fin } = await next;
       // Nothing archived (or all of it expired): whatever comes later is news, from the archive's start.
       if (results.length === 0) return fetched === 0 ? syncedEmpty(ctx.db, archive) : undefined;
+      const first = fin.first ?? results[0]!.id;
+      const more = !fin.complete && fetched + results.length < RECENT;
+      if (more) next = ahead(query({ before: first }, archive));
       const records = beneath(toRecords(results, nickIn(archive)), ceiling);
       // The window's order is the archive's: what arrived live meanwhile takes its place in it.
       await store(results, records, { unread, placed: true });
       ceiling = Math.min(ceiling, ...records.map((r) => r.ts));
-      const first = fin.first ?? results[0]!.id;
       const oldest = Number.isFinite(ceiling) ? ceiling : Date.now();
       if (fetched === 0) {
         const last = fin.last ?? results.at(-1)!.id;
@@ -171,8 +188,7 @@ export function mam(ctx: PluginContext): MamPlugin {
       fetched += results.length;
       // The archive starts here: whatever the hole held has expired, and all there is is stored.
       if (fin.complete && gap) await closeGap(ctx.db, archive, gap.forgotten);
-      if (fin.complete || fetched >= RECENT) return;
-      before = first;
+      if (!more) return;
     }
   }
 
@@ -189,11 +205,14 @@ export function mam(ctx: PluginContext): MamPlugin {
     if (after === undefined && !sync.emptied) return recent({ unread: false }, archive);
     const order = { after: -Infinity };
     let gap: string | undefined;
+    /** Beneath the newest window: its oldest archive id, which the fill reaches exactly (pages are contiguous). */
+    let above: string | undefined;
+    let next: Promise<Page> | undefined;
     // From the archive's start when it was empty last time (`after` undefined).
     for (;;) {
       let page;
       try {
-        page = await query({ after }, archive);
+        page = await (next ?? query({ after }, archive));
       } catch (err) {
         if (!unknownId(err) || after === undefined || gap) throw err;
         ctx.log('the archive no longer knows where sync stopped: fetching the newest, leaving a gap', after);
@@ -203,11 +222,11 @@ export function mam(ctx: PluginContext): MamPlugin {
       const { results, fin } = page;
       // Beneath the newest window, the page holding its oldest id has reached it. Not any stored id:
       // what came live before the stream was lost is stored too, and may lie below a hole.
-      const above = gap === undefined ? undefined : (await readSync(ctx.db, archive)).gaps.find((g) => g.forgotten === gap)?.above;
       const met = above !== undefined && results.some((r) => r.id === above);
-      await store(results, toRecords(results, nickIn(archive)), { unread: true, order });
       const last = fin.last ?? results.at(-1)?.id;
       const done = fin.complete || results.length === 0 || !last;
+      next = gap && !met && !done ? ahead(query({ after: last }, archive)) : undefined;
+      await store(results, toRecords(results, nickIn(archive)), { unread: true, order });
       if (gap) {
         if (met || done) return closeGap(ctx.db, archive, gap);
       } else {
@@ -218,7 +237,8 @@ export function mam(ctx: PluginContext): MamPlugin {
         const below = (await storedTimes(ctx.db, [gap])).get(gap);
         await recent({ gap: { forgotten: gap, ...(below === undefined ? {} : { below }) }, unread: true }, archive);
         // The window reached the archive's start: it closed the gap, nothing lies beneath.
-        if (!(await readSync(ctx.db, archive)).gaps.some((g) => g.forgotten === gap)) return;
+        above = (await readSync(ctx.db, archive)).gaps.find((g) => g.forgotten === gap)?.above;
+        if (above === undefined) return;
       }
       after = last;
     }

@@ -76,6 +76,15 @@ async function fresh() {
       if (change) changes.push(change);
       for (const p of edits) await p.envelope?.(r.envelope!);
     },
+    /** A page of the archive: its results stored in one call, as the catch-up stores them. */
+    async page(results: [inner: string, archiveId: string][]) {
+      const records = results.map(([inner, archiveId]) => {
+        const r = unwrapResult(el(`<message from='${ME}'><result xmlns='urn:xmpp:mam:2' queryid='q' id='${archiveId}'><forwarded xmlns='urn:xmpp:forward:0'><delay xmlns='urn:xmpp:delay' stamp='2026-01-01T10:00:00Z'/>${inner}</forwarded></result></message>`), ME, () => ME)!;
+        return chatRecord(r.envelope!)!;
+      });
+      const change = await storeMessages(db, records, { unread: true, order: { after: -Infinity } });
+      if (change) changes.push(change);
+    },
     async bodies(conversation = BOB): Promise<string[]> {
       return (await listMessages(db, conversation)).map((m) => m.body);
     },
@@ -154,6 +163,17 @@ describe('exactly once in storage (real IndexedDB)', () => {
     expect(await t.bodies()).to.have.members(['hello', 'again', 'no id']).and.have.length(3);
     // Pages, which show a new message from the announcement at once, were told of each once.
     expect(t.changes.flatMap((c) => c.added ?? []).map((m) => m.body)).to.deep.equal(['hello', 'again', 'no id']);
+    t.db.close();
+  });
+
+  it('stores a message met twice in one archive page once, known by the first of its archive ids, whether or not a copy was stored before', async () => {
+    const t = await fresh();
+    // Seen live without a stanza-id; then one page holds it twice, as a sender's resend stamped anew.
+    await t.live(msg('m1', 'hello'));
+    await t.page([[msg('m1', 'hello'), 's1'], [msg('m1', 'hello'), 's1-resent'], [msg('m2', 'new'), 's2'], [msg('m2', 'new'), 's2-resent']]);
+    const stored = await listMessages(t.db, BOB);
+    expect(stored.map((m) => [m.body, m.stanzaId])).to.deep.equal([['hello', 's1'], ['new', 's2']]);
+    expect((await listConversations(t.db))[0]!.unread).to.equal(2);
     t.db.close();
   });
 
