@@ -5,6 +5,7 @@
 import type { IDBPTransaction } from 'idb';
 import type { ParleyDb, ParleySchema, StoreName } from './db.js';
 import type { Change } from '../shared/api.js';
+import { awaitedLater } from '../shared/later.js';
 import { MAX_PRESENCES_PER_CONTACT, MAX_STRANGER_CONVERSATIONS } from '../shared/limits.js';
 import type {
   AccountRecord, ConversationRecord, Direction, EditRef, MessageRecord, MessageState, OutboxRecord, PresenceRecord, RosterItem,
@@ -121,16 +122,30 @@ async function findSame<Mode extends IDBTransactionMode>(tx: MessageTx<Mode>, me
   return (await messages.index('byRef').getAll([message.conversation, message.direction, message.id])).find(same);
 }
 
-/** A request not awaited at once: an aborted transaction fails them all, reported once where they are awaited. */
-function quiet<T>(request: Promise<T>): Promise<T> {
-  request.catch(() => undefined);
-  return request;
-}
-
-/** What one storeMessages call wrote so far (newer than anything looked up before), and its writes in flight. */
+/** What one storeMessages call wrote so far (newer than anything looked up before it), and its writes in flight. */
 interface Batch {
   written: Map<string, MessageRecord>;
+  /** Keys of what it wrote, by the ids a copy shares with it (identity.ts): a copy is found without a scan. */
+  byId: Map<string, Set<string>>;
   writes: Promise<unknown>[];
+}
+
+/** The ids by which a copy of `m` can be known: its stanza-id, its sender id in its conversation. */
+const idsOf = (m: MessageRecord) => [...(m.stanzaId ? [`s ${m.stanzaId}`] : []), ...(m.id ? [`r ${m.conversation} ${m.direction} ${m.id}`] : [])];
+
+function wrote({ written, byId }: Batch, record: MessageRecord): void {
+  written.set(record.key, record);
+  for (const id of idsOf(record)) byId.set(id, (byId.get(id) ?? new Set()).add(record.key));
+}
+
+function copyWritten({ written, byId }: Batch, message: MessageRecord): MessageRecord | undefined {
+  for (const id of idsOf(message)) {
+    for (const key of byId.get(id) ?? []) {
+      const m = written.get(key)!;
+      if (isCopy(m, message)) return m;
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -140,12 +155,12 @@ interface Batch {
  * A copy of our own pending message seen in the archive proves the server has it: it leaves the
  * outbox. Returns the stored copy, null when new.
  */
-function addOnce(tx: MessageTx, message: MessageRecord, found: MessageRecord | undefined, { written, writes }: Batch, placed = false): MessageRecord | null {
+function addOnce(tx: MessageTx, message: MessageRecord, found: MessageRecord | undefined, batch: Batch, placed = false): MessageRecord | null {
   const messages = tx.objectStore('messages');
-  const existing = (found && written.get(found.key)) ?? found ?? [...written.values()].find((m) => isCopy(m, message));
+  const existing = (found && batch.written.get(found.key)) ?? found ?? copyWritten(batch, message);
   if (!existing) {
-    writes.push(quiet(messages.add(message)));
-    written.set(message.key, message);
+    batch.writes.push(awaitedLater(messages.add(message)));
+    wrote(batch, message);
     return null;
   }
   const archived = !existing.stanzaId && message.stanzaId;
@@ -154,9 +169,9 @@ function addOnce(tx: MessageTx, message: MessageRecord, found: MessageRecord | u
   const moved = placed && existing.direction === 'in' && existing.ts !== message.ts;
   if (archived || proven || moved) {
     const updated: MessageRecord = { ...existing, stanzaId: message.stanzaId ?? existing.stanzaId, state: proven ? 'sent' : existing.state, ts: moved ? message.ts : existing.ts };
-    writes.push(quiet(messages.put(updated)));
-    written.set(updated.key, updated);
-    if (proven && existing.originId) writes.push(quiet(tx.objectStore('outbox').delete(existing.originId)));
+    batch.writes.push(awaitedLater(messages.put(updated)));
+    wrote(batch, updated);
+    if (proven && existing.originId) batch.writes.push(awaitedLater(tx.objectStore('outbox').delete(existing.originId)));
   }
   return moved ? { ...existing, ts: message.ts } : existing;
 }
@@ -210,8 +225,8 @@ export async function storeMessages(
   const added: MessageRecord[] = [];
   // Every stored copy is asked for at once: a transaction's requests queue without waiting for one
   // another, so a page of the archive waits for one answer, not one per message.
-  const lookups = list.map((message) => quiet(findSame(tx, message)));
-  const batch: Batch = { written: new Map(), writes: [] };
+  const lookups = list.map((message) => awaitedLater(findSame(tx, message)));
+  const batch: Batch = { written: new Map(), byId: new Map(), writes: [] };
   for (const [i, message] of list.entries()) {
     if (order) message.ts = Math.max(message.ts, previous + 0.001);
     // `coarse`: a delay stamp with whole seconds, on a message that came in the stream. Within its

@@ -6,6 +6,7 @@
  */
 import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
+import { awaitedLater } from '../shared/later.js';
 import type { ArchiveGap, MessageRecord } from '../shared/records.js';
 import { advanceSync, closeGap, lowerGap, nextGap, openGap, progressGap, readSync, storedTimes, syncedEmpty } from '../storage/archive.js';
 import { putState, storeMessages } from '../storage/write.js';
@@ -136,16 +137,6 @@ export function mam(ctx: PluginContext): MamPlugin {
     }
   }
 
-  /**
-   * The next page, asked for while this one is stored: a run of pages takes the longer of the
-   * server's answer and the write per page, not their sum. Left unused (the run stopped or
-   * failed), its failure is nobody's to report.
-   */
-  const ahead = (page: Promise<Page>) => {
-    page.catch(() => undefined);
-    return page;
-  };
-
   /** Our archive holds every conversation (asked `with` one); a room's holds only the room. */
   const withIn = (archive: string, conversation: string) => (archive === own ? { with: conversation } : {});
 
@@ -173,7 +164,9 @@ export function mam(ctx: PluginContext): MamPlugin {
       if (results.length === 0) return fetched === 0 ? syncedEmpty(ctx.db, archive) : undefined;
       const first = fin.first ?? results[0]!.id;
       const more = !fin.complete && fetched + results.length < RECENT;
-      if (more) next = ahead(query({ before: first }, archive));
+      // The next page is asked for while this one is stored: a run of pages takes the longer of the
+      // server's answer and the write, not their sum.
+      if (more) next = awaitedLater(query({ before: first }, archive));
       const records = beneath(toRecords(results, nickIn(archive)), ceiling);
       // The window's order is the archive's: what arrived live meanwhile takes its place in it.
       await store(results, records, { unread, placed: true });
@@ -225,7 +218,7 @@ export function mam(ctx: PluginContext): MamPlugin {
       const met = above !== undefined && results.some((r) => r.id === above);
       const last = fin.last ?? results.at(-1)?.id;
       const done = fin.complete || results.length === 0 || !last;
-      next = gap && !met && !done ? ahead(query({ after: last }, archive)) : undefined;
+      next = gap && !met && !done ? awaitedLater(query({ after: last }, archive)) : undefined; // see recent()
       await store(results, toRecords(results, nickIn(archive)), { unread: true, order });
       if (gap) {
         if (met || done) return closeGap(ctx.db, archive, gap);
