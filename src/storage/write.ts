@@ -23,6 +23,7 @@ export async function clearAll(db: ParleyDb): Promise<Change> {
   const names = [...db.objectStoreNames] as StoreName[];
   const tx = db.transaction(names, 'readwrite');
   await Promise.all([...names.map((name) => tx.objectStore(name).clear()), tx.done]);
+  withConversation.delete(db);
   return { stores: names };
 }
 
@@ -284,10 +285,17 @@ export async function storeMessages(
     await conversations.put({ ...c, lastTs: m.ts, last: { body: m.body, direction: m.direction, ...(m.fallback ? { fallback: m.fallback } : {}) } });
   }
   await tx.done;
+  for (const jid of touched.keys()) withConversation.get(db)?.add(jid);
   if (!touched.size) return list.length ? { stores: ['messages', 'outbox'], conversations: [...new Set(list.map((m) => m.conversation))] } : null;
   // A message placed anew moved among those stored: only a read back shows the new order.
   return { stores: ['messages', 'conversations', 'outbox'], conversations: [...touched.keys()], ...(moved.size ? {} : { added }) };
 }
+
+/**
+ * Conversations known to exist, per database: only clearAll removes one, so once seen, a
+ * conversation stays (the worker is the only writer). Saves a transaction per live message.
+ */
+const withConversation = new WeakMap<ParleyDb, Set<string>>();
 
 /**
  * `list` without the messages that would open a conversation with a stranger (an incoming one from a
@@ -295,12 +303,21 @@ export async function storeMessages(
  * MAX_STRANGER_CONVERSATIONS such conversations. Counted only when such a message comes.
  */
 async function withoutNewStrangers(db: ParleyDb, list: MessageRecord[]): Promise<MessageRecord[]> {
+  const had = withConversation.get(db) ?? withConversation.set(db, new Set()).get(db)!;
+  // A live message from someone we talk with reads nothing here.
+  if (list.every((m) => m.direction === 'out' || had.has(m.conversation))) return list;
   // Read-only, apart from the write: readers of the roster and rooms do not wait for messages being stored.
   const tx = db.transaction(['conversations', 'roster', 'rooms'], 'readonly');
   const has = async (store: 'conversations' | 'roster' | 'rooms', jid: string) => (await tx.objectStore(store).getKey(jid)) !== undefined;
   const asked = new Map<string, Promise<boolean>>();
+  const hasConversation = async (jid: string) => {
+    if (had.has(jid)) return true;
+    const yes = await has('conversations', jid);
+    if (yes) had.add(jid);
+    return yes;
+  };
   // An occupant of a room we are in (a full JID) is vouched for by the room.
-  const lookup = async (jid: string) => jid.includes('/') || (await has('conversations', jid)) || (await has('roster', jid)) || (await has('rooms', jid));
+  const lookup = async (jid: string) => jid.includes('/') || (await hasConversation(jid)) || (await has('roster', jid)) || (await has('rooms', jid));
   // Once per sender: a page of the archive is mostly one person's.
   const known = (jid: string) => asked.get(jid) ?? asked.set(jid, lookup(jid)).get(jid)!;
   let strangers: Set<string> | undefined;

@@ -7,6 +7,7 @@ import type { AccountRecord } from '../shared/records.js';
 import type { ParleyDb } from '../storage/db.js';
 import { getAccount } from '../storage/read.js';
 import { saveAccount } from '../storage/write.js';
+import { storedBlocklist } from '../worker/blocking.js';
 import { corrections } from '../worker/correction.js';
 import { mam } from '../worker/mam.js';
 import { messages } from '../worker/message.js';
@@ -48,7 +49,7 @@ export async function wake(db: ParleyDb, account: AccountRecord, { signal, log }
   });
   const archive = session.use(mam);
   const held = session.use((ctx) => outbox(ctx, () => new Promise<void>(() => undefined)));
-  session.use((ctx) => messages(ctx, held));
+  session.use((ctx) => messages(ctx, held, storedBlocklist(db)));
   session.use((ctx) => alsoArchived(reactions(ctx, held)));
   session.use((ctx) => alsoArchived(corrections(ctx, held)));
   session.use((ctx) => alsoArchived(retractions(ctx, held)));

@@ -6,12 +6,13 @@
 import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
 import { bareJid } from '../shared/jid.js';
-import { applyBlockPush, replaceBlocked } from '../storage/blocklist.js';
+import { applyBlockPush, listBlocked, replaceBlocked } from '../storage/blocklist.js';
 import type { Plugin, PluginContext } from './plugin.js';
+import type { ParleyDb } from '../storage/db.js';
 import { isTrustedPush } from './roster.js';
 import { removeRequest } from '../storage/write.js';
 import type { Feature } from './feature.js';
-import type { ParleyApi } from '../shared/api.js';
+import type { Change, ParleyApi } from '../shared/api.js';
 import { MAX_JID } from '../shared/limits.js';
 
 export const NS_BLOCKING = 'urn:xmpp:blocking';
@@ -44,6 +45,26 @@ export function isBlocked(blocked: ReadonlySet<string>, from: string): boolean {
   return blocked.has(from) || blocked.has(bare) || blocked.has(domain);
 }
 
+/**
+ * The blocklist as stored, read once and again after `forget()`: the worker writes it only when the
+ * server says it changed, so a message need not read it.
+ */
+export function storedBlocklist(db: ParleyDb): Pick<BlockingPlugin, 'blocks'> & { forget(): void } {
+  let mirror: Promise<ReadonlySet<string>> | undefined;
+  const read = () =>
+    (mirror ??= listBlocked(db).then(
+      (jids) => new Set(jids),
+      (err: unknown) => {
+        mirror = undefined;
+        throw err;
+      },
+    ));
+  return {
+    blocks: async (from) => isBlocked(await read(), from),
+    forget: () => (mirror = undefined),
+  };
+}
+
 export interface BlockingSupport {
   blocking: boolean;
   /** Blocking with a report (XEP-0377). */
@@ -55,17 +76,24 @@ export interface BlockingPlugin extends Plugin {
   support(): BlockingSupport;
   block(jid: string, report?: boolean): Promise<void>;
   unblock(jid: string): Promise<void>;
+  /** Whether what `from` (a full JID) sends is dropped, by the blocklist as stored. */
+  blocks(from: string): Promise<boolean>;
 }
 
 export function blocking(ctx: PluginContext): BlockingPlugin {
   let offered: BlockingSupport = { blocking: false, reporting: false };
+  const stored = storedBlocklist(ctx.db);
+  const wrote = (change: Change) => {
+    stored.forget();
+    ctx.commit(change);
+  };
   for (const action of ['block', 'unblock'] as const) {
     ctx.xmpp.iqCallee.set(NS_BLOCKING, action, async ({ stanza, element }) => {
       if (!isTrustedPush(stanza.attrs.from, ctx.jid)) {
         ctx.log('ignored blocklist push from a foreign sender', stanza.attrs.from);
         return undefined;
       }
-      ctx.commit(await applyBlockPush(ctx.db, action === 'block', parseItems(element)));
+      wrote(await applyBlockPush(ctx.db, action === 'block', parseItems(element)));
       return true;
     });
   }
@@ -80,7 +108,7 @@ export function blocking(ctx: PluginContext): BlockingPlugin {
     offered = { blocking: features.has(NS_BLOCKING), reporting: features.has(NS_BLOCKING) && features.has(NS_REPORTING) };
     if (!offered.blocking) return;
     const list = await ctx.xmpp.iqCaller.get(buildBlocklistRequest());
-    if (list) ctx.commit(await replaceBlocked(ctx.db, parseItems(list)));
+    if (list) wrote(await replaceBlocked(ctx.db, parseItems(list)));
   };
   return {
     online: discover,
@@ -93,13 +121,14 @@ export function blocking(ctx: PluginContext): BlockingPlugin {
     async block(jid, report = false) {
       need(report);
       await ctx.xmpp.iqCaller.set(buildBlock(jid, report));
-      ctx.commit(await applyBlockPush(ctx.db, true, [jid]));
+      wrote(await applyBlockPush(ctx.db, true, [jid]));
     },
     async unblock(jid) {
       need(false);
       await ctx.xmpp.iqCaller.set(buildUnblock(jid));
-      ctx.commit(await applyBlockPush(ctx.db, false, [jid]));
+      wrote(await applyBlockPush(ctx.db, false, [jid]));
     },
+    blocks: stored.blocks,
   };
 }
 

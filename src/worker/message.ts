@@ -4,9 +4,8 @@ import type { Element } from '@xmpp/xml';
 import { parseOob } from './oob.js';
 import { bareJid, resourceOf } from '../shared/jid.js';
 import type { MessageRecord, OutboxRecord, OutgoingReply } from '../shared/records.js';
-import { listBlocked } from '../storage/blocklist.js';
 import { storeMessage, storeMessages } from '../storage/write.js';
-import { isBlocked } from './blocking.js';
+import type { BlockingPlugin } from './blocking.js';
 import { now } from './clock.js';
 import { NS_SID, type Envelope } from './envelope.js';
 import { MAX_BODY, MAX_ID } from '../shared/limits.js';
@@ -136,15 +135,14 @@ export interface MessagePlugin extends Plugin {
   send(to: string, body: string, options?: { reply?: OutgoingReply; id?: string; oob?: true; room?: { nick: string }; occupant?: true }): Promise<string>;
 }
 
-export function messages(ctx: PluginContext, outbox: OutboxPlugin): MessagePlugin {
+export function messages(ctx: PluginContext, outbox: OutboxPlugin, blocking: Pick<BlockingPlugin, 'blocks'>): MessagePlugin {
   return {
     // Live messages and carbons that arrived together are stored in one transaction, in arrival order.
     async envelopes(batch) {
       const records: MessageRecord[] = [];
       const coarse = new Set<MessageRecord>();
-      const blocked = new Set(await listBlocked(ctx.db));
       for (const env of batch) {
-        if (env.direction === 'in' && isBlocked(blocked, env.from)) {
+        if (env.direction === 'in' && (await blocking.blocks(env.from))) {
           ctx.log('message from a blocked sender dropped', env.from);
           continue;
         }

@@ -406,7 +406,9 @@ export class ParleyService implements ParleyApi {
     const mamPlugin = session.use(mam);
     // Messages and edits leave through one outbox, in the order they were made.
     const outboxPlugin = session.use((ctx) => outbox(ctx, () => mamPlugin.caughtUp()));
-    const messagePlugin = session.use((ctx) => messages(ctx, outboxPlugin));
+    // Before messages, which drop what blocked senders send.
+    const blockingPlugin = session.use(blocking);
+    const messagePlugin = session.use((ctx) => messages(ctx, outboxPlugin, blockingPlugin));
     session.use(carbons);
     const csiPlugin = session.use((ctx) => csi(ctx, this.visibility));
     const chatStatesPlugin = session.use((ctx) => chatStates(ctx, (jid, note) => this.post({ type: 'chatState', jid, note })));
@@ -455,7 +457,7 @@ export class ParleyService implements ParleyApi {
       uploads: session.use(uploads),
       push: session.use(push),
       time: session.use(entityTime),
-      blocking: session.use(blocking),
+      blocking: blockingPlugin,
     };
     session.use(softwareVersion);
     try {

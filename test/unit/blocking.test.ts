@@ -5,7 +5,7 @@ import type { XmppClient } from '@xmpp/client';
 import { applyBlockPush, listBlocked, replaceBlocked } from '../../src/storage/blocklist.js';
 import { openParleyDb } from '../../src/storage/db.js';
 import { listMessages } from '../../src/storage/read.js';
-import { buildBlock, buildBlocklistRequest, buildUnblock, isBlocked, parseItems } from '../../src/worker/blocking.js';
+import { blocking, buildBlock, buildBlocklistRequest, buildUnblock, isBlocked, parseItems } from '../../src/worker/blocking.js';
 import { arrived } from '../../src/worker/clock.js';
 import { messages } from '../../src/worker/message.js';
 import { outbox } from '../../src/worker/outbox.js';
@@ -44,9 +44,12 @@ describe('blocking (XEP-0191) and spam reporting (XEP-0377)', () => {
     await applyBlockPush(db, false, ['iago@shakespeare.lit']);
     await applyBlockPush(db, true, ['bob@localhost']);
     expect(await listBlocked(db)).to.deep.equal(['bob@localhost', 'romeo@montague.net']);
-    const xmpp = { status: 'offline', streamManagement: { on() {} }, bind2: { use() {} }, send: async () => undefined };
+    // The server's pushes reach the blocking plugin's handlers, as in a session.
+    const pushes = new Map<string, (ctx: { stanza: Element; element: Element }) => Promise<unknown>>();
+    const iqCallee = { set: (_ns: string, name: string, handler: (ctx: { stanza: Element; element: Element }) => Promise<unknown>) => pushes.set(name, handler) };
+    const xmpp = { status: 'offline', streamManagement: { on() {} }, bind2: { use() {} }, send: async () => undefined, iqCallee };
     const ctx: PluginContext = { xmpp: xmpp as unknown as XmppClient, db, jid: 'alice@localhost', rooms: new JoinedRooms(), commit() {}, log() {}, archived: async () => {} };
-    const plugin = messages(ctx, outbox(ctx));
+    const plugin = messages(ctx, outbox(ctx), blocking(ctx));
     const from = (jid: string, body: string) => {
       const el = parse(`<message from='${jid}/x' to='alice@localhost/web' type='chat' id='${crypto.randomUUID()}'><body>${body}</body></message>`) as unknown as Element;
       arrived(el);
@@ -55,7 +58,8 @@ describe('blocking (XEP-0191) and spam reporting (XEP-0377)', () => {
     await handleBatch([plugin], [from('bob@localhost', 'blocked'), from('carol@localhost', 'welcome')], 'alice@localhost', () => undefined);
     expect((await listMessages(db, 'bob@localhost')).map((m) => m.body)).to.deep.equal([]);
     expect((await listMessages(db, 'carol@localhost')).map((m) => m.body)).to.deep.equal(['welcome']);
-    await applyBlockPush(db, false, []);
+    const unblockAll = parse(`<iq type='set' id='u1'><unblock xmlns='urn:xmpp:blocking'/></iq>`) as unknown as Element;
+    await pushes.get('unblock')!({ stanza: unblockAll, element: unblockAll.getChild('unblock')! });
     expect(await listBlocked(db)).to.deep.equal([]);
     await handleBatch([plugin], [from('bob@localhost', 'unblocked')], 'alice@localhost', () => undefined);
     expect((await listMessages(db, 'bob@localhost')).map((m) => m.body)).to.deep.equal(['unblocked']);

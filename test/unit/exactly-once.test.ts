@@ -14,6 +14,7 @@ import { storeMessages } from '../../src/storage/write.js';
 import { carbons } from '../../src/worker/carbons.js';
 import { corrections } from '../../src/worker/correction.js';
 import { unwrap, unwrapResult, type Envelope } from '../../src/worker/envelope.js';
+import { storedBlocklist } from '../../src/worker/blocking.js';
 import { chatRecord, messages } from '../../src/worker/message.js';
 import { outbox } from '../../src/worker/outbox.js';
 import { JoinedRooms } from '../../src/worker/joined-rooms.js';
@@ -44,7 +45,7 @@ async function fresh() {
   const box = outbox(ctx);
   const edits: Plugin[] = [reactions(ctx, box), corrections(ctx, box), retractions(ctx, box)];
   const receipt = receipts(ctx);
-  const plugins: Plugin[] = [messages(ctx, box), carbons(ctx), ...edits, receipt];
+  const plugins: Plugin[] = [messages(ctx, box, storedBlocklist(db)), carbons(ctx), ...edits, receipt];
   const el = (xml: string) => parse(xml) as unknown as Element;
   return {
     db,

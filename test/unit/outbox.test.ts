@@ -4,6 +4,7 @@ import { client, type XmppClient } from '@xmpp/client';
 import type { Element } from '@xmpp/xml';
 import type { OutboxRecord } from '../../src/shared/records.js';
 import { openParleyDb, type ParleyDb } from '../../src/storage/db.js';
+import { storedBlocklist } from '../../src/worker/blocking.js';
 import { messages } from '../../src/worker/message.js';
 import { outbox } from '../../src/worker/outbox.js';
 import { JoinedRooms } from '../../src/worker/joined-rooms.js';
@@ -45,7 +46,7 @@ describe('outbox', () => {
       if (id) atWrite.set(id, await db.get('outbox', id));
     });
     const box = outbox(context(xmpp, db));
-    const chat = messages(context(xmpp, db), box);
+    const chat = messages(context(xmpp, db), box, storedBlocklist(db));
     // Two receipts and a presence race the messages to the socket.
     const others = [xmpp.send(xml('presence')), xmpp.send(xml('message', { to: BOB, id: 'r1' }))];
     const first = await chat.send(BOB, 'one');
@@ -64,7 +65,7 @@ describe('outbox', () => {
     const written: string[] = [];
     const xmpp = streamClient(async (data) => void written.push(data));
     const box = outbox(context(xmpp, db));
-    const chat = messages(context(xmpp, db), box);
+    const chat = messages(context(xmpp, db), box, storedBlocklist(db));
     const id = crypto.randomUUID();
     expect(await chat.send(BOB, 'hello', { id })).to.equal(id);
     await box.flush();
@@ -90,7 +91,7 @@ describe('outbox', () => {
       written.push(data);
     });
     const box = outbox(context(xmpp, db));
-    const chat = messages(context(xmpp, db), box);
+    const chat = messages(context(xmpp, db), box, storedBlocklist(db));
     const id = await chat.send(BOB, 'will wait');
     await box.flush();
     const record = await db.get('outbox', id);
