@@ -15,6 +15,11 @@ import './attachment.js';
 import './avatar.js';
 
 const PAGE = 100;
+/**
+ * Rows drawn first when a conversation opens: more than a screen holds. The rest of the window
+ * follows in the next task, so the newest messages show without waiting for a hundred rows.
+ */
+const FIRST_ROWS = 25;
 const MARK_DELAY = 300;
 const SEARCH_DELAY = 200;
 /** Longer bodies show their start and a "Show more" button: a hostile 64K body costs nothing until asked for. */
@@ -45,6 +50,7 @@ export class ParleyConversation extends ParleyElement {
     actionError: { state: true },
     found: { state: true },
     limit: { state: true },
+    drawn: { state: true },
     loadingOlder: { state: true },
     archiveDone: { state: true },
     picking: { state: true },
@@ -112,6 +118,9 @@ export class ParleyConversation extends ParleyElement {
 
   declare jid: string;
   declare limit: number;
+  /** How many of the newest rows are drawn (see FIRST_ROWS). */
+  declare drawn: number;
+  private drawing: ReturnType<typeof setTimeout> | undefined;
   declare query: string;
   /** Why the last retract or reaction failed (offline, …), shown until the next one. */
   declare actionError: string;
@@ -161,6 +170,7 @@ export class ParleyConversation extends ParleyElement {
     super();
     this.jid = '';
     this.limit = PAGE;
+    this.drawn = FIRST_ROWS;
     this.query = '';
     this.actionError = '';
     this.found = undefined;
@@ -204,11 +214,14 @@ export class ParleyConversation extends ParleyElement {
     sending.removeEventListener('send', this.onSend);
     clearTimeout(this.searchTimer);
     clearTimeout(this.midnightTimer);
+    clearTimeout(this.drawing);
+    this.drawing = undefined;
   }
 
   override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('jid') && changed.get('jid') !== undefined) {
       this.limit = PAGE;
+      this.drawn = FIRST_ROWS;
       this.archiveDone = false;
       this.query = '';
       this.atBottom = true;
@@ -248,7 +261,7 @@ export class ParleyConversation extends ParleyElement {
         : nothing}
       ${list.length === 0 ? html`<p class="empty">No messages yet.</p>` : nothing}
       <div class="log" role="log" aria-live="polite" aria-label="Messages"><ol>
-        ${repeat(logRows(list, firstUnread), (row) => row.message.key, (row) => this.renderRow(row, firstUnread, lastOwn))}
+        ${repeat(logRows(list, firstUnread).slice(-this.drawn), (row) => row.message.key, (row) => this.renderRow(row, firstUnread, lastOwn))}
       </ol></div>
       <p class="typing muted" aria-live="polite">${this.typing() ? html`<bdi>${this.jid}</bdi> is typing…` : ''}</p>
       ${this.atBottom
@@ -416,9 +429,8 @@ export class ParleyConversation extends ParleyElement {
 
   /** Focus back on the message's own buttons after editing, so keyboard users stay in place. */
   private focusActions(key: string | undefined): void {
-    const items = [...this.renderRoot.querySelectorAll<HTMLElement>('li.message')];
-    const index = (this.messages.value ?? []).findIndex((x) => x.key === key);
-    items[index]?.querySelector<HTMLButtonElement>('.edit-button, .retract-button')?.focus();
+    const item = [...this.renderRoot.querySelectorAll<HTMLElement>('li.message')].find((li) => li.dataset.key === key);
+    item?.querySelector<HTMLButtonElement>('.edit-button, .retract-button')?.focus();
   }
 
   /** XEP-0461: the stored message a reply answers, found by the id it gives, in this conversation. */
@@ -512,6 +524,10 @@ export class ParleyConversation extends ParleyElement {
   }
 
   override updated(): void {
+    if (this.drawn < (this.messages.value?.length ?? 0)) this.drawing ??= setTimeout(() => {
+      this.drawing = undefined;
+      this.drawn = Infinity;
+    });
     if (this.atBottom) this.scrollTop = this.scrollHeight;
     this.markRead();
   }
