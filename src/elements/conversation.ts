@@ -121,6 +121,14 @@ export class ParleyConversation extends ParleyElement {
   /** How many of the newest rows are drawn (see FIRST_ROWS). */
   declare drawn: number;
   private drawing: ReturnType<typeof setTimeout> | undefined;
+  /**
+   * Keeps the newest message in view while at the bottom, once the log is laid out: scrolling from
+   * `updated` would force a layout in the middle of every update.
+   */
+  private readonly stick = new ResizeObserver(() => {
+    if (this.atBottom) this.scrollTop = this.scrollHeight;
+  });
+  private stuckTo: Element | null = null;
   declare query: string;
   /** Why the last retract or reaction failed (offline, …), shown until the next one. */
   declare actionError: string;
@@ -195,6 +203,7 @@ export class ParleyConversation extends ParleyElement {
     document.addEventListener('visibilitychange', this.onVisible);
     window.addEventListener('focus', this.onVisible);
     sending.addEventListener('send', this.onSend);
+    this.stick.observe(this);
     this.atMidnight();
   }
 
@@ -216,6 +225,8 @@ export class ParleyConversation extends ParleyElement {
     clearTimeout(this.midnightTimer);
     clearTimeout(this.drawing);
     this.drawing = undefined;
+    this.stick.disconnect();
+    this.stuckTo = null;
   }
 
   override willUpdate(changed: PropertyValues<this>): void {
@@ -528,7 +539,13 @@ export class ParleyConversation extends ParleyElement {
       this.drawing = undefined;
       this.drawn = Infinity;
     });
-    if (this.atBottom) this.scrollTop = this.scrollHeight;
+    // The log is drawn anew after a search: the new one is watched.
+    const log = this.renderRoot.querySelector('.log');
+    if (log !== this.stuckTo) {
+      if (this.stuckTo) this.stick.unobserve(this.stuckTo);
+      if (log) this.stick.observe(log);
+      this.stuckTo = log;
+    }
     this.markRead();
   }
 
