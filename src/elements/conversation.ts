@@ -5,6 +5,7 @@ import { repeat } from 'lit/directives/repeat.js';
 import { parley, contactNames, getAccount, getConversation, getRoom, listMessages, searchMessages, type MessageRecord } from '../client/index.js';
 import { displayName } from '../shared/names.js';
 import { isMeCommand, meText } from '../shared/styling.js';
+import { dateFormat } from '../shared/time.js';
 import { ChatStateController, LiveQuery, touches } from './live.js';
 import { renderStyled, styledCss } from './styled-text.js';
 import { base } from './styles.js';
@@ -28,8 +29,8 @@ const LONG = 3000;
 const EDITS_SHOWN = 5;
 const localPart = (jid: string) => jid.split('@')[0];
 const TYPING_STALE_MS = 60_000;
-const time = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
-const day = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const time = dateFormat({ hour: '2-digit', minute: '2-digit' });
+const day = dateFormat({ dateStyle: 'medium', timeStyle: 'short' });
 const STATE_TEXT: Record<string, string> = { pending: 'sending…', sent: 'sent', delivered: 'delivered', displayed: 'seen', received: '' };
 
 /** `text`, or its first `max` UTF-16 units (not splitting a surrogate pair) and "…". */
@@ -326,7 +327,7 @@ export class ParleyConversation extends ParleyElement {
         : this.editing === m.key
           ? this.renderEditor(m)
           : this.renderBody(m)}
-      <time class="meta" datetime=${when.toISOString()} title=${day.format(when)}>${time.format(when)}</time>
+      <time class="meta" datetime=${when.toISOString()} title=${day(when)}>${time(when)}</time>
       ${STATE_TEXT[m.state] ? html`<span class="meta state">${STATE_TEXT[m.state]}</span>` : nothing}
       ${this.renderReactionActions(m)}
       ${this.renderEdits(m, lastOwn)}

@@ -3,11 +3,12 @@ import { ParleyElement } from './element.js';
 import { contactNames, listConversations, listRooms, type ConversationRecord } from '../client/index.js';
 import { LiveQuery, touches } from './live.js';
 import { localPart } from '../shared/names.js';
+import { dateFormat } from '../shared/time.js';
 import { base } from './styles.js';
 import { withoutFallback } from './replying.js';
 import './invitations.js';
 
-const when = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+const when = dateFormat({ hour: '2-digit', minute: '2-digit' });
 
 /**
  * Conversations with people and rooms together, most recent first, with the last message, unread
@@ -73,7 +74,7 @@ export class ParleyConversations extends ParleyElement {
     return html`<li class="conversation" data-jid=${c.jid} data-kind=${room ? 'room' : 'chat'}>
       <button aria-current=${this.selected === c.jid ? 'true' : 'false'} @click=${() => this.open(c.jid)}>
         <span class="name" dir="auto" title=${c.jid}>${room ? html`<span class="kind"># </span>` : nothing}${name}</span>
-        ${c.lastTs ? html`<time class="time" datetime=${new Date(c.lastTs).toISOString()}>${when.format(c.lastTs)}</time>` : nothing}
+        ${c.lastTs ? html`<time class="time" datetime=${new Date(c.lastTs).toISOString()}>${when(c.lastTs)}</time>` : nothing}
         <span class="preview">${c.last?.direction === 'out' ? 'You: ' : ''}<bdi>${c.last ? withoutFallback(c.last).slice(0, 200) : ''}</bdi></span>
         ${c.mentions ? html`<span class="badge mentions" aria-label="${c.mentions} mentioning you">@${c.mentions}</span>` : nothing}
         ${c.unread ? html`<span class="badge unread" aria-label="${c.unread} unread">${c.unread}</span>` : nothing}

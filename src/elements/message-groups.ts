@@ -1,9 +1,10 @@
 import type { MessageRecord } from '../shared/records.js';
+import { dateFormat } from '../shared/time.js';
 
 /** Messages from one sender this close together read as one run: name and avatar once. */
 export const GROUP_MS = 5 * 60_000;
 
-const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'long' });
+const longDate = dateFormat({ dateStyle: 'long' });
 
 /** The local calendar day of `ts` (changes at local midnight). */
 const dayKey = (ts: number): string => new Date(ts).toDateString();
@@ -14,7 +15,7 @@ export function dayLabel(ts: number, now = Date.now()): string {
   if (day === dayKey(now)) return 'Today';
   const yesterday = new Date(now);
   yesterday.setDate(yesterday.getDate() - 1);
-  return day === dayKey(yesterday.getTime()) ? 'Yesterday' : dateFormat.format(ts);
+  return day === dayKey(yesterday.getTime()) ? 'Yesterday' : longDate(ts);
 }
 
 /** Who said it, as far as grouping goes: us, or the room occupant / contact. */

@@ -1,7 +1,7 @@
 import { html, css, nothing, type TemplateResult } from 'lit';
 import { ParleyElement } from './element.js';
 import { parley, listBlocked, listContacts, listLastSeen, listRequests, unreadCounts, type Contact, type ContactTime } from '../client/index.js';
-import { localTime } from '../shared/time.js';
+import { dateFormat, localTime } from '../shared/time.js';
 import { LiveQuery, touches } from './live.js';
 import { displayName } from '../shared/names.js';
 import './avatar.js';
@@ -13,7 +13,7 @@ const SHOW_TEXT: Record<string, string> = { chat: 'free to chat', away: 'away', 
 /** Rows drawn per task: a roster of thousands shows its first rows at once and the rest in steps. */
 const ROWS_PER_STEP = 200;
 
-const when = (ts: number): string => new Date(ts).toLocaleString([], { dateStyle: 'short', timeStyle: 'short' });
+const when = dateFormat({ dateStyle: 'short', timeStyle: 'short' });
 
 /**
  * The most available resource's state, with its status message isolated (any script, any direction)
