@@ -1,12 +1,15 @@
 import type { ContactTime } from './records.js';
 
 /**
- * A formatter in the user's locale, made when first used: the first Intl.DateTimeFormat of a page
- * costs 15-20 ms (ICU loads its data), which a page should not pay while it loads.
+ * A formatter in the user's locale, made once the page is idle (while it waits for its first reads)
+ * or when first used: the first Intl.DateTimeFormat of a page costs 15-20 ms (ICU loads its data),
+ * which should not lengthen the task that loads the script or the one that draws the first rows.
  */
 export function dateFormat(options: Intl.DateTimeFormatOptions): (time: number | Date) => string {
   let format: Intl.DateTimeFormat | undefined;
-  return (time) => (format ??= new Intl.DateTimeFormat(undefined, options)).format(time);
+  const make = () => (format ??= new Intl.DateTimeFormat(undefined, options));
+  if (typeof requestIdleCallback === 'function') requestIdleCallback(make);
+  return (time) => make().format(time);
 }
 
 /** `+hh:mm`/`-hh:mm` (XEP-0082) for an offset east of UTC in minutes: what XEP-0202 sends and pages show. */
