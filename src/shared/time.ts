@@ -2,8 +2,8 @@ import type { ContactTime } from './records.js';
 
 /**
  * A formatter in the user's locale, made once the page is idle (while it waits for its first reads)
- * or when first used: the first Intl.DateTimeFormat of a page costs 15-20 ms (ICU loads its data),
- * which should not lengthen the task that loads the script or the one that draws the first rows.
+ * or when first used: a page's first date format costs 25-130 ms on a slow machine (ICU loads its
+ * data; later ones 0.2 ms), which should not lengthen the task that runs the script.
  */
 export function dateFormat(options: Intl.DateTimeFormatOptions): (time: number | Date) => string {
   let format: Intl.DateTimeFormat | undefined;
