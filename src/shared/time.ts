@@ -1,15 +1,13 @@
 import type { ContactTime } from './records.js';
 
 /**
- * A formatter in the user's locale, made once the page is idle (while it waits for its first reads)
- * or when first used: a page's first date format costs 25-130 ms on a slow machine (ICU loads its
- * data; later ones 0.2 ms), which should not lengthen the task that runs the script.
+ * A formatter in the user's locale, made when first used: a page's first date format costs 25-130 ms
+ * on a slow machine (ICU loads its data; later ones 0.2 ms), which a page that shows no time yet (the
+ * login, the roster) should not pay. Made ahead in an idle moment, it was a long task of its own.
  */
 export function dateFormat(options: Intl.DateTimeFormatOptions): (time: number | Date) => string {
   let format: Intl.DateTimeFormat | undefined;
-  const make = () => (format ??= new Intl.DateTimeFormat(undefined, options));
-  if (typeof requestIdleCallback === 'function') requestIdleCallback(make);
-  return (time) => make().format(time);
+  return (time) => (format ??= new Intl.DateTimeFormat(undefined, options)).format(time);
 }
 
 /** `+hh:mm`/`-hh:mm` (XEP-0082) for an offset east of UTC in minutes: what XEP-0202 sends and pages show. */
