@@ -45,11 +45,18 @@ export function isBlocked(blocked: ReadonlySet<string>, from: string): boolean {
   return blocked.has(from) || blocked.has(bare) || blocked.has(domain);
 }
 
+export interface StoredBlocklist {
+  /** Whether what `from` (a full JID) sends is dropped, by the blocklist as stored. */
+  blocks(from: string): Promise<boolean>;
+  /** The stored list changed: read it again when next asked. */
+  forget(): void;
+}
+
 /**
  * The blocklist as stored, read once and again after `forget()`: the worker writes it only when the
  * server says it changed, so a message need not read it.
  */
-export function storedBlocklist(db: ParleyDb): Pick<BlockingPlugin, 'blocks'> & { forget(): void } {
+export function storedBlocklist(db: ParleyDb): StoredBlocklist {
   let mirror: Promise<ReadonlySet<string>> | undefined;
   const read = () =>
     (mirror ??= listBlocked(db).then(
@@ -76,13 +83,11 @@ export interface BlockingPlugin extends Plugin {
   support(): BlockingSupport;
   block(jid: string, report?: boolean): Promise<void>;
   unblock(jid: string): Promise<void>;
-  /** Whether what `from` (a full JID) sends is dropped, by the blocklist as stored. */
-  blocks(from: string): Promise<boolean>;
 }
 
-export function blocking(ctx: PluginContext): BlockingPlugin {
+/** `stored`: the list the message plugin reads, told here when the list is written. */
+export function blocking(ctx: PluginContext, stored: StoredBlocklist): BlockingPlugin {
   let offered: BlockingSupport = { blocking: false, reporting: false };
-  const stored = storedBlocklist(ctx.db);
   const wrote = (change: Change) => {
     stored.forget();
     ctx.commit(change);
@@ -128,7 +133,6 @@ export function blocking(ctx: PluginContext): BlockingPlugin {
       await ctx.xmpp.iqCaller.set(buildUnblock(jid));
       wrote(await applyBlockPush(ctx.db, false, [jid]));
     },
-    blocks: stored.blocks,
   };
 }
 

@@ -5,7 +5,7 @@ import { parseOob } from './oob.js';
 import { bareJid, resourceOf } from '../shared/jid.js';
 import type { MessageRecord, OutboxRecord, OutgoingReply } from '../shared/records.js';
 import { storeMessage, storeMessages } from '../storage/write.js';
-import type { BlockingPlugin } from './blocking.js';
+import type { StoredBlocklist } from './blocking.js';
 import { now } from './clock.js';
 import { NS_SID, type Envelope } from './envelope.js';
 import { MAX_BODY, MAX_ID } from '../shared/limits.js';
@@ -135,14 +135,14 @@ export interface MessagePlugin extends Plugin {
   send(to: string, body: string, options?: { reply?: OutgoingReply; id?: string; oob?: true; room?: { nick: string }; occupant?: true }): Promise<string>;
 }
 
-export function messages(ctx: PluginContext, outbox: OutboxPlugin, blocking: Pick<BlockingPlugin, 'blocks'>): MessagePlugin {
+export function messages(ctx: PluginContext, outbox: OutboxPlugin, blocklist: Pick<StoredBlocklist, 'blocks'>): MessagePlugin {
   return {
     // Live messages and carbons that arrived together are stored in one transaction, in arrival order.
     async envelopes(batch) {
       const records: MessageRecord[] = [];
       const coarse = new Set<MessageRecord>();
       for (const env of batch) {
-        if (env.direction === 'in' && (await blocking.blocks(env.from))) {
+        if (env.direction === 'in' && (await blocklist.blocks(env.from))) {
           ctx.log('message from a blocked sender dropped', env.from);
           continue;
         }

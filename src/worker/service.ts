@@ -11,7 +11,7 @@ import { DB_NAME, isQuotaError, openParleyDb, type ParleyDb } from '../storage/d
 import { clearAll, markRead, saveAccount, setMuted } from '../storage/write.js';
 import { LoginError, transportRefusal } from './auth.js';
 import { avatars } from './avatar.js';
-import { blocking } from './blocking.js';
+import { blocking, storedBlocklist } from './blocking.js';
 import { bookmarked, bookmarks } from './bookmarks.js';
 import { caps } from './caps.js';
 import { carbons } from './carbons.js';
@@ -406,9 +406,9 @@ export class ParleyService implements ParleyApi {
     const mamPlugin = session.use(mam);
     // Messages and edits leave through one outbox, in the order they were made.
     const outboxPlugin = session.use((ctx) => outbox(ctx, () => mamPlugin.caughtUp()));
-    // Before messages, which drop what blocked senders send.
-    const blockingPlugin = session.use(blocking);
-    const messagePlugin = session.use((ctx) => messages(ctx, outboxPlugin, blockingPlugin));
+    // The message plugin drops what blocked senders send; the blocking plugin writes the list.
+    const blocklist = storedBlocklist(this.db);
+    const messagePlugin = session.use((ctx) => messages(ctx, outboxPlugin, blocklist));
     session.use(carbons);
     const csiPlugin = session.use((ctx) => csi(ctx, this.visibility));
     const chatStatesPlugin = session.use((ctx) => chatStates(ctx, (jid, note) => this.post({ type: 'chatState', jid, note })));
@@ -457,7 +457,7 @@ export class ParleyService implements ParleyApi {
       uploads: session.use(uploads),
       push: session.use(push),
       time: session.use(entityTime),
-      blocking: blockingPlugin,
+      blocking: session.use((ctx) => blocking(ctx, blocklist)),
     };
     session.use(softwareVersion);
     try {

@@ -5,7 +5,7 @@ import type { XmppClient } from '@xmpp/client';
 import { applyBlockPush, listBlocked, replaceBlocked } from '../../src/storage/blocklist.js';
 import { openParleyDb } from '../../src/storage/db.js';
 import { listMessages } from '../../src/storage/read.js';
-import { blocking, buildBlock, buildBlocklistRequest, buildUnblock, isBlocked, parseItems } from '../../src/worker/blocking.js';
+import { blocking, storedBlocklist, buildBlock, buildBlocklistRequest, buildUnblock, isBlocked, parseItems } from '../../src/worker/blocking.js';
 import { arrived } from '../../src/worker/clock.js';
 import { messages } from '../../src/worker/message.js';
 import { outbox } from '../../src/worker/outbox.js';
@@ -49,7 +49,9 @@ describe('blocking (XEP-0191) and spam reporting (XEP-0377)', () => {
     const iqCallee = { set: (_ns: string, name: string, handler: (ctx: { stanza: Element; element: Element }) => Promise<unknown>) => pushes.set(name, handler) };
     const xmpp = { status: 'offline', streamManagement: { on() {} }, bind2: { use() {} }, send: async () => undefined, iqCallee };
     const ctx: PluginContext = { xmpp: xmpp as unknown as XmppClient, db, jid: 'alice@localhost', rooms: new JoinedRooms(), commit() {}, log() {}, archived: async () => {} };
-    const plugin = messages(ctx, outbox(ctx), blocking(ctx));
+    const blocklist = storedBlocklist(db);
+    blocking(ctx, blocklist);
+    const plugin = messages(ctx, outbox(ctx), blocklist);
     const from = (jid: string, body: string) => {
       const el = parse(`<message from='${jid}/x' to='alice@localhost/web' type='chat' id='${crypto.randomUUID()}'><body>${body}</body></message>`) as unknown as Element;
       arrived(el);
