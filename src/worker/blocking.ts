@@ -85,7 +85,7 @@ export interface BlockingPlugin extends Plugin {
   unblock(jid: string): Promise<void>;
 }
 
-/** `stored`: the list the message plugin reads, told here when the list is written. */
+/** `stored`: the list the message plugin reads, told here when this plugin writes it. */
 export function blocking(ctx: PluginContext, stored: StoredBlocklist): BlockingPlugin {
   let offered: BlockingSupport = { blocking: false, reporting: false };
   const wrote = (change: Change) => {
