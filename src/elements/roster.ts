@@ -3,15 +3,13 @@ import { ParleyElement } from './element.js';
 import { parley, listBlocked, listContacts, listLastSeen, listRequests, unreadCounts, type Contact, type ContactTime } from '../client/index.js';
 import { dateFormat, localTime } from '../shared/time.js';
 import { LiveQuery, touches } from './live.js';
+import { VisibleRows } from './visible-rows.js';
 import { displayName } from '../shared/names.js';
 import './avatar.js';
 import './card.js';
 import { base } from './styles.js';
 
 const SHOW_TEXT: Record<string, string> = { chat: 'free to chat', away: 'away', xa: 'away for long', dnd: 'busy' };
-
-/** Rows drawn per task: a roster of thousands shows its first rows at once and the rest in steps. */
-const ROWS_PER_STEP = 200;
 
 const when = dateFormat({ dateStyle: 'short', timeStyle: 'short' });
 
@@ -32,7 +30,7 @@ export function presenceText(contact: Contact, lastSeen?: number): TemplateResul
  * Fires `parley-open` (detail: the contact's JID) when a contact is chosen.
  */
 export class ParleyRoster extends ParleyElement {
-  static override properties = { selected: { type: String }, error: { state: true }, time: { state: true }, support: { state: true }, drawn: { state: true } };
+  static override properties = { selected: { type: String }, error: { state: true }, time: { state: true }, support: { state: true } };
   static override styles = [
     base,
     css`
@@ -53,8 +51,6 @@ export class ParleyRoster extends ParleyElement {
       .detail { font-size: 0.85em; padding-left: 1.1em; }
       /* A row's own actions are small icons (named for screen readers): the name keeps the room. */
       .contact-row > button:not(.contact) { padding: 0.2em 0.45em; flex: none; }
-      /* Rows out of view are not laid out or painted: a roster of thousands costs what is on screen. */
-      .contact-row { content-visibility: auto; contain-intrinsic-size: auto 2.6em; }
       .badge { background: var(--_accent); color: var(--_on-accent); border-radius: 1em; padding: 0 0.5em; font-size: 0.8em; }
       form { display: flex; gap: 0.4em; }
       form input { flex: 1; min-width: 0; }
@@ -67,9 +63,6 @@ export class ParleyRoster extends ParleyElement {
   declare time: { of: string; time: ContactTime | null } | undefined;
   /** What our server offers (XEP-0191, XEP-0377): asked of the worker until it knows blocking is there. */
   declare support: { blocking: boolean; reporting: boolean } | undefined;
-  /** How many contacts have rows: grows by ROWS_PER_STEP a task until all have (see updated). */
-  declare drawn: number;
-  private drawing: ReturnType<typeof setTimeout> | undefined;
   private askingSupport = false;
   private readonly contacts = new LiveQuery(this, listContacts, touches('roster', 'presence', 'nicks'));
   private readonly requests = new LiveQuery(this, listRequests, touches('requests', 'nicks'));
@@ -80,16 +73,19 @@ export class ParleyRoster extends ParleyElement {
     unreadCounts,
     touches('conversations'),
   );
+  /** A roster of thousands costs what is near the screen: the other rows are not drawn. */
+  private readonly rows = new VisibleRows(this, () => this.contacts.value?.length ?? 0);
 
   constructor() {
     super();
     this.selected = '';
     this.error = '';
-    this.drawn = ROWS_PER_STEP;
   }
 
   override render() {
     const requests = this.requests.value ?? [];
+    const contacts = this.contacts.value ?? [];
+    const [start, end] = this.rows.range();
     return html`
       ${requests.length
         ? html`<section aria-labelledby="requests-h">
@@ -109,7 +105,9 @@ export class ParleyRoster extends ParleyElement {
       <section aria-labelledby="contacts-h">
         <h2 id="contacts-h">Contacts</h2>
         <ul>
-          ${(this.contacts.value ?? []).slice(0, this.drawn).map((c) => this.renderContact(c))}
+          <li data-spacer aria-hidden="true" style="height:${this.rows.before()}"></li>
+          ${contacts.slice(start, end).map((c, i) => this.renderContact(c, start + i, contacts.length))}
+          <li data-spacer aria-hidden="true" style="height:${this.rows.after()}"></li>
         </ul>
         <parley-card></parley-card>
       </section>
@@ -125,11 +123,12 @@ export class ParleyRoster extends ParleyElement {
     `;
   }
 
-  private renderContact(c: Contact) {
+  /** Contact `c`, row `index` of `count`: told to assistive technology, which sees only the rows drawn. */
+  private renderContact(c: Contact, index: number, count: number) {
     const status = presenceText(c, this.lastSeen.value?.get(c.jid));
     const unread = this.unread.value?.get(c.jid) ?? 0;
     const best = c.presence[0];
-    return html`<li class="contact-row" data-jid=${c.jid}>
+    return html`<li class="contact-row" data-jid=${c.jid} aria-posinset=${index + 1} aria-setsize=${count}>
       <button class="contact" aria-current=${this.selected === c.jid ? 'true' : 'false'} @click=${() => this.open(c.jid)}>
         <span class="dot" ?data-online=${!!best} data-show=${best?.show ?? ''} aria-hidden="true"></span>
         <parley-avatar .jid=${c.jid} .name=${displayName(c.jid, c)}></parley-avatar>
@@ -178,10 +177,6 @@ export class ParleyRoster extends ParleyElement {
 
   /** Asks what the server offers until blocking is known, and the chosen contact's clock once per resource they are online with. */
   override updated(): void {
-    if (this.drawn < (this.contacts.value?.length ?? 0)) this.drawing ??= setTimeout(() => {
-      this.drawing = undefined;
-      this.drawn += ROWS_PER_STEP;
-    });
     if (!this.support?.blocking && !this.askingSupport) {
       this.askingSupport = true;
       parley().api.blockingSupport().then(
@@ -207,8 +202,8 @@ export class ParleyRoster extends ParleyElement {
   /** Puts keyboard focus on the contact `jid`, if listed here. */
   async focusRow(jid: string): Promise<boolean> {
     const index = (this.contacts.value ?? []).findIndex((c) => c.jid === jid);
-    if (index >= this.drawn) this.drawn = index + 1;
-    await this.updateComplete;
+    if (index < 0) return false;
+    await this.rows.show(index);
     const row = [...this.renderRoot.querySelectorAll<HTMLElement>('li.contact-row')].find((li) => li.dataset.jid === jid);
     row?.querySelector<HTMLElement>('button.contact')?.focus();
     return !!row;

@@ -74,3 +74,57 @@ describe('roster and presence (RFC 6121)', () => {
     assert.deepEqual(alice.errors, []);
   });
 });
+
+describe('a roster of hundreds', () => {
+  const COUNT = 600;
+  let fx: Fixture;
+  let profile: Profile;
+  let dave: ClientPage;
+  const contact = (i: number) => `friend${String(i).padStart(3, '0')}@example.org`;
+  /** What the page holds of the roster: rows drawn, the size they announce, and the list's own height. */
+  const drawn = () =>
+    dave.page.$eval('parley-client >>> parley-roster', (roster) => {
+      const rows = [...roster.shadowRoot!.querySelectorAll<HTMLElement>('li.contact-row')];
+      return { jids: rows.map((r) => r.dataset.jid!), setsize: rows.map((r) => r.getAttribute('aria-setsize')), height: roster.getBoundingClientRect().height, row: rows[0]?.getBoundingClientRect().height ?? 0 };
+    });
+  /** Scrolls the side list (a person dragging its scrollbar) to `where` of its height. */
+  const scrollTo = (where: number) =>
+    dave.page.$eval('parley-client >>> nav.side', (side, where) => side.scrollTo(0, (side.scrollHeight - side.clientHeight) * where), where);
+
+  before(async () => {
+    fx = await setup(['dave']);
+    // Written by another of dave's clients, as an account imported from elsewhere would hold it.
+    const other = await connectPeer(fx.server, 'dave', PASSWORD, { resource: 'import' });
+    for (let i = 0; i < COUNT; i += 50) {
+      await Promise.all(
+        Array.from({ length: 50 }, (_, k) => other.xmpp.iqCaller.set(xml('query', { xmlns: 'jabber:iq:roster' }, xml('item', { jid: contact(i + k) })))),
+      );
+    }
+    await other.stop();
+    profile = await launch();
+    dave = await ClientPage.loggedIn(profile, fx, 'dave', PASSWORD);
+  });
+
+  after(async () => {
+    await profile?.close();
+    await fx?.dispose();
+  });
+
+  it('draws the rows near the screen only, yet scrolls through all of them', async () => {
+    await until(async () => (await drawn()).jids.includes(contact(0)), { what: 'the first contact', timeout: 30_000 });
+    await scrollTo(1);
+    const end = await until(async () => ((d) => (d.jids.includes(contact(COUNT - 1)) ? d : null))(await drawn()), { what: 'the last contact, scrolled to', timeout: 30_000 });
+    // A screen's worth and some on either side, not the whole roster: the cost of a page stays flat.
+    assert.ok(end.jids.length < COUNT / 4, `${end.jids.length} rows drawn`);
+    assert.ok(!end.jids.includes(contact(0)), 'the first contact is no longer drawn');
+    // The scrollbar is as long as the whole list, and assistive technology is told its size.
+    assert.ok(end.height >= COUNT * end.row * 0.95, `list ${end.height} px for ${COUNT} rows of ${end.row} px`);
+    assert.deepEqual(new Set(end.setsize), new Set([String(COUNT)]));
+    await scrollTo(0.5);
+    const middle = await until(async () => ((d) => (d.jids.includes(contact(COUNT / 2)) ? d : null))(await drawn()), { what: 'the middle contact', timeout: 30_000 });
+    // Drawn rows are contiguous and in order: nothing skipped where a person looks.
+    const first = middle.jids.map((j) => Number(/\d+/.exec(j)![0]));
+    assert.deepEqual(first, first.map((_, k) => first[0]! + k));
+    assert.deepEqual(dave.errors, []);
+  });
+});
