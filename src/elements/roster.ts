@@ -1,6 +1,6 @@
 import { html, css, nothing, type TemplateResult } from 'lit';
 import { ParleyElement } from './element.js';
-import { parley, listBlocked, listContacts, listLastSeen, listRequests, unreadCounts, type Contact, type ContactTime } from '../client/index.js';
+import { parley, listBlocked, listContacts, listLastSeen, listPresence, listRequests, unreadCounts, type Contact, type ContactTime, type PresenceRecord } from '../client/index.js';
 import { dateFormat, localTime } from '../shared/time.js';
 import { LiveQuery, touches } from './live.js';
 import { VisibleRows } from './visible-rows.js';
@@ -14,11 +14,10 @@ const SHOW_TEXT: Record<string, string> = { chat: 'free to chat', away: 'away', 
 const when = dateFormat({ dateStyle: 'short', timeStyle: 'short' });
 
 /**
- * The most available resource's state, with its status message isolated (any script, any direction)
- * from ours, and since when they are idle (XEP-0319); offline, when they were last seen.
+ * The most available resource's state (`best`), with its status message isolated (any script, any
+ * direction) from ours, and since when they are idle (XEP-0319); offline, when they were last seen.
  */
-export function presenceText(contact: Contact, lastSeen?: number): TemplateResult | string {
-  const best = contact.presence[0];
+export function presenceText(best: PresenceRecord | undefined, lastSeen?: number): TemplateResult | string {
   if (!best) return lastSeen === undefined ? 'offline' : `offline · last seen ${when(lastSeen)}`;
   const state = best.show ? SHOW_TEXT[best.show]! : 'online';
   const idle = best.idleSince === undefined ? '' : ` · idle since ${when(best.idleSince)}`;
@@ -64,7 +63,8 @@ export class ParleyRoster extends ParleyElement {
   /** What our server offers (XEP-0191, XEP-0377): asked of the worker until it knows blocking is there. */
   declare support: { blocking: boolean; reporting: boolean } | undefined;
   private askingSupport = false;
-  private readonly contacts = new LiveQuery(this, listContacts, touches('roster', 'presence', 'nicks'));
+  private readonly contacts = new LiveQuery(this, listContacts, touches('roster', 'nicks'));
+  private readonly presence = new LiveQuery(this, listPresence, touches('presence'));
   private readonly requests = new LiveQuery(this, listRequests, touches('requests', 'nicks'));
   private readonly lastSeen = new LiveQuery(this, listLastSeen, touches('lastSeen'));
   private readonly blocked = new LiveQuery(this, listBlocked, touches('blocked'));
@@ -125,9 +125,9 @@ export class ParleyRoster extends ParleyElement {
 
   /** Contact `c`, row `index` of `count`: told to assistive technology, which sees only the rows drawn. */
   private renderContact(c: Contact, index: number, count: number) {
-    const status = presenceText(c, this.lastSeen.value?.get(c.jid));
+    const best = this.presence.value?.get(c.jid)?.[0];
+    const status = presenceText(best, this.lastSeen.value?.get(c.jid));
     const unread = this.unread.value?.get(c.jid) ?? 0;
-    const best = c.presence[0];
     return html`<li class="contact-row" data-jid=${c.jid} aria-posinset=${index + 1} aria-setsize=${count}>
       <button class="contact" aria-current=${this.selected === c.jid ? 'true' : 'false'} @click=${() => this.open(c.jid)}>
         <span class="dot" ?data-online=${!!best} data-show=${best?.show ?? ''} aria-hidden="true"></span>
@@ -187,7 +187,7 @@ export class ParleyRoster extends ParleyElement {
         () => (this.askingSupport = false),
       );
     }
-    const best = (this.contacts.value ?? []).find((c) => c.jid === this.selected)?.presence[0];
+    const best = this.presence.value?.get(this.selected)?.[0];
     const of = best ? `${this.selected}/${best.resource}` : '';
     if (!of || this.time?.of === of) return;
     this.time = { of, time: null };

@@ -11,37 +11,38 @@ import type {
 } from '../shared/records.js';
 
 export interface Contact extends RosterItem {
-  /** Available resources, most available first. */
-  presence: PresenceRecord[];
   /** Their own nickname (XEP-0172), shown where the user gave no name. */
   nick?: string;
 }
 
 const SHOW_RANK: Record<string, number> = { chat: 0, '': 1, away: 2, dnd: 3, xa: 4 };
+const mostAvailable = (a: PresenceRecord, b: PresenceRecord) => (SHOW_RANK[a.show ?? ''] ?? 1) - (SHOW_RANK[b.show ?? ''] ?? 1) || b.priority - a.priority;
 
 export function getAccount(db: ParleyDb): Promise<AccountRecord | undefined> {
   return db.get('account', 'current');
 }
 
+/** The roster by name, each contact with their own nickname. Presence apart: it changes far more often. */
 export async function listContacts(db: ParleyDb): Promise<Contact[]> {
-  const tx = db.transaction(['roster', 'presence', 'nicks']);
-  const [items, presence, nicks] = await Promise.all([tx.objectStore('roster').getAll(), tx.objectStore('presence').getAll(), tx.objectStore('nicks').getAll()]);
+  const tx = db.transaction(['roster', 'nicks']);
+  const [items, nicks] = await Promise.all([tx.objectStore('roster').getAll(), tx.objectStore('nicks').getAll()]);
   const nickOf = new Map(nicks.map((n) => [n.jid, n.nick]));
-  const byJid = new Map<string, PresenceRecord[]>();
-  for (const p of presence) {
-    const list = byJid.get(p.jid) ?? [];
-    list.push(p);
-    byJid.set(p.jid, list);
-  }
   return items
-    .map((item) => ({
-      ...item,
-      ...(nickOf.has(item.jid) ? { nick: nickOf.get(item.jid) } : {}),
-      presence: (byJid.get(item.jid) ?? []).sort(
-        (a, b) => (SHOW_RANK[a.show ?? ''] ?? 1) - (SHOW_RANK[b.show ?? ''] ?? 1) || b.priority - a.priority,
-      ),
-    }))
+    .map((item) => (nickOf.has(item.jid) ? { ...item, nick: nickOf.get(item.jid) } : item))
     .sort((a, b) => displayName(a.jid, a).localeCompare(displayName(b.jid, b)));
+}
+
+/** Every contact's available resources, most available first: as many records as resources online. */
+export async function listPresence(db: ParleyDb): Promise<Map<string, PresenceRecord[]>> {
+  const byJid = new Map<string, PresenceRecord[]>();
+  for (const p of await db.getAll('presence')) byJid.set(p.jid, [...(byJid.get(p.jid) ?? []), p]);
+  for (const resources of byJid.values()) resources.sort(mostAvailable);
+  return byJid;
+}
+
+/** `jid`'s available resources, most available first. */
+export async function presenceOf(db: ParleyDb, jid: string): Promise<PresenceRecord[]> {
+  return (await db.getAllFromIndex('presence', 'byJid', jid)).sort(mostAvailable);
 }
 
 /** Subscription requests, each with the nickname it came with (XEP-0172 §4.1) or one published. */

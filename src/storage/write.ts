@@ -65,16 +65,47 @@ export async function removeRequest(db: ParleyDb, jid: string): Promise<Change> 
   return { stores: ['requests'] };
 }
 
-/** A contact's resource online; a new one past MAX_PRESENCES_PER_CONTACT is ignored (null). */
-export async function putPresence(db: ParleyDb, presence: PresenceRecord): Promise<Change | null> {
-  const tx = db.transaction('presence', 'readwrite');
-  const known = await tx.store.getKey([presence.jid, presence.resource]);
-  if (known === undefined && (await tx.store.index('byJid').count(presence.jid)) >= MAX_PRESENCES_PER_CONTACT) {
-    await tx.done;
-    return null;
+/** A contact's resource coming online, or going offline (`idleSince`: since when, XEP-0319). */
+export type PresenceUpdate =
+  | { kind: 'available'; presence: PresenceRecord }
+  | { kind: 'unavailable'; jid: string; resource: string; idleSince?: number };
+
+/**
+ * Contacts' presences that arrived together, in order, in one transaction: a login's hundreds cost
+ * one. Someone we do not follow (subscription `to` or `both`) is not shown online, nor is a new
+ * resource past MAX_PRESENCES_PER_CONTACT: both come back `ignored`. Going offline removes the
+ * resource whoever it is, and is kept as last seen for those we follow.
+ */
+export async function storePresence(db: ParleyDb, updates: readonly PresenceUpdate[], now = Date.now()): Promise<{ change: Change | null; ignored: PresenceUpdate[] }> {
+  const tx = db.transaction(['roster', 'presence', 'lastSeen'], 'readwrite');
+  const presence = tx.objectStore('presence');
+  const followed = new Map<string, Promise<boolean>>();
+  const follows = (jid: string) => {
+    if (!followed.has(jid)) followed.set(jid, tx.objectStore('roster').get(jid).then((item) => item?.subscription === 'to' || item?.subscription === 'both'));
+    return followed.get(jid)!;
+  };
+  const ignored: PresenceUpdate[] = [];
+  const stores = new Set<StoreName>();
+  for (const update of updates) {
+    if (update.kind === 'unavailable') {
+      await presence.delete([update.jid, update.resource]);
+      stores.add('presence');
+      if (!(await follows(update.jid))) continue;
+      await tx.objectStore('lastSeen').put({ jid: update.jid, ts: update.idleSince ?? now });
+      stores.add('lastSeen');
+      continue;
+    }
+    const { jid, resource } = update.presence;
+    const full = (await presence.getKey([jid, resource])) === undefined && (await presence.index('byJid').count(jid)) >= MAX_PRESENCES_PER_CONTACT;
+    if (full || !(await follows(jid))) {
+      ignored.push(update);
+      continue;
+    }
+    await presence.put(update.presence);
+    stores.add('presence');
   }
-  await Promise.all([tx.store.put(presence), tx.done]);
-  return { stores: ['presence'] };
+  await tx.done;
+  return { change: stores.size ? { stores: [...stores] } : null, ignored };
 }
 
 export async function removePresence(db: ParleyDb, jid: string, resource: string | null): Promise<Change> {

@@ -5,7 +5,7 @@ import type { ContactTime } from '../shared/records.js';
 import { formatOffset } from '../shared/time.js';
 import type { Feature } from './feature.js';
 import type { Plugin, PluginContext } from './plugin.js';
-import { listContacts } from '../storage/read.js';
+import { presenceOf } from '../storage/read.js';
 import type { ParleyApi } from '../shared/api.js';
 
 export const NS_TIME = 'urn:xmpp:time';
@@ -18,7 +18,7 @@ export const feature = {
     async contactTime(jid) {
       const { time, caps } = ctx.online();
       const contact = ctx.contactJid(jid);
-      const resource = (await listContacts(ctx.db)).find((c) => c.jid === contact)?.presence[0]?.resource;
+      const resource = (await presenceOf(ctx.db, contact))[0]?.resource;
       if (resource === undefined) return null;
       const full = `${contact}/${resource}`;
       return (await caps.features(full))?.has(NS_TIME) ? time.ask(full) : null;

@@ -24,6 +24,8 @@ export interface PluginContext {
 export interface Plugin {
   /** A presence stanza (messages come as envelopes; IQs through the iq callee a plugin registers). */
   stanza?(stanza: Element): Promise<void> | void;
+  /** Instead of `stanza`: every presence that arrived while earlier stanzas were handled, in arrival order, at once. */
+  presences?(batch: Element[]): Promise<void>;
   /** A live message or a carbon, unwrapped and vouched for by the envelope stage (envelope.ts). */
   envelope?(envelope: Envelope): Promise<void> | void;
   /**

@@ -3,9 +3,8 @@ import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
 import { bareJid, resourceOf } from '../shared/jid.js';
 import type { PresenceRecord, Show } from '../shared/records.js';
-import { addRequest, clearPresence, putPresence, removePresence, removeRequest, restorePresence, saveAccount, takePresence } from '../storage/write.js';
+import { addRequest, clearPresence, removePresence, removeRequest, restorePresence, saveAccount, storePresence, takePresence, type PresenceUpdate } from '../storage/write.js';
 import { getAccount } from '../storage/read.js';
-import { putLastSeen } from '../storage/last-seen.js';
 import { MAX_STATUS } from '../shared/limits.js';
 import { parseIdle } from './idle.js';
 import type { Plugin, PluginContext } from './plugin.js';
@@ -57,12 +56,6 @@ export function parsePresence(el: Element, now = Date.now()): ParsedPresence | n
   }
 }
 
-/** Whether we are subscribed to their presence. */
-async function follows(ctx: PluginContext, jid: string): Promise<boolean> {
-  const item = await ctx.db.get('roster', jid);
-  return item?.subscription === 'to' || item?.subscription === 'both';
-}
-
 export function buildPresence(show?: Show, status?: string): Element {
   return xml('presence', {}, show ? xml('show', {}, show) : null, status ? xml('status', {}, status) : null);
 }
@@ -93,42 +86,52 @@ export function presence(
     if (extra) el.append(...(await extra()));
     await ctx.xmpp.send(el);
   };
-  return {
-    async stanza(el) {
-      if (el.name !== 'presence') return;
-      const parsed = parsePresence(el);
-      if (!parsed) return;
-      // Our own other devices are not contacts; rooms' occupants are the MUC plugin's.
-      const from = parsed.kind === 'available' ? parsed.presence.jid : parsed.jid;
-      if (from === ctx.jid || ctx.rooms.get(from)) return;
-      switch (parsed.kind) {
-        case 'available': {
-          // Directed presence reaches us from anyone who knows our JID; only whom we follow is shown.
-          if (!(await follows(ctx, parsed.presence.jid))) return ctx.log('presence from someone we do not follow ignored', parsed.presence.jid);
-          return ctx.commit(await putPresence(ctx.db, parsed.presence));
-        }
-        case 'unavailable': {
-          ctx.commit(await removePresence(ctx.db, parsed.jid, parsed.resource));
-          if (!(await follows(ctx, parsed.jid))) return;
-          return ctx.commit(await putLastSeen(ctx.db, { jid: parsed.jid, ts: parsed.idleSince ?? Date.now() }));
-        }
-        case 'error':
-          return ctx.commit(await removePresence(ctx.db, parsed.jid, null));
-        case 'subscribe': {
-          const item = await ctx.db.get('roster', parsed.jid);
-          // Someone we asked to see asks back (their request arrived before the server had our
-          // pre-approval, or it keeps none): we added them, so there is nothing to ask.
-          if (item && (item.pendingOut || item.subscription === 'to')) return ctx.xmpp.send(buildSubscription(parsed.jid, 'subscribed'));
-          return ctx.commit(await addRequest(ctx.db, parsed.jid));
-        }
-        case 'unsubscribe':
-          // They withdrew the request they made; the server updates the roster itself.
-          return ctx.commit(await removeRequest(ctx.db, parsed.jid));
-        case 'unsubscribed':
-          return ctx.commit(await removePresence(ctx.db, parsed.jid, null));
-        case 'subscribed':
-          return; // the roster push that follows carries the new state
+  /** Presence that is not a resource coming or going: subscriptions, and errors (the contact is then offline). */
+  const other = async (kind: Exclude<ParsedPresence['kind'], PresenceUpdate['kind']>, jid: string) => {
+    switch (kind) {
+      case 'error':
+      case 'unsubscribed':
+        return ctx.commit(await removePresence(ctx.db, jid, null));
+      case 'subscribe': {
+        const item = await ctx.db.get('roster', jid);
+        // Someone we asked to see asks back (their request arrived before the server had our
+        // pre-approval, or it keeps none): we added them, so there is nothing to ask.
+        if (item && (item.pendingOut || item.subscription === 'to')) return ctx.xmpp.send(buildSubscription(jid, 'subscribed'));
+        return ctx.commit(await addRequest(ctx.db, jid));
       }
+      case 'unsubscribe':
+        // They withdrew the request they made; the server updates the roster itself.
+        return ctx.commit(await removeRequest(ctx.db, jid));
+      case 'subscribed':
+        return; // the roster push that follows carries the new state
+    }
+  };
+  return {
+    // Contacts coming and going are stored together (a login brings hundreds at once); the rarer
+    // subscription stanzas one by one, in their place among them.
+    async presences(batch) {
+      let burst: PresenceUpdate[] = [];
+      const flush = async () => {
+        if (!burst.length) return;
+        const { change, ignored } = await storePresence(ctx.db, burst);
+        burst = [];
+        // Directed presence reaches us from anyone who knows our JID; only whom we follow is shown.
+        for (const update of ignored) ctx.log('presence ignored: someone we do not follow, or one resource too many', update.kind === 'available' ? update.presence.jid : update.jid);
+        if (change) ctx.commit(change);
+      };
+      for (const el of batch) {
+        const parsed = parsePresence(el);
+        if (!parsed) continue;
+        // Our own other devices are not contacts; rooms' occupants are the MUC plugin's.
+        const from = parsed.kind === 'available' ? parsed.presence.jid : parsed.jid;
+        if (from === ctx.jid || ctx.rooms.get(from)) continue;
+        if (parsed.kind === 'available' || parsed.kind === 'unavailable') burst.push(parsed);
+        else {
+          await flush();
+          await other(parsed.kind, parsed.jid);
+        }
+      }
+      await flush();
     },
     // A fresh session (also after a refused resumption) starts from nothing: the server sends every
     // contact's current presence after ours.

@@ -344,7 +344,8 @@ export class Session {
  * Stanzas that arrived together, plugin by plugin in the order they were added, each plugin
  * taking them in arrival order (noted with `arrived`, clock.ts). Messages pass the envelope stage
  * first (envelope.ts): what it refuses is logged and reaches no plugin. A plugin with an
- * `envelopes` hook takes all the batch's envelopes at once (one transaction).
+ * `envelopes` hook takes all the batch's envelopes at once (one transaction), one with a `presences`
+ * hook all its presences.
  */
 export async function handleBatch(
   plugins: readonly Plugin[],
@@ -368,6 +369,7 @@ export async function handleBatch(
     }
   }
   const envelopes = items.flatMap((i) => ('envelope' in i ? [i.envelope] : []));
+  const presences = items.flatMap((i) => ('presence' in i ? [i.presence] : []));
   const run = async (hook: string, call: () => Promise<void> | void) => {
     try {
       await call();
@@ -377,8 +379,9 @@ export async function handleBatch(
   };
   for (const plugin of plugins) {
     if (plugin.envelopes && envelopes.length) await run('envelopes', () => plugin.envelopes!(envelopes));
+    if (plugin.presences && presences.length) await run('presences', () => plugin.presences!(presences));
     for (const item of items) {
-      if ('presence' in item && plugin.stanza) await run('stanza', () => plugin.stanza!(item.presence));
+      if ('presence' in item && plugin.stanza && !plugin.presences) await run('stanza', () => plugin.stanza!(item.presence));
       if ('account' in item && plugin.account) await run('account', () => plugin.account!(item.account));
       if ('envelope' in item && plugin.envelope && !plugin.envelopes) await run('envelope', () => plugin.envelope!(item.envelope));
     }

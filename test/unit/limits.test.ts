@@ -19,7 +19,7 @@ import type { MessageRecord } from '../../src/shared/records.js';
 import { parseStyling, type Block, type Span } from '../../src/shared/styling.js';
 import { openParleyDb, type ParleyDb } from '../../src/storage/db.js';
 import { remember, withEarlierText } from '../../src/storage/identity.js';
-import { putPresence, replaceRoster, storeMessages } from '../../src/storage/write.js';
+import { replaceRoster, storeMessages, storePresence } from '../../src/storage/write.js';
 import { CorrectionError, parseCorrection } from '../../src/worker/correction.js';
 import { parseChatMessage } from '../../src/worker/message.js';
 import { parsePresence } from '../../src/worker/presence.js';
@@ -136,12 +136,15 @@ describe('resource limits', () => {
 
     it(`a contact is online with ${MAX_PRESENCES_PER_CONTACT} resources; one more is ignored, the known ones still change`, async () => {
       const jid = 'bob@localhost';
-      for (let i = 0; i < MAX_PRESENCES_PER_CONTACT; i++) expect(await putPresence(db, { jid, resource: `r${i}`, priority: 0 })).to.not.equal(null);
-      expect(await putPresence(db, { jid, resource: 'one-more', priority: 0 })).to.equal(null);
+      await replaceRoster(db, ['bob@localhost', 'carol@localhost'].map((jid) => ({ jid, subscription: 'both' as const, groups: [], pendingOut: false })));
+      const shown = async (resource: string, of = jid, show?: 'away') =>
+        (await storePresence(db, [{ kind: 'available', presence: { jid: of, resource, priority: 0, ...(show ? { show } : {}) } }])).ignored.length === 0;
+      for (let i = 0; i < MAX_PRESENCES_PER_CONTACT; i++) expect(await shown(`r${i}`)).to.equal(true);
+      expect(await shown('one-more')).to.equal(false);
       expect(await db.countFromIndex('presence', 'byJid', jid)).to.equal(MAX_PRESENCES_PER_CONTACT);
-      expect(await putPresence(db, { jid, resource: 'r0', priority: 0, show: 'away' })).to.not.equal(null);
+      expect(await shown('r0', jid, 'away')).to.equal(true);
       expect((await db.get('presence', [jid, 'r0']))!.show).to.equal('away');
-      expect(await putPresence(db, { jid: 'carol@localhost', resource: 'r', priority: 0 }), 'another contact').to.not.equal(null);
+      expect(await shown('r', 'carol@localhost'), 'another contact').to.equal(true);
     });
 
     it(`${MAX_STRANGER_CONVERSATIONS} strangers open conversations; one more is dropped, contacts and known strangers go on`, async () => {
