@@ -2,11 +2,9 @@ import { LitElement, html, css, nothing } from 'lit';
 import { parley, listOccupants, getRoom, type OccupantRecord } from '../client/index.js';
 import type { Affiliation, Role } from '../shared/records.js';
 import { LiveQuery } from './live.js';
+import { VisibleRows } from './visible-rows.js';
 import { base } from './styles.js';
 
-/** Rows are one fixed height, so only those in view are rendered: rooms have thousands of occupants. */
-const ROW_PX = 30;
-const OVERSCAN = 8;
 const ROLE_TEXT: Record<Role, string> = { moderator: 'moderator', participant: '', visitor: 'no voice', none: '' };
 
 /**
@@ -14,15 +12,15 @@ const ROLE_TEXT: Record<Role, string> = { moderator: 'moderator', participant: '
  * what a moderator or admin may do to them (kick, ban, voice, moderator, admin, owner).
  */
 export class ParleyOccupants extends LitElement {
-  static override properties = { room: { type: String }, first: { state: true }, chosen: { state: true }, error: { state: true } };
+  static override properties = { room: { type: String }, chosen: { state: true }, error: { state: true } };
   static override styles = [
     base,
     css`
       :host { display: flex; flex-direction: column; min-height: 0; }
       h3 { font-size: 0.9em; margin: 0.3em 0.5em; }
-      .viewport { flex: 1; overflow-y: auto; position: relative; min-height: 6em; }
-      ul { list-style: none; margin: 0; padding: 0; position: absolute; left: 0; right: 0; }
-      li { height: ${ROW_PX}px; display: flex; }
+      .viewport { flex: 1; overflow-y: auto; min-height: 6em; }
+      ul { list-style: none; margin: 0; padding: 0; }
+      li.occupant { height: 30px; display: flex; }
       li button { flex: 1; border: none; border-radius: 0; text-align: left; display: flex; gap: 0.5em; overflow: hidden; white-space: nowrap; padding: 0 0.5em; }
       li button[aria-pressed='true'] { background: var(--_bubble-out); }
       .role { color: var(--_muted); font-size: 0.8em; }
@@ -32,17 +30,16 @@ export class ParleyOccupants extends LitElement {
   ];
 
   declare room: string;
-  declare first: number;
   declare chosen: string;
   declare error: string;
   private readonly occupants = new LiveQuery(this, (db) => (this.room ? listOccupants(db, this.room) : Promise.resolve([])), (c) => c.stores.includes('occupants'));
   private readonly self = new LiveQuery(this, (db) => (this.room ? getRoom(db, this.room) : Promise.resolve(undefined)), (c) => c.stores.includes('rooms'));
-  private height = 400;
+  /** Rooms have thousands of occupants: only the rows near the screen are drawn. */
+  private readonly rows = new VisibleRows(this, () => this.occupants.value?.length ?? 0);
 
   constructor() {
     super();
     this.room = '';
-    this.first = 0;
     this.chosen = '';
     this.error = '';
   }
@@ -53,28 +50,27 @@ export class ParleyOccupants extends LitElement {
       void this.occupants.refresh();
       void this.self.refresh();
     }
-    this.height = this.renderRoot.querySelector('.viewport')?.clientHeight || this.height;
   }
 
   override render() {
     const all = this.occupants.value ?? [];
-    const visible = Math.ceil(this.height / ROW_PX) + OVERSCAN * 2;
-    const start = Math.max(0, Math.min(this.first - OVERSCAN, all.length - visible));
-    const rows = all.slice(Math.max(0, start), Math.max(0, start) + visible);
+    const [start, end] = this.rows.range();
     const chosen = all.find((o) => o.nick === this.chosen);
     return html`<h3 id="occupants-h">${all.length} in the room</h3>
-      <div class="viewport" @scroll=${this.scrolled}>
-        <div style="height:${all.length * ROW_PX}px"></div>
-        <ul aria-labelledby="occupants-h" style="top:${Math.max(0, start) * ROW_PX}px">
-          ${rows.map((o) => this.renderOne(o))}
+      <div class="viewport">
+        <ul aria-labelledby="occupants-h">
+          <li data-spacer aria-hidden="true" style="height:${this.rows.before()}"></li>
+          ${all.slice(start, end).map((o, i) => this.renderOne(o, start + i, all.length))}
+          <li data-spacer aria-hidden="true" style="height:${this.rows.after()}"></li>
         </ul>
       </div>
       ${chosen ? this.renderActions(chosen) : nothing}
       <p class="error" role="alert">${this.error}</p>`;
   }
 
-  private renderOne(o: OccupantRecord) {
-    return html`<li class="occupant" data-nick=${o.nick}>
+  /** Occupant `o`, row `index` of `count`: told to assistive technology, which sees only the rows drawn. */
+  private renderOne(o: OccupantRecord, index: number, count: number) {
+    return html`<li class="occupant" data-nick=${o.nick} aria-posinset=${index + 1} aria-setsize=${count}>
       <button aria-pressed=${this.chosen === o.nick ? 'true' : 'false'} @click=${() => (this.chosen = this.chosen === o.nick ? '' : o.nick)}>
         <bdi class="nick" dir="auto">${o.nick}</bdi><span class="role">${ROLE_TEXT[o.role]}${o.affiliation === 'owner' || o.affiliation === 'admin' ? ` ${o.affiliation}` : ''}</span>
       </button>
@@ -110,11 +106,6 @@ export class ParleyOccupants extends LitElement {
     } catch (err) {
       this.error = err instanceof Error ? err.message : String(err);
     }
-  }
-
-  private scrolled(e: Event): void {
-    const first = Math.floor((e.target as HTMLElement).scrollTop / ROW_PX);
-    if (first !== this.first) this.first = first;
   }
 }
 customElements.define('parley-occupants', ParleyOccupants);
