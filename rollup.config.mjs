@@ -54,7 +54,7 @@ const precacheShell = {
       swSrc: 'dist/parley-sw.js',
       swDest: 'dist/parley-sw.js',
       globDirectory: '.',
-      globPatterns: ['dist/parley.js', 'dist/parley-worker.js', 'demo/*.{html,webmanifest}', 'demo/icons/*.png'],
+      globPatterns: ['dist/parley.js', 'dist/parley-worker.js', 'dist/parley-intl.js', 'demo/*.{html,webmanifest}', 'demo/icons/*.png'],
       modifyURLPrefix: { 'dist/': '', 'demo/': '../' },
       manifestTransforms: [async (entries) => ({ manifest: entries.map((e) => (e.url === '../index.html' ? { ...e, url: '../' } : e)) })],
     });
@@ -68,6 +68,8 @@ export default [
   { input: 'src/parley.ts', output: { file: 'dist/parley.js', format: 'es', sourcemap: true }, plugins: plugins(), onwarn },
   { input: 'src/client/index.ts', output: { file: 'dist/parley-client.js', format: 'es', sourcemap: true }, plugins: plugins(), onwarn },
   { input: 'src/worker/index.ts', output: { file: 'dist/parley-worker.js', format: 'es', sourcemap: true }, plugins: plugins(), onwarn },
+  // A worker that only loads the locale data into the page's process (src/elements/warm-intl.ts).
+  { input: 'src/elements/intl-worker.ts', output: { file: 'dist/parley-intl.js', format: 'es', sourcemap: false }, plugins: plugins(), onwarn },
   // The Service Worker (a classic script: no imports left once bundled), then its precache list.
   { input: 'src/sw/index.ts', output: { file: 'dist/parley-sw.js', format: 'es', sourcemap: false }, plugins: [...plugins(), precacheShell], onwarn },
   // Parley's handlers for a site's own Service Worker.

@@ -1,4 +1,7 @@
 /** Page entry: defines the <parley-*> elements and exports the client API. */
+import { warmIntl } from './elements/warm-intl.js';
+
+warmIntl();
 export * from './client/index.js';
 export { ParleyClient } from './elements/client.js';
 export { ParleyLogin } from './elements/login.js';
