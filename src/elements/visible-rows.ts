@@ -10,8 +10,8 @@ const GUESS_PX = 40;
 /**
  * Which rows of a long list to draw: those within a screen of what is shown. The list draws them
  * between two spacers (elements marked `data-spacer`, as tall as `before()`/`after()` say) that stand
- * for the rest, so its scrollbar is that of the whole list. Rows are taken to be about as tall as the
- * first one drawn; the margin absorbs the odd taller one.
+ * for the rest, so its scrollbar is that of the whole list. Rows are taken to be about as tall as
+ * those drawn are on average; the margin absorbs the odd taller one.
  *
  * Whatever brings a spacer towards the screen (any scrolling ancestor, a resized window, content
  * above moving the list) makes an IntersectionObserver, which sees through shadow roots and scrollers,
@@ -57,14 +57,9 @@ export class VisibleRows implements ReactiveController {
     await this.host.updateComplete;
   }
 
-  /** Observed afresh after every update: the observer then reports where the spacers are now, once. */
+  /** Observed afresh after every update: the observer then reports where both spacers are now. */
   hostUpdated(): void {
-    // Half a screen ahead, past the window's edge and past each scroller's (a list inside one).
-    const ahead = `${(MARGIN / 2) * 100}% 0px`;
-    this.observer ??= new IntersectionObserver(() => this.measure(), { rootMargin: ahead, scrollMargin: ahead });
-    for (const old of this.observed) this.observer.unobserve(old);
-    this.observed = [...this.host.renderRoot.querySelectorAll('[data-spacer]')];
-    for (const spacer of this.observed) this.observer.observe(spacer);
+    this.observe();
   }
 
   hostDisconnected(): void {
@@ -73,19 +68,33 @@ export class VisibleRows implements ReactiveController {
     this.observed = [];
   }
 
-  /** After layout, when the spacers moved: the rows within MARGIN screens of the screen, from the list's place. */
-  private measure(): void {
-    const [first] = this.observed;
-    const row = first?.nextElementSibling;
-    if (!first || !row || row.hasAttribute('data-spacer')) return;
-    this.rowPx = row.getBoundingClientRect().height || this.rowPx;
-    const top = first.getBoundingClientRect().top;
+  private observe(): void {
+    // Half a screen ahead, past the window's edge and past each scroller's (a list inside one).
+    const ahead = `${(MARGIN / 2) * 100}% 0px`;
+    this.observer ??= new IntersectionObserver((entries) => this.measure(entries), { rootMargin: ahead, scrollMargin: ahead });
+    for (const old of this.observed) this.observer.unobserve(old);
+    this.observed = [...this.host.renderRoot.querySelectorAll('[data-spacer]')];
+    for (const spacer of this.observed) this.observer.observe(spacer);
+  }
+
+  /**
+   * The rows within MARGIN screens of the screen, from where the observer saw the spacers, after
+   * layout: reading the elements' own rects here would lay the page out again. A scroll reports
+   * one spacer only: both are then asked for afresh.
+   */
+  private measure(entries: IntersectionObserverEntry[]): void {
+    const latest = new Map(entries.map((e) => [e.target, e.boundingClientRect]));
+    const [before, after] = this.observed.map((spacer) => latest.get(spacer));
+    if (!before || !after) return this.observe();
+    const [start, end] = this.range();
+    const drawn = after.top - before.bottom;
+    if (end > start && drawn > 0) this.rowPx = drawn / (end - start);
     const screen = window.innerHeight;
-    const start = Math.max(0, Math.floor((-screen * MARGIN - top) / this.rowPx));
-    const end = Math.max(start + 1, Math.ceil((screen * (1 + MARGIN) - top) / this.rowPx));
-    if (start === this.start && end === this.end) return;
-    this.start = start;
-    this.end = end;
+    const first = Math.max(0, Math.floor((-screen * MARGIN - before.top) / this.rowPx));
+    const last = Math.max(first + 1, Math.ceil((screen * (1 + MARGIN) - before.top) / this.rowPx));
+    if (first === this.start && last === this.end) return;
+    this.start = first;
+    this.end = last;
     this.host.requestUpdate();
   }
 }
