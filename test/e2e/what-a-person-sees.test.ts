@@ -242,6 +242,8 @@ describe('what a person sees: read state, scrolling, previews, hostile text', ()
     }
     await dave.say(fx.jid('alice'), 'done editing');
     await until(async () => (await alice.messages()).includes('done editing'), { what: 'ping after the edits' });
+    // A new message shows from the change that announced it, an edit after the read that follows it.
+    await until(async () => (await alice.messages()).some((m) => m.startsWith('20 ')), { what: 'the last correction shown' });
     const shown = await alice.page.$$eval(`${C}li.message`, (els) => {
       const li = els.find((e) => e.querySelector('.body')?.textContent?.startsWith('20 '))!;
       return { chars: li.textContent!.length, previous: [...li.querySelectorAll('.previous')].map((p) => p.textContent!.split(' ')[0]), note: li.querySelector('.edited .hidden-edits')?.textContent?.trim() };
