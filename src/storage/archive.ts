@@ -104,11 +104,17 @@ export async function storedTimes(db: ParleyDb, ids: string[]): Promise<Map<stri
  */
 export async function shownFrom(db: ParleyDb, conversation: string): Promise<number> {
   const tx = db.transaction(['account', 'state', 'messages', 'rooms']);
-  const account = await tx.objectStore('account').get('current');
+  // One round trip, not three in a row (a cold open waits for it): every archive's record (ours and
+  // one per room) is read beside the account and the room.
+  const [account, room, syncs] = await Promise.all([
+    tx.objectStore('account').get('current'),
+    tx.objectStore('rooms').getKey(conversation),
+    tx.objectStore('state').getAll(IDBKeyRange.bound(syncKey(''), syncKey('\uffff'))),
+  ]);
   if (!account) return -Infinity;
   // A room's history comes from the room's own archive, with holes of its own.
-  const archive = (await tx.objectStore('rooms').getKey(conversation)) !== undefined ? conversation : account.jid;
-  const sync = syncOf(await tx.objectStore('state').get(syncKey(archive)), archive);
+  const archive = room !== undefined ? conversation : account.jid;
+  const sync = syncOf(syncs.find((s) => s.key === syncKey(archive)), archive);
   const index = tx.objectStore('messages').index('byConversation');
   for (const gap of [...sync.gaps].reverse()) {
     if (gap.crossed.includes(conversation)) continue;
