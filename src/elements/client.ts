@@ -20,6 +20,8 @@ import './menu.js';
 import type { MenuItem } from './menu.js';
 
 const OPEN_KEY = 'parley:open';
+/** Whether a page of this origin was last signed in (see render). */
+const SIGNED_IN_KEY = 'parley:signed-in';
 /** A notification click: the Service Worker names the conversation (src/sw/handlers.ts). */
 const OPEN_MESSAGE = 'parley-open';
 const OPEN_HASH = /^#parley=(.+)$/;
@@ -110,6 +112,8 @@ export class ParleyClient extends ParleyElement {
   /** Why the last Block or Unblock of the open conversation failed, shown until the next try. */
   declare blockError: string;
   private askedBlocking = false;
+  /** This origin's page was last seen signed in (true) or out (false); undefined if never. */
+  private leftSignedIn: boolean | undefined;
   /** On a narrow screen, the room's details (subject, nick, occupants) shown instead of its messages. */
   declare roomShown: boolean;
   private readonly status = new StatusController(this);
@@ -147,9 +151,22 @@ export class ParleyClient extends ParleyElement {
     this.blockError = '';
     // A reload or a new tab comes back to the conversation last open here.
     this.open = decodeURIComponent(OPEN_HASH.exec(location.hash)?.[1] ?? '') || (localStorage.getItem(OPEN_KEY) ?? '');
+    this.leftSignedIn = localStorage.getItem(SIGNED_IN_KEY) === 'true' || undefined;
+  }
+
+  /** Signed in: as the worker says; until it answers, as storage says (stored keys mean a session is on its way); unknown before either. */
+  private signedIn(): boolean | undefined {
+    const status = this.status.value;
+    if (status) return status.state !== 'logged-out';
+    return this.account.loaded ? !!(this.account.value?.keys || this.account.value?.fast) : undefined;
   }
 
   override updated(changed: Map<PropertyKey, unknown>): void {
+    const signedIn = this.signedIn();
+    if (signedIn !== undefined && signedIn !== this.leftSignedIn) {
+      this.leftSignedIn = signedIn;
+      localStorage.setItem(SIGNED_IN_KEY, String(signedIn));
+    }
     // Push turned on or off (here, in another tab, or through the API): the bell follows.
     const node = this.account.value?.push?.node;
     if (this.pushState && node !== this.pushNode) void parley().push.state().then((state) => (this.pushState = state));
@@ -205,10 +222,11 @@ export class ParleyClient extends ParleyElement {
   override render() {
     const status = this.status.value;
     const account = this.account.value;
-    // Until the worker answers, trust storage: stored keys mean a session is on its way. Until
-    // storage answers too, show neither the login form nor the chat: either could be a flash.
-    if (!status && !this.account.loaded) return html`<header><h1>Parley</h1><span class="status" role="status"></span></header>`;
-    const loggedIn = status ? status.state !== 'logged-out' : !!(account?.keys || account?.fast);
+    // Until storage answers too, a page left signed in draws the chat at once, so that every pane's
+    // first read goes out with the account's (a cold open waits for them); otherwise it shows
+    // neither the login form nor the chat: either could be a flash.
+    const loggedIn = this.signedIn() ?? this.leftSignedIn;
+    if (loggedIn === undefined) return html`<header><h1>Parley</h1><span class="status" role="status"></span></header>`;
     const state = status?.state ?? (loggedIn ? 'connecting' : 'logged-out');
     const inRoom = !!this.open && !!this.rooms.value?.has(this.open);
     const blocked = loggedIn && this.open && !inRoom && !this.open.includes('/') ? this.isBlocked(this.open) : undefined;

@@ -53,11 +53,13 @@ export class ClientPage {
   /**
    * `sharedWorker: false` makes the page a browser without SharedWorker (as Chrome on Android).
    * `workerUrl` is set as the page's `worker-url` attribute, as a site with its own worker path does.
+   * `script` runs in the page before anything of the app does.
    */
-  static async open(profile: Profile, url: string, { sharedWorker = true, workerUrl = '' } = {}): Promise<ClientPage> {
+  static async open(profile: Profile, url: string, { sharedWorker = true, workerUrl = '', script = '' } = {}): Promise<ClientPage> {
     const page = await profile.browser.newPage();
     // A string, not a function: tsx-compiled functions call a `__name` helper the page lacks.
     if (!sharedWorker) await page.evaluateOnNewDocument('delete window.SharedWorker');
+    if (script) await page.evaluateOnNewDocument(script);
     // Before the element upgrades (module scripts run after parsing), as if the page's HTML said so.
     if (workerUrl) {
       await page.evaluateOnNewDocument(`new MutationObserver(() => {
