@@ -1,9 +1,9 @@
 import { html, css, nothing } from 'lit';
 import { ParleyElement } from './element.js';
-import { parley, contactNames, getAccount, getConversation, listBlocked, listRooms, totalUnread, registerServiceWorker, type PushState } from '../client/index.js';
+import { parley, getConversation, totalUnread, registerServiceWorker, type PushState } from '../client/index.js';
 import { displayName } from '../shared/names.js';
 import type { Show } from '../shared/records.js';
-import { LiveQuery, StatusController, touches } from './live.js';
+import { LiveQuery, reads, StatusController, touches } from './live.js';
 import { base } from './styles.js';
 import './login.js';
 import './roster.js';
@@ -117,15 +117,15 @@ export class ParleyClient extends ParleyElement {
   /** On a narrow screen, the room's details (subject, nick, occupants) shown instead of its messages. */
   declare roomShown: boolean;
   private readonly status = new StatusController(this);
-  private readonly account = new LiveQuery(this, getAccount, touches('account'));
+  private readonly account = new LiveQuery(this, reads.account, touches('account'));
   private readonly unread = new LiveQuery(
     this,
     totalUnread,
     touches('conversations'),
   );
-  private readonly rooms = new LiveQuery(this, listRooms, touches('rooms'));
-  private readonly blocked = new LiveQuery(this, listBlocked, touches('blocked'));
-  private readonly names = new LiveQuery(this, contactNames, touches('roster', 'nicks'));
+  private readonly rooms = new LiveQuery(this, reads.rooms, touches('rooms'));
+  private readonly blocked = new LiveQuery(this, reads.blocked, touches('blocked'));
+  private readonly names = new LiveQuery(this, reads.names, touches('roster', 'nicks'));
   private readonly baseTitle = document.title;
   /** The push node stored when the bell last looked. */
   private pushNode: string | undefined;

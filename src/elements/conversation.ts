@@ -2,11 +2,11 @@ import { html, css, nothing, type PropertyValues } from 'lit';
 import { ParleyElement } from './element.js';
 import { guard } from 'lit/directives/guard.js';
 import { repeat } from 'lit/directives/repeat.js';
-import { parley, contactNames, getAccount, getConversation, getRoom, listMessages, searchMessages, type MessageRecord } from '../client/index.js';
+import { parley, getConversation, getRoom, listMessages, searchMessages, type MessageRecord } from '../client/index.js';
 import { displayName } from '../shared/names.js';
 import { isMeCommand, meText } from '../shared/styling.js';
 import { dateFormat } from '../shared/time.js';
-import { ChatStateController, LiveQuery, touches } from './live.js';
+import { ChatStateController, LiveQuery, reads, touches } from './live.js';
 import { renderStyled, styledCss } from './styled-text.js';
 import { base } from './styles.js';
 import { COMMON_REACTIONS, replying, withoutFallback } from './replying.js';
@@ -157,11 +157,11 @@ export class ParleyConversation extends ParleyElement {
   declare expanded: ReadonlySet<string>;
   /** Key of the message whose reaction picker is open (XEP-0444). */
   declare picking: string | undefined;
-  private readonly account = new LiveQuery(this, getAccount, touches('account'));
+  private readonly account = new LiveQuery(this, reads.account, touches('account'));
   /** The room this conversation is, if it is one: our role there decides what we may do. */
   private readonly room = new LiveQuery(this, (db) => (this.jid ? getRoom(db, this.jid) : Promise.resolve(undefined)), touches('rooms'));
   /** The contact's name (one-to-one), beside their runs of messages. */
-  private readonly name = new LiveQuery(this, async (db) => (this.jid ? (await contactNames(db)).get(this.jid) : undefined), touches('roster', 'nicks'));
+  private readonly name = new LiveQuery(this, async (db) => (this.jid ? (await reads.names(db)).get(this.jid) : undefined), touches('roster', 'nicks'));
   private readonly chatStates = new ChatStateController(this);
   /** "Today" becomes "Yesterday" at midnight while the page stays open. */
   private midnightTimer: ReturnType<typeof setTimeout> | undefined;

@@ -1,6 +1,6 @@
 import { LitElement, html, css, nothing } from 'lit';
-import { getAccount, listInvitations, parley, type InvitationRecord } from '../client/index.js';
-import { LiveQuery, touches } from './live.js';
+import { listInvitations, parley, type InvitationRecord } from '../client/index.js';
+import { LiveQuery, reads, touches } from './live.js';
 import { base } from './styles.js';
 
 /**
@@ -26,7 +26,7 @@ export class ParleyInvitations extends LitElement {
 
   declare errors: Record<string, string>;
   private readonly invitations = new LiveQuery(this, listInvitations, touches('invitations'));
-  private readonly account = new LiveQuery(this, getAccount, touches('account'));
+  private readonly account = new LiveQuery(this, reads.account, touches('account'));
 
   constructor() {
     super();

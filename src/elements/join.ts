@@ -1,8 +1,8 @@
 import { html, css, nothing } from 'lit';
 import { ParleyElement } from './element.js';
-import { parley, getAccount } from '../client/index.js';
+import { parley } from '../client/index.js';
 import type { JoinResult, RoomListing } from '../shared/api.js';
-import { LiveQuery, touches } from './live.js';
+import { LiveQuery, reads, touches } from './live.js';
 import { base } from './styles.js';
 
 const FAILED: Record<Exclude<JoinResult['status'], 'joined' | 'nick-conflict'>, string> = {
@@ -41,7 +41,7 @@ export class ParleyJoin extends ParleyElement {
   declare rooms: RoomListing[] | undefined;
   /** The conference service offers MUC-Sub (ejabberd). */
   declare subscribable: boolean;
-  private readonly account = new LiveQuery(this, getAccount, touches('account'));
+  private readonly account = new LiveQuery(this, reads.account, touches('account'));
   private room = '';
 
   constructor() {

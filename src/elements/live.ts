@@ -1,5 +1,5 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { abortedByFreeze, parley } from '../client/index.js';
+import { abortedByFreeze, contactNames, getAccount, listBlocked, listRooms, parley } from '../client/index.js';
 import type { Change, Status } from '../shared/api.js';
 import type { ChatStateNote } from '../shared/records.js';
 import type { ParleyDb } from '../storage/db.js';
@@ -31,6 +31,7 @@ export class LiveQuery<T> implements ReactiveController {
   }
 
   hostConnected(): void {
+    countChanges();
     this.off = parley().on((e) => {
       if (e.type !== 'change' || !this.relevant(e.change)) return;
       const patched = this.loaded && this.value !== undefined ? this.patch?.(this.value, e.change) : undefined;
@@ -84,6 +85,42 @@ export class LiveQuery<T> implements ReactiveController {
     }
   }
 }
+
+/** Change events this page has heard: a read started since the last one sees everything they told. */
+let changesHeard = 0;
+let counting = false;
+
+/** Counts change events, heard before any LiveQuery hears them (the first listener). */
+function countChanges(): void {
+  if (counting) return;
+  counting = true;
+  parley().on((e) => {
+    if (e.type === 'change') changesHeard++;
+  });
+}
+
+/**
+ * `query` with its reads shared: elements that ask for the same thing together (every one at page
+ * start, or all that one change concerns) get one read, not one each (a roster of thousands read
+ * and decoded four times over). A read is shared only until the next change event is heard: a read
+ * asked for after it starts afresh.
+ */
+export function shared<T>(query: (db: ParleyDb) => Promise<T>): (db: ParleyDb) => Promise<T> {
+  let running: { db: ParleyDb; heard: number; read: Promise<T> } | undefined;
+  return (db) => {
+    if (running?.db === db && running.heard === changesHeard) return running.read;
+    const mine = { db, heard: changesHeard, read: query(db) };
+    running = mine;
+    const done = () => {
+      if (running === mine) running = undefined;
+    };
+    mine.read.then(done, done);
+    return mine.read;
+  };
+}
+
+/** The reads several elements make, shared (their results are only read, never changed). */
+export const reads = { account: shared(getAccount), names: shared(contactNames), rooms: shared(listRooms), blocked: shared(listBlocked) };
 
 export const touches = (...stores: string[]) => (change: Change) => change.stores.some((s) => stores.includes(s));
 

@@ -1,8 +1,8 @@
 import { html, css, nothing, type TemplateResult } from 'lit';
 import { ParleyElement } from './element.js';
-import { parley, listBlocked, listContacts, listLastSeen, listPresence, listRequests, unreadCounts, type Contact, type ContactTime, type PresenceRecord } from '../client/index.js';
+import { parley, listContacts, listLastSeen, listPresence, listRequests, unreadCounts, type Contact, type ContactTime, type PresenceRecord } from '../client/index.js';
 import { dateFormat, localTime } from '../shared/time.js';
-import { LiveQuery, touches } from './live.js';
+import { LiveQuery, reads, touches } from './live.js';
 import { VisibleRows } from './visible-rows.js';
 import { displayName } from '../shared/names.js';
 import './avatar.js';
@@ -70,7 +70,7 @@ export class ParleyRoster extends ParleyElement {
   private readonly presence = new LiveQuery(this, listPresence, touches('presence'));
   private readonly requests = new LiveQuery(this, listRequests, touches('requests', 'nicks'));
   private readonly lastSeen = new LiveQuery(this, listLastSeen, touches('lastSeen'));
-  private readonly blocked = new LiveQuery(this, listBlocked, touches('blocked'));
+  private readonly blocked = new LiveQuery(this, reads.blocked, touches('blocked'));
   private readonly unread = new LiveQuery(
     this,
     unreadCounts,
