@@ -112,7 +112,7 @@ export class ParleyClient extends ParleyElement {
   /** Why the last Block or Unblock of the open conversation failed, shown until the next try. */
   declare blockError: string;
   private askedBlocking = false;
-  /** This origin's page was last seen signed in (true) or out (false); undefined if never. */
+  /** True when this origin's page was last seen signed in; once the worker or storage says, what they said. */
   private leftSignedIn: boolean | undefined;
   /** On a narrow screen, the room's details (subject, nick, occupants) shown instead of its messages. */
   declare roomShown: boolean;
