@@ -15,7 +15,7 @@ if (prosody) {
   console.log('Demo accounts (new each run):');
   for (const a of demo.accounts) console.log(`  ${a.user}@${prosody.host}  password: ${a.password}`);
   console.log('Log in as each in two browser profiles (or a normal and a private window), add each other and chat.');
-  console.log('Notifications: press the bell (🔕) as alice, close every Parley tab, and send alice a message as bob.');
+  console.log('Notifications: press the bell (struck through) as alice, close every Parley tab, and send alice a message as bob.');
   console.log(`Group chat: "Join or create a room", room "${ROOM}" (${ROOM}@conference.${prosody.host}); the three have talked there already.`);
 }
 console.log('Ctrl-C stops the demo.\n');

@@ -1,4 +1,4 @@
-import { html, css, nothing } from 'lit';
+import { html, css, nothing, svg } from 'lit';
 import { ParleyElement } from './element.js';
 import { parley, getConversation, totalUnread, registerServiceWorker, type PushState } from '../client/index.js';
 import { displayName } from '../shared/names.js';
@@ -22,6 +22,11 @@ import type { MenuItem } from './menu.js';
 const OPEN_KEY = 'parley:open';
 /** Whether a page of this origin was last signed in (see render). */
 const SIGNED_IN_KEY = 'parley:signed-in';
+/** Drawn, not the emoji: that would load an emoji font in the middle of the frame that first shows the bell. */
+const bell = (off: boolean) =>
+  html`<svg viewBox="0 0 24 24" width="1.2em" height="1.2em" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linejoin="round" stroke-linecap="round" aria-hidden="true"><path d="M6 16v-5a6 6 0 0 1 12 0v5l1.5 2h-15z" /><path d="M10 20.5a2 2 0 0 0 4 0" />${off ? svg`<path d="M4 4l16 16" />` : nothing}</svg>`;
+const BELL = bell(false);
+const BELL_OFF = bell(true);
 /** A notification click: the Service Worker names the conversation (src/sw/handlers.ts). */
 const OPEN_MESSAGE = 'parley-open';
 const OPEN_HASH = /^#parley=(.+)$/;
@@ -348,7 +353,7 @@ export class ParleyClient extends ParleyElement {
     const on = this.pushState === 'on';
     const label = this.pushState === 'denied' ? 'Notifications are blocked for this site' : on ? 'Turn notifications off' : 'Turn notifications on';
     return html`<button class="bell" aria-pressed=${on ? 'true' : 'false'} aria-label=${label} title=${this.pushError || label} ?disabled=${this.pushState === 'denied'} @click=${this.togglePush}>
-      ${on ? '🔔' : '🔕'}</button>${this.pushError ? html`<span role="alert">${this.pushError}</span>` : nothing}`;
+      ${on ? BELL : BELL_OFF}</button>${this.pushError ? html`<span role="alert">${this.pushError}</span>` : nothing}`;
   }
 
   private renderPresence(show: Show | undefined) {
