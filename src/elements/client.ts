@@ -20,6 +20,8 @@ import './menu.js';
 import type { MenuItem } from './menu.js';
 
 const OPEN_KEY = 'parley:open';
+/** The longest the Service Worker's registration waits for the connection to settle. */
+const SETTLE_MS = 10_000;
 /** Whether a page of this origin was last signed in (see render). */
 const SIGNED_IN_KEY = 'parley:signed-in';
 /** Drawn, not the emoji: that would load an emoji font in the middle of the frame that first shows the bell. */
@@ -117,6 +119,8 @@ export class ParleyClient extends ParleyElement {
   /** Why the last Block or Unblock of the open conversation failed, shown until the next try. */
   declare blockError: string;
   private askedBlocking = false;
+  /** Called once the worker's connection is no longer connecting (see startServiceWorker). */
+  private connectionSettled: (() => void) | undefined;
   /** True when this origin's page was last seen signed in; once the worker or storage says, what they said. */
   private leftSignedIn: boolean | undefined;
   /** On a narrow screen, the room's details (subject, nick, occupants) shown instead of its messages. */
@@ -167,6 +171,7 @@ export class ParleyClient extends ParleyElement {
   }
 
   override updated(changed: Map<PropertyKey, unknown>): void {
+    if (this.status.value && this.status.value.state !== 'connecting') this.connectionSettled?.();
     const signedIn = this.signedIn();
     if (signedIn !== undefined && signedIn !== this.leftSignedIn) {
       this.leftSignedIn = signedIn;
@@ -205,6 +210,10 @@ export class ParleyClient extends ParleyElement {
   }
 
   private async startServiceWorker(): Promise<void> {
+    // Once the connection has settled (or after SETTLE_MS) and the page is idle: installing the
+    // Service Worker fetches and caches every file, which slowed a first login that ran meanwhile.
+    await Promise.race([new Promise<void>((settled) => (this.connectionSettled = settled)), new Promise((later) => setTimeout(later, SETTLE_MS))]);
+    await new Promise((idle) => ('requestIdleCallback' in window ? requestIdleCallback(idle, { timeout: SETTLE_MS }) : setTimeout(idle)));
     navigator.serviceWorker?.addEventListener('message', ({ data }: MessageEvent<{ type?: string; conversation?: unknown }>) => {
       if (data?.type === OPEN_MESSAGE && typeof data.conversation === 'string' && data.conversation) this.open = data.conversation;
     });
