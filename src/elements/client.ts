@@ -1,6 +1,6 @@
 import { html, css, nothing, svg } from 'lit';
 import { ParleyElement } from './element.js';
-import { parley, getConversation, totalUnread, registerServiceWorker, type PushState } from '../client/index.js';
+import { parley, getConversation, registerServiceWorker, type PushState } from '../client/index.js';
 import { displayName } from '../shared/names.js';
 import type { Show } from '../shared/records.js';
 import { LiveQuery, reads, StatusController, touches } from './live.js';
@@ -129,7 +129,7 @@ export class ParleyClient extends ParleyElement {
   private readonly account = new LiveQuery(this, reads.account, touches('account'));
   private readonly unread = new LiveQuery(
     this,
-    totalUnread,
+    reads.totalUnread,
     touches('conversations'),
   );
   private readonly rooms = new LiveQuery(this, reads.rooms, touches('rooms'));

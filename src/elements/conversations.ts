@@ -1,6 +1,6 @@
 import { html, css, nothing } from 'lit';
 import { ParleyElement } from './element.js';
-import { listConversations, type ConversationRecord } from '../client/index.js';
+import type { ConversationRecord } from '../client/index.js';
 import { LiveQuery, reads, touches } from './live.js';
 import { localPart } from '../shared/names.js';
 import { dateFormat } from '../shared/time.js';
@@ -39,7 +39,7 @@ export class ParleyConversations extends ParleyElement {
   private readonly conversations = new LiveQuery(
     this,
     async (db) => {
-      const [list, rooms] = await Promise.all([listConversations(db), reads.rooms(db)]);
+      const [list, rooms] = await Promise.all([reads.conversations(db), reads.rooms(db)]);
       const shown = list.filter((c) => c.last || rooms.has(c.jid));
       const silent = [...rooms.keys()].filter((jid) => !list.some((c) => c.jid === jid)).map((jid): ConversationRecord => ({ jid, lastTs: 0, unread: 0 }));
       return { list: [...shown, ...silent], rooms };

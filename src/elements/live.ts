@@ -1,5 +1,5 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { abortedByFreeze, contactNames, getAccount, listBlocked, listRooms, parley } from '../client/index.js';
+import { abortedByFreeze, getAccount, listBlocked, listConversations, listRequests, listRooms, parley, readPeople, unreadCounts } from '../client/index.js';
 import type { Change, Status } from '../shared/api.js';
 import type { ChatStateNote } from '../shared/records.js';
 import type { ParleyDb } from '../storage/db.js';
@@ -119,8 +119,25 @@ export function shared<T>(query: (db: ParleyDb) => Promise<T>): (db: ParleyDb) =
   };
 }
 
-/** The reads several elements make, shared (their results are only read, never changed). */
-export const reads = { account: shared(getAccount), names: shared(contactNames), rooms: shared(listRooms), blocked: shared(listBlocked) };
+const people = shared(readPeople);
+const conversations = shared(listConversations);
+
+/**
+ * The reads several elements make, shared (their results are only read, never changed). The roster
+ * and the nicknames are read once for the list, the names and the requests; the conversations once
+ * for the list and the unread counts.
+ */
+export const reads = {
+  account: shared(getAccount),
+  rooms: shared(listRooms),
+  blocked: shared(listBlocked),
+  conversations,
+  contacts: async (db: ParleyDb) => (await people(db)).contacts,
+  names: async (db: ParleyDb) => (await people(db)).names,
+  requests: (db: ParleyDb) => listRequests(db, people),
+  unread: async (db: ParleyDb) => unreadCounts(await conversations(db)),
+  totalUnread: async (db: ParleyDb) => (await conversations(db)).reduce((n, c) => n + c.unread, 0),
+};
 
 export const touches = (...stores: string[]) => (change: Change) => change.stores.some((s) => stores.includes(s));
 

@@ -1,6 +1,6 @@
 import { html, css, nothing, type TemplateResult } from 'lit';
 import { ParleyElement } from './element.js';
-import { parley, listContacts, listLastSeen, listPresence, listRequests, unreadCounts, type Contact, type ContactTime, type PresenceRecord } from '../client/index.js';
+import { parley, listLastSeen, listPresence, type Contact, type ContactTime, type PresenceRecord } from '../client/index.js';
 import { dateFormat, localTime } from '../shared/time.js';
 import { LiveQuery, reads, touches } from './live.js';
 import { VisibleRows } from './visible-rows.js';
@@ -66,14 +66,14 @@ export class ParleyRoster extends ParleyElement {
   /** What our server offers (XEP-0191, XEP-0377): asked of the worker until it knows blocking is there. */
   declare support: { blocking: boolean; reporting: boolean } | undefined;
   private askingSupport = false;
-  private readonly contacts = new LiveQuery(this, listContacts, touches('roster', 'nicks'));
+  private readonly contacts = new LiveQuery(this, reads.contacts, touches('roster', 'nicks'));
   private readonly presence = new LiveQuery(this, listPresence, touches('presence'));
-  private readonly requests = new LiveQuery(this, listRequests, touches('requests', 'nicks'));
+  private readonly requests = new LiveQuery(this, reads.requests, touches('requests', 'nicks'));
   private readonly lastSeen = new LiveQuery(this, listLastSeen, touches('lastSeen'));
   private readonly blocked = new LiveQuery(this, reads.blocked, touches('blocked'));
   private readonly unread = new LiveQuery(
     this,
-    unreadCounts,
+    reads.unread,
     touches('conversations'),
   );
   /** A roster of thousands costs what is near the screen: the other rows are not drawn. */

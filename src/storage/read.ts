@@ -22,15 +22,32 @@ export function getAccount(db: ParleyDb): Promise<AccountRecord | undefined> {
   return db.get('account', 'current');
 }
 
-/** The roster by name, each contact with their own nickname. Presence apart: it changes far more often. */
-export async function listContacts(db: ParleyDb): Promise<Contact[]> {
-  const tx = db.transaction(['roster', 'nicks']);
-  const [items, nicks] = await Promise.all([tx.objectStore('roster').getAll(), tx.objectStore('nicks').getAll()]);
-  const nickOf = new Map(nicks.map((n) => [n.jid, n.nick]));
-  return items
-    .map((item) => (nickOf.has(item.jid) ? { ...item, nick: nickOf.get(item.jid) } : item))
-    .sort((a, b) => displayName(a.jid, a).localeCompare(displayName(b.jid, b)));
+/** The roster with the nicknames, read once for every view of them (list, names, requests). */
+export interface People {
+  /** The roster by name, each contact with their own nickname. */
+  contacts: Contact[];
+  /** Names by bare JID: the one the user gave, else their own nickname; `displayName` covers the rest. */
+  names: Map<string, string>;
+  /** Nicknames (XEP-0172) by bare JID, contacts' or not. */
+  nicks: Map<string, string>;
 }
+
+/** Roster and nicknames in one transaction. Presence apart: it changes far more often. */
+export async function readPeople(db: ParleyDb): Promise<People> {
+  const tx = db.transaction(['roster', 'nicks']);
+  const [items, records] = await Promise.all([tx.objectStore('roster').getAll(), tx.objectStore('nicks').getAll()]);
+  const nicks = new Map(records.map((n) => [n.jid, n.nick]));
+  const contacts = items
+    .map((item) => (nicks.has(item.jid) ? { ...item, nick: nicks.get(item.jid)! } : item))
+    .sort((a, b) => displayName(a.jid, a).localeCompare(displayName(b.jid, b)));
+  const names = new Map(nicks);
+  for (const c of items) if (c.name) names.set(c.jid, c.name);
+  return { contacts, names, nicks };
+}
+
+export const listContacts = async (db: ParleyDb): Promise<Contact[]> => (await readPeople(db)).contacts;
+
+export const contactNames = async (db: ParleyDb): Promise<Map<string, string>> => (await readPeople(db)).names;
 
 /** Every contact's available resources, most available first: as many records as resources online. */
 export async function listPresence(db: ParleyDb): Promise<Map<string, PresenceRecord[]>> {
@@ -45,12 +62,13 @@ export async function presenceOf(db: ParleyDb, jid: string): Promise<PresenceRec
   return (await db.getAllFromIndex('presence', 'byJid', jid)).sort(mostAvailable);
 }
 
-/** Subscription requests, each with the nickname it came with (XEP-0172 §4.1) or one published. */
-export async function listRequests(db: ParleyDb): Promise<(SubscriptionRequest & { nick?: string })[]> {
-  const tx = db.transaction(['requests', 'nicks']);
-  const [requests, nicks] = await Promise.all([tx.objectStore('requests').getAll(), tx.objectStore('nicks').getAll()]);
-  const nickOf = new Map(nicks.map((n) => [n.jid, n.nick]));
-  return requests.map((r) => (nickOf.has(r.jid) ? { ...r, nick: nickOf.get(r.jid) } : r));
+/**
+ * Subscription requests, each with the nickname it came with (XEP-0172 §4.1) or one published;
+ * `people` may be a read already made (pages share one).
+ */
+export async function listRequests(db: ParleyDb, people: (db: ParleyDb) => Promise<People> = readPeople): Promise<(SubscriptionRequest & { nick?: string })[]> {
+  const [requests, { nicks }] = await Promise.all([db.getAll('requests'), people(db)]);
+  return requests.map((r) => (nicks.has(r.jid) ? { ...r, nick: nicks.get(r.jid)! } : r));
 }
 
 /** Conversations, most recent activity first. */
@@ -62,24 +80,12 @@ export function getConversation(db: ParleyDb, jid: string): Promise<Conversation
   return db.get('conversations', jid);
 }
 
-/** Unread messages per conversation. */
-export async function unreadCounts(db: ParleyDb): Promise<Map<string, number>> {
-  return new Map((await db.getAll('conversations')).map((c) => [c.jid, c.unread]));
-}
+/** Unread messages per conversation, from `listConversations`. */
+export const unreadCounts = (conversations: readonly ConversationRecord[]): Map<string, number> => new Map(conversations.map((c) => [c.jid, c.unread]));
 
 /** Unread messages in all conversations. */
 export async function totalUnread(db: ParleyDb): Promise<number> {
   return (await db.getAll('conversations')).reduce((n, c) => n + c.unread, 0);
-}
-
-/** Contacts' names by bare JID: the one the user gave, else their own nickname; `displayName` covers the rest. */
-export async function contactNames(db: ParleyDb): Promise<Map<string, string>> {
-  const tx = db.transaction(['roster', 'nicks']);
-  const [roster, nicks] = await Promise.all([tx.objectStore('roster').getAll(), tx.objectStore('nicks').getAll()]);
-  return new Map([
-    ...nicks.map((n) => [n.jid, n.nick] as const),
-    ...roster.flatMap((c) => (c.name ? [[c.jid, c.name] as const] : [])),
-  ]);
 }
 
 /**
