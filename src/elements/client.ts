@@ -8,7 +8,7 @@ import { base } from './styles.js';
 import './login.js';
 import './roster.js';
 import './conversations.js';
-import './conversation.js';
+import { readFirstWindow } from './conversation.js';
 import './composer.js';
 import './profile.js';
 import './join.js';
@@ -205,6 +205,7 @@ export class ParleyClient extends ParleyElement {
   override connectedCallback(): void {
     // Before the controllers connect: they use the instance this creates.
     parley(this.workerUrl ? { workerUrl: new URL(this.workerUrl, document.baseURI) } : {});
+    if (this.open && this.leftSignedIn) readFirstWindow(this.open);
     super.connectedCallback();
     if (this.swUrl) void this.startServiceWorker();
   }

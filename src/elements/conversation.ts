@@ -6,7 +6,7 @@ import { parley, getConversation, getRoom, listMessages, searchMessages, type Me
 import { displayName } from '../shared/names.js';
 import { isMeCommand, meText } from '../shared/styling.js';
 import { dateFormat } from '../shared/time.js';
-import { ChatStateController, LiveQuery, reads, touches } from './live.js';
+import { ChatStateController, LiveQuery, reads, shared, touches } from './live.js';
 import { renderStyled, styledCss } from './styled-text.js';
 import { base } from './styles.js';
 import { COMMON_REACTIONS, replying, withoutFallback } from './replying.js';
@@ -22,6 +22,19 @@ const PAGE = 100;
  */
 const FIRST_ROWS = 25;
 const MARK_DELAY = 300;
+
+/** A conversation's newest `limit` messages, shared (see `readFirstWindow`). */
+const readWindow = shared((db, jid: string, limit: number) => listMessages(db, jid, { limit }));
+
+/**
+ * Asks for `jid`'s first window of messages now, before the conversation element exists: the
+ * client does as it starts, so the read that a cold open waits for goes out first, not behind
+ * every pane's, and its answer is drawn first.
+ */
+export function readFirstWindow(jid: string): void {
+  void parley().db.then((db) => readWindow(db, jid, PAGE)).catch(() => undefined);
+}
+
 const SEARCH_DELAY = 200;
 /** Longer bodies show their start and a "Show more" button: a hostile 64K body costs nothing until asked for. */
 const LONG = 3000;
@@ -142,7 +155,7 @@ export class ParleyConversation extends ParleyElement {
   declare editError: string;
   private readonly messages: LiveQuery<MessageRecord[]> = new LiveQuery(
     this,
-    async (db): Promise<MessageRecord[]> => sameRecords(this.messages.value, this.jid ? await listMessages(db, this.jid, { limit: this.limit }) : []),
+    async (db): Promise<MessageRecord[]> => sameRecords(this.messages.value, this.jid ? await readWindow(db, this.jid, this.limit) : []),
     (change) => !!this.jid && !!change.conversations?.includes(this.jid) && !belowWindow(this.messages.value, this.jid, change.added, this.limit),
     (shown, change) => withNewest(shown, this.jid, change.added ?? [], this.limit),
   );

@@ -100,21 +100,23 @@ function countChanges(): void {
 }
 
 /**
- * `query` with its reads shared: elements that ask for the same thing together (every one at page
- * start, or all that one change concerns) get one read, not one each (a roster of thousands read
- * and decoded four times over). A read is shared only until the next change event is heard: a read
- * asked for after it starts afresh.
+ * `query` with its reads shared: elements that ask for the same thing (the same arguments) together
+ * (every one at page start, or all that one change concerns) get one read, not one each (a roster of
+ * thousands read and decoded four times over). The last read is given, running or done, until the
+ * next change event is heard: a read asked for after that starts afresh. One that failed is not
+ * given again.
  */
-export function shared<T>(query: (db: ParleyDb) => Promise<T>): (db: ParleyDb) => Promise<T> {
-  let running: { db: ParleyDb; heard: number; read: Promise<T> } | undefined;
-  return (db) => {
-    if (running?.db === db && running.heard === changesHeard) return running.read;
-    const mine = { db, heard: changesHeard, read: query(db) };
-    running = mine;
-    const done = () => {
-      if (running === mine) running = undefined;
-    };
-    mine.read.then(done, done);
+export function shared<A extends unknown[], T>(query: (db: ParleyDb, ...args: A) => Promise<T>): (db: ParleyDb, ...args: A) => Promise<T> {
+  let last: { db: ParleyDb; key: string; heard: number; read: Promise<T> } | undefined;
+  return (db, ...args) => {
+    countChanges();
+    const key = JSON.stringify(args);
+    if (last?.db === db && last.key === key && last.heard === changesHeard) return last.read;
+    const mine = { db, key, heard: changesHeard, read: query(db, ...args) };
+    last = mine;
+    mine.read.catch(() => {
+      if (last === mine) last = undefined;
+    });
     return mine.read;
   };
 }
