@@ -1,5 +1,5 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { abortedByFreeze, getAccount, listBlocked, listConversations, listRequests, listRooms, parley, readPeople, unreadCounts } from '../client/index.js';
+import { abortedByFreeze, getAccount, listBlocked, listConversations, listRequests, listRooms, parley, readPeople, unreadOf, unreadTotal } from '../client/index.js';
 import type { Change, Status } from '../shared/api.js';
 import type { ChatStateNote } from '../shared/records.js';
 import type { ParleyDb } from '../storage/db.js';
@@ -137,8 +137,8 @@ export const reads = {
   contacts: async (db: ParleyDb) => (await people(db)).contacts,
   names: async (db: ParleyDb) => (await people(db)).names,
   requests: (db: ParleyDb) => listRequests(db, people),
-  unread: async (db: ParleyDb) => unreadCounts(await conversations(db)),
-  totalUnread: async (db: ParleyDb) => (await conversations(db)).reduce((n, c) => n + c.unread, 0),
+  unread: async (db: ParleyDb) => unreadOf(await conversations(db)),
+  totalUnread: async (db: ParleyDb) => unreadTotal(await conversations(db)),
 };
 
 export const touches = (...stores: string[]) => (change: Change) => change.stores.some((s) => stores.includes(s));

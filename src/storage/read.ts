@@ -80,12 +80,20 @@ export function getConversation(db: ParleyDb, jid: string): Promise<Conversation
   return db.get('conversations', jid);
 }
 
-/** Unread messages per conversation, from `listConversations`. */
-export const unreadCounts = (conversations: readonly ConversationRecord[]): Map<string, number> => new Map(conversations.map((c) => [c.jid, c.unread]));
+/** Unread messages per conversation, of conversations read already. */
+export const unreadOf = (conversations: readonly ConversationRecord[]): Map<string, number> => new Map(conversations.map((c) => [c.jid, c.unread]));
+
+/** Unread messages in all these conversations. */
+export const unreadTotal = (conversations: readonly ConversationRecord[]): number => conversations.reduce((n, c) => n + c.unread, 0);
+
+/** Unread messages per conversation. */
+export async function unreadCounts(db: ParleyDb): Promise<Map<string, number>> {
+  return unreadOf(await db.getAll('conversations'));
+}
 
 /** Unread messages in all conversations. */
 export async function totalUnread(db: ParleyDb): Promise<number> {
-  return (await db.getAll('conversations')).reduce((n, c) => n + c.unread, 0);
+  return unreadTotal(await db.getAll('conversations'));
 }
 
 /**
