@@ -121,8 +121,8 @@ export class ParleyClient extends ParleyElement {
   private askedBlocking = false;
   /** Called once the worker's connection is no longer connecting (see startServiceWorker). */
   private connectionSettled: (() => void) | undefined;
-  /** True when this origin's page was last seen signed in; once the worker or storage says, what they said. */
-  private leftSignedIn: boolean | undefined;
+  /** Whether this origin's page was last seen signed in (a first visit: no); once the worker or storage says, what they said. */
+  private leftSignedIn: boolean;
   /** On a narrow screen, the room's details (subject, nick, occupants) shown instead of its messages. */
   declare roomShown: boolean;
   private readonly status = new StatusController(this);
@@ -160,7 +160,7 @@ export class ParleyClient extends ParleyElement {
     this.blockError = '';
     // A reload or a new tab comes back to the conversation last open here.
     this.open = decodeURIComponent(OPEN_HASH.exec(location.hash)?.[1] ?? '') || (localStorage.getItem(OPEN_KEY) ?? '');
-    this.leftSignedIn = localStorage.getItem(SIGNED_IN_KEY) === 'true' || undefined;
+    this.leftSignedIn = localStorage.getItem(SIGNED_IN_KEY) === 'true';
   }
 
   /** Signed in: as the worker says; until it answers, as storage says (stored keys mean a session is on its way); unknown before either. */
@@ -237,11 +237,10 @@ export class ParleyClient extends ParleyElement {
   override render() {
     const status = this.status.value;
     const account = this.account.value;
-    // Until storage answers too, a page left signed in draws the chat at once, so that every pane's
-    // first read goes out with the account's (a cold open waits for them); otherwise it shows
-    // neither the login form nor the chat: either could be a flash.
+    // Until the worker or storage answers, the page is drawn as it was last left: the chat, so that
+    // every pane's first read goes out with the account's (a cold open waits for them), or the login
+    // form, which a first visit waits for (storage is created then, and the worker starts).
     const loggedIn = this.signedIn() ?? this.leftSignedIn;
-    if (loggedIn === undefined) return html`<header><h1>Parley</h1><span class="status" role="status"></span></header>`;
     const state = status?.state ?? (loggedIn ? 'connecting' : 'logged-out');
     const inRoom = !!this.open && !!this.rooms.value?.has(this.open);
     const blocked = loggedIn && this.open && !inRoom && !this.open.includes('/') ? this.isBlocked(this.open) : undefined;

@@ -71,28 +71,39 @@ describe('local-first: storage renders before the network, reconnect without pas
   // only come from the page's own storage, or from how the page was left.
   const SILENT_WORKER = '/dist/parley-intl.js';
   const C = 'parley-client >>> ';
+  // The page's database answers only when the test says so (window.__releaseStorage()).
+  const HOLD_STORAGE = `window.__releaseStorage = () => {};
+    const held = new Promise((release) => (window.__releaseStorage = release));
+    const open = IDBFactory.prototype.open;
+    IDBFactory.prototype.open = function (...args) {
+      const request = open.apply(this, args);
+      const add = request.addEventListener;
+      request.addEventListener = function (type, listener, options) {
+        if (type !== 'success') return add.call(this, type, listener, options);
+        return add.call(this, type, (event) => held.then(() => listener.call(this, event)), options);
+      };
+      return request;
+    };`;
 
   it("a page left signed in draws the chat before its storage answers, so the open conversation's reads go out with the first", async () => {
     await alice.closeLast();
-    // The page's database answers only when the test says so.
-    const hold = `window.__releaseStorage = () => {};
-      const held = new Promise((release) => (window.__releaseStorage = release));
-      const open = IDBFactory.prototype.open;
-      IDBFactory.prototype.open = function (...args) {
-        const request = open.apply(this, args);
-        const add = request.addEventListener;
-        request.addEventListener = function (type, listener, options) {
-          if (type !== 'success') return add.call(this, type, listener, options);
-          return add.call(this, type, (event) => held.then(() => listener.call(this, event)), options);
-        };
-        return request;
-      };`;
-    alice = await ClientPage.open(profile, fx.url, { workerUrl: SILENT_WORKER, script: hold });
+    alice = await ClientPage.open(profile, fx.url, { workerUrl: SILENT_WORKER, script: HOLD_STORAGE });
     await alice.page.waitForSelector(`${C}parley-conversation`);
     assert.equal(await alice.hasLoginForm(), false);
     assert.deepEqual(await alice.messages(), [], 'nothing read yet');
     await alice.page.evaluate('window.__releaseStorage()');
     assert.deepEqual(await alice.waitForMessages(4), ['one', 'two', 'three, typed offline', 'four']);
+  });
+
+  it('a first visit shows the login form before its storage or its worker answers', async () => {
+    const fresh = await launch();
+    try {
+      const first = await ClientPage.open(fresh, fx.url, { workerUrl: SILENT_WORKER, script: HOLD_STORAGE });
+      await first.page.waitForSelector(`${C}parley-login`);
+      assert.equal(await first.page.$(`${C}parley-conversation`), null);
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('a page left signed in whose storage was cleared shows the login form, not an empty chat', async () => {
