@@ -31,6 +31,11 @@ export interface ParleyOptions {
    * Parley from a CDN serves the worker file itself and names it here.
    */
   workerUrl?: string | URL;
+  /**
+   * Starts the shared worker once this settles, not at once; calls made meanwhile wait. A page that
+   * shows what is stored first (a cold open) starts it after that: its start takes the same cores.
+   */
+  startWorker?: Promise<unknown>;
 }
 
 export interface Parley {
@@ -55,8 +60,8 @@ export function parley(options: ParleyOptions = {}): Parley {
   return instance;
 }
 
-function create({ workerUrl = new URL('./parley-worker.js', import.meta.url) }: ParleyOptions): Parley {
-  const endpoint = connect(workerUrl);
+function create({ workerUrl = new URL('./parley-worker.js', import.meta.url), startWorker }: ParleyOptions): Parley {
+  const endpoint = connect(workerUrl, startWorker);
   const api = wrap<ParleyApi>(endpoint);
   const reportNow = reportVisibility(api);
   // Without SharedWorker, another tab's worker may take over: tell it what the old one knew.
@@ -113,7 +118,13 @@ function reportVisibility(api: Remote<ParleyApi>): () => void {
 }
 
 /** The shared worker's port, or without SharedWorker the way to the worker of the leading tab. */
-function connect(workerUrl: string | URL): Endpoint {
-  if (typeof SharedWorker === 'function') return new SharedWorker(scriptUrl(workerUrl), { type: 'module', name: 'parley' }).port;
+function connect(workerUrl: string | URL, start: Promise<unknown> = Promise.resolve()): Endpoint {
+  if (typeof SharedWorker === 'function') {
+    // Calls go over a channel of our own, handed to the worker once it is started (it queues them).
+    const { port1, port2 } = new MessageChannel();
+    const open = () => new SharedWorker(scriptUrl(workerUrl), { type: 'module', name: 'parley' }).port.postMessage(null, [port2]);
+    void start.then(open, open);
+    return port1;
+  }
   return electedEndpoint(workerUrl);
 }

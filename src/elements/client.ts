@@ -22,6 +22,10 @@ import type { MenuItem } from './menu.js';
 const OPEN_KEY = 'parley:open';
 /** The longest the Service Worker's registration waits for the connection to settle. */
 const SETTLE_MS = 10_000;
+/** Resolves once the page is idle, at most `timeout` ms later. */
+const idle = (timeout: number) => new Promise((done) => ('requestIdleCallback' in window ? requestIdleCallback(done, { timeout }) : setTimeout(done)));
+/** A cold open starts the worker at most this long after the page (see connectedCallback). */
+const WORKER_WAIT_MS = 300;
 /** Whether a page of this origin was last signed in (see render). */
 const SIGNED_IN_KEY = 'parley:signed-in';
 /** Drawn, not the emoji: that would load an emoji font in the middle of the frame that first shows the bell. */
@@ -204,8 +208,15 @@ export class ParleyClient extends ParleyElement {
 
   override connectedCallback(): void {
     // Before the controllers connect: they use the instance this creates.
-    parley(this.workerUrl ? { workerUrl: new URL(this.workerUrl, document.baseURI) } : {});
-    if (this.open && this.leftSignedIn) readFirstWindow(this.open);
+    // A cold open shows the stored conversation first and starts the worker after: both at once
+    // share the same cores (at most WORKER_WAIT_MS later).
+    let startWorker!: () => void;
+    const started = new Promise<void>((start) => (startWorker = start));
+    parley({ ...(this.workerUrl ? { workerUrl: new URL(this.workerUrl, document.baseURI) } : {}), startWorker: started });
+    if (this.open && this.leftSignedIn) {
+      void readFirstWindow(this.open).then(() => idle(WORKER_WAIT_MS)).then(startWorker);
+      setTimeout(startWorker, WORKER_WAIT_MS);
+    } else startWorker();
     super.connectedCallback();
     if (this.swUrl) void this.startServiceWorker();
   }
@@ -214,7 +225,7 @@ export class ParleyClient extends ParleyElement {
     // Once the connection has settled (or after SETTLE_MS) and the page is idle: installing the
     // Service Worker fetches and caches every file, which slowed a first login that ran meanwhile.
     await Promise.race([new Promise<void>((settled) => (this.connectionSettled = settled)), new Promise((later) => setTimeout(later, SETTLE_MS))]);
-    await new Promise((idle) => ('requestIdleCallback' in window ? requestIdleCallback(idle, { timeout: SETTLE_MS }) : setTimeout(idle)));
+    await idle(SETTLE_MS);
     navigator.serviceWorker?.addEventListener('message', ({ data }: MessageEvent<{ type?: string; conversation?: unknown }>) => {
       if (data?.type === OPEN_MESSAGE && typeof data.conversation === 'string' && data.conversation) this.open = data.conversation;
     });

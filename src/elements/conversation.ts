@@ -31,8 +31,8 @@ const readWindow = shared((db, jid: string, limit: number) => listMessages(db, j
  * client does as it starts, so the read that a cold open waits for goes out first, not behind
  * every pane's, and its answer is drawn first.
  */
-export function readFirstWindow(jid: string): void {
-  void parley().db.then((db) => readWindow(db, jid, PAGE)).catch(() => undefined);
+export function readFirstWindow(jid: string): Promise<unknown> {
+  return parley().db.then((db) => readWindow(db, jid, PAGE)).catch(() => undefined);
 }
 
 const SEARCH_DELAY = 200;

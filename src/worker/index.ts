@@ -13,7 +13,10 @@ const ready = ParleyService.start({ steal: (globalThis as { name?: string }).nam
 const connect = (port: MessagePort) => void ready.then((service) => expose(service, port));
 
 if ('onconnect' in globalThis) {
-  (globalThis as unknown as SharedWorkerGlobalScope).onconnect = (event: MessageEvent) => connect(event.ports[0]!);
+  // A page hands over the port it calls on (src/client/index.ts) through the one it connected with.
+  (globalThis as unknown as SharedWorkerGlobalScope).onconnect = (event: MessageEvent) => {
+    event.ports[0]!.onmessage = ({ ports }: MessageEvent) => ports.forEach(connect);
+  };
 } else {
   const scope = globalThis as unknown as DedicatedWorkerGlobalScope;
   // A page connecting, or the leading tab's heartbeat (followers check that this worker still runs).

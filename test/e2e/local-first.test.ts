@@ -85,6 +85,33 @@ describe('local-first: storage renders before the network, reconnect without pas
       return request;
     };`;
 
+  it('a cold open draws the stored conversation first, then starts the worker', async () => {
+    await alice.closeLast();
+    // What happens first: the stored messages drawn, or the worker started.
+    const order = `window.__order = [];
+      const note = (what) => window.__order.includes(what) || window.__order.push(what);
+      const Shared = window.SharedWorker;
+      window.SharedWorker = function (...args) { note('worker started'); return new Shared(...args); };
+      const attach = Element.prototype.attachShadow;
+      Element.prototype.attachShadow = function (init) {
+        const root = attach.call(this, init);
+        new MutationObserver(() => root.querySelector('li.message') && note('messages drawn')).observe(root, { childList: true, subtree: true });
+        return root;
+      };`;
+    alice = await ClientPage.open(profile, fx.url, { script: order });
+    assert.match(await alice.waitForStatus('Online'), /^Online/);
+    assert.deepEqual(await alice.page.evaluate('window.__order'), ['messages drawn', 'worker started']);
+    assert.deepEqual(await alice.waitForMessages(4), ['one', 'two', 'three, typed offline', 'four']);
+  });
+
+  it('a cold open whose storage does not answer still starts the worker, and comes online', async () => {
+    await alice.closeLast();
+    alice = await ClientPage.open(profile, fx.url, { script: HOLD_STORAGE });
+    assert.match(await alice.waitForStatus('Online'), /^Online/);
+    await alice.page.evaluate('window.__releaseStorage()');
+    assert.deepEqual(await alice.waitForMessages(4), ['one', 'two', 'three, typed offline', 'four']);
+  });
+
   it("a page left signed in draws the chat before its storage answers, so the open conversation's reads go out with the first", async () => {
     await alice.closeLast();
     alice = await ClientPage.open(profile, fx.url, { workerUrl: SILENT_WORKER, script: HOLD_STORAGE });
