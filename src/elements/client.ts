@@ -207,9 +207,9 @@ export class ParleyClient extends ParleyElement {
   }
 
   override connectedCallback(): void {
-    // Before the controllers connect: they use the instance this creates.
-    // A cold open shows the stored conversation first and starts the worker after: both at once
-    // share the same cores (at most WORKER_WAIT_MS later).
+    // Before the controllers connect: they use the instance this creates. A cold open draws the stored
+    // conversation first and starts the worker after (at most WORKER_WAIT_MS in): both at once share
+    // the same cores.
     let startWorker!: () => void;
     const started = new Promise<void>((start) => (startWorker = start));
     parley({ ...(this.workerUrl ? { workerUrl: new URL(this.workerUrl, document.baseURI) } : {}), startWorker: started });
