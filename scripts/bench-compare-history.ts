@@ -24,8 +24,8 @@ import { converse, CONVERSE_MOUNTS, jsHeap, parley, rows, WATCHER, within, type 
 const STORED = Number(process.env.PARLEY_BENCH_STORED ?? 10_000);
 /** Rounds of the history figures: each is a first login, an absence and cold opens per client. */
 const HISTORY_ROUNDS = Number(process.env.PARLEY_BENCH_HISTORY_ROUNDS ?? 1);
-/** Cold opens per client and round (each its own sample). */
-const COLD_RUNS = Number(process.env.PARLEY_BENCH_COLD_RUNS ?? 3);
+/** Cold opens per client and round (each its own sample): the median of a few moves with the load. */
+const COLD_RUNS = Number(process.env.PARLEY_BENCH_COLD_RUNS ?? 7);
 /** How long a client may take to store the catch-up before the figure says how far it got. */
 const CATCH_UP_BOUND = Number(process.env.PARLEY_BENCH_CATCH_UP_S ?? 300) * 1000;
 const LONG = Number(process.env.PARLEY_BENCH_LONG ?? 50_000);
