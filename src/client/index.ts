@@ -117,7 +117,7 @@ function reportVisibility(api: Remote<ParleyApi>): () => void {
   return reportNow;
 }
 
-/** The shared worker's port, or without SharedWorker the way to the worker of the leading tab. */
+/** A port to the shared worker (once `start` settles), or without SharedWorker the way to the worker of the leading tab. */
 function connect(workerUrl: string | URL, start: Promise<unknown> = Promise.resolve()): Endpoint {
   if (typeof SharedWorker === 'function') {
     // Calls go over a channel of our own, handed to the worker once it is started (it queues them).

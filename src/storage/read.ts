@@ -33,21 +33,34 @@ export interface People {
 }
 
 /** Roster and nicknames in one transaction. Presence apart: it changes far more often. */
-export async function readPeople(db: ParleyDb): Promise<People> {
+async function rosterAndNicks(db: ParleyDb): Promise<{ items: RosterItem[]; nicks: Map<string, string> }> {
   const tx = db.transaction(['roster', 'nicks']);
   const [items, records] = await Promise.all([tx.objectStore('roster').getAll(), tx.objectStore('nicks').getAll()]);
-  const nicks = new Map(records.map((n) => [n.jid, n.nick]));
+  return { items, nicks: new Map(records.map((n) => [n.jid, n.nick])) };
+}
+
+function namesOf(items: RosterItem[], nicks: Map<string, string>): Map<string, string> {
+  const names = new Map(nicks);
+  for (const c of items) if (c.name) names.set(c.jid, c.name);
+  return names;
+}
+
+/** Every view of the roster at once: the list sorted by name (pages draw it), the names, the nicknames. */
+export async function readPeople(db: ParleyDb): Promise<People> {
+  const { items, nicks } = await rosterAndNicks(db);
   const contacts = items
     .map((item) => (nicks.has(item.jid) ? { ...item, nick: nicks.get(item.jid)! } : item))
     .sort((a, b) => displayName(a.jid, a).localeCompare(displayName(b.jid, b)));
-  const names = new Map(nicks);
-  for (const c of items) if (c.name) names.set(c.jid, c.name);
-  return { contacts, names, nicks };
+  return { contacts, names: namesOf(items, nicks), nicks };
 }
 
 export const listContacts = async (db: ParleyDb): Promise<Contact[]> => (await readPeople(db)).contacts;
 
-export const contactNames = async (db: ParleyDb): Promise<Map<string, string>> => (await readPeople(db)).names;
+/** Names alone (a notification's sender): the roster is not sorted for them. */
+export async function contactNames(db: ParleyDb): Promise<Map<string, string>> {
+  const { items, nicks } = await rosterAndNicks(db);
+  return namesOf(items, nicks);
+}
 
 /** Every contact's available resources, most available first: as many records as resources online. */
 export async function listPresence(db: ParleyDb): Promise<Map<string, PresenceRecord[]>> {
@@ -66,7 +79,10 @@ export async function presenceOf(db: ParleyDb, jid: string): Promise<PresenceRec
  * Subscription requests, each with the nickname it came with (XEP-0172 §4.1) or one published;
  * `people` may be a read already made (pages share one).
  */
-export async function listRequests(db: ParleyDb, people: (db: ParleyDb) => Promise<People> = readPeople): Promise<(SubscriptionRequest & { nick?: string })[]> {
+export async function listRequests(
+  db: ParleyDb,
+  people: (db: ParleyDb) => Promise<Pick<People, 'nicks'>> = rosterAndNicks,
+): Promise<(SubscriptionRequest & { nick?: string })[]> {
   const [requests, { nicks }] = await Promise.all([db.getAll('requests'), people(db)]);
   return requests.map((r) => (nicks.has(r.jid) ? { ...r, nick: nicks.get(r.jid)! } : r));
 }
