@@ -146,12 +146,12 @@ const isCopy = (stored: MessageRecord, message: MessageRecord) =>
 async function findSame<Mode extends IDBTransactionMode>(tx: MessageTx<Mode>, message: MessageRecord): Promise<MessageRecord | undefined> {
   const messages = tx.objectStore('messages');
   const same = (m: MessageRecord) => isCopy(m, message);
-  if (message.stanzaId) {
-    const found = (await messages.index('byStanzaId').getAll(message.stanzaId)).find(same);
-    if (found) return found;
-  }
-  if (!message.id) return undefined;
-  return (await messages.index('byRef').getAll([message.conversation, message.direction, message.id])).find(same);
+  // Both at once: a live message waits for one answer, not two in a row.
+  const [byStanzaId, byRef] = await Promise.all([
+    message.stanzaId ? messages.index('byStanzaId').getAll(message.stanzaId) : [],
+    message.id ? messages.index('byRef').getAll([message.conversation, message.direction, message.id]) : [],
+  ]);
+  return byStanzaId.find(same) ?? byRef.find(same);
 }
 
 /** What one storeMessages call wrote so far (newer than anything looked up before it), and its writes in flight. */
@@ -258,6 +258,10 @@ export async function storeMessages(
   // Every stored copy is asked for at once: a transaction's requests queue without waiting for one
   // another, so a page of the archive waits for one answer, not one per message.
   const lookups = list.map((message) => awaitedLater(findSame(tx, message)));
+  // So is each conversation's record, which the new messages update: its answer is in by the time
+  // the writes go out, and they all go out together.
+  const conversations = tx.objectStore('conversations');
+  const stored = new Map([...new Set(list.map((m) => m.conversation))].map((jid) => [jid, awaitedLater(conversations.get(jid))]));
   const batch: Batch = { written: new Map(), byId: new Map(), writes: [] };
   for (const [i, message] of list.entries()) {
     if (order) message.ts = Math.max(message.ts, previous + 0.001);
@@ -294,19 +298,18 @@ export async function storeMessages(
     touched.set(message.conversation, t);
   }
   if (order) order.after = previous;
-  await Promise.all(batch.writes);
-  if (outbox && touched.size) await tx.objectStore('outbox').put(outbox);
-  const conversations = tx.objectStore('conversations');
+  if (outbox && touched.size) batch.writes.push(awaitedLater(tx.objectStore('outbox').put(outbox)));
   for (const [jid, t] of touched) {
-    const c = (await conversations.get(jid)) ?? { jid, lastTs: 0, unread: 0 };
+    const c = (await stored.get(jid)!) ?? { jid, lastTs: 0, unread: 0 };
     if (t.lastTs >= c.lastTs && t.last) {
       c.lastTs = t.lastTs;
       c.last = t.last;
     }
     c.unread += t.unread;
     if (t.mentions) c.mentions = (c.mentions ?? 0) + t.mentions;
-    await conversations.put(c);
+    batch.writes.push(awaitedLater(conversations.put(c)));
   }
+  await Promise.all(batch.writes);
   // A message that moved may have been the newest: the preview follows what is newest now.
   for (const jid of moved) {
     const c = await conversations.get(jid);
